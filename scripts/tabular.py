@@ -1,0 +1,35 @@
+"""Table Schema validation with frictionless, the reference implementation, reported as Problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from frictionless import Package
+
+from scripts.package import DataPackage, Problem
+
+
+def frictionless_problems(package: DataPackage) -> Iterator[Problem]:
+    """Every frictionless error of the package: types, required, unique, enum, pattern, keys."""
+    report = Package(str(package.descriptor_path)).validate()
+    tables = package.tables
+    for task in report.tasks:
+        table = tables.get(task.name)
+        path = table.path if table else task.name
+        for error in task.errors:
+            yield Problem(path, getattr(error, "row_number", None), _column_of(error), _message_of(error))
+    for error in report.errors:
+        yield Problem(package.relative(package.descriptor_path), None, None, error.message)
+
+
+def _column_of(error: object) -> str | None:
+    name = getattr(error, "field_name", None)
+    if name:
+        return name
+    names = getattr(error, "field_names", None)  # foreign-key and primary-key errors
+    return ",".join(names) if names else None
+
+
+def _message_of(error: object) -> str:
+    note = getattr(error, "note", "") or ""
+    return f"{error.type}: {note}" if note else f"{error.type}: {error.message}"  # type: ignore[attr-defined]

@@ -1,0 +1,92 @@
+"""Find what every archived text must account for: quotations and numeric quantities.
+
+Offsets are 0-based code points, end exclusive, like every span of the package."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+DOUBLE_MARKS = '"“”'
+OPENING_MARKS = '"“‘\''
+CLOSING_MARKS = '"”’\''
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+NUMBER = re.compile(r"\$?\d+(?:[,.]\d+)*")
+NUMBER_WORD = re.compile(r"\b(?:thousands|hundreds|dozens|millions|few)\b", re.IGNORECASE)
+DAY_AFTER_MONTH = re.compile(rf"\b(?:{MONTHS})\.? $")
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    exact: str
+    what: str  # "quotation", "number", or "unbalanced quotation mark"
+
+
+def quotations(text: str) -> Iterator[Span]:
+    """Text between quotation marks, nested single quotations included.
+
+    Double marks pair up within a paragraph. A single ‘ or ' opens a quotation only after a space,
+    a line start or another mark, and closes only before a non-letter, so that apostrophes
+    (don't, Russia’s, troops’) are not taken for quotation marks."""
+    offset = 0
+    for paragraph in text.splitlines(keepends=True):
+        yield from _double_quotations(paragraph, offset)
+        yield from _single_quotations(paragraph, offset)
+        offset += len(paragraph)
+
+
+def _double_quotations(paragraph: str, offset: int) -> Iterator[Span]:
+    opened: int | None = None
+    for index, char in enumerate(paragraph):
+        if char not in DOUBLE_MARKS:
+            continue
+        if opened is None:
+            opened = index
+        else:
+            yield Span(offset + opened + 1, offset + index, paragraph[opened + 1 : index], "quotation")
+            opened = None
+    if opened is not None:
+        yield Span(offset + opened, offset + opened + 1, paragraph[opened], "unbalanced quotation mark")
+
+
+def _single_quotations(paragraph: str, offset: int) -> Iterator[Span]:
+    opened: int | None = None
+    for index, char in enumerate(paragraph):
+        before = paragraph[index - 1] if index else " "
+        after = paragraph[index + 1] if index + 1 < len(paragraph) else " "
+        if char in "‘'" and opened is None and (before.isspace() or before in DOUBLE_MARKS) and after.isalnum():
+            opened = index
+        elif char in "’'" and opened is not None and not after.isalpha():
+            yield Span(offset + opened + 1, offset + index, paragraph[opened + 1 : index], "quotation")
+            opened = None
+
+
+def numbers(text: str) -> Iterator[Span]:
+    """Numeric quantities in digits or in words; days and years of dates are left out."""
+    for match in NUMBER.finditer(text):
+        token = match.group().rstrip(",.")
+        start = match.start()
+        if DAY_AFTER_MONTH.search(text[max(0, start - 12) : start]) or YEAR.match(token):
+            continue
+        yield Span(start, start + len(token), token, "number")
+    for match in NUMBER_WORD.finditer(text):
+        yield Span(match.start(), match.end(), match.group(), "number")
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a code-point offset, for problem reports on a text file."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def number_value(exact: str) -> float | None:
+    """The number written in a figure's span: `8,000` -> 8000, `$2,000` -> 2000; None for words."""
+    match = NUMBER.search(exact)
+    return float(match.group().lstrip("$").rstrip(",.").replace(",", "")) if match else None

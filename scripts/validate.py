@@ -1,0 +1,57 @@
+"""Validate a data package: Table Schema rules (frictionless), then the project's own checks.
+
+    python -m scripts.validate [datapackage.json] [--json]
+
+Prints one line per problem as `path:row:column: message` and exits 1 if there is any. Reads only:
+the package is never written to."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from scripts import checks
+from scripts.package import DataPackage, Problem
+from scripts.tabular import frictionless_problems
+
+
+def validate(descriptor: Path) -> list[Problem]:
+    """All problems of the package at `descriptor`, in a stable order."""
+    if not descriptor.is_file():
+        return [Problem(str(descriptor), None, None, "no such data package descriptor")]
+    try:
+        package = DataPackage(descriptor)
+    except (OSError, ValueError) as error:
+        return [Problem(str(descriptor), None, None, f"cannot read descriptor: {error}")]
+    problems = list(checks.descriptor_problems(package))
+    if problems:  # the rest would only repeat what a broken descriptor already explains
+        return problems
+    problems += frictionless_problems(package)
+    problems += checks.content_problems(package)
+    return sorted(set(problems), key=_order)
+
+
+def _order(problem: Problem) -> tuple[str, int, str, str]:
+    return problem.path, problem.row or 0, problem.column or "", problem.message
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="validate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
+    parser.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    args = parser.parse_args(argv)
+    problems = validate(args.datapackage)
+    if args.json:
+        print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        summary = f"{len(problems)} problem(s) in {args.datapackage}" if problems else f"{args.datapackage}: valid"
+        print(summary, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
