@@ -83,7 +83,9 @@ def archive_problems(package: DataPackage) -> Iterator[Problem]:
         data = file.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != recorded:
-            yield Problem(sources.path, row_number, "text_sha256", f"is {recorded!r}, but {path} hashes to {actual}")
+            yield Problem(
+                sources.path, row_number, "text_sha256", f"is {recorded!r}, but {path} hashes to {actual}"
+            )
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -101,13 +103,17 @@ def evidence_problems(package: DataPackage) -> Iterator[Problem]:
             yield from _span_problems(package, table, row_number, row)
 
 
-def _span_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+def _span_problems(
+    package: DataPackage, table: Table, row_number: int, row: dict[str, str]
+) -> Iterator[Problem]:
     start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
     if start is None or end is None:
         return  # a type error that frictionless reports
     text = package.text_of(row.get("source_id", ""))
     if text is None:
-        yield Problem(table.path, row_number, "source_id", f"source {row.get('source_id')!r} has no archived text")
+        yield Problem(
+            table.path, row_number, "source_id", f"source {row.get('source_id')!r} has no archived text"
+        )
         return
     if not 0 <= start < end <= len(text):
         column = "char_start" if not 0 <= start < end else "char_end"
@@ -117,9 +123,11 @@ def _span_problems(package: DataPackage, table: Table, row_number: int, row: dic
         return
     if text[start:end] != row.get("exact", ""):
         yield Problem(
-            table.path, row_number, "exact",
+            table.path,
+            row_number,
+            "exact",
             f"{row.get('exact')!r} is not the text at {start}..{end}, which reads {text[start:end]!r}",
-        )  # fmt: skip
+        )
 
 
 def _by_id(table: Table, key: str) -> dict[str, dict[str, str]]:
@@ -142,9 +150,13 @@ def figure_problems(package: DataPackage) -> Iterator[Problem]:
         written = textscan.number_value(row.get("exact", ""))
         if qualifier != "vague":
             if written is None:
-                yield Problem(figures.path, row_number, "exact", "states no number in digits; use qualifier vague")
+                yield Problem(
+                    figures.path, row_number, "exact", "states no number in digits; use qualifier vague"
+                )
             elif value != written:
-                yield Problem(figures.path, row_number, "value", f"is {row.get('value')!r}, but exact says {written:g}")
+                yield Problem(
+                    figures.path, row_number, "value", f"is {row.get('value')!r}, but exact says {written:g}"
+                )
         low, high = as_float(row.get("value_low", "")), as_float(row.get("value_high", ""))
         if value is not None and low is not None and low > value:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}")
@@ -154,7 +166,12 @@ def figure_problems(package: DataPackage) -> Iterator[Problem]:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value_high {high:g}")
         claim = claims.get(row.get("claim_id", ""))
         if claim and not _inside(row, claim):
-            yield Problem(figures.path, row_number, "char_start", f"span lies outside the evidence span of claim {claim['claim_id']}")
+            yield Problem(
+                figures.path,
+                row_number,
+                "char_start",
+                f"span lies outside the evidence span of claim {claim['claim_id']}",
+            )
 
 
 def quote_problems(package: DataPackage) -> Iterator[Problem]:
@@ -164,19 +181,28 @@ def quote_problems(package: DataPackage) -> Iterator[Problem]:
     for row_number, row in quotes.records:
         claim = claims.get(row.get("claim_id", ""))
         if claim and not _inside(row, claim):
-            yield Problem(quotes.path, row_number, "char_start", f"quote lies outside the evidence span of claim {claim['claim_id']}")
+            yield Problem(
+                quotes.path,
+                row_number,
+                "char_start",
+                f"quote lies outside the evidence span of claim {claim['claim_id']}",
+            )
         parent = parents.get(row.get("nested_in", ""))
         if parent and not _inside(row, parent):
-            yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent['quote_id']}")
+            yield Problem(
+                quotes.path, row_number, "nested_in", f"quote lies outside quote {parent['quote_id']}"
+            )
         text = package.text_of(row.get("source_id", ""))
         start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
         if text is None or start is None or end is None or not 0 < start < end < len(text):
             continue
         if text[start - 1] not in textscan.OPENING_MARKS or text[end] not in textscan.CLOSING_MARKS:
             yield Problem(
-                quotes.path, row_number, "exact",
+                quotes.path,
+                row_number,
+                "exact",
                 f"not enclosed by quotation marks: the text reads {text[start - 1 : end + 1]!r}",
-            )  # fmt: skip
+            )
 
 
 def date_problems(package: DataPackage) -> Iterator[Problem]:
@@ -211,7 +237,9 @@ def entity_problems(package: DataPackage) -> Iterator[Problem]:
         for alias in aliases:
             key = alias.casefold()
             if key in owner and owner[key] != row.get("entity_id"):
-                yield Problem(entities.path, row_number, "aliases", f"alias {alias!r} also belongs to {owner[key]}")
+                yield Problem(
+                    entities.path, row_number, "aliases", f"alias {alias!r} also belongs to {owner[key]}"
+                )
             owner.setdefault(key, row.get("entity_id", ""))
     publishers = {r["source_id"]: r.get("publisher_id", "") for _, r in package.tables["sources"].records}
     for table, column in (("claims", "claimant_id"), ("quotes", "speaker_id")):
@@ -226,7 +254,12 @@ def _names_resolve(package, table, column, by_id, publishers) -> Iterator[Proble
         if names is None or text is None or publishers.get(source_id) == entity_id:
             continue  # a missing entity is a foreign-key error; an article's own voice needs no name
         if not any(name and name in text for name in names):
-            yield Problem(table.path, row_number, column, f"{entity_id}: neither its name nor an alias appears in {source_id}")
+            yield Problem(
+                table.path,
+                row_number,
+                column,
+                f"{entity_id}: neither its name nor an alias appears in {source_id}",
+            )
 
 
 def coverage_problems(package: DataPackage) -> Iterator[Problem]:
@@ -245,15 +278,19 @@ def coverage_problems(package: DataPackage) -> Iterator[Problem]:
             if not _is_covered(span, covered[source_id]):
                 line, column = textscan.line_and_column(text, span.start)
                 table = "figures" if span.what == "number" else "quotes"
-                yield Problem(
-                    sources[source_id], line, str(column),
-                    f"{span.what} {span.exact!r} at {span.start}..{span.end} is in neither {table}.csv nor exclusions.csv",
-                )  # fmt: skip
+                where = f"{span.what} {span.exact!r} at {span.start}..{span.end}"
+                message = f"{where} is in neither {table}.csv nor exclusions.csv"
+                yield Problem(sources[source_id], line, str(column), message)
     exclusions = package.tables["exclusions"]
     for row_number, row in exclusions.records:
         key = (row.get("source_id", ""), as_int(row.get("char_start", "")), as_int(row.get("char_end", "")))
         if key not in found:
-            yield Problem(exclusions.path, row_number, "char_start", "excludes no quotation or number that the scan finds")
+            yield Problem(
+                exclusions.path,
+                row_number,
+                "char_start",
+                "excludes no quotation or number that the scan finds",
+            )
 
 
 def _is_covered(span: textscan.Span, rows: list[tuple[int, int, str]]) -> bool:
@@ -278,9 +315,13 @@ def _file_problems(table: Table) -> Iterator[Problem]:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        yield Problem(table.path, line, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}")
+        yield Problem(
+            table.path, line, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}"
+        )
     if b"\r" in data:
-        yield Problem(table.path, data.count(b"\n", 0, data.index(b"\r")) + 1, None, "CR line ending; use LF only")
+        yield Problem(
+            table.path, data.count(b"\n", 0, data.index(b"\r")) + 1, None, "CR line ending; use LF only"
+        )
     if data and not data.endswith(b"\n"):
         yield Problem(table.path, data.count(b"\n") + 1, None, "no newline at the end of the file")
 
@@ -316,7 +357,11 @@ def link_problems(package: DataPackage) -> Iterator[Problem]:
     links, claims = package.tables["claim_links"], _by_id(package.tables["claims"], "claim_id")
     seen: Counter[tuple[str, str]] = Counter()
     for row_number, row in links.records:
-        start, end, relation = row.get("from_claim_id", ""), row.get("to_claim_id", ""), row.get("relation", "")
+        start, end, relation = (
+            row.get("from_claim_id", ""),
+            row.get("to_claim_id", ""),
+            row.get("relation", ""),
+        )
         for column, claim_id in (("from_claim_id", start), ("to_claim_id", end)):
             if claim_id not in claims:
                 yield Problem(links.path, row_number, column, f"no claim {claim_id!r}")

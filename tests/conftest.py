@@ -1,0 +1,37 @@
+"""Shared helpers: the real package, read-only, and copies of it to break."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_FILES = ("datapackage.json", "data", "schemas")
+
+
+def read_table(name: str, root: Path = ROOT) -> list[dict[str, str]]:
+    with (root / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def archived_text(source_id: str, root: Path = ROOT) -> str:
+    return (root / "data" / "texts" / f"{source_id}.txt").read_bytes().decode("utf-8")
+
+
+def copy_package(destination: Path) -> Path:
+    """A copy of the package's files (descriptor, data, schemas) in `destination`."""
+    for name in PACKAGE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination / "datapackage.json"
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    return copy_package(tmp_path)
