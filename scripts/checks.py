@@ -328,11 +328,7 @@ def _file_problems(table: Table) -> Iterator[Problem]:
 
 def _cell_problems(table: Table) -> Iterator[Problem]:
     uri_columns = {f["name"] for f in table.fields if f.get("format") == "uri"}
-    try:
-        records = table.records
-    except UnicodeDecodeError:
-        return
-    for row_number, row in records:
+    for row_number, row in table.records:
         for column, cell in row.items():
             for message in _cell_defects(cell, column in uri_columns):
                 yield Problem(table.path, row_number, column, message)

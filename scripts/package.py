@@ -72,7 +72,8 @@ class Table:
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(row number, raw cells by column) for every data row; the header is row 1."""
-        with self.file.open(encoding="utf-8", newline="") as handle:
+        # Undecodable bytes become U+FFFD here; the hygiene check reports them with their row.
+        with self.file.open(encoding="utf-8", errors="replace", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             for number, cells in enumerate(reader, start=2):

@@ -17,7 +17,10 @@ def frictionless_problems(package: DataPackage) -> Iterator[Problem]:
         table = tables.get(task.name)
         path = table.path if table else task.name
         for error in task.errors:
-            yield Problem(path, getattr(error, "row_number", None), _column_of(error), _message_of(error))
+            column = _column_of(error) or (
+                ",".join(table.primary_key) if error.type == "primary-key" and table else None
+            )
+            yield Problem(path, getattr(error, "row_number", None), column, _message_of(error))
     for error in report.errors:
         yield Problem(package.relative(package.descriptor_path), None, None, error.message)
 

@@ -1,0 +1,60 @@
+"""Helpers that break a copy of the package in one precise way, returning where the defect is."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _rows(root: Path, table: str) -> list[list[str]]:
+    with (root / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _write(root: Path, table: str, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    (root / "data" / f"{table}.csv").write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def row_number(root: Path, table: str, key: str) -> int:
+    """CSV row number (header = 1) of the row whose first cell is `key`."""
+    rows = _rows(root, table)
+    return next(i for i, row in enumerate(rows, start=1) if i > 1 and row[0] == key)
+
+
+def cell(root: Path, table: str, key: str, column: str) -> str:
+    rows = _rows(root, table)
+    return rows[row_number(root, table, key) - 1][rows[0].index(column)]
+
+
+def set_cells(root: Path, table: str, key: str, **changes: str) -> int:
+    """Change cells of the row whose first cell is `key`; returns its row number."""
+    rows = _rows(root, table)
+    number = row_number(root, table, key)
+    for column, value in changes.items():
+        rows[number - 1][rows[0].index(column)] = value
+    _write(root, table, rows)
+    return number
+
+
+def delete_row(root: Path, table: str, key: str) -> None:
+    rows = _rows(root, table)
+    del rows[row_number(root, table, key) - 1]
+    _write(root, table, rows)
+
+
+def append_row(root: Path, table: str, values: dict[str, str]) -> int:
+    rows = _rows(root, table)
+    rows.append([values.get(column, "") for column in rows[0]])
+    _write(root, table, rows)
+    return len(rows)
+
+
+def edit_json(path: Path, edit: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
