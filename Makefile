@@ -6,8 +6,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DATAPACKAGE ?= datapackage.json
 SETUP := $(VENV)/.setup-done
+DATABASE := build/nk-russia-claims.db
+HOST ?= 127.0.0.1
+PORT ?= 8001
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup validate test lint docs lock clean
+.PHONY: setup browser validate build serve test lint docs lock clean
 
 setup: $(SETUP)
 
@@ -16,14 +20,28 @@ $(SETUP): requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	touch $@
 
+# Debian's Chromium for the browser test (Playwright drives it; it downloads no browser of its own).
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 validate: $(SETUP)
 	$(PY) -m scripts.validate $(DATAPACKAGE)
+
+# Validates, then writes the database atomically; a package that does not validate builds nothing.
+build: $(SETUP)
+	$(PY) -m scripts.build $(DATAPACKAGE) --output $(DATABASE)
+
+serve: build
+	$(PY) -m scripts.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
 
 lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 
-test: $(SETUP) lint
+test: $(SETUP) browser lint
 	$(PY) -m pytest -q
 
 # Rewrites the generated data dictionary in README.md from the Table Schemas.

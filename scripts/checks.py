@@ -83,9 +83,7 @@ def archive_problems(package: DataPackage) -> Iterator[Problem]:
         data = file.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != recorded:
-            yield Problem(
-                sources.path, row_number, "text_sha256", f"is {recorded!r}, but {path} hashes to {actual}"
-            )
+            yield Problem(sources.path, row_number, "text_sha256", f"is {recorded!r}, but {path} hashes to {actual}")
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -103,23 +101,17 @@ def evidence_problems(package: DataPackage) -> Iterator[Problem]:
             yield from _span_problems(package, table, row_number, row)
 
 
-def _span_problems(
-    package: DataPackage, table: Table, row_number: int, row: dict[str, str]
-) -> Iterator[Problem]:
+def _span_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
     start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
     if start is None or end is None:
         return  # a type error that frictionless reports
     text = package.text_of(row.get("source_id", ""))
     if text is None:
-        yield Problem(
-            table.path, row_number, "source_id", f"source {row.get('source_id')!r} has no archived text"
-        )
+        yield Problem(table.path, row_number, "source_id", f"source {row.get('source_id')!r} has no archived text")
         return
     if not 0 <= start < end <= len(text):
         column = "char_start" if not 0 <= start < end else "char_end"
-        yield Problem(
-            table.path, row_number, column, f"span {start}..{end} is outside 0..{len(text)} or empty"
-        )
+        yield Problem(table.path, row_number, column, f"span {start}..{end} is outside 0..{len(text)} or empty")
         return
     if text[start:end] != row.get("exact", ""):
         yield Problem(
@@ -150,13 +142,9 @@ def figure_problems(package: DataPackage) -> Iterator[Problem]:
         written = textscan.number_value(row.get("exact", ""))
         if qualifier != "vague":
             if written is None:
-                yield Problem(
-                    figures.path, row_number, "exact", "states no number in digits; use qualifier vague"
-                )
+                yield Problem(figures.path, row_number, "exact", "states no number in digits; use qualifier vague")
             elif value != written:
-                yield Problem(
-                    figures.path, row_number, "value", f"is {row.get('value')!r}, but exact says {written:g}"
-                )
+                yield Problem(figures.path, row_number, "value", f"is {row.get('value')!r}, but exact says {written:g}")
         low, high = as_float(row.get("value_low", "")), as_float(row.get("value_high", ""))
         if value is not None and low is not None and low > value:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}")
@@ -189,9 +177,7 @@ def quote_problems(package: DataPackage) -> Iterator[Problem]:
             )
         parent = parents.get(row.get("nested_in", ""))
         if parent and not _inside(row, parent):
-            yield Problem(
-                quotes.path, row_number, "nested_in", f"quote lies outside quote {parent['quote_id']}"
-            )
+            yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent['quote_id']}")
         text = package.text_of(row.get("source_id", ""))
         start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
         if text is None or start is None or end is None or not 0 < start < end < len(text):
@@ -237,9 +223,7 @@ def entity_problems(package: DataPackage) -> Iterator[Problem]:
         for alias in aliases:
             key = alias.casefold()
             if key in owner and owner[key] != row.get("entity_id"):
-                yield Problem(
-                    entities.path, row_number, "aliases", f"alias {alias!r} also belongs to {owner[key]}"
-                )
+                yield Problem(entities.path, row_number, "aliases", f"alias {alias!r} also belongs to {owner[key]}")
             owner.setdefault(key, row.get("entity_id", ""))
     publishers = {r["source_id"]: r.get("publisher_id", "") for _, r in package.tables["sources"].records}
     for table, column in (("claims", "claimant_id"), ("quotes", "speaker_id")):
@@ -315,13 +299,9 @@ def _file_problems(table: Table) -> Iterator[Problem]:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        yield Problem(
-            table.path, line, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}"
-        )
+        yield Problem(table.path, line, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}")
     if b"\r" in data:
-        yield Problem(
-            table.path, data.count(b"\n", 0, data.index(b"\r")) + 1, None, "CR line ending; use LF only"
-        )
+        yield Problem(table.path, data.count(b"\n", 0, data.index(b"\r")) + 1, None, "CR line ending; use LF only")
     if data and not data.endswith(b"\n"):
         yield Problem(table.path, data.count(b"\n") + 1, None, "no newline at the end of the file")
 

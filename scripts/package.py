@@ -115,9 +115,7 @@ class DataPackage:
                 schema = json.loads((self.root / schema_ref).read_text(encoding="utf-8"))
             else:
                 schema_ref, schema = "datapackage.json", schema_ref or {}
-            tables[resource["name"]] = Table(
-                resource["name"], resource["path"], schema_ref, schema, self.root
-            )
+            tables[resource["name"]] = Table(resource["name"], resource["path"], schema_ref, schema, self.root)
         return tables
 
     def text_of(self, source_id: str) -> str | None:

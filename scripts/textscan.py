@@ -61,12 +61,7 @@ def _single_quotations(paragraph: str, offset: int) -> Iterator[Span]:
     for index, char in enumerate(paragraph):
         before = paragraph[index - 1] if index else " "
         after = paragraph[index + 1] if index + 1 < len(paragraph) else " "
-        if (
-            char in "‘'"
-            and opened is None
-            and (before.isspace() or before in DOUBLE_MARKS)
-            and after.isalnum()
-        ):
+        if char in "‘'" and opened is None and (before.isspace() or before in DOUBLE_MARKS) and after.isalnum():
             opened = index
         elif char in "’'" and opened is not None and not after.isalpha():
             yield Span(offset + opened + 1, offset + index, paragraph[opened + 1 : index], "quotation")

@@ -48,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for problem in problems:
             print(problem)
-        summary = (
-            f"{len(problems)} problem(s) in {args.datapackage}" if problems else f"{args.datapackage}: valid"
-        )
+        summary = f"{len(problems)} problem(s) in {args.datapackage}" if problems else f"{args.datapackage}: valid"
         print(summary, file=sys.stderr)
     return 1 if problems else 0
 

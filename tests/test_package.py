@@ -48,9 +48,7 @@ def test_archived_texts_are_the_received_files_byte_for_byte() -> None:
     for source in read_table("sources"):
         if source["text_path"]:
             data = (ROOT / source["text_path"]).read_bytes()
-            assert (
-                hashlib.sha256(data).hexdigest() == source["text_sha256"] == SEEDS_SHA256[source["source_id"]]
-            )
+            assert hashlib.sha256(data).hexdigest() == source["text_sha256"] == SEEDS_SHA256[source["source_id"]]
 
 
 @pytest.mark.parametrize("table", ["claims", "quotes", "figures", "exclusions"])
@@ -163,9 +161,7 @@ def test_unknown_facts_stay_empty_with_a_note_saying_why() -> None:
 
 
 def test_combat_status_and_troop_counts_are_linked_across_articles() -> None:
-    links = {
-        (link["from_claim_id"], link["to_claim_id"]): link["relation"] for link in read_table("claim_links")
-    }
+    links = {(link["from_claim_id"], link["to_claim_id"]): link["relation"] for link in read_table("claim_links")}
     troop_claims = {f["exact"]: f["claim_id"] for f in read_table("figures")}
     assert links[(troop_claims["8,000"], troop_claims["3,000"])] == "updates"
     assert links[(troop_claims["12,000"], troop_claims["8,000"])] == "updates"

@@ -51,9 +51,7 @@ def foreign_key_names_missing_field(root: Path) -> str:
         schema["foreignKeys"][0]["fields"] = ["claim"]
 
     edit_json(root / "schemas/figures.schema.json", rename)
-    return (
-        "schemas/figures.schema.json:-:-: Value error, keys name fields that the schema does not have: claim"
-    )
+    return "schemas/figures.schema.json:-:-: Value error, keys name fields that the schema does not have: claim"
 
 
 # ----------------------------------------------------------------------------- evidence
@@ -166,16 +164,12 @@ def alias_of_two_entities(root: Path) -> str:
 
 def speaker_not_named_in_article(root: Path) -> str:
     row = set_cells(root, "quotes", "a000-q01", speaker_id="pat-ryder")
-    return (
-        f"data/quotes.csv:{row}:speaker_id: pat-ryder: neither its name nor an alias appears in article-000"
-    )
+    return f"data/quotes.csv:{row}:speaker_id: pat-ryder: neither its name nor an alias appears in article-000"
 
 
 def claimant_not_named_in_article(root: Path) -> str:
     row = set_cells(root, "claims", "a001-c25", claimant_id="andrew-yeo")
-    return (
-        f"data/claims.csv:{row}:claimant_id: andrew-yeo: neither its name nor an alias appears in article-001"
-    )
+    return f"data/claims.csv:{row}:claimant_id: andrew-yeo: neither its name nor an alias appears in article-001"
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -235,9 +229,7 @@ def not_utf8(root: Path) -> str:
 
 
 def trailing_space(root: Path) -> str:
-    row = set_cells(
-        root, "claims", "a000-c02", claim="The North Korean fighters have limited combat experience. "
-    )
+    row = set_cells(root, "claims", "a000-c02", claim="The North Korean fighters have limited combat experience. ")
     return f"data/claims.csv:{row}:claim: leading or trailing white space"
 
 
@@ -369,9 +361,7 @@ def test_json_output_lists_the_same_problems(package_copy: Path, capsys: pytest.
 
 def _tree_digest(root: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in root.rglob("*")
-        if p.is_file()
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
     }
 
 

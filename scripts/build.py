@@ -1,0 +1,185 @@
+"""Build the SQLite database from a data package that validates.
+
+    python -m scripts.build [datapackage.json] [--output build/nk-russia-claims.db]
+
+The database is written to a temporary file beside the output and renamed over it only when
+complete, so a failure never leaves a partial database or touches an earlier one."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from scripts.package import DataPackage, Table
+from scripts.validate import validate
+
+DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
+SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  # all else is TEXT
+FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
+CONTEXT_CHARS = 80
+
+VIEWS = {
+    "troop_estimates": """
+        SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.unit, f.place,
+               claimant.name AS claimant, venue.title AS venue, coalesce(article.title, article.source_id) AS article,
+               f.exact, c.claim, f.claim_id, f.source_id
+        FROM figures f
+        JOIN claims c ON c.claim_id = f.claim_id
+        JOIN entities claimant ON claimant.entity_id = c.claimant_id
+        LEFT JOIN sources venue ON venue.source_id = c.via_source_id
+        JOIN sources article ON article.source_id = f.source_id
+        WHERE f.measure = 'nk_troops_in_russia'
+        ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
+    "who_said_what": """
+        SELECT q.quote_id, speaker.name AS speaker, q.exact AS quote, q.kind, q.said_on,
+               venue.title AS venue, coalesce(article.title, article.source_id) AS article, c.claim,
+               q.speaker_id, q.via_source_id, q.source_id, q.claim_id
+        FROM quotes q
+        JOIN entities speaker ON speaker.entity_id = q.speaker_id
+        LEFT JOIN sources venue ON venue.source_id = q.via_source_id
+        JOIN sources article ON article.source_id = q.source_id
+        JOIN claims c ON c.claim_id = q.claim_id
+        ORDER BY q.source_id, q.char_start""",
+    "claims_with_sources": """
+        SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
+               venue.title AS venue, venue.kind AS venue_kind, coalesce(article.title, article.source_id) AS article,
+               c.exact, c.notes, c.claimant_id, c.via_source_id, c.source_id
+        FROM claims c
+        JOIN entities claimant ON claimant.entity_id = c.claimant_id
+        LEFT JOIN sources venue ON venue.source_id = c.via_source_id
+        JOIN sources article ON article.source_id = c.source_id
+        ORDER BY c.source_id, c.char_start""",
+    "quotes_in_context": f"""
+        SELECT q.quote_id, speaker.name AS speaker,
+               substr(t.text, max(q.char_start - {CONTEXT_CHARS}, 0) + 1,
+                      q.char_start - max(q.char_start - {CONTEXT_CHARS}, 0)) AS before,
+               q.exact AS quote,
+               substr(t.text, q.char_end + 1, {CONTEXT_CHARS}) AS after,
+               q.source_id, q.char_start, q.char_end
+        FROM quotes q
+        JOIN texts t ON t.source_id = q.source_id
+        JOIN entities speaker ON speaker.entity_id = q.speaker_id
+        ORDER BY q.source_id, q.char_start""",
+}
+
+
+class BuildError(Exception):
+    pass
+
+
+def column_ddl(field: dict) -> str:
+    sql_type = SQLITE_TYPES.get(field["type"], "TEXT")
+    not_null = " NOT NULL" if field.get("constraints", {}).get("required") else ""
+    return f'"{field["name"]}" {sql_type}{not_null}'
+
+
+def table_ddl(table: Table) -> str:
+    """CREATE TABLE derived from the Table Schema: types, NOT NULL, primary and foreign keys."""
+    lines = [column_ddl(field) for field in table.fields]
+    if table.primary_key:
+        lines.append(f"PRIMARY KEY ({_names(table.primary_key)})")
+    for fields, resource, ref_fields in table.foreign_keys():
+        lines.append(f'FOREIGN KEY ({_names(fields)}) REFERENCES "{resource}" ({_names(ref_fields)})')
+    return f'CREATE TABLE "{table.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
+
+
+def index_ddl(table: Table) -> Iterator[str]:
+    """An index on every foreign key, so that joins and Datasette's links stay fast."""
+    for fields, _, _ in table.foreign_keys():
+        yield f'CREATE INDEX "idx_{table.name}_{"_".join(fields)}" ON "{table.name}" ({_names(fields)})'
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def typed(cell: str, field: dict) -> object:
+    """A CSV cell as the SQLite value of its Table Schema type; empty means NULL."""
+    if cell == "":
+        return None
+    if field["type"] == "integer":
+        return int(cell)
+    if field["type"] == "number":
+        return float(cell)
+    return cell
+
+
+def load_table(db: sqlite3.Connection, table: Table) -> None:
+    db.execute(table_ddl(table))
+    fields = table.fields
+    placeholders = ", ".join("?" for _ in fields)
+    rows = ([typed(row.get(f["name"], ""), f) for f in fields] for _, row in table.rows())
+    db.executemany(f'INSERT INTO "{table.name}" VALUES ({placeholders})', rows)
+    for statement in index_ddl(table):
+        db.execute(statement)
+
+
+def load_texts(db: sqlite3.Connection, package: DataPackage) -> None:
+    """The archived texts, so that views can show each span in its context."""
+    db.execute('CREATE TABLE "texts" ("source_id" TEXT PRIMARY KEY REFERENCES sources (source_id), "text" TEXT)')
+    db.executemany("INSERT INTO texts VALUES (?, ?)", sorted(package.archived_texts.items()))
+
+
+def add_search(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+    """FTS5 index named <table>_fts over the table's content, which Datasette detects."""
+    names = ", ".join(columns)
+    db.execute(f'CREATE VIRTUAL TABLE {table}_fts USING fts5({names}, content="{table}", content_rowid=rowid)')
+    db.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT rowid, {names} FROM {table}")
+
+
+def build(descriptor: Path, output: Path) -> None:
+    problems = validate(descriptor)
+    if problems:
+        raise BuildError("\n".join(map(str, problems)) + f"\n{descriptor} does not validate; nothing was built")
+    package = DataPackage(descriptor)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    os.close(handle)
+    try:
+        write_database(package, Path(temporary))
+        os.replace(temporary, output)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def write_database(package: DataPackage, path: Path) -> None:
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            for table in package.tables.values():
+                load_table(db, table)
+            load_texts(db, package)
+            for table, columns in FTS_COLUMNS.items():
+                add_search(db, table, columns)
+            for name, sql in VIEWS.items():
+                db.execute(f'CREATE VIEW "{name}" AS {sql}')
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise BuildError(f"foreign keys broken in the database: {broken[:5]}")
+        # No VACUUM: it may renumber implicit rowids, which the FTS5 indexes point at.
+    finally:
+        db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="build", description=__doc__.split("\n\n")[0])
+    parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, type=Path)
+    args = parser.parse_args(argv)
+    try:
+        build(args.datapackage, args.output)
+    except BuildError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"built {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Datasette metadata generated from datapackage.json and the Table Schemas.
+
+    python -m scripts.metadata [datapackage.json] > build/metadata.json
+
+Titles, descriptions, licence, column descriptions, facets (every enum column) and label columns
+all come from the package; only the canned queries and views are written here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from scripts.build import FTS_COLUMNS, VIEWS
+from scripts.package import DataPackage, Table
+
+DATABASE = "nk-russia-claims"
+LABEL_CANDIDATES = ("name", "title", "claim", "exact")
+TIMELINE_CHART = {
+    "g.mark": "circle",  # estimates by different claimants: points, not a joined line
+    "g.x_column": "as_of",
+    "g.x_type": "temporal",
+    "g.y_column": "value",
+    "g.y_type": "quantitative",
+    "g.color_column": "claimant",
+}
+TIMELINE_PATH = f"/{DATABASE}/troop_estimates?as_of__notblank=1#" + urlencode(TIMELINE_CHART)
+
+VIEW_DESCRIPTIONS = {
+    "troop_estimates": "Every figure of North Korean troops in Russia: value, bounds, qualifier, date, "
+    "who claims it and where, ordered by date.",
+    "who_said_what": "Every quotation with its speaker's name, the venue and the article.",
+    "claims_with_sources": "Every claim with its claimant's name, the venue and the article.",
+    "quotes_in_context": "Every quotation with the 80 characters of its archived text on each side.",
+}
+
+CANNED_QUERIES = {
+    "troop_estimates_over_time": {
+        "title": "Troop estimates over time",
+        "description": "North Korean troop counts in Russia, dated ones first, oldest first.",
+        "sql": "SELECT as_of, value, qualifier, place, claimant, venue, article, exact FROM troop_estimates",
+    },
+    "who_said": {
+        "title": "Who said what",
+        "description": "Quotations of one speaker: a name, a spelling or an entity_id (e.g. Zelensky).",
+        "sql": "SELECT q.speaker, q.quote, q.venue, q.article, q.quote_id FROM who_said_what q "
+        "JOIN entities e ON e.entity_id = q.speaker_id "
+        "WHERE :speaker = '' OR e.entity_id = :speaker OR e.name LIKE '%' || :speaker || '%' "
+        "OR e.aliases LIKE '%' || :speaker || '%'",
+    },
+    "source_says": {
+        "title": "Everything one source says",
+        "description": "Claims read in an article or made through a venue (a source_id, e.g. kbs-interview-zelenskyy).",
+        "sql": "SELECT claim_id, claim, claimant, topic, modality, venue, article, exact FROM claims_with_sources "
+        "WHERE source_id = :source OR via_source_id = :source",
+    },
+    "figures_for_measure": {
+        "title": "Figures for a measure",
+        "description": "Every figure of one measure (e.g. nk_troops_in_russia, payment_per_soldier_per_month).",
+        "sql": "SELECT f.figure_id, f.exact, f.value, f.value_low, f.value_high, f.unit, f.qualifier, f.as_of, "
+        "f.place, c.claim FROM figures f JOIN claims c ON c.claim_id = f.claim_id "
+        "WHERE f.measure = :measure ORDER BY f.as_of IS NULL, f.as_of, f.figure_id",
+    },
+}
+
+
+def label_column(table: Table) -> str | None:
+    return next((name for name in LABEL_CANDIDATES if name in table.field_names), None)
+
+
+def table_metadata(table: Table, resource: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "title": resource.get("title", table.name),
+        "description": resource.get("description", ""),
+        "columns": {f["name"]: f.get("description", "") for f in table.fields},
+        "facets": [f["name"] for f in table.fields if "enum" in f.get("constraints", {})],
+    }
+    if label := label_column(table):
+        meta["label_column"] = label
+    if table.name in FTS_COLUMNS:
+        meta["fts_table"] = f"{table.name}_fts"
+    return meta
+
+
+def datasette_metadata(package: DataPackage) -> dict[str, Any]:
+    descriptor = package.descriptor
+    licence = descriptor["licenses"][0]
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    tables = {name: table_metadata(table, resources[name]) for name, table in package.tables.items()}
+    tables["texts"] = {
+        "description": "The archived source texts, byte for byte as received.",
+        "hidden": False,
+    }
+    tables.update({name: {"description": VIEW_DESCRIPTIONS[name]} for name in VIEWS})
+    return {
+        "title": descriptor["title"],
+        "description_html": (
+            f"<p>{descriptor['description']}</p><p>Version {descriptor['version']}. "
+            f'<a href="{TIMELINE_PATH}" id="timeline-link">Timeline of troop estimates</a> · '
+            f'<a href="/{DATABASE}/who_said_what">Who said what</a> · '
+            f'<a href="/{DATABASE}/quotes_in_context">Quotes in context</a></p>'
+        ),
+        "license": licence["name"],
+        "license_url": licence["path"],
+        "source": "Archived news articles (see the sources table)",
+        "about": f"{descriptor['name']} {descriptor['version']}",
+        "databases": {DATABASE: {"tables": tables, "queries": CANNED_QUERIES}},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="metadata", description=__doc__.split("\n\n")[0])
+    parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
+    args = parser.parse_args(argv)
+    print(json.dumps(datasette_metadata(DataPackage(args.datapackage)), indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Datasette plugin: on row pages, show a foreign key as a link to the row it references, with its
+label, as table pages already do. So a reader can follow a quote to its speaker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import markupsafe
+from datasette import hookimpl
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str, database: str, datasette: Any) -> Any:
+    if not table or not isinstance(value, str) or not value:
+        return None  # table pages pass expanded foreign keys as dicts, which Datasette renders itself
+
+    async def link() -> markupsafe.Markup | None:
+        db = datasette.get_database(database)
+        target = next((fk for fk in await db.foreign_keys_for_table(table) if fk["column"] == column), None)
+        if target is None:
+            return None
+        other, other_column = target["other_table"], target["other_column"]
+        label_column = await db.label_column_for_table(other)
+        label = value
+        if label_column:
+            sql = f'SELECT "{label_column}" FROM "{other}" WHERE "{other_column}" = ?'
+            found = (await db.execute(sql, [value])).first()
+            label = found[0] if found and found[0] else value
+        href = datasette.urls.row(database, other, value)
+        return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, value)
+
+    return link

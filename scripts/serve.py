@@ -1,0 +1,62 @@
+"""Serve the built database with Datasette, with settings safe for a public deployment.
+
+    python -m scripts.serve [--port 8001] [--host 127.0.0.1]
+
+The database is opened immutable (read-only, no write endpoint); free SQL stays allowed because
+users ask for it, bounded by a time limit and a row limit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from scripts.build import DEFAULT_OUTPUT
+from scripts.metadata import datasette_metadata
+from scripts.package import DataPackage
+
+PLUGINS_DIR = Path(__file__).parent / "plugins"
+SETTINGS = {
+    "sql_time_limit_ms": 1500,
+    "max_returned_rows": 1000,
+    "allow_download": True,
+    "default_page_size": 50,
+    "facet_time_limit_ms": 400,
+}
+
+
+def write_metadata(descriptor: Path, output: Path) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_suffix(".tmp")
+    temporary.write_text(json.dumps(datasette_metadata(DataPackage(descriptor)), indent=2, ensure_ascii=False))
+    temporary.replace(output)
+    return output
+
+
+def datasette_command(database: Path, metadata: Path, host: str, port: int) -> list[str]:
+    command = ["datasette", "serve", "--immutable", str(database), "--metadata", str(metadata)]
+    command += ["--plugins-dir", str(PLUGINS_DIR)]
+    command += ["--host", host, "--port", str(port)]
+    for name, value in SETTINGS.items():
+        command += ["--setting", name, json.dumps(value) if isinstance(value, bool) else str(value)]
+    return command
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="serve", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datapackage", default="datapackage.json", type=Path)
+    parser.add_argument("--database", default=DEFAULT_OUTPUT, type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default=8001, type=int)
+    args = parser.parse_args(argv)
+    metadata = write_metadata(args.datapackage, args.database.with_name("metadata.json"))
+    command = datasette_command(args.database, metadata, args.host, args.port)
+    executable = Path(sys.executable).with_name("datasette")
+    os.execv(executable, [str(executable), *command[1:]])
+    return 1  # unreachable: execv replaces this process
+
+
+if __name__ == "__main__":
+    sys.exit(main())

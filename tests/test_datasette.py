@@ -1,0 +1,125 @@
+"""The Datasette site, through Datasette's own test client: pages, search, facets, canned queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from datasette.app import Datasette
+
+from scripts.build import VIEWS, build
+from scripts.metadata import CANNED_QUERIES, DATABASE, datasette_metadata
+from scripts.package import DataPackage
+from scripts.serve import PLUGINS_DIR, SETTINGS
+from tests.conftest import ROOT, read_table
+
+TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "exclusions")
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("site") / f"{DATABASE}.db"
+    build(ROOT / "datapackage.json", path)
+    return path
+
+
+@pytest.fixture
+def site(database: Path) -> Datasette:
+    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
+    return Datasette(immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))
+
+
+async def _json(site: Datasette, path: str) -> dict:
+    response = await site.client.get(path)
+    assert response.status_code == 200, (path, response.text[:300])
+    return response.json()
+
+
+@pytest.mark.parametrize("table", TABLES)
+async def test_every_table_answers_with_all_its_rows(site: Datasette, table: str) -> None:
+    data = await _json(site, f"/{DATABASE}/{table}.json?_shape=objects&_size=max")
+    assert len(data["rows"]) == len(read_table(table))
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+async def test_every_view_answers(site: Datasette, view: str, database: Path) -> None:
+    data = await _json(site, f"/{DATABASE}/{view}.json?_shape=objects&_size=max")
+    (expected,) = sqlite3.connect(database).execute(f"SELECT count(*) FROM {view}").fetchone()
+    assert len(data["rows"]) == expected > 0
+
+
+async def test_search_on_quotes_returns_the_matching_quotes(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/quotes.json?_search=indisputable&_shape=objects")
+    assert [row["quote_id"] for row in data["rows"]] == ["a001-q01"]
+
+
+async def test_search_on_entities_finds_a_spelling_variant(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/entities.json?_search=Zelensky&_shape=objects")
+    assert [row["entity_id"] for row in data["rows"]] == ["volodymyr-zelenskyy"]
+
+
+async def test_claims_are_faceted_by_every_controlled_list(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/claims.json?_shape=objects")
+    assert {"topic", "modality"} <= set(data["facet_results"])
+    topics = {item["value"]: item["count"] for item in data["facet_results"]["topic"]["results"]}
+    claims = read_table("claims")
+    assert topics["troop_numbers"] == sum(c["topic"] == "troop_numbers" for c in claims)
+
+
+async def test_figures_facet_by_measure_and_qualifier(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/figures.json?_shape=objects")
+    assert {"measure", "qualifier", "unit"} <= set(data["facet_results"])
+
+
+async def test_foreign_keys_show_labels(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/quotes.json?_shape=objects&_labels=on&quote_id=a000-q07")
+    assert data["rows"][0]["speaker_id"] == {"value": "park", "label": "Park"}
+
+
+async def test_canned_query_who_said_finds_a_speaker_by_any_spelling(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/who_said.json?speaker=Zelensky&_shape=objects")
+    quotes = [q for q in read_table("quotes") if q["speaker_id"] == "volodymyr-zelenskyy"]
+    assert {row["speaker"] for row in data["rows"]} == {"Volodymyr Zelenskyy"}
+    assert len(data["rows"]) == len(quotes)
+
+
+async def test_canned_query_troop_estimates_over_time(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/troop_estimates_over_time.json?_shape=objects")
+    assert [row["value"] for row in data["rows"][:2]] == [3000, 8000]
+
+
+async def test_canned_query_everything_one_source_says(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}/source_says.json?source=kbs-interview-zelenskyy&_shape=objects")
+    expected = {c["claim_id"] for c in read_table("claims") if c["via_source_id"] == "kbs-interview-zelenskyy"}
+    assert {row["claim_id"] for row in data["rows"]} == expected
+
+
+async def test_canned_query_figures_for_a_measure(site: Datasette) -> None:
+    data = await _json(
+        site, f"/{DATABASE}/figures_for_measure.json?measure=payment_per_soldier_per_month&_shape=objects"
+    )
+    assert [(row["exact"], row["value"], row["unit"]) for row in data["rows"]] == [("$2,000", 2000, "USD")]
+
+
+async def test_metadata_comes_from_the_package(site: Datasette) -> None:
+    metadata = site.metadata()
+    assert metadata["license"] == "CC-BY-4.0" and metadata["title"].startswith("North Korean troops")
+    columns = site.metadata("columns", database=DATABASE, table="figures")
+    assert columns["char_start"].startswith("Start of `exact`")
+    assert set(CANNED_QUERIES) <= set(site.metadata("queries", database=DATABASE))
+
+
+async def test_site_is_read_only_but_allows_sql(site: Datasette) -> None:
+    data = await _json(site, f"/{DATABASE}.json?sql=select+count(*)+as+n+from+claims&_shape=objects")
+    assert data["rows"] == [{"n": len(read_table("claims"))}]
+    response = await site.client.get(f"/{DATABASE}.json?sql=delete+from+claims")
+    assert response.status_code == 400
+    assert site.get_database(DATABASE).is_mutable is False
+    assert site.setting("sql_time_limit_ms") == SETTINGS["sql_time_limit_ms"]
+    assert site.setting("max_returned_rows") == SETTINGS["max_returned_rows"]
+
+
+async def test_row_pages_link_a_quote_to_its_speaker(site: Datasette) -> None:
+    response = await site.client.get(f"/{DATABASE}/quotes/a001-q01")
+    assert f'<a href="/{DATABASE}/entities/volodymyr-zelenskyy">Volodymyr Zelenskyy</a>' in response.text
