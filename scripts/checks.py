@@ -134,6 +134,16 @@ def _inside(inner: dict[str, str], outer: dict[str, str]) -> bool:
     return inner.get("source_id") == outer.get("source_id") and outer_start <= start and end <= outer_end  # type: ignore[operator]
 
 
+def _outside_claim(
+    table: Table, row_number: int, row: dict[str, str], claims: dict[str, dict[str, str]]
+) -> Iterator[Problem]:
+    """A figure's or quote's span must lie inside the evidence span of the claim it belongs to."""
+    claim = claims.get(row.get("claim_id", ""))
+    if claim and not _inside(row, claim):
+        message = f"span lies outside the evidence span of claim {claim['claim_id']}"
+        yield Problem(table.path, row_number, "char_start", message)
+
+
 def figure_problems(package: DataPackage) -> Iterator[Problem]:
     """value is the number written in exact; low <= value <= high; the span lies in its claim's."""
     figures, claims = package.tables["figures"], _by_id(package.tables["claims"], "claim_id")
@@ -152,14 +162,7 @@ def figure_problems(package: DataPackage) -> Iterator[Problem]:
             yield Problem(figures.path, row_number, "value_high", f"{high:g} is below value {value:g}")
         if low is not None and high is not None and low > high:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value_high {high:g}")
-        claim = claims.get(row.get("claim_id", ""))
-        if claim and not _inside(row, claim):
-            yield Problem(
-                figures.path,
-                row_number,
-                "char_start",
-                f"span lies outside the evidence span of claim {claim['claim_id']}",
-            )
+        yield from _outside_claim(figures, row_number, row, claims)
 
 
 def quote_problems(package: DataPackage) -> Iterator[Problem]:
@@ -167,14 +170,7 @@ def quote_problems(package: DataPackage) -> Iterator[Problem]:
     quotes = package.tables["quotes"]
     claims, parents = _by_id(package.tables["claims"], "claim_id"), _by_id(quotes, "quote_id")
     for row_number, row in quotes.records:
-        claim = claims.get(row.get("claim_id", ""))
-        if claim and not _inside(row, claim):
-            yield Problem(
-                quotes.path,
-                row_number,
-                "char_start",
-                f"quote lies outside the evidence span of claim {claim['claim_id']}",
-            )
+        yield from _outside_claim(quotes, row_number, row, claims)
         parent = parents.get(row.get("nested_in", ""))
         if parent and not _inside(row, parent):
             yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent['quote_id']}")

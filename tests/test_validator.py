@@ -118,7 +118,7 @@ def words_without_number_not_vague(root: Path) -> str:
 # ----------------------------------------------------------------------------- quotes
 def quote_outside_its_claim(root: Path) -> str:
     row = set_cells(root, "quotes", "a000-q04", claim_id="a000-c07")
-    return f"data/quotes.csv:{row}:char_start: quote lies outside the evidence span of claim a000-c07"
+    return f"data/quotes.csv:{row}:char_start: span lies outside the evidence span of claim a000-c07"
 
 
 def quote_not_between_quotation_marks(root: Path) -> str:
