@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from scripts.package import DataPackage, Table
 from scripts.validate import validate
@@ -23,8 +24,17 @@ SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  #
 FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
 CONTEXT_CHARS = 80
 
+
+class View(NamedTuple):
+    description: str
+    sql: str
+
+
 VIEWS = {
-    "troop_estimates": """
+    "troop_estimates": View(
+        "Every figure of North Korean troops in Russia: value, bounds, qualifier, date, "
+        "who claims it and where, ordered by date.",
+        """
         SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.unit, f.place,
                claimant.name AS claimant, venue.title AS venue, coalesce(article.title, article.source_id) AS article,
                f.exact, c.claim, f.claim_id, f.source_id
@@ -35,7 +45,10 @@ VIEWS = {
         JOIN sources article ON article.source_id = f.source_id
         WHERE f.measure = 'nk_troops_in_russia'
         ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
-    "who_said_what": """
+    ),
+    "who_said_what": View(
+        "Every quotation with its speaker's name, the venue and the article.",
+        """
         SELECT q.quote_id, speaker.name AS speaker, q.exact AS quote, q.kind, q.said_on,
                venue.title AS venue, coalesce(article.title, article.source_id) AS article, c.claim,
                q.speaker_id, q.via_source_id, q.source_id, q.claim_id
@@ -45,7 +58,10 @@ VIEWS = {
         JOIN sources article ON article.source_id = q.source_id
         JOIN claims c ON c.claim_id = q.claim_id
         ORDER BY q.source_id, q.char_start""",
-    "claims_with_sources": """
+    ),
+    "claims_with_sources": View(
+        "Every claim with its claimant's name, the venue and the article.",
+        """
         SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
                venue.title AS venue, venue.kind AS venue_kind, coalesce(article.title, article.source_id) AS article,
                c.exact, c.notes, c.claimant_id, c.via_source_id, c.source_id
@@ -54,7 +70,10 @@ VIEWS = {
         LEFT JOIN sources venue ON venue.source_id = c.via_source_id
         JOIN sources article ON article.source_id = c.source_id
         ORDER BY c.source_id, c.char_start""",
-    "quotes_in_context": f"""
+    ),
+    "quotes_in_context": View(
+        f"Every quotation with the {CONTEXT_CHARS} characters of its archived text on each side.",
+        f"""
         SELECT q.quote_id, speaker.name AS speaker,
                substr(t.text, max(q.char_start - {CONTEXT_CHARS}, 0) + 1,
                       q.char_start - max(q.char_start - {CONTEXT_CHARS}, 0)) AS before,
@@ -65,6 +84,7 @@ VIEWS = {
         JOIN texts t ON t.source_id = q.source_id
         JOIN entities speaker ON speaker.entity_id = q.speaker_id
         ORDER BY q.source_id, q.char_start""",
+    ),
 }
 
 
@@ -157,8 +177,8 @@ def write_database(package: DataPackage, path: Path) -> None:
             load_texts(db, package)
             for table, columns in FTS_COLUMNS.items():
                 add_search(db, table, columns)
-            for name, sql in VIEWS.items():
-                db.execute(f'CREATE VIEW "{name}" AS {sql}')
+            for name, view in VIEWS.items():
+                db.execute(f'CREATE VIEW "{name}" AS {view.sql}')
         broken = db.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise BuildError(f"foreign keys broken in the database: {broken[:5]}")

@@ -6,10 +6,12 @@ missing, is skipped here instead of being reported twice."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 from edtf import parse_edtf
@@ -18,7 +20,6 @@ from pydantic import ValidationError
 from scripts import spec, textscan
 from scripts.package import EDTF_RDF_TYPE, SPAN_COLUMNS, DataPackage, Problem, Table, as_float, as_int
 
-DESCRIPTOR = "datapackage.json"
 NUMBER_CELL = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 SYMMETRIC_RELATIONS = {"corroborates", "contradicts"}
 
@@ -45,9 +46,7 @@ def descriptor_problems(package: DataPackage) -> Iterator[Problem]:
             yield from _model_problems(spec.TableSchema, schema, schema_ref)
 
 
-def _read_json(path):  # type: ignore[no-untyped-def]
-    import json
-
+def _read_json(path: Path) -> object:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -226,7 +225,9 @@ def entity_problems(package: DataPackage) -> Iterator[Problem]:
         yield from _names_resolve(package, package.tables[table], column, by_id, publishers)
 
 
-def _names_resolve(package, table, column, by_id, publishers) -> Iterator[Problem]:  # type: ignore[no-untyped-def]
+def _names_resolve(
+    package: DataPackage, table: Table, column: str, by_id: dict[str, list[str]], publishers: dict[str, str]
+) -> Iterator[Problem]:
     for row_number, row in table.records:
         entity_id, source_id = row.get(column, ""), row.get("source_id", "")
         names = by_id.get(entity_id)

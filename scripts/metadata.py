@@ -29,14 +29,6 @@ TIMELINE_CHART = {
 }
 TIMELINE_PATH = f"/{DATABASE}/troop_estimates?as_of__notblank=1#" + urlencode(TIMELINE_CHART)
 
-VIEW_DESCRIPTIONS = {
-    "troop_estimates": "Every figure of North Korean troops in Russia: value, bounds, qualifier, date, "
-    "who claims it and where, ordered by date.",
-    "who_said_what": "Every quotation with its speaker's name, the venue and the article.",
-    "claims_with_sources": "Every claim with its claimant's name, the venue and the article.",
-    "quotes_in_context": "Every quotation with the 80 characters of its archived text on each side.",
-}
-
 CANNED_QUERIES = {
     "troop_estimates_over_time": {
         "title": "Troop estimates over time",
@@ -94,7 +86,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "description": "The archived source texts, byte for byte as received.",
         "hidden": False,
     }
-    tables.update({name: {"description": VIEW_DESCRIPTIONS[name]} for name in VIEWS})
+    tables.update({name: {"description": view.description} for name, view in VIEWS.items()})
     return {
         "title": descriptor["title"],
         "description_html": (
