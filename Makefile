@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8001
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup browser validate build serve test lint docs lock clean
+.PHONY: setup browser validate build serve release diff citation versions test lint docs lock clean
 
 setup: $(SETUP)
 
@@ -36,6 +36,24 @@ build: $(SETUP)
 
 serve: build
 	$(PY) -m scripts.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
+
+# A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes.
+release: $(SETUP)
+	$(PY) -m scripts.release $(DATAPACKAGE) --dist dist
+
+# Rows added, removed and changed per table: make diff FROM=v0.1.0 (a git tag, a release zip or a folder) [TO=…].
+TO ?= .
+diff: $(SETUP)
+	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git tag, release zip or folder> [TO=…]" >&2; exit 2; }
+	$(PY) -m scripts.diff $(FROM) $(TO)
+
+# Regenerates CITATION.cff from datapackage.json and CHANGELOG.md.
+citation: $(SETUP)
+	$(PY) -m scripts.versioning citation
+
+# Fails if the version, changelog, citation and last release tag disagree.
+versions: $(SETUP)
+	$(PY) -m scripts.versioning check
 
 lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests

@@ -1,0 +1,144 @@
+"""What changed in the data between two versions, table by table and row by row (by primary key).
+
+    python -m scripts.diff FROM [TO]
+
+FROM and TO are each a git tag (or any git revision), a release zip, or a folder holding a
+datapackage.json; TO defaults to the working tree. Prints Markdown."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from scripts.package import DataPackage, Table
+
+Row = dict[str, str]
+
+
+@dataclass
+class TableDiff:
+    name: str
+    added: list[Row] = field(default_factory=list)
+    removed: list[Row] = field(default_factory=list)
+    changed: list[tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=list)
+    columns_added: list[str] = field(default_factory=list)
+    columns_removed: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.columns_added or self.columns_removed)
+
+
+@contextmanager
+def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
+    """A folder holding the package at `ref`: a folder, a release zip, or a git revision."""
+    path = Path(ref)
+    if path.is_dir():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="nk-diff-") as folder:
+        if path.is_file() and zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(folder)
+        else:
+            archive = subprocess.run(
+                ["git", "archive", "--format=tar", ref], cwd=repo, capture_output=True, check=False
+            )
+            if archive.returncode != 0:
+                raise SystemExit(
+                    f"{ref}: neither a folder, a release zip nor a git revision: {archive.stderr.decode()}"
+                )
+            with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+                tar.extractall(folder, filter="data")
+        yield _package_root(Path(folder))
+
+
+def _package_root(folder: Path) -> Path:
+    found = sorted(folder.rglob("datapackage.json"), key=lambda p: len(p.parts))
+    if not found:
+        raise SystemExit(f"no datapackage.json in {folder}")
+    return found[0].parent
+
+
+def _keyed(table: Table) -> dict[str, Row]:
+    key = table.primary_key or table.field_names
+    return {"|".join(row.get(k, "") for k in key): row for _, row in table.rows()}
+
+
+def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
+    result = TableDiff(name)
+    old_rows = _keyed(old) if old else {}
+    new_rows = _keyed(new) if new else {}
+    old_columns, new_columns = (old.field_names if old else []), (new.field_names if new else [])
+    result.columns_added = [c for c in new_columns if c not in old_columns]
+    result.columns_removed = [c for c in old_columns if c not in new_columns]
+    result.added = [row for key, row in new_rows.items() if key not in old_rows]
+    result.removed = [row for key, row in old_rows.items() if key not in new_rows]
+    for key, row in new_rows.items():
+        before = old_rows.get(key)
+        if before is None:
+            continue
+        changes = {c: (before.get(c, ""), row.get(c, "")) for c in new_columns if c in old_columns}
+        changes = {c: values for c, values in changes.items() if values[0] != values[1]}
+        if changes:
+            result.changed.append((key, changes))
+    return result
+
+
+def diff_packages(old_root: Path, new_root: Path) -> list[TableDiff]:
+    old, new = DataPackage(old_root / "datapackage.json"), DataPackage(new_root / "datapackage.json")
+    names = list(new.tables) + [n for n in old.tables if n not in new.tables]
+    return [diff_tables(old.tables.get(n), new.tables.get(n), n) for n in names]
+
+
+def _cell(text: str) -> str:
+    return (text or "∅").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
+    lines = [f"## Data changes from {old_label} to {new_label}", ""]
+    if all(d.empty for d in diffs):
+        return "\n".join([*lines, "No data changed.", ""])
+    for d in diffs:
+        if d.empty:
+            continue
+        counts = f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed"
+        lines += [f"### {d.name}: {counts}", ""]
+        lines += [f"- column added: `{c}`" for c in d.columns_added]
+        lines += [f"- column removed: `{c}`" for c in d.columns_removed]
+        lines += [f"- added `{next(iter(row.values()), '')}`" for row in d.added]
+        lines += [f"- removed `{next(iter(row.values()), '')}`" for row in d.removed]
+        if d.changed:
+            lines += ["", "| row | column | old | new |", "|---|---|---|---|"]
+            lines += [
+                f"| `{key}` | `{column}` | {_cell(old)} | {_cell(new)} |"
+                for key, changes in d.changed
+                for column, (old, new) in changes.items()
+            ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="diff", description=__doc__.split("\n\n")[0])
+    parser.add_argument("old", metavar="FROM")
+    parser.add_argument("new", metavar="TO", nargs="?", default=".")
+    parser.add_argument("--repo", default=Path("."), type=Path, help="the git repository that revisions refer to")
+    args = parser.parse_args(argv)
+    with snapshot(args.old, args.repo) as old_root, snapshot(args.new, args.repo) as new_root:
+        label = "the working tree" if args.new == "." else args.new
+        print(to_markdown(diff_packages(old_root, new_root), args.old, label))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Write a release: dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes.
+
+    python -m scripts.release [--dist dist]
+
+The archive is reproducible: the same commit gives the same bytes (sorted entries, fixed
+timestamps and permissions). It holds datapackage.json with `bytes` and `hash` for every
+resource, the CSVs, schemas, archived texts, the SQLite database, README, CHANGELOG, CITATION.cff
+and LICENSE. The notes are the version's changelog entry and its data diff against the previous
+release tag."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from scripts import versioning
+from scripts.build import BuildError, build
+from scripts.diff import diff_packages, snapshot, to_markdown
+from scripts.package import DataPackage
+
+FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
+DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
+DATABASE_NAME = "nk-russia-claims.db"
+
+
+def archive_name(descriptor: dict) -> str:
+    return f"{descriptor['name']}-{descriptor['version']}.zip"
+
+
+def released_descriptor(package: DataPackage) -> dict:
+    """The descriptor with the size and SHA-256 of every resource, which frictionless verifies."""
+    descriptor = copy.deepcopy(package.descriptor)
+    for resource in descriptor["resources"]:
+        data = (package.root / resource["path"]).read_bytes()
+        resource["bytes"] = len(data)
+        resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    return descriptor
+
+
+def release_members(package: DataPackage, database: Path) -> dict[str, bytes]:
+    """Every file of the release by its path in the archive."""
+    root = package.root
+    members = {
+        "datapackage.json": (json.dumps(released_descriptor(package), indent=2, ensure_ascii=False) + "\n").encode()
+    }
+    for table in package.tables.values():
+        members[table.path] = table.file.read_bytes()
+        members[table.schema_path] = (root / table.schema_path).read_bytes()
+    for text in sorted((root / "data" / "texts").glob("*.txt")):
+        members[text.relative_to(root).as_posix()] = text.read_bytes()
+    for name in DOCUMENTS:
+        members[name] = (root / name).read_bytes()
+    members[DATABASE_NAME] = database.read_bytes()
+    return members
+
+
+def write_zip(members: dict[str, bytes], output: Path) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w") as archive:
+            for name in sorted(members):
+                info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o100644 << 16
+                info.create_system = 3
+                archive.writestr(info, members[name], compresslevel=9)
+        os.replace(temporary, output)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def previous_release_tag(root: Path, version: str) -> str | None:
+    tags = subprocess.run(
+        ["git", "tag", "--list", "v[0-9]*", "--sort=-v:refname"], cwd=root, capture_output=True, text=True, check=False
+    ).stdout.split()
+    return next((tag for tag in tags if tag != f"v{version}"), None)
+
+
+def release_notes(root: Path, version: str) -> str:
+    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    notes = versioning.release_notes(changelog, version) or f"## [{version}]"
+    previous = previous_release_tag(root, version)
+    if previous is None:
+        return f"{notes}\n\nFirst release: no earlier release to compare with.\n"
+    with snapshot(previous, root) as old_root:
+        return f"{notes}\n\n{to_markdown(diff_packages(old_root, root), previous, f'v{version}')}"
+
+
+def release(descriptor_path: Path, dist: Path) -> Path:
+    package = DataPackage(descriptor_path)
+    problems = versioning.version_problems(package.root)
+    if problems:
+        raise BuildError("\n".join(problems))
+    dist.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / DATABASE_NAME
+        build(descriptor_path, database)
+        members = release_members(package, database)
+    output = dist / archive_name(package.descriptor)
+    write_zip(members, output)
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    (dist / "SHA256SUMS").write_text(f"{digest}  {output.name}\n", encoding="utf-8")
+    notes = release_notes(package.root, package.descriptor["version"])
+    (dist / f"{output.stem}-notes.md").write_text(notes, encoding="utf-8")
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="release", description=__doc__.split("\n\n")[0])
+    parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
+    parser.add_argument("--dist", default=Path("dist"), type=Path)
+    args = parser.parse_args(argv)
+    try:
+        output = release(args.datapackage, args.dist)
+    except BuildError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"wrote {output}, {args.dist / 'SHA256SUMS'} and the release notes", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
