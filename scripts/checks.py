@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
-from edtf import parse_edtf
 from pydantic import ValidationError
 
 from scripts import spec, textscan
+from scripts.edtf_check import is_edtf
 from scripts.package import EDTF_RDF_TYPE, SPAN_COLUMNS, DataPackage, Problem, Table, as_float, as_int
 
 NUMBER_CELL = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
@@ -193,18 +193,8 @@ def date_problems(package: DataPackage) -> Iterator[Problem]:
         for row_number, row in table.records:
             for column in columns:
                 cell = row.get(column, "")
-                if cell and not _is_edtf(cell):
+                if cell and not is_edtf(cell):
                     yield Problem(table.path, row_number, column, f"{cell!r} is not a valid EDTF date")
-
-
-def _is_edtf(cell: str) -> bool:
-    if cell != cell.strip() or any(c.isspace() for c in cell):
-        return False
-    try:
-        parse_edtf(cell)
-    except Exception:  # the library raises several exception types for bad input
-        return False
-    return True
 
 
 def entity_problems(package: DataPackage) -> Iterator[Problem]:
