@@ -10,8 +10,10 @@ DATABASE := build/nk-russia-claims.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 CHROMIUM := /usr/bin/chromium
+SQLITE3 := /usr/bin/sqlite3
+SIZES ?= 1000,10000
 
-.PHONY: setup browser validate build serve release diff citation versions test lint docs lock clean
+.PHONY: setup browser validate build serve release diff citation versions bench test lint docs lock clean
 
 setup: $(SETUP)
 
@@ -27,8 +29,14 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+# The sqlite3 command line, for the benchmark's .import floor.
+$(SQLITE3):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sqlite3
+
+# Table Schema rules run as set-based SQL; `make validate REFERENCE=1` runs frictionless instead.
 validate: $(SETUP)
-	$(PY) -m scripts.validate $(DATAPACKAGE)
+	$(PY) -m scripts.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference)
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
 build: $(SETUP)
@@ -46,6 +54,11 @@ TO ?= .
 diff: $(SETUP)
 	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git tag, release zip or folder> [TO=…]" >&2; exit 2; }
 	$(PY) -m scripts.diff $(FROM) $(TO)
+
+# Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
+# make bench SIZES=10000,100000,1000000. Writes build/bench.json.
+bench: $(SETUP) $(SQLITE3)
+	$(PY) -m scripts.bench --sizes $(SIZES)
 
 # Regenerates CITATION.cff from datapackage.json and CHANGELOG.md.
 citation: $(SETUP)

@@ -23,13 +23,16 @@ CLAIMS_PER_ARTICLE = 50
 TOPICS = ("troop_numbers", "deployment", "training", "combat", "strategy")
 
 
+CONSONANTS = "bcdghjklmnpqrstvwxz"  # no vowels: a token never spells a number word such as "few"
+
+
 def token(number: int) -> str:
     """A word for a number, in letters only: digits in a text would each need a figure."""
     letters = ""
-    number += 26
+    number += len(CONSONANTS)
     while number:
-        number, rest = divmod(number, 26)
-        letters = "abcdefghijklmnopqrstuvwxyz"[rest] + letters
+        number, rest = divmod(number, len(CONSONANTS))
+        letters = CONSONANTS[rest] + letters
     return letters
 
 

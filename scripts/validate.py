@@ -1,9 +1,10 @@
 """Validate a data package: Table Schema rules (frictionless), then the project's own checks.
 
-    python -m scripts.validate [datapackage.json] [--json]
+    python -m scripts.validate [datapackage.json] [--json] [--reference]
 
-Prints one line per problem as `path:row:column: message` and exits 1 if there is any. Reads only:
-the package is never written to."""
+Table Schema rules run as set-based SQL over a staging load (scripts.schemasql); `--reference`
+runs frictionless, the reference implementation, instead. Prints one line per problem as
+`path:row:column: message` and exits 1 if there is any. Reads only: the package is never written to."""
 
 from __future__ import annotations
 
@@ -14,10 +15,20 @@ from pathlib import Path
 
 from scripts import checks
 from scripts.package import DataPackage, Problem
+from scripts.schemasql import schema_problems
+from scripts.staging import staged
 from scripts.tabular import frictionless_problems
 
 
-def validate(descriptor: Path) -> list[Problem]:
+def table_schema_problems(package: DataPackage, reference: bool = False) -> list[Problem]:
+    """Types, required, unique, enum, pattern, minimum, primary and foreign keys."""
+    if reference:
+        return list(frictionless_problems(package))
+    with staged(package) as (db, problems):
+        return problems + list(schema_problems(db, package))
+
+
+def validate(descriptor: Path, reference: bool = False) -> list[Problem]:
     """All problems of the package at `descriptor`, in a stable order."""
     if not descriptor.is_file():
         return [Problem(str(descriptor), None, None, "no such data package descriptor")]
@@ -28,7 +39,7 @@ def validate(descriptor: Path) -> list[Problem]:
     problems = list(checks.descriptor_problems(package))
     if problems:  # the rest would only repeat what a broken descriptor already explains
         return problems
-    problems += frictionless_problems(package)
+    problems += table_schema_problems(package, reference)
     problems += checks.content_problems(package)
     return sorted(set(problems), key=_order)
 
@@ -41,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate", description=__doc__.split("\n\n")[0])
     parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
     parser.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    parser.add_argument("--reference", action="store_true", help="check Table Schema rules with frictionless")
     args = parser.parse_args(argv)
-    problems = validate(args.datapackage)
+    problems = validate(args.datapackage, args.reference)
     if args.json:
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
     else:

@@ -40,6 +40,10 @@ def git(root: Path, *args: str) -> str:
 def repo(tmp_path: Path) -> Path:
     """A git repository holding the project, with its current state tagged as a release."""
     root = copy_project(tmp_path)
+    changelog = root / "CHANGELOG.md"  # as just released: nothing under Unreleased
+    notes = versioning.unreleased_notes(changelog.read_text())
+    changelog.write_text(changelog.read_text().replace(f"## [Unreleased]\n\n{notes}\n", "## [Unreleased]\n", 1))
+    assert versioning.unreleased_notes(changelog.read_text()) == ""
     git(root, "init", "-q")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "release")

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.validate import main, validate
+from scripts.checks import descriptor_problems
+from scripts.package import DataPackage
+from scripts.validate import main, table_schema_problems, validate
 from tests.conftest import ROOT
 from tests.mutations import append_row, cell, delete_row, edit_json, row_number, set_cells
 
@@ -388,3 +390,13 @@ def test_a_missing_descriptor_is_a_clear_error(tmp_path: Path) -> None:
     assert [str(p) for p in validate(tmp_path / "datapackage.json")] == [
         f"{tmp_path / 'datapackage.json'}:-:-: no such data package descriptor"
     ]
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.__name__)
+def test_set_based_checks_flag_the_same_cells_as_frictionless(package_copy: Path, mutation: Mutation) -> None:
+    mutation(package_copy.parent)
+    package = DataPackage(package_copy)
+    if list(descriptor_problems(package)):
+        pytest.skip("a broken descriptor stops validation before any Table Schema rule runs")
+    reference = {(p.path, p.row, p.column) for p in table_schema_problems(package, reference=True)}
+    assert {(p.path, p.row, p.column) for p in table_schema_problems(package)} == reference

@@ -1,0 +1,190 @@
+"""Benchmark validation and build against frictionless and the sqlite3 `.import` floor.
+
+    python -m scripts.bench [--sizes 1000,10000] [--requests 40]
+
+For each size N it generates a synthetic package of N claims (scripts.synth), then times, each in
+its own process: the project's `validate`, its `build` (which validates, then writes the database
+with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of the same CSVs, the
+floor with no checks at all. At the largest N it serves the database with Datasette on 127.0.0.1
+and measures p50 and p95 latency of a search, a facet, a table page and each canned query with 1
+and 8 concurrent clients (a bounded number of requests). Prints a table; writes build/bench.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+from scripts.metadata import CANNED_QUERIES, DATABASE
+from scripts.package import DataPackage
+from scripts.serve import datasette_command, write_metadata
+from scripts.synth import generate
+
+BIN = Path(sys.executable).parent
+WORK = Path("build/bench")
+CANNED_PARAMETERS = {
+    "who_said": "speaker=Person",
+    "source_says": "source=article-1",
+    "figures_for_measure": "measure=nk_troops_in_russia",
+}
+
+
+def progress(message: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
+
+
+def measure(command: list[str], cwd: Path | None = None, stdin: str | None = None) -> dict[str, float]:
+    """Wall time and peak memory (MiB) of one command in its own process; it must succeed."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    if stdin:
+        process.stdin.write(stdin)  # type: ignore[union-attr]
+        process.stdin.close()  # type: ignore[union-attr]
+    stderr = process.stderr.read()  # type: ignore[union-attr]
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-2000:]}")
+    return {"seconds": round(seconds, 3), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def import_script(package: DataPackage) -> str:
+    return "".join(f".import --csv {t.file} {t.name}\n" for t in package.tables.values())
+
+
+def run_size(claims: int) -> dict:
+    folder = WORK / f"n{claims}"
+    shutil.rmtree(folder, ignore_errors=True)
+    progress(f"N={claims}: generating")
+    descriptor = generate(claims, folder)
+    package = DataPackage(descriptor)
+    rows = sum(sum(1 for _ in t.rows()) for t in package.tables.values())
+    python = str(BIN / "python")
+    steps = {}
+    progress(f"N={claims}: validate")
+    steps["validate"] = measure([python, "-m", "scripts.validate", str(descriptor)])
+    progress(f"N={claims}: build (validate + database + FTS)")
+    database = folder / f"{DATABASE}.db"
+    steps["build"] = measure([python, "-m", "scripts.build", str(descriptor), "--output", str(database)])
+    progress(f"N={claims}: frictionless validate")
+    steps["frictionless"] = measure([str(BIN / "frictionless"), "validate", "datapackage.json"], cwd=folder)
+    progress(f"N={claims}: sqlite3 .import (floor)")
+    floor_db = folder / "floor.db"
+    steps["import_floor"] = measure(["sqlite3", str(floor_db)], stdin=import_script(package))
+    floor_db.unlink()
+    for step in steps.values():
+        step["rows_per_second"] = round(rows / step["seconds"])
+    floor = steps["import_floor"]["seconds"]
+    return {
+        "claims": claims,
+        "rows": rows,
+        "steps": steps,
+        "ratios": {
+            "validate_and_build_over_floor": round(steps["build"]["seconds"] / floor, 2),
+            "frictionless_over_validate": round(steps["frictionless"]["seconds"] / steps["validate"]["seconds"], 2),
+        },
+        "database": str(database),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _latencies(url: str, requests: int, clients: int) -> dict[str, float]:
+    def fetch(_: int) -> float:
+        start = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=60) as response:
+            response.read()
+        return (time.perf_counter() - start) * 1000
+
+    with ThreadPoolExecutor(clients) as pool:
+        times = sorted(pool.map(fetch, range(requests)))
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+
+
+def datasette_latency(database: Path, requests: int) -> dict:
+    folder = database.parent
+    metadata = write_metadata(Path("datapackage.json"), folder / "metadata.json")
+    port = _free_port()
+    command = datasette_command(database, metadata, "127.0.0.1", port)
+    command[0] = str(BIN / "datasette")
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/{DATABASE}"
+    pages = {
+        "search": f"{base}/claims?_search={quote('front')}",
+        "facet": f"{base}/claims?_facet=topic",
+        "table_page": f"{base}/claims",
+        **{f"query_{name}": f"{base}/{name}?{CANNED_PARAMETERS.get(name, '')}" for name in CANNED_QUERIES},
+    }
+    try:
+        for _ in range(200):  # bounded wait for the server
+            try:
+                urllib.request.urlopen(f"{base}.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        results = {}
+        for name, url in pages.items():
+            progress(f"datasette: {name}")
+            _latencies(url, 2, 1)  # warm up
+            results[name] = {f"{clients}_clients": _latencies(url, requests, clients) for clients in (1, 8)}
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        f"{'claims':>9} {'rows':>9} {'step':<13} {'seconds':>9} {'rows/s':>10} {'peak MiB':>9}",
+    ]
+    for result in results:
+        for step, values in result["steps"].items():
+            lines.append(f"{result['claims']:>9} {result['rows']:>9} {step:<13} {values['seconds']:>9.2f} "
+                         f"{values['rows_per_second']:>10} {values['peak_mib']:>9.1f}")  # fmt: skip
+        ratios = result["ratios"]
+        lines.append(f"{'':>9} {'':>9} validate+build / floor = {ratios['validate_and_build_over_floor']}×, "
+                     f"frictionless / validate = {ratios['frictionless_over_validate']}×")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--requests", default=40, type=int, help="requests per page and concurrency level")
+    args = parser.parse_args(argv)
+    if shutil.which("sqlite3") is None:
+        raise SystemExit("the sqlite3 command line is needed for the floor: `make bench` installs it")
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    results = [run_size(size) for size in sizes]
+    report = {"sizes": results, "datasette": datasette_latency(Path(results[-1]["database"]), args.requests)}
+    progress("")
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK.parent / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\nDatasette at {sizes[-1]} claims (p50 / p95 ms, {args.requests} requests each):")
+    for name, levels in report["datasette"].items():
+        one, eight = levels["1_clients"], levels["8_clients"]
+        single = f"1 client {one['p50_ms']:>7} / {one['p95_ms']:>7}"
+        print(f"  {name:<34} {single}   8 clients {eight['p50_ms']:>7} / {eight['p95_ms']:>7}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

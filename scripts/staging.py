@@ -1,0 +1,84 @@
+"""A staging load of the package into SQLite: every CSV cell as TEXT, with its CSV row number.
+
+Set-based checks (scripts.schemasql) and the build run over it, so that the data is parsed once
+and no check holds a whole table in Python memory."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from scripts.package import DataPackage, Problem, Table
+
+ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
+UNDECODABLE: list[UnicodeDecodeError] = []
+
+
+def _record_undecodable(error: UnicodeError) -> tuple[str, int]:
+    """Decode on past a bad byte (as U+FFFD), remembering it: the file is streamed, never held whole."""
+    assert isinstance(error, UnicodeDecodeError)
+    UNDECODABLE.append(error)
+    return "\ufffd", error.end
+
+
+codecs.register_error("nk-record", _record_undecodable)
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_table(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
+    """Stage one CSV; yields a problem for a wrong header or a row with missing or extra cells."""
+    names = table.field_names
+    columns = ", ".join(f"{quoted(n)} TEXT" for n in names)
+    db.execute(f"CREATE TABLE {quoted(table.name)} ({ROW} INTEGER PRIMARY KEY, {columns})")
+    problems: list[Problem] = []
+    UNDECODABLE.clear()
+    # utf-8-sig: a byte order mark is not part of the header (the hygiene check reports it).
+    with table.file.open(encoding="utf-8-sig", errors="nk-record", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        if header != names:
+            problems.append(
+                Problem(table.path, 1, None, f"incorrect-label: header is {header}, the schema says {names}")
+            )
+        width = len(names)
+
+        def rows() -> Iterator[list[object]]:
+            for number, cells in enumerate(reader, start=2):
+                if len(cells) != width:
+                    what = "missing-cell" if len(cells) < width else "extra-cell"
+                    problems.append(Problem(table.path, number, None, f"{what}: {len(cells)} cells, expected {width}"))
+                    cells = (cells + [""] * width)[:width]
+                yield [number, *cells]
+
+        placeholders = ", ".join("?" for _ in range(width + 1))
+        db.executemany(f"INSERT INTO {quoted(table.name)} VALUES ({placeholders})", rows())
+    if UNDECODABLE:
+        problems.append(Problem(table.path, None, None, f"encoding-error: not UTF-8: {UNDECODABLE[0]}"))
+    yield from problems
+
+
+@contextmanager
+def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Problem]]]:
+    """The package staged in a temporary SQLite file (bounded memory), and the load's problems."""
+    with tempfile.TemporaryDirectory(prefix="nk-stage-") as folder:
+        db = sqlite3.connect(Path(folder) / "stage.db")
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -200000")  # about 200 MB of page cache
+        try:
+            problems: list[Problem] = []
+            with db:
+                for table in package.tables.values():
+                    if table.file.is_file():
+                        problems += load_table(db, table)
+            yield db, problems
+        finally:
+            db.close()

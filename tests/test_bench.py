@@ -1,0 +1,59 @@
+"""The benchmark's inputs and plumbing (never its timings: speed is measured by `make bench`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scripts import bench
+from scripts.package import DataPackage
+from scripts.synth import generate, token
+from scripts.textscan import NUMBER_WORD
+from scripts.validate import validate
+
+
+def test_synthetic_package_is_valid_for_both_validators(tmp_path: Path) -> None:
+    descriptor = generate(300, tmp_path)
+    assert validate(descriptor) == []
+    assert validate(descriptor, reference=True) == []
+
+
+def test_synthetic_package_exercises_every_table_in_proportion(tmp_path: Path) -> None:
+    package = DataPackage(generate(1000, tmp_path))
+    counts = {name: sum(1 for _ in table.rows()) for name, table in package.tables.items()}
+    assert counts["claims"] == 1000
+    assert (counts["quotes"], counts["figures"], counts["claim_links"]) == (500, 400, 199)
+    assert len(package.archived_texts) == 20
+
+
+def test_synthetic_tokens_are_unique_and_never_number_words() -> None:
+    tokens = [token(i) for i in range(20000)]
+    assert len(set(tokens)) == len(tokens)
+    assert not any(NUMBER_WORD.fullmatch(t) for t in tokens)
+
+
+def test_a_defect_in_a_synthetic_package_is_caught(tmp_path: Path) -> None:
+    descriptor = generate(100, tmp_path)
+    claims = tmp_path / "data/claims.csv"
+    claims.write_text(claims.read_text().replace(",asserts,", ",assertz,", 1))
+    assert [str(p) for p in validate(descriptor)] == [
+        'data/claims.csv:2:modality: constraint-error: constraint "enum" is '
+        "\"['asserts', 'estimates', 'predicts', 'speculates', 'warns', 'denies', 'reports']\""
+    ]
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make bench` installs the sqlite3 command line")
+def test_benchmark_measures_every_step_and_reports_ratios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "WORK", tmp_path / "bench")
+    result = bench.run_size(60)
+    assert set(result["steps"]) == {"validate", "build", "frictionless", "import_floor"}
+    assert all(step["seconds"] > 0 and step["peak_mib"] > 0 for step in result["steps"].values())
+    assert set(result["ratios"]) == {"validate_and_build_over_floor", "frictionless_over_validate"}
+    assert "validate+build / floor" in bench.table([result])
+
+
+def test_measure_fails_loudly_when_a_step_fails() -> None:
+    with pytest.raises(SystemExit, match="failed"):
+        bench.measure(["false"])
