@@ -1,26 +1,33 @@
 """The project's own checks, beyond Table Schema: each yields Problems and never writes.
 
-Checks trust nothing: a cell that frictionless reports as mistyped, or a reference it reports as
-missing, is skipped here instead of being reported twice."""
+Content checks run over the staging database (scripts.staging), set-based in SQL where a check
+relates rows, streaming only the columns they need where it reads text, so that memory stays
+bounded. They trust nothing: a cell with a type error, or a reference that is missing, is left to
+the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import sqlite3
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
 from scripts import spec, textscan
 from scripts.edtf_check import is_edtf
 from scripts.package import EDTF_RDF_TYPE, SPAN_COLUMNS, DataPackage, Problem, Table, as_float, as_int
+from scripts.schemasql import Rule, scan, valid_integer
+from scripts.staging import ROW, quoted
 
-NUMBER_CELL = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+NUMBER_CELL = r"^[+-]?\d+(?:\.\d+)?$"
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
+WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
+                                8232, 8233, 8239, 8287, 12288]))  # what Python's str.strip() removes  # fmt: skip
 SYMMETRIC_RELATIONS = {"corroborates", "contradicts"}
 
 
@@ -61,16 +68,27 @@ def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterat
 
 
 # --------------------------------------------------------------------------- content
-def content_problems(package: DataPackage) -> Iterator[Problem]:
+def content_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+    """Every content check, over the package staged in `db`."""
+    index_child_keys(db, package)
     for check in CONTENT_CHECKS:
-        yield from check(package)
+        yield from check(package, db)
 
 
-def archive_problems(package: DataPackage) -> Iterator[Problem]:
+def index_child_keys(db: sqlite3.Connection, package: DataPackage) -> None:
+    """Index the columns that checks join or group on: claim_id, nested_in and source_id."""
+    for table in package.tables.values():
+        for column in ("claim_id", "nested_in", "source_id"):
+            if column in table.field_names:
+                name = quoted(f"by_{table.name}_{column}")
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {quoted(table.name)} ({quoted(column)})")
+
+
+def archive_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """Each archived text exists and its SHA-256 is the one recorded in sources.csv."""
     sources = package.tables["sources"]
-    for row_number, row in sources.records:
-        path, recorded = row.get("text_path", ""), row.get("text_sha256", "")
+    for row_number, row in sources.rows(["text_path", "text_sha256"]):
+        path, recorded = row["text_path"], row["text_sha256"]
         if not path:
             if recorded:
                 yield Problem(sources.path, row_number, "text_sha256", "a hash is recorded but no text_path")
@@ -93,189 +111,188 @@ def span_tables(package: DataPackage) -> Iterator[Table]:
     return (t for t in package.tables.values() if {"source_id", *SPAN_COLUMNS} <= set(t.field_names))
 
 
-def evidence_problems(package: DataPackage) -> Iterator[Problem]:
+def evidence_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """Every span is verbatim: 0 <= char_start < char_end <= len(text) and text[start:end] == exact."""
     for table in span_tables(package):
-        for row_number, row in table.records:
+        for row_number, row in table.rows(["source_id", *SPAN_COLUMNS]):
             yield from _span_problems(package, table, row_number, row)
 
 
 def _span_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
-    start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
+    start, end = as_int(row["char_start"]), as_int(row["char_end"])
     if start is None or end is None:
-        return  # a type error that frictionless reports
-    text = package.text_of(row.get("source_id", ""))
+        return  # a type error, reported by the Table Schema checks
+    text = package.text_of(row["source_id"])
     if text is None:
-        yield Problem(table.path, row_number, "source_id", f"source {row.get('source_id')!r} has no archived text")
+        yield Problem(table.path, row_number, "source_id", f"source {row['source_id']!r} has no archived text")
         return
     if not 0 <= start < end <= len(text):
         column = "char_start" if not 0 <= start < end else "char_end"
         yield Problem(table.path, row_number, column, f"span {start}..{end} is outside 0..{len(text)} or empty")
         return
-    if text[start:end] != row.get("exact", ""):
-        yield Problem(
-            table.path,
-            row_number,
-            "exact",
-            f"{row.get('exact')!r} is not the text at {start}..{end}, which reads {text[start:end]!r}",
-        )
+    if text[start:end] != row["exact"]:
+        message = f"{row['exact']!r} is not the text at {start}..{end}, which reads {text[start:end]!r}"
+        yield Problem(table.path, row_number, "exact", message)
 
 
-def _by_id(table: Table, key: str) -> dict[str, dict[str, str]]:
-    return {row[key]: row for _, row in table.records if row.get(key)}
+def _outside(db: sqlite3.Connection, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:
+    """(row, outer id) of `inner` rows whose span is not inside the span of the row they name."""
+    integers = " AND ".join(valid_integer(f"{alias}.{c}") for alias in ("t", "o") for c in ("char_start", "char_end"))
+    sql = (
+        f"SELECT t.{ROW}, o.{quoted(outer_key)} FROM {quoted(inner.name)} t "
+        f"JOIN {quoted(outer)} o ON o.{quoted(outer_key)} = t.{quoted(key)} WHERE {integers} AND ("
+        "t.source_id != o.source_id OR CAST(t.char_start AS INTEGER) < CAST(o.char_start AS INTEGER) "
+        "OR CAST(t.char_end AS INTEGER) > CAST(o.char_end AS INTEGER))"
+    )
+    yield from db.execute(sql)
 
 
-def _inside(inner: dict[str, str], outer: dict[str, str]) -> bool:
-    start, end = as_int(inner.get("char_start", "")), as_int(inner.get("char_end", ""))
-    outer_start, outer_end = as_int(outer.get("char_start", "")), as_int(outer.get("char_end", ""))
-    if None in (start, end, outer_start, outer_end):
-        return True  # a type error that frictionless reports
-    return inner.get("source_id") == outer.get("source_id") and outer_start <= start and end <= outer_end  # type: ignore[operator]
-
-
-def _outside_claim(
-    table: Table, row_number: int, row: dict[str, str], claims: dict[str, dict[str, str]]
-) -> Iterator[Problem]:
+def _outside_claim(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
     """A figure's or quote's span must lie inside the evidence span of the claim it belongs to."""
-    claim = claims.get(row.get("claim_id", ""))
-    if claim and not _inside(row, claim):
-        message = f"span lies outside the evidence span of claim {claim['claim_id']}"
-        yield Problem(table.path, row_number, "char_start", message)
+    for row_number, claim_id in _outside(db, table, "claim_id", "claims", "claim_id"):
+        yield Problem(table.path, row_number, "char_start", f"span lies outside the evidence span of claim {claim_id}")
 
 
-def figure_problems(package: DataPackage) -> Iterator[Problem]:
+def figure_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """value is the number written in exact; low <= value <= high; the span lies in its claim's."""
-    figures, claims = package.tables["figures"], _by_id(package.tables["claims"], "claim_id")
-    for row_number, row in figures.records:
-        value, qualifier = as_float(row.get("value", "")), row.get("qualifier")
-        written = textscan.number_value(row.get("exact", ""))
-        if qualifier != "vague":
+    figures = package.tables["figures"]
+    for row_number, row in figures.rows(["exact", "value", "value_low", "value_high", "qualifier"]):
+        value = as_float(row["value"])
+        written = textscan.number_value(row["exact"])
+        if row["qualifier"] != "vague":
             if written is None:
                 yield Problem(figures.path, row_number, "exact", "states no number in digits; use qualifier vague")
             elif value != written:
-                yield Problem(figures.path, row_number, "value", f"is {row.get('value')!r}, but exact says {written:g}")
-        low, high = as_float(row.get("value_low", "")), as_float(row.get("value_high", ""))
+                yield Problem(figures.path, row_number, "value", f"is {row['value']!r}, but exact says {written:g}")
+        low, high = as_float(row["value_low"]), as_float(row["value_high"])
         if value is not None and low is not None and low > value:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}")
         if value is not None and high is not None and high < value:
             yield Problem(figures.path, row_number, "value_high", f"{high:g} is below value {value:g}")
         if low is not None and high is not None and low > high:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value_high {high:g}")
-        yield from _outside_claim(figures, row_number, row, claims)
+    yield from _outside_claim(db, figures)
 
 
-def quote_problems(package: DataPackage) -> Iterator[Problem]:
+def quote_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """A quote lies inside its claim's span (and its parent quote's) and between quotation marks."""
     quotes = package.tables["quotes"]
-    claims, parents = _by_id(package.tables["claims"], "claim_id"), _by_id(quotes, "quote_id")
-    for row_number, row in quotes.records:
-        yield from _outside_claim(quotes, row_number, row, claims)
-        parent = parents.get(row.get("nested_in", ""))
-        if parent and not _inside(row, parent):
-            yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent['quote_id']}")
-        text = package.text_of(row.get("source_id", ""))
-        start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
+    yield from _outside_claim(db, quotes)
+    for row_number, parent in _outside(db, quotes, "nested_in", "quotes", "quote_id"):
+        yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent}")
+    for row_number, row in quotes.rows(["source_id", "char_start", "char_end"]):
+        text = package.text_of(row["source_id"])
+        start, end = as_int(row["char_start"]), as_int(row["char_end"])
         if text is None or start is None or end is None or not 0 < start < end < len(text):
             continue
         if text[start - 1] not in textscan.OPENING_MARKS or text[end] not in textscan.CLOSING_MARKS:
-            yield Problem(
-                quotes.path,
-                row_number,
-                "exact",
-                f"not enclosed by quotation marks: the text reads {text[start - 1 : end + 1]!r}",
-            )
+            message = f"not enclosed by quotation marks: the text reads {text[start - 1 : end + 1]!r}"
+            yield Problem(quotes.path, row_number, "exact", message)
 
 
-def date_problems(package: DataPackage) -> Iterator[Problem]:
+def date_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """Every EDTF column (rdfType EDTF) parses strictly: no stray spaces, real months and days."""
     for table in package.tables.values():
         columns = [f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE]
-        for row_number, row in table.records:
+        if not columns:
+            continue
+        for row_number, row in table.rows(columns):
             for column in columns:
-                cell = row.get(column, "")
+                cell = row[column]
                 if cell and not is_edtf(cell):
                     yield Problem(table.path, row_number, column, f"{cell!r} is not a valid EDTF date")
 
 
-def entity_problems(package: DataPackage) -> Iterator[Problem]:
+def entity_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """No alias belongs to two entities; every speaker and claimant is named in the article."""
     entities = package.tables["entities"]
     owner: dict[str, str] = {}
-    by_id: dict[str, list[str]] = {}
-    for row_number, row in entities.records:
-        aliases = [a for a in row.get("aliases", "").split(",") if a]
-        by_id[row.get("entity_id", "")] = [row.get("name", ""), *aliases]
+    names: dict[str, list[str]] = {}
+    for row_number, row in entities.rows(["entity_id", "name", "aliases"]):
+        aliases = [a for a in row["aliases"].split(",") if a]
+        names[row["entity_id"]] = [row["name"], *aliases]
         for alias in aliases:
             key = alias.casefold()
-            if key in owner and owner[key] != row.get("entity_id"):
+            if key in owner and owner[key] != row["entity_id"]:
                 yield Problem(entities.path, row_number, "aliases", f"alias {alias!r} also belongs to {owner[key]}")
-            owner.setdefault(key, row.get("entity_id", ""))
-    publishers = {r["source_id"]: r.get("publisher_id", "") for _, r in package.tables["sources"].records}
+            owner.setdefault(key, row["entity_id"])
+    publishers = {
+        r["source_id"]: r["publisher_id"] for _, r in package.tables["sources"].rows(["source_id", "publisher_id"])
+    }
     for table, column in (("claims", "claimant_id"), ("quotes", "speaker_id")):
-        yield from _names_resolve(package, package.tables[table], column, by_id, publishers)
+        yield from _names_resolve(package, package.tables[table], column, names, publishers)
 
 
 def _names_resolve(
-    package: DataPackage, table: Table, column: str, by_id: dict[str, list[str]], publishers: dict[str, str]
+    package: DataPackage, table: Table, column: str, names: dict[str, list[str]], publishers: dict[str, str]
 ) -> Iterator[Problem]:
-    for row_number, row in table.records:
-        entity_id, source_id = row.get(column, ""), row.get("source_id", "")
-        names = by_id.get(entity_id)
+    for row_number, row in table.rows([column, "source_id"]):
+        entity_id, source_id = row[column], row["source_id"]
+        spellings = names.get(entity_id)
         text = package.text_of(source_id)
-        if names is None or text is None or publishers.get(source_id) == entity_id:
+        if spellings is None or text is None or publishers.get(source_id) == entity_id:
             continue  # a missing entity is a foreign-key error; an article's own voice needs no name
-        if not any(name and name in text for name in names):
+        if not any(name and name in text for name in spellings):
             yield Problem(
-                table.path,
-                row_number,
-                column,
-                f"{entity_id}: neither its name nor an alias appears in {source_id}",
+                table.path, row_number, column, f"{entity_id}: neither its name nor an alias appears in {source_id}"
             )
 
 
-def coverage_problems(package: DataPackage) -> Iterator[Problem]:
+def coverage_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """Every quotation and number in every archived text is a quotes or figures row, or excluded."""
-    covered: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for name in ("quotes", "figures", "exclusions"):
-        for _, row in package.tables[name].records:
-            start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
-            if start is not None and end is not None:
-                covered[row.get("source_id", "")].append((start, end, name))
-    sources = {r["source_id"]: r.get("text_path", "") for _, r in package.tables["sources"].records}
-    found: set[tuple[str, int, int]] = set()
+    paths = {r["source_id"]: r["text_path"] for _, r in package.tables["sources"].rows(["source_id", "text_path"])}
     for source_id, text in package.archived_texts.items():
-        for span in [*textscan.quotations(text), *textscan.numbers(text)]:
-            found.add((source_id, span.start, span.end))
-            if not _is_covered(span, covered[source_id]):
-                line, column = textscan.line_and_column(text, span.start)
-                table = "figures" if span.what == "number" else "quotes"
-                where = f"{span.what} {span.exact!r} at {span.start}..{span.end}"
-                message = f"{where} is in neither {table}.csv nor exclusions.csv"
-                yield Problem(sources[source_id], line, str(column), message)
+        quoted_spans = _spans(db, source_id, ("quotes", "exclusions"))
+        number_spans = _spans(db, source_id, ("figures", "exclusions"))
+        for span in textscan.quotations(text):
+            if (span.start, span.end) not in quoted_spans:
+                yield _uncovered(paths[source_id], text, span, "quotes")
+        for span in textscan.numbers(text):
+            if (span.start, span.end) not in number_spans and not any(
+                s <= span.start and span.end <= e for s, e in number_spans
+            ):
+                yield _uncovered(paths[source_id], text, span, "figures")
+    yield from _stale_exclusions(package)
+
+
+def _spans(db: sqlite3.Connection, source_id: str, tables: tuple[str, ...]) -> set[tuple[int, int]]:
+    integers = f"{valid_integer('char_start')} AND {valid_integer('char_end')}"
+    offsets = "CAST(char_start AS INTEGER), CAST(char_end AS INTEGER)"
+    sql = " UNION ".join(f"SELECT {offsets} FROM {quoted(t)} WHERE source_id = ? AND {integers}" for t in tables)
+    return set(db.execute(sql, [source_id] * len(tables)))
+
+
+def _uncovered(path: str, text: str, span: textscan.Span, table: str) -> Problem:
+    line, column = textscan.line_and_column(text, span.start)
+    where = f"{span.what} {span.exact!r} at {span.start}..{span.end}"
+    return Problem(path, line, str(column), f"{where} is in neither {table}.csv nor exclusions.csv")
+
+
+def _stale_exclusions(package: DataPackage) -> Iterator[Problem]:
+    """An exclusion must exclude a quotation or number that the scan finds."""
     exclusions = package.tables["exclusions"]
-    for row_number, row in exclusions.records:
-        key = (row.get("source_id", ""), as_int(row.get("char_start", "")), as_int(row.get("char_end", "")))
-        if key not in found:
+    found: dict[str, set[tuple[int, int]]] = {}
+    for row_number, row in exclusions.rows(["source_id", "char_start", "char_end"]):
+        text = package.text_of(row["source_id"])
+        if text is None:
+            continue
+        if row["source_id"] not in found:
+            spans = [*textscan.quotations(text), *textscan.numbers(text)]
+            found[row["source_id"]] = {(s.start, s.end) for s in spans}
+        if (as_int(row["char_start"]), as_int(row["char_end"])) not in found[row["source_id"]]:
             yield Problem(
-                exclusions.path,
-                row_number,
-                "char_start",
-                "excludes no quotation or number that the scan finds",
+                exclusions.path, row_number, "char_start", "excludes no quotation or number that the scan finds"
             )
 
 
-def _is_covered(span: textscan.Span, rows: list[tuple[int, int, str]]) -> bool:
-    if span.what == "number":  # a figure's span covers the number's token
-        return any(s <= span.start and span.end <= e for s, e, name in rows if name != "quotes")
-    return any((s, e) == (span.start, span.end) for s, e, name in rows if name != "figures")
-
-
-def hygiene_problems(package: DataPackage) -> Iterator[Problem]:
+def hygiene_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """CSV files that open safely anywhere: encoding, line endings, cells, formulas, URLs."""
     for table in package.tables.values():
         if table.file.is_file():
             yield from _file_problems(table)
-            yield from _cell_problems(table)
+            yield from scan(db, table, _hygiene_rules(table))
+            if _may_hold_unsafe_characters(table):
+                yield from _character_problems(table)
 
 
 def _file_problems(table: Table) -> Iterator[Problem]:
@@ -293,41 +310,58 @@ def _file_problems(table: Table) -> Iterator[Problem]:
         yield Problem(table.path, data.count(b"\n") + 1, None, "no newline at the end of the file")
 
 
-def _cell_problems(table: Table) -> Iterator[Problem]:
-    uri_columns = {f["name"] for f in table.fields if f.get("format") == "uri"}
-    for row_number, row in table.records:
+def _hygiene_rules(table: Table) -> list[Rule]:
+    """Per-cell rules as SQL comparing first and last code points, cheap on every cell: stray white
+    space, formula-like cells, line feeds inside a cell, non-web URLs."""
+    spaces = ", ".join(str(ord(c)) for c in WHITESPACE)
+    rules: list[Rule] = []
+    for field in table.fields:
+        cell = quoted(field["name"])
+        stray = f"unicode({cell}) IN ({spaces}) OR unicode(substr({cell}, -1)) IN ({spaces})"
+        rules.append((field["name"], stray, "leading or trailing white space"))
+        rules.append((field["name"], f"instr({cell}, char(10)) > 0", "control character U+000A"))
+        for mark in ("=", "+", "-", "@"):
+            condition = f"unicode({cell}) = {ord(mark)} AND NOT regexp('{NUMBER_CELL}', {cell})"
+            rules.append((field["name"], condition, f"starts with '{mark}': a spreadsheet would run it as a formula"))
+        if field.get("format") == "uri":
+            web = f"(lower(substr({cell}, 1, 7)) = 'http://' OR lower(substr({cell}, 1, 8)) = 'https://')"
+            rules.append((field["name"], f"{cell} != '' AND NOT {web}", "URL scheme must be http or https"))
+    return rules
+
+
+def _may_hold_unsafe_characters(table: Table) -> bool:
+    """A fast pass over the whole file: only if it finds control characters or non-NFC text are
+    the cells read one by one to say where."""
+    with table.file.open(encoding="utf-8", errors="replace", newline="") as handle:
+        for line in handle:
+            if CONTROL.search(line.rstrip("\n")) or not unicodedata.is_normalized("NFC", line):
+                return True
+    return False
+
+
+def _character_problems(table: Table) -> Iterator[Problem]:
+    for row_number, row in table.rows():
         for column, cell in row.items():
-            for message in _cell_defects(cell, column in uri_columns):
-                yield Problem(table.path, row_number, column, message)
+            if not unicodedata.is_normalized("NFC", cell):
+                yield Problem(table.path, row_number, column, "not NFC-normalised Unicode")
+            control = CONTROL.search(cell)
+            if control:
+                yield Problem(table.path, row_number, column, f"control character U+{ord(control.group()):04X}")
 
 
-def _cell_defects(cell: str, is_uri: bool) -> Iterator[str]:
-    if cell != cell.strip():
-        yield "leading or trailing white space"
-    if unicodedata.normalize("NFC", cell) != cell:
-        yield "not NFC-normalised Unicode"
-    control = next((c for c in cell if unicodedata.category(c) == "Cc"), None)
-    if control is not None:
-        yield f"control character U+{ord(control):04X}"
-    if cell[:1] in ("=", "+", "-", "@") and not NUMBER_CELL.match(cell):
-        yield f"starts with {cell[0]!r}: a spreadsheet would run it as a formula"
-    if is_uri and cell and urlparse(cell).scheme not in ("http", "https"):
-        yield f"URL scheme must be http or https: {cell!r}"
-
-
-def link_problems(package: DataPackage) -> Iterator[Problem]:
+def link_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """Both ends of a link exist; no claim links to itself; no link is given twice."""
-    links, claims = package.tables["claim_links"], _by_id(package.tables["claims"], "claim_id")
-    seen: Counter[tuple[str, str]] = Counter()
-    for row_number, row in links.records:
-        start, end, relation = (
-            row.get("from_claim_id", ""),
-            row.get("to_claim_id", ""),
-            row.get("relation", ""),
+    links = package.tables["claim_links"]
+    for column in ("from_claim_id", "to_claim_id"):
+        sql = (
+            f"SELECT {ROW}, {quoted(column)} FROM claim_links l "
+            f"WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.claim_id = l.{quoted(column)})"
         )
-        for column, claim_id in (("from_claim_id", start), ("to_claim_id", end)):
-            if claim_id not in claims:
-                yield Problem(links.path, row_number, column, f"no claim {claim_id!r}")
+        for row_number, claim_id in db.execute(sql):
+            yield Problem(links.path, row_number, column, f"no claim {claim_id!r}")
+    seen: Counter[tuple[str, str]] = Counter()
+    for row_number, row in links.rows(["from_claim_id", "to_claim_id", "relation"]):
+        start, end, relation = row["from_claim_id"], row["to_claim_id"], row["relation"]
         if start == end:
             yield Problem(links.path, row_number, "to_claim_id", "a claim cannot link to itself")
         pairs = [(start, end)] + ([(end, start)] if relation in SYMMETRIC_RELATIONS else [])
@@ -336,7 +370,7 @@ def link_problems(package: DataPackage) -> Iterator[Problem]:
         seen[(start, end)] += 1
 
 
-CONTENT_CHECKS: list[Callable[[DataPackage], Iterator[Problem]]] = [
+CONTENT_CHECKS: list[Callable[[DataPackage, sqlite3.Connection], Iterator[Problem]]] = [
     hygiene_problems,
     archive_problems,
     evidence_problems,

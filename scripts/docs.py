@@ -21,7 +21,7 @@ def data_dictionary(package: DataPackage) -> str:
     for name, table in package.tables.items():
         resource = resources[name]
         parts.append(f"### `{table.path}`: {resource.get('title', name)}\n")
-        parts.append(f"{resource.get('description', '')} Rows: {len(table.records)}.\n")
+        parts.append(f"{resource.get('description', '')} Rows: {sum(1 for _ in table.rows())}.\n")
         parts.append(f"Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}.{_references(table)}\n")
         parts.append("| column | type | required | description |\n|---|---|---|---|")
         parts.extend(_row(field) for field in table.fields)

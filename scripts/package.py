@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,6 +43,7 @@ class Table:
     schema_path: str
     schema: dict[str, Any]
     root: Path
+    staging: sqlite3.Connection | None = None  # set by validation: rows then stream from SQLite
 
     @property
     def file(self) -> Path:
@@ -70,18 +72,23 @@ class Table:
             as_list = lambda v: [v] if isinstance(v, str) else list(v)  # noqa: E731
             yield as_list(fk["fields"]), ref.get("resource") or self.name, as_list(ref["fields"])
 
-    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
-        """(row number, raw cells by column) for every data row; the header is row 1."""
+    def rows(self, columns: list[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+        """(row number, cells by column) for every data row, streamed; the header is row 1.
+
+        From the staging database when one is attached (only the columns asked for), else from
+        the CSV (every column)."""
+        if self.staging is not None:
+            names = [c for c in (columns or self.field_names) if c in self.field_names]
+            selected = ", ".join(['"_row"', *(f'"{c}"' for c in names)])
+            for number, *cells in self.staging.execute(f'SELECT {selected} FROM "{self.name}" ORDER BY "_row"'):
+                yield number, dict(zip(names, cells, strict=True))
+            return
         # Undecodable bytes become U+FFFD here; the hygiene check reports them with their row.
-        with self.file.open(encoding="utf-8", errors="replace", newline="") as handle:
+        with self.file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             for number, cells in enumerate(reader, start=2):
                 yield number, dict(zip(header, cells, strict=False))
-
-    @cached_property
-    def records(self) -> list[tuple[int, dict[str, str]]]:
-        return list(self.rows())
 
 
 @dataclass
@@ -118,6 +125,11 @@ class DataPackage:
             tables[resource["name"]] = Table(resource["name"], resource["path"], schema_ref, schema, self.root)
         return tables
 
+    def attach(self, staging: sqlite3.Connection | None) -> None:
+        """Read every table from this staging database (or, with None, from the CSVs again)."""
+        for table in self.tables.values():
+            table.staging = staging
+
     def text_of(self, source_id: str) -> str | None:
         """The archived text of a source, decoded exactly as stored, or None if it has none."""
         return self.archived_texts.get(source_id)
@@ -125,7 +137,7 @@ class DataPackage:
     @cached_property
     def archived_texts(self) -> dict[str, str]:
         texts = {}
-        for _, row in self.tables["sources"].records:
+        for _, row in self.tables["sources"].rows(["source_id", "text_path"]):
             path = row.get("text_path", "")
             file = self.root / path
             if path and file.is_file():

@@ -51,10 +51,15 @@ def _matches(column: str, pattern: str) -> str:
     return f"regexp('{escaped}', {column})"
 
 
+def valid_integer(column: str) -> str:
+    """SQL true when the column is an optional sign followed by digits only."""
+    digits = f"ltrim({column}, '+-')"
+    return f"({digits} != '' AND {digits} NOT GLOB '*[^0-9]*' AND length({column}) - length({digits}) <= 1)"
+
+
 def _valid_type(column: str, kind: str) -> str | None:
-    if kind == "integer":  # an optional sign, then digits only
-        digits = f"ltrim({column}, '+-')"
-        return f"({digits} != '' AND {digits} NOT GLOB '*[^0-9]*' AND length({column}) - length({digits}) <= 1)"
+    if kind == "integer":
+        return valid_integer(column)
     if kind == "number":
         return f"is_number({column})"
     return None  # string, list and any: every text is valid
@@ -105,13 +110,20 @@ def _repeated(table: Table, names: list[str]) -> str:
     )
 
 
-def cell_scan(table: Table) -> tuple[str, list[tuple[str, str]]]:
-    """One query over the table returning, for each failing row, a flag per per-cell rule."""
-    rules = [(field["name"], c, m) for field in table.fields for c, m in field_conditions(field)]
-    flags = ", ".join(f"({c}) AS f{i}" for i, (_, c, _) in enumerate(rules))
-    failing = " OR ".join(f"f{i}" for i in range(len(rules)))
-    sql = f"SELECT * FROM (SELECT {ROW}, {flags} FROM {quoted(table.name)}) WHERE {failing}"
-    return sql, [(name, message) for name, _, message in rules]
+Rule = tuple[str, str, str]  # (column reported, SQL condition true on a failing row, message)
+
+
+def scan(db: sqlite3.Connection, table: Table, rules: list[Rule]) -> Iterator[Problem]:
+    """Every row breaking any of the rules, in one pass over the staged table."""
+    if not rules:
+        return
+    # The flags are computed only for rows that fail the WHERE: nearly none on good data.
+    conditions = [f"({condition})" for _, condition, _ in rules]
+    sql = f"SELECT {ROW}, {', '.join(conditions)} FROM {quoted(table.name)} WHERE {' OR '.join(conditions)}"
+    for row, *flagged in db.execute(sql):
+        for (column, _, message), failed in zip(rules, flagged, strict=True):
+            if failed:
+                yield Problem(table.path, row, column, message)
 
 
 def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, str]]:
@@ -150,11 +162,12 @@ def schema_problems(db: sqlite3.Connection, package: DataPackage) -> Iterator[Pr
     for table in package.tables.values():
         if not table.file.is_file():
             continue
-        sql, rules = cell_scan(table)
-        for row, *flags in db.execute(sql):
-            for (column, message), failed in zip(rules, flags, strict=True):
-                if failed:
-                    yield Problem(table.path, row, column, message)
+        rules = [
+            (field["name"], condition, message)
+            for field in table.fields
+            for condition, message in field_conditions(field)
+        ]
+        yield from scan(db, table, rules)
         for sql, column, message in key_checks(table, package):
             for (row,) in db.execute(sql):
                 yield Problem(table.path, row, column, message)

@@ -28,6 +28,19 @@ def table_schema_problems(package: DataPackage, reference: bool = False) -> list
         return problems + list(schema_problems(db, package))
 
 
+def staged_problems(package: DataPackage, reference: bool) -> list[Problem]:
+    """Table Schema and content problems, with the package staged once in SQLite."""
+    with staged(package) as (db, problems):
+        package.attach(db)
+        try:
+            problems = (
+                list(frictionless_problems(package)) if reference else problems + list(schema_problems(db, package))
+            )
+            return problems + list(checks.content_problems(package, db))
+        finally:
+            package.attach(None)
+
+
 def validate(descriptor: Path, reference: bool = False) -> list[Problem]:
     """All problems of the package at `descriptor`, in a stable order."""
     if not descriptor.is_file():
@@ -39,8 +52,7 @@ def validate(descriptor: Path, reference: bool = False) -> list[Problem]:
     problems = list(checks.descriptor_problems(package))
     if problems:  # the rest would only repeat what a broken descriptor already explains
         return problems
-    problems += table_schema_problems(package, reference)
-    problems += checks.content_problems(package)
+    problems += staged_problems(package, reference)
     return sorted(set(problems), key=_order)
 
 
