@@ -9,36 +9,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
-from functools import lru_cache
 
 from scripts.package import DataPackage, Problem, Table
 from scripts.staging import ROW, quoted
 
 SIMPLE_CLASS_PATTERN = re.compile(r"^\^\[([^\]\\]+)\]\[([^\]\\]+)\]\*\$$")  # ^[first][rest]*$
-
-
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _regexp(pattern: str, value: str | None) -> bool:
-    return value is not None and _compiled(pattern).search(value) is not None
-
-
-def _is_number(value: str | None) -> bool:
-    if value is None or value != value.strip():
-        return False
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def register_functions(db: sqlite3.Connection) -> None:
-    db.create_function("regexp", 2, _regexp, deterministic=True)
-    db.create_function("is_number", 1, _is_number, deterministic=True)
 
 
 def _matches(column: str, pattern: str) -> str:
@@ -157,7 +132,6 @@ def index_referenced_keys(db: sqlite3.Connection, package: DataPackage) -> None:
 
 def schema_problems(db: sqlite3.Connection, package: DataPackage) -> Iterator[Problem]:
     """Every Table Schema violation in the staged package."""
-    register_functions(db)
     index_referenced_keys(db, package)
     for table in package.tables.values():
         if not table.file.is_file():

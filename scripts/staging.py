@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from scripts.package import DataPackage, Problem, Table
@@ -27,6 +29,30 @@ def _record_undecodable(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("nk-record", _record_undecodable)
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str, value: str | None) -> bool:
+    return value is not None and _compiled(pattern).search(value) is not None
+
+
+def _is_number(value: str | None) -> bool:
+    if value is None or value != value.strip():
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def register_functions(db: sqlite3.Connection) -> None:
+    db.create_function("regexp", 2, _regexp, deterministic=True)
+    db.create_function("is_number", 1, _is_number, deterministic=True)
 
 
 def quoted(name: str) -> str:
@@ -73,6 +99,7 @@ def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Prob
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         db.execute("PRAGMA cache_size = -200000")  # about 200 MB of page cache
+        register_functions(db)
         try:
             problems: list[Problem] = []
             with db:
