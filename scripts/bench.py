@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from scripts.metadata import CANNED_QUERIES, DATABASE
 from scripts.package import DataPackage
-from scripts.serve import datasette_command, write_metadata
+from scripts.serve import datasette_command, write_inspect_file, write_metadata
 from scripts.synth import generate
 
 BIN = Path(sys.executable).parent
@@ -121,6 +121,7 @@ def _latencies(url: str, requests: int, clients: int) -> dict[str, float]:
 def datasette_latency(database: Path, requests: int) -> dict:
     folder = database.parent
     metadata = write_metadata(Path("datapackage.json"), folder / "metadata.json")
+    write_inspect_file(database)
     port = _free_port()
     command = datasette_command(database, metadata, "127.0.0.1", port)
     command[0] = str(BIN / "datasette")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from scripts.package import DataPackage, Table
-from scripts.validate import validate
+from scripts.validate import checked
 
 DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
 SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  # all else is TEXT
@@ -109,8 +109,10 @@ def table_ddl(table: Table) -> str:
 
 
 def index_ddl(table: Table) -> Iterator[str]:
-    """An index on every foreign key, so that joins and Datasette's links stay fast."""
-    for fields, _, _ in table.foreign_keys():
+    """An index on every foreign key (joins, Datasette's links) and every enum column (facets)."""
+    indexed = [fields for fields, _, _ in table.foreign_keys()]
+    indexed += [[f["name"]] for f in table.fields if "enum" in f.get("constraints", {}) and [f["name"]] not in indexed]
+    for fields in indexed:
         yield f'CREATE INDEX "idx_{table.name}_{"_".join(fields)}" ON "{table.name}" ({_names(fields)})'
 
 
@@ -118,23 +120,18 @@ def _names(names: list[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
-def typed(cell: str, field: dict) -> object:
-    """A CSV cell as the SQLite value of its Table Schema type; empty means NULL."""
-    if cell == "":
-        return None
-    if field["type"] == "integer":
-        return int(cell)
-    if field["type"] == "number":
-        return float(cell)
-    return cell
+def typed_column(field: dict) -> str:
+    """SQL turning a staged TEXT cell into its Table Schema type; empty means NULL."""
+    cell = f"nullif(\"{field['name']}\", '')"
+    sql_type = SQLITE_TYPES.get(field["type"])
+    return f"CAST({cell} AS {sql_type})" if sql_type else cell
 
 
 def load_table(db: sqlite3.Connection, table: Table) -> None:
+    """Copy the validated staged rows into a typed table, in CSV order."""
     db.execute(table_ddl(table))
-    fields = table.fields
-    placeholders = ", ".join("?" for _ in fields)
-    rows = ([typed(row.get(f["name"], ""), f) for f in fields] for _, row in table.rows())
-    db.executemany(f'INSERT INTO "{table.name}" VALUES ({placeholders})', rows)
+    columns = ", ".join(typed_column(f) for f in table.fields)
+    db.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM stage."{table.name}" ORDER BY _row')
     for statement in index_ddl(table):
         db.execute(statement)
 
@@ -153,24 +150,29 @@ def add_search(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> 
 
 
 def build(descriptor: Path, output: Path) -> None:
-    problems = validate(descriptor)
-    if problems:
-        raise BuildError("\n".join(map(str, problems)) + f"\n{descriptor} does not validate; nothing was built")
-    package = DataPackage(descriptor)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(handle)
-    try:
-        write_database(package, Path(temporary))
-        os.replace(temporary, output)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with checked(descriptor) as (problems, package, staging):
+        if problems or package is None or staging is None:
+            raise BuildError("\n".join(map(str, problems)) + f"\n{descriptor} does not validate; nothing was built")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        os.close(handle)
+        try:
+            write_database(package, staging, Path(temporary))
+            os.replace(temporary, output)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
 
 
-def write_database(package: DataPackage, path: Path) -> None:
+def _file_of(db: sqlite3.Connection) -> str:
+    return next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main")
+
+
+def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path) -> None:
+    staging.commit()
     db = sqlite3.connect(path)
     try:
+        db.execute("ATTACH DATABASE ? AS stage", [_file_of(staging)])
         with db:
             for table in package.tables.values():
                 load_table(db, table)
@@ -179,6 +181,7 @@ def write_database(package: DataPackage, path: Path) -> None:
                 add_search(db, table, columns)
             for name, view in VIEWS.items():
                 db.execute(f'CREATE VIEW "{name}" AS {view.sql}')
+        db.execute("DETACH DATABASE stage")
         broken = db.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise BuildError(f"foreign keys broken in the database: {broken[:5]}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ SETTINGS = {
     "allow_download": True,
     "default_page_size": 50,
     "facet_time_limit_ms": 400,
+    "suggest_facets": False,  # suggestions run a query per column on every page; facets are configured
 }
 
 
@@ -35,9 +37,20 @@ def write_metadata(descriptor: Path, output: Path) -> Path:
     return output
 
 
+def write_inspect_file(database: Path) -> Path:
+    """Row counts of the immutable database, computed once instead of on every page."""
+    output = database.with_suffix(".inspect.json")
+    executable = Path(sys.executable).with_name("datasette")
+    subprocess.run([str(executable), "inspect", str(database), "--inspect-file", str(output)], check=True)
+    return output
+
+
 def datasette_command(database: Path, metadata: Path, host: str, port: int) -> list[str]:
     command = ["datasette", "serve", "--immutable", str(database), "--metadata", str(metadata)]
     command += ["--plugins-dir", str(PLUGINS_DIR)]
+    inspect_file = database.with_suffix(".inspect.json")
+    if inspect_file.is_file():
+        command += ["--inspect-file", str(inspect_file)]
     command += ["--host", host, "--port", str(port)]
     for name, value in SETTINGS.items():
         command += ["--setting", name, json.dumps(value) if isinstance(value, bool) else str(value)]
@@ -52,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", default=8001, type=int)
     args = parser.parse_args(argv)
     metadata = write_metadata(args.datapackage, args.database.with_name("metadata.json"))
+    write_inspect_file(args.database)
     command = datasette_command(args.database, metadata, args.host, args.port)
     executable = Path(sys.executable).with_name("datasette")
     os.execv(executable, [str(executable), *command[1:]])

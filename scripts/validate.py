@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from scripts import checks
@@ -28,32 +31,44 @@ def table_schema_problems(package: DataPackage, reference: bool = False) -> list
         return problems + list(schema_problems(db, package))
 
 
-def staged_problems(package: DataPackage, reference: bool) -> list[Problem]:
-    """Table Schema and content problems, with the package staged once in SQLite."""
-    with staged(package) as (db, problems):
+@contextmanager
+def checked(
+    descriptor: Path, reference: bool = False
+) -> Iterator[tuple[list[Problem], DataPackage | None, sqlite3.Connection | None]]:
+    """(every problem, the package, its staging database) while the staging database lives.
+
+    The build reads the validated rows from the same staging database, so the CSVs are parsed
+    once. Package and database are None when the descriptor cannot be read."""
+    if not descriptor.is_file():
+        yield [Problem(str(descriptor), None, None, "no such data package descriptor")], None, None
+        return
+    try:
+        package = DataPackage(descriptor)
+    except (OSError, ValueError) as error:
+        yield [Problem(str(descriptor), None, None, f"cannot read descriptor: {error}")], None, None
+        return
+    problems = list(checks.descriptor_problems(package))
+    if problems:  # the rest would only repeat what a broken descriptor already explains
+        yield problems, package, None
+        return
+    with staged(package) as (db, load_problems):
         package.attach(db)
         try:
             problems = (
-                list(frictionless_problems(package)) if reference else problems + list(schema_problems(db, package))
+                list(frictionless_problems(package))
+                if reference
+                else load_problems + list(schema_problems(db, package))
             )
-            return problems + list(checks.content_problems(package, db))
+            problems += checks.content_problems(package, db)
+            yield sorted(set(problems), key=_order), package, db
         finally:
             package.attach(None)
 
 
 def validate(descriptor: Path, reference: bool = False) -> list[Problem]:
     """All problems of the package at `descriptor`, in a stable order."""
-    if not descriptor.is_file():
-        return [Problem(str(descriptor), None, None, "no such data package descriptor")]
-    try:
-        package = DataPackage(descriptor)
-    except (OSError, ValueError) as error:
-        return [Problem(str(descriptor), None, None, f"cannot read descriptor: {error}")]
-    problems = list(checks.descriptor_problems(package))
-    if problems:  # the rest would only repeat what a broken descriptor already explains
+    with checked(descriptor, reference) as (problems, _, _):
         return problems
-    problems += staged_problems(package, reference)
-    return sorted(set(problems), key=_order)
 
 
 def _order(problem: Problem) -> tuple[str, int, str, str]:

@@ -18,7 +18,7 @@ import pytest
 
 from scripts.build import build
 from scripts.metadata import DATABASE
-from scripts.serve import datasette_command, write_metadata
+from scripts.serve import datasette_command, write_inspect_file, write_metadata
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,6 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = folder / f"{DATABASE}.db"
     build(ROOT / "datapackage.json", database)
     metadata = write_metadata(ROOT / "datapackage.json", folder / "metadata.json")
+    write_inspect_file(database)
     port = _free_port()
     command = datasette_command(database, metadata, "127.0.0.1", port)
     command[0] = str(Path(sys.executable).with_name("datasette"))
