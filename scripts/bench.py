@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from scripts.metadata import CANNED_QUERIES, DATABASE
 from scripts.package import DataPackage
+from scripts.progress import progress
 from scripts.serve import datasette_command, write_inspect_file, write_metadata
 from scripts.synth import generate
 
@@ -37,11 +38,6 @@ CANNED_PARAMETERS = {
     "source_says": "source=article-1",
     "figures_for_measure": "measure=nk_troops_in_russia",
 }
-
-
-def progress(message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
 
 
 def measure(command: list[str], cwd: Path | None = None, stdin: str | None = None) -> dict[str, float]:
@@ -107,15 +103,27 @@ def _free_port() -> int:
 
 
 def _latencies(url: str, requests: int, clients: int) -> dict[str, float]:
-    def fetch(_: int) -> float:
+    """p50 and p95 over all requests; failed ones (such as a query past the time limit, which
+    Datasette answers with an error) are timed too and counted."""
+
+    def fetch(_: int) -> tuple[float, bool]:
         start = time.perf_counter()
-        with urllib.request.urlopen(url, timeout=60) as response:
-            response.read()
-        return (time.perf_counter() - start) * 1000
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                response.read()
+            ok = True
+        except OSError:  # HTTPError and timeouts
+            ok = False
+        return (time.perf_counter() - start) * 1000, ok
 
     with ThreadPoolExecutor(clients) as pool:
-        times = sorted(pool.map(fetch, range(requests)))
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}
+        results = list(pool.map(fetch, range(requests)))
+    times = sorted(ms for ms, _ in results)
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "errors": sum(not ok for _, ok in results),
+    }
 
 
 def datasette_latency(database: Path, requests: int) -> dict:
@@ -151,6 +159,11 @@ def datasette_latency(database: Path, requests: int) -> dict:
         server.wait(timeout=10)
 
 
+def save(report: dict) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK.parent / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
 def table(results: list[dict]) -> str:
     lines = [
         f"{'claims':>9} {'rows':>9} {'step':<13} {'seconds':>9} {'rows/s':>10} {'peak MiB':>9}",
@@ -173,17 +186,20 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 command line is needed for the floor: `make bench` installs it")
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    results = [run_size(size) for size in sizes]
-    report = {"sizes": results, "datasette": datasette_latency(Path(results[-1]["database"]), args.requests)}
+    report: dict = {"sizes": []}
+    for size in sizes:  # each size is saved as soon as it is measured
+        report["sizes"].append(run_size(size))
+        save(report)
+        progress("")
+        print(table(report["sizes"][-1:]), flush=True)
+    report["datasette"] = datasette_latency(Path(report["sizes"][-1]["database"]), args.requests)
+    save(report)
     progress("")
-    WORK.mkdir(parents=True, exist_ok=True)
-    (WORK.parent / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(table(results))
-    print(f"\nDatasette at {sizes[-1]} claims (p50 / p95 ms, {args.requests} requests each):")
+    print(f"\nDatasette at {sizes[-1]} claims (p50 / p95 ms, {args.requests} requests each; errors):")
     for name, levels in report["datasette"].items():
         one, eight = levels["1_clients"], levels["8_clients"]
-        single = f"1 client {one['p50_ms']:>7} / {one['p95_ms']:>7}"
-        print(f"  {name:<34} {single}   8 clients {eight['p50_ms']:>7} / {eight['p95_ms']:>7}")
+        single = f"1 client {one['p50_ms']:>7} / {one['p95_ms']:>7} ({one['errors']})"
+        print(f"  {name:<34} {single}   8 clients {eight['p50_ms']:>7} / {eight['p95_ms']:>7} ({eight['errors']})")
     return 0
 
 

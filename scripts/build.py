@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from scripts.package import DataPackage, Table
+from scripts.progress import progress
 from scripts.validate import checked
 
 DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
@@ -175,10 +176,13 @@ def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path
         db.execute("ATTACH DATABASE ? AS stage", [_file_of(staging)])
         with db:
             for table in package.tables.values():
+                progress(f"building table {table.name}")
                 load_table(db, table)
             load_texts(db, package)
             for table, columns in FTS_COLUMNS.items():
+                progress(f"building the search index of {table}")
                 add_search(db, table, columns)
+            progress("")
             for name, view in VIEWS.items():
                 db.execute(f'CREATE VIEW "{name}" AS {view.sql}')
         db.execute("DETACH DATABASE stage")

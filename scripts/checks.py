@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from scripts import spec, textscan
 from scripts.edtf_check import is_edtf
 from scripts.package import EDTF_RDF_TYPE, SPAN_COLUMNS, DataPackage, Problem, Table, as_float, as_int
+from scripts.progress import progress
 from scripts.schemasql import Rule, scan, valid_integer
 from scripts.staging import ROW, quoted
 
@@ -72,7 +73,9 @@ def content_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[P
     """Every content check, over the package staged in `db`."""
     index_child_keys(db, package)
     for check in CONTENT_CHECKS:
+        progress(f"checking: {check.__doc__.splitlines()[0] if check.__doc__ else check.__name__}")
         yield from check(package, db)
+    progress("")
 
 
 def index_child_keys(db: sqlite3.Connection, package: DataPackage) -> None:

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from scripts.package import DataPackage, Problem, Table
+from scripts.progress import progress
 from scripts.staging import ROW, quoted
 
 SIMPLE_CLASS_PATTERN = re.compile(r"^\^\[([^\]\\]+)\]\[([^\]\\]+)\]\*\$$")  # ^[first][rest]*$
@@ -136,6 +137,7 @@ def schema_problems(db: sqlite3.Connection, package: DataPackage) -> Iterator[Pr
     for table in package.tables.values():
         if not table.file.is_file():
             continue
+        progress(f"Table Schema rules: {table.path}")
         rules = [
             (field["name"], condition, message)
             for field in table.fields

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from scripts.package import DataPackage, Problem, Table
+from scripts.progress import progress
 
 ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
 UNDECODABLE: list[UnicodeDecodeError] = []
@@ -105,6 +106,7 @@ def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Prob
             with db:
                 for table in package.tables.values():
                     if table.file.is_file():
+                        progress(f"staging {table.path}")
                         problems += load_table(db, table)
             yield db, problems
         finally:

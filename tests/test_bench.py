@@ -57,3 +57,16 @@ def test_benchmark_measures_every_step_and_reports_ratios(tmp_path: Path, monkey
 def test_measure_fails_loudly_when_a_step_fails() -> None:
     with pytest.raises(SystemExit, match="failed"):
         bench.measure(["false"])
+
+
+def test_progress_is_shown_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts import progress as module
+
+    monkeypatch.setattr(module.sys.stderr, "isatty", lambda: False)
+    module.progress("staging data/claims.csv")
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(module.sys.stderr, "isatty", lambda: True)
+    module.progress("staging data/claims.csv")
+    assert capsys.readouterr().err == "\r\033[Kstaging data/claims.csv"
