@@ -8,22 +8,24 @@ complete, so a failure never leaves a partial database or touches an earlier one
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from scripts.package import DataPackage, Table
+from scripts.atomic import atomic_output
+from scripts.cli import run
+from scripts.package import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
+from scripts.staging import ROW, quoted
 from scripts.validate import checked
 
 DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
 SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  # all else is TEXT
 FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
 CONTEXT_CHARS = 80
+TEXTS_TABLE = "texts"
 
 
 class View(NamedTuple):
@@ -89,14 +91,19 @@ VIEWS = {
 }
 
 
-class BuildError(Exception):
-    pass
+class BuildError(PackageError):
+    """The package does not validate, or the database cannot be written: nothing is built."""
+
+
+def reserved_names() -> set[str]:
+    """Names the build gives its own tables and views, which no resource may take."""
+    return {TEXTS_TABLE, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
 
 
 def column_ddl(field: dict) -> str:
     sql_type = SQLITE_TYPES.get(field["type"], "TEXT")
     not_null = " NOT NULL" if field.get("constraints", {}).get("required") else ""
-    return f'"{field["name"]}" {sql_type}{not_null}'
+    return f"{quoted(field['name'])} {sql_type}{not_null}"
 
 
 def table_ddl(table: Table) -> str:
@@ -105,8 +112,8 @@ def table_ddl(table: Table) -> str:
     if table.primary_key:
         lines.append(f"PRIMARY KEY ({_names(table.primary_key)})")
     for fields, resource, ref_fields in table.foreign_keys():
-        lines.append(f'FOREIGN KEY ({_names(fields)}) REFERENCES "{resource}" ({_names(ref_fields)})')
-    return f'CREATE TABLE "{table.name}" (\n  ' + ",\n  ".join(lines) + "\n)"
+        lines.append(f"FOREIGN KEY ({_names(fields)}) REFERENCES {quoted(resource)} ({_names(ref_fields)})")
+    return f"CREATE TABLE {quoted(table.name)} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
 def index_ddl(table: Table) -> Iterator[str]:
@@ -114,16 +121,17 @@ def index_ddl(table: Table) -> Iterator[str]:
     indexed = [fields for fields, _, _ in table.foreign_keys()]
     indexed += [[f["name"]] for f in table.fields if "enum" in f.get("constraints", {}) and [f["name"]] not in indexed]
     for fields in indexed:
-        yield f'CREATE INDEX "idx_{table.name}_{"_".join(fields)}" ON "{table.name}" ({_names(fields)})'
+        name = quoted(f"idx_{table.name}_{'_'.join(fields)}")
+        yield f"CREATE INDEX {name} ON {quoted(table.name)} ({_names(fields)})"
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(f'"{n}"' for n in names)
+    return ", ".join(quoted(n) for n in names)
 
 
 def typed_column(field: dict) -> str:
     """SQL turning a staged TEXT cell into its Table Schema type; empty means NULL."""
-    cell = f"nullif(\"{field['name']}\", '')"
+    cell = f"nullif({quoted(field['name'])}, '')"
     sql_type = SQLITE_TYPES.get(field["type"])
     return f"CAST({cell} AS {sql_type})" if sql_type else cell
 
@@ -132,37 +140,32 @@ def load_table(db: sqlite3.Connection, table: Table) -> None:
     """Copy the validated staged rows into a typed table, in CSV order."""
     db.execute(table_ddl(table))
     columns = ", ".join(typed_column(f) for f in table.fields)
-    db.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM stage."{table.name}" ORDER BY _row')
+    db.execute(f"INSERT INTO {quoted(table.name)} SELECT {columns} FROM stage.{quoted(table.name)} ORDER BY {ROW}")
     for statement in index_ddl(table):
         db.execute(statement)
 
 
 def load_texts(db: sqlite3.Connection, package: DataPackage) -> None:
     """The archived texts, so that views can show each span in its context."""
-    db.execute('CREATE TABLE "texts" ("source_id" TEXT PRIMARY KEY REFERENCES sources (source_id), "text" TEXT)')
-    db.executemany("INSERT INTO texts VALUES (?, ?)", sorted(package.archived_texts.items()))
+    db.execute(f'CREATE TABLE {TEXTS_TABLE} ("source_id" TEXT PRIMARY KEY REFERENCES sources (source_id), "text" TEXT)')
+    db.executemany(f"INSERT INTO {TEXTS_TABLE} VALUES (?, ?)", sorted(package.archived_texts.items()))
 
 
 def add_search(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
     """FTS5 index named <table>_fts over the table's content, which Datasette detects."""
-    names = ", ".join(columns)
-    db.execute(f'CREATE VIRTUAL TABLE {table}_fts USING fts5({names}, content="{table}", content_rowid=rowid)')
-    db.execute(f"INSERT INTO {table}_fts (rowid, {names}) SELECT rowid, {names} FROM {table}")
+    names = _names(list(columns))
+    fts = quoted(f"{table}_fts")
+    content = "'" + table.replace("'", "''") + "'"
+    db.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content={content}, content_rowid=rowid)")
+    db.execute(f"INSERT INTO {fts} (rowid, {names}) SELECT rowid, {names} FROM {quoted(table)}")
 
 
 def build(descriptor: Path, output: Path) -> None:
     with checked(descriptor) as (problems, package, staging):
         if problems or package is None or staging is None:
             raise BuildError("\n".join(map(str, problems)) + f"\n{descriptor} does not validate; nothing was built")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-        os.close(handle)
-        try:
-            write_database(package, staging, Path(temporary))
-            os.replace(temporary, output)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        with atomic_output(output) as temporary:
+            write_database(package, staging, temporary)
 
 
 def _file_of(db: sqlite3.Connection) -> str:
@@ -173,6 +176,7 @@ def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path
     staging.commit()
     db = sqlite3.connect(path)
     try:
+        db.execute("PRAGMA journal_mode = OFF")  # a temporary file, renamed when whole: no journal to leave behind
         db.execute("ATTACH DATABASE ? AS stage", [_file_of(staging)])
         with db:
             for table in package.tables.values():
@@ -184,11 +188,11 @@ def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path
                 add_search(db, table, columns)
             progress("")
             for name, view in VIEWS.items():
-                db.execute(f'CREATE VIEW "{name}" AS {view.sql}')
+                db.execute(f"CREATE VIEW {quoted(name)} AS {view.sql}")
         db.execute("DETACH DATABASE stage")
         broken = db.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
-            raise BuildError(f"foreign keys broken in the database: {broken[:5]}")
+            raise BuildError(f"foreign keys broken in the database: {clip(str(broken[:5]))}")
         # No VACUUM: it may renumber implicit rowids, which the FTS5 indexes point at.
     finally:
         db.close()
@@ -209,4 +213,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -8,19 +8,32 @@ the Table Schema checks instead of being reported twice."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from scripts import spec, textscan
 from scripts.edtf_check import is_edtf
-from scripts.package import EDTF_RDF_TYPE, SPAN_COLUMNS, DataPackage, Problem, Table, as_float, as_int
+from scripts.package import (
+    EDTF_RDF_TYPE,
+    SPAN_COLUMNS,
+    DataPackage,
+    PackageError,
+    Problem,
+    Table,
+    as_float,
+    as_int,
+    clip,
+    inside,
+    quote,
+    read_json,
+    unsafe_path_reason,
+)
 from scripts.progress import progress
 from scripts.schemasql import Rule, scan, valid_integer
 from scripts.staging import ROW, quoted
@@ -33,29 +46,117 @@ SYMMETRIC_RELATIONS = {"corroborates", "contradicts"}
 
 
 # --------------------------------------------------------------------------- descriptors
+# The tables and columns that the project's checks read: a package without them cannot be checked.
+REQUIRED_COLUMNS = {
+    "sources": ("source_id", "publisher_id", "text_path", "text_sha256"),
+    "entities": ("entity_id", "name", "aliases"),
+    "claims": ("claim_id", "source_id", "claimant_id", *SPAN_COLUMNS),
+    "quotes": ("quote_id", "claim_id", "source_id", "speaker_id", "nested_in", *SPAN_COLUMNS),
+    "figures": ("claim_id", "source_id", "value", "value_low", "value_high", "qualifier", *SPAN_COLUMNS),
+    "claim_links": ("from_claim_id", "to_claim_id", "relation"),
+    "exclusions": ("source_id", "char_start", "char_end"),
+}
+# The only CSV dialect the staging load reads (CSV Dialect v2 defaults); anything else is refused
+# rather than silently read as something it is not.
+DEFAULT_DIALECT = {
+    "delimiter": [","], "lineTerminator": ["\r\n", "\n"], "quoteChar": ['"'], "doubleQuote": [True],
+    "skipInitialSpace": [False], "header": [True], "headerRows": [[1]], "commentRows": [[]],
+    "caseSensitiveHeader": [False], "$schema": [f"{spec.PROFILES}tabledialect.json"],
+}  # fmt: skip
+
+
 def descriptor_problems(package: DataPackage) -> Iterator[Problem]:
-    """The descriptor and every Table Schema against the spec models; every path exists."""
+    """The descriptor and every Table Schema against the spec models; every path is safe and exists;
+    keys name what exists; the tables the checks need are there."""
     name = package.relative(package.descriptor_path)
     yield from _model_problems(spec.Package, package.descriptor, name)
-    for index, resource in enumerate(package.descriptor.get("resources", [])):
+    schemas: dict[str, spec.TableSchema] = {}
+    schema_paths: dict[str, str] = {}
+    resources = package.descriptor.get("resources")
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if not isinstance(resource, dict):
             continue
         for key in ("path", "schema"):
-            ref = resource.get(key)
-            if isinstance(ref, str) and not (package.root / ref).is_file():
-                yield Problem(name, None, f"resources.{index}.{key}", f"no such file: {ref}")
+            yield from _file_problems_of(package, name, f"resources.{index}.{key}", resource.get(key))
+        yield from _dialect_problems(package, name, index, resource.get("dialect"))
         schema_ref = resource.get("schema")
-        if isinstance(schema_ref, str) and (package.root / schema_ref).is_file():
-            try:
-                schema = _read_json(package.root / schema_ref)
-            except ValueError as error:
-                yield Problem(schema_ref, None, None, f"not valid JSON: {error}")
-                continue
-            yield from _model_problems(spec.TableSchema, schema, schema_ref)
+        schema_path, schema = _schema_of(package, schema_ref)
+        if schema is None:
+            if schema_path:
+                yield Problem(schema_path[0], None, None, schema_path[1])
+            continue
+        found = list(_model_problems(spec.TableSchema, schema, schema_path))
+        yield from found
+        if not found and isinstance(resource.get("name"), str):
+            schemas[resource["name"]] = spec.TableSchema.model_validate(schema)
+            schema_paths[resource["name"]] = schema_path
+    for resource_name, index, message in spec.foreign_key_problems(schemas):
+        yield Problem(schema_paths[resource_name], None, f"foreignKeys.{index}", message)
+    yield from _required_problems(name, schemas, schema_paths)
 
 
-def _read_json(path: Path) -> object:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _file_problems_of(package: DataPackage, name: str, location: str, ref: object) -> Iterator[Problem]:
+    """A path the descriptor names must be safe (the spec model says why not) and exist."""
+    if not isinstance(ref, str) or unsafe_path_reason(ref):
+        return  # an inline schema, or a path the spec model already refuses
+    try:
+        file = inside(package.root, ref)
+    except PackageError as error:
+        yield Problem(name, None, location, str(error))
+        return
+    if not file.is_file():
+        yield Problem(name, None, location, f"no such file: {quote(ref)}")
+
+
+def _schema_of(package: DataPackage, ref: object) -> tuple[Any, Any]:
+    """(path for reports, schema) of a resource; (None or (path, why), None) when it cannot be read."""
+    if isinstance(ref, dict):
+        return package.relative(package.descriptor_path), ref
+    if not isinstance(ref, str) or unsafe_path_reason(ref):
+        return None, None
+    try:
+        file = inside(package.root, ref)
+        if not file.is_file():
+            return None, None
+        return ref, read_json(file, ref)
+    except PackageError as error:
+        return (ref, str(error).removeprefix(f"{ref}: ")), None
+
+
+def _dialect_problems(package: DataPackage, name: str, index: int, dialect: object) -> Iterator[Problem]:
+    location = f"resources.{index}.dialect"
+    if dialect is None:
+        return
+    if isinstance(dialect, str):
+        if unsafe_path_reason(dialect):
+            return  # the spec model refuses it
+        try:
+            dialect = read_json(inside(package.root, dialect), dialect)
+        except PackageError as error:
+            yield Problem(name, None, location, str(error))
+            return
+    if not isinstance(dialect, dict):
+        yield Problem(name, None, location, "a dialect is a JSON object")
+        return
+    for key, value in dialect.items():
+        if value not in DEFAULT_DIALECT.get(key, []):
+            message = f"{quote(key)}: only the default CSV dialect is read (comma, double quote, header row)"
+            yield Problem(name, None, location, message)
+
+
+def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
+    from scripts.build import reserved_names  # the build names its own tables and views
+
+    for resource, columns in REQUIRED_COLUMNS.items():
+        if resource not in schemas:
+            yield Problem(name, None, "resources", f"no resource {resource!r}, which the project's checks need")
+            continue
+        known = {f.name for f in schemas[resource].fields}
+        for column in columns:
+            if column not in known:
+                yield Problem(paths[resource], None, "fields", f"no field {column!r}, which the project's checks need")
+    for resource in sorted(set(schemas) & reserved_names()):
+        yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
 
 
 def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterator[Problem]:
@@ -96,18 +197,23 @@ def archive_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[P
             if recorded:
                 yield Problem(sources.path, row_number, "text_sha256", "a hash is recorded but no text_path")
             continue
-        file = package.root / path
+        try:
+            file = inside(package.root, path)
+        except PackageError as error:
+            yield Problem(sources.path, row_number, "text_path", str(error))
+            continue
         if not file.is_file():
-            yield Problem(sources.path, row_number, "text_path", f"archived text not found: {path}")
+            yield Problem(sources.path, row_number, "text_path", f"archived text not found: {quote(path)}")
             continue
         data = file.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != recorded:
-            yield Problem(sources.path, row_number, "text_sha256", f"is {recorded!r}, but {path} hashes to {actual}")
+            message = f"is {quote(recorded)}, but {clip(path)} hashes to {actual}"
+            yield Problem(sources.path, row_number, "text_sha256", message)
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as error:
-            yield Problem(path, None, None, f"not UTF-8: {error}")
+            yield Problem(path, None, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}")
 
 
 def span_tables(package: DataPackage) -> Iterator[Table]:
@@ -127,14 +233,14 @@ def _span_problems(package: DataPackage, table: Table, row_number: int, row: dic
         return  # a type error, reported by the Table Schema checks
     text = package.text_of(row["source_id"])
     if text is None:
-        yield Problem(table.path, row_number, "source_id", f"source {row['source_id']!r} has no archived text")
+        yield Problem(table.path, row_number, "source_id", f"source {quote(row['source_id'])} has no archived text")
         return
     if not 0 <= start < end <= len(text):
         column = "char_start" if not 0 <= start < end else "char_end"
         yield Problem(table.path, row_number, column, f"span {start}..{end} is outside 0..{len(text)} or empty")
         return
     if text[start:end] != row["exact"]:
-        message = f"{row['exact']!r} is not the text at {start}..{end}, which reads {text[start:end]!r}"
+        message = f"{quote(row['exact'])} is not the text at {start}..{end}, which reads {quote(text[start:end])}"
         yield Problem(table.path, row_number, "exact", message)
 
 
@@ -166,7 +272,9 @@ def figure_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pr
             if written is None:
                 yield Problem(figures.path, row_number, "exact", "states no number in digits; use qualifier vague")
             elif value != written:
-                yield Problem(figures.path, row_number, "value", f"is {row['value']!r}, but exact says {written:g}")
+                yield Problem(
+                    figures.path, row_number, "value", f"is {quote(row['value'])}, but exact says {written:g}"
+                )
         low, high = as_float(row["value_low"]), as_float(row["value_high"])
         if value is not None and low is not None and low > value:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}")
@@ -189,7 +297,7 @@ def quote_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pro
         if text is None or start is None or end is None or not 0 < start < end < len(text):
             continue
         if text[start - 1] not in textscan.OPENING_MARKS or text[end] not in textscan.CLOSING_MARKS:
-            message = f"not enclosed by quotation marks: the text reads {text[start - 1 : end + 1]!r}"
+            message = f"not enclosed by quotation marks: the text reads {quote(text[start - 1 : end + 1])}"
             yield Problem(quotes.path, row_number, "exact", message)
 
 
@@ -203,7 +311,7 @@ def date_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Prob
             for column in columns:
                 cell = row[column]
                 if cell and not is_edtf(cell):
-                    yield Problem(table.path, row_number, column, f"{cell!r} is not a valid EDTF date")
+                    yield Problem(table.path, row_number, column, f"{quote(cell)} is not a valid EDTF date")
 
 
 def entity_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
@@ -217,7 +325,8 @@ def entity_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pr
         for alias in aliases:
             key = alias.casefold()
             if key in owner and owner[key] != row["entity_id"]:
-                yield Problem(entities.path, row_number, "aliases", f"alias {alias!r} also belongs to {owner[key]}")
+                message = f"alias {quote(alias)} also belongs to {clip(owner[key])}"
+                yield Problem(entities.path, row_number, "aliases", message)
             owner.setdefault(key, row["entity_id"])
     publishers = {
         r["source_id"]: r["publisher_id"] for _, r in package.tables["sources"].rows(["source_id", "publisher_id"])
@@ -237,7 +346,10 @@ def _names_resolve(
             continue  # a missing entity is a foreign-key error; an article's own voice needs no name
         if not any(name and name in text for name in spellings):
             yield Problem(
-                table.path, row_number, column, f"{entity_id}: neither its name nor an alias appears in {source_id}"
+                table.path,
+                row_number,
+                column,
+                f"{clip(entity_id)}: neither its name nor an alias appears in {clip(source_id)}",
             )
 
 
@@ -267,7 +379,7 @@ def _spans(db: sqlite3.Connection, source_id: str, tables: tuple[str, ...]) -> s
 
 def _uncovered(path: str, text: str, span: textscan.Span, table: str) -> Problem:
     line, column = textscan.line_and_column(text, span.start)
-    where = f"{span.what} {span.exact!r} at {span.start}..{span.end}"
+    where = f"{span.what} {quote(span.exact)} at {span.start}..{span.end}"
     return Problem(path, line, str(column), f"{where} is in neither {table}.csv nor exclusions.csv")
 
 
@@ -361,7 +473,7 @@ def link_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Prob
             f"WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.claim_id = l.{quoted(column)})"
         )
         for row_number, claim_id in db.execute(sql):
-            yield Problem(links.path, row_number, column, f"no claim {claim_id!r}")
+            yield Problem(links.path, row_number, column, f"no claim {quote(claim_id)}")
     seen: Counter[tuple[str, str]] = Counter()
     for row_number, row in links.rows(["from_claim_id", "to_claim_id", "relation"]):
         start, end, relation = row["from_claim_id"], row["to_claim_id"], row["relation"]
@@ -369,7 +481,8 @@ def link_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Prob
             yield Problem(links.path, row_number, "to_claim_id", "a claim cannot link to itself")
         pairs = [(start, end)] + ([(end, start)] if relation in SYMMETRIC_RELATIONS else [])
         if any(seen[pair] for pair in pairs):
-            yield Problem(links.path, row_number, "to_claim_id", f"duplicate link between {start} and {end}")
+            message = f"duplicate link between {clip(start)} and {clip(end)}"
+            yield Problem(links.path, row_number, "to_claim_id", message)
         seen[(start, end)] += 1
 
 

@@ -1,11 +1,16 @@
 """Read a data package: its descriptor, Table Schemas, CSV rows and archived texts.
 
-Everything here reads; nothing writes. Row numbers follow frictionless: the header is row 1."""
+Everything here reads; nothing writes. Row numbers follow frictionless: the header is row 1.
+
+A package is untrusted input. Every file it names is opened through `inside()`, the one place
+that decides what may be read: a relative POSIX path with no `..` segment, that resolves (symbolic
+links followed) inside the package root. Nothing is fetched from a URL."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +20,97 @@ from typing import Any
 
 EDTF_RDF_TYPE = "http://id.loc.gov/datatypes/edtf/EDTF-level1"
 SPAN_COLUMNS = ("exact", "char_start", "char_end")
+MAX_JSON_BYTES = 16 * 1024 * 1024  # a descriptor or Table Schema; ours are a few kB
+MAX_JSON_DEPTH = 64  # ours nest 5 deep; deeper would only exhaust the parser's stack
+MAX_CELL_CHARS = 131_072  # Python's csv default, kept: a longer cell is an unclosed quote, not data
+MAX_QUOTED_CHARS = 200  # how much of any input a message repeats
+URL_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class PackageError(Exception):
+    """The package cannot be read as asked: a clear message for the user, exit code 1."""
+
+
+def clip(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    """At most `limit` characters of some input, marked when cut."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quote(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
+    """A value of the input as a message quotes it: repr, cut to about `limit` characters."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(clip(text, limit))
+
+
+def unsafe_path_reason(path: object) -> str | None:
+    """Why a path named by a package may not be read, or None for a safe one.
+
+    Data Package v2: a path is a relative POSIX path, with no leading `/` and no `..` segment.
+    URLs are refused too: nothing that reads a package fetches anything."""
+    if not isinstance(path, str) or not path:
+        return "is not a non-empty string"
+    if URL_OR_DRIVE.match(path):
+        return "is a URL or a drive path; only relative paths inside the package are read"
+    if path.startswith("/"):
+        return "is absolute; only relative paths inside the package are read"
+    if "\\" in path or "\x00" in path:
+        return "contains a backslash or a NUL character; use a POSIX path"
+    if ".." in path.split("/"):
+        return "has a '..' segment; only paths inside the package are read"
+    return None
+
+
+def inside(root: Path, path: str) -> Path:
+    """The file `path` names under the package `root`, refused (PackageError) unless it is a safe
+    relative path that resolves inside the root with every symbolic link followed."""
+    reason = unsafe_path_reason(path)
+    if reason:
+        raise PackageError(f"path {quote(path)} {reason}")
+    base = root.resolve()
+    resolved = (base / path).resolve()
+    if not resolved.is_relative_to(base):
+        raise PackageError(f"path {quote(path)} resolves outside the package root (a symbolic link?)")
+    return resolved
+
+
+def depth_of(value: object) -> int:
+    """How deeply a JSON value nests, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def parse_json(data: bytes, name: str) -> Any:
+    """JSON from bytes, with a clear PackageError for anything that is not a sane JSON document."""
+    if len(data) > MAX_JSON_BYTES:
+        raise PackageError(f"{name}: larger than {MAX_JSON_BYTES} bytes")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise PackageError(f"{name}: not UTF-8 (byte {error.start})") from None
+    except RecursionError:
+        raise PackageError(f"{name}: nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except ValueError as error:
+        raise PackageError(f"{name}: not valid JSON: {clip(str(error))}") from None
+    if depth_of(value) > MAX_JSON_DEPTH:
+        raise PackageError(f"{name}: nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
+
+
+def read_json(file: Path, name: str) -> Any:
+    """A JSON file, read with the size and depth limits of parse_json."""
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_JSON_BYTES + 1)
+    except OSError as error:
+        raise PackageError(f"{name}: cannot be read: {error.strerror}") from None
+    return parse_json(data, name)
 
 
 @dataclass(frozen=True, order=True)
@@ -25,6 +121,12 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        # A backstop for every message: no problem line repeats more than a few hundred characters.
+        object.__setattr__(self, "path", clip(self.path, 300))
+        object.__setattr__(self, "column", None if self.column is None else clip(self.column, MAX_QUOTED_CHARS))
+        object.__setattr__(self, "message", clip(self.message, 3 * MAX_QUOTED_CHARS))
 
     def __str__(self) -> str:
         row = "-" if self.row is None else str(self.row)
@@ -47,7 +149,7 @@ class Table:
 
     @property
     def file(self) -> Path:
-        return self.root / self.path
+        return inside(self.root, self.path)
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -85,10 +187,35 @@ class Table:
             return
         # Undecodable bytes become U+FFFD here; the hygiene check reports them with their row.
         with self.file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv_reader(handle, self.path)
             header = next(reader, [])
             for number, cells in enumerate(reader, start=2):
                 yield number, dict(zip(header, cells, strict=False))
+
+
+def csv_reader(handle: Any, path: str) -> Iterator[list[str]]:
+    """csv.reader with a cell size cap, whose parse errors become a PackageError naming the row."""
+    csv.field_size_limit(MAX_CELL_CHARS)
+    reader = csv.reader(handle)
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            hint = " (an unclosed quotation mark?)" if "field larger" in str(error) else ""
+            raise CsvError(path, number, f"CSV cannot be parsed: {clip(str(error))}{hint}") from None
+        yield cells
+
+
+class CsvError(PackageError):
+    """A CSV file that cannot be parsed past some row: nothing after it can be checked."""
+
+    def __init__(self, path: str, row: int, message: str) -> None:
+        super().__init__(f"{path}:{row}:-: {message}")
+        self.problem = Problem(path, row, None, message)
 
 
 @dataclass
@@ -100,7 +227,10 @@ class DataPackage:
 
     def __post_init__(self) -> None:
         self.descriptor_path = Path(self.descriptor_path)
-        self.descriptor = json.loads(self.descriptor_path.read_text(encoding="utf-8"))
+        descriptor = read_json(self.descriptor_path, str(self.descriptor_path))
+        if not isinstance(descriptor, dict):
+            raise PackageError(f"{self.descriptor_path}: a data package descriptor is a JSON object")
+        self.descriptor = descriptor
 
     @property
     def root(self) -> Path:
@@ -119,7 +249,7 @@ class DataPackage:
         for resource in self.descriptor.get("resources", []):
             schema_ref = resource.get("schema")
             if isinstance(schema_ref, str):
-                schema = json.loads((self.root / schema_ref).read_text(encoding="utf-8"))
+                schema = read_json(inside(self.root, schema_ref), schema_ref)
             else:
                 schema_ref, schema = "datapackage.json", schema_ref or {}
             tables[resource["name"]] = Table(resource["name"], resource["path"], schema_ref, schema, self.root)
@@ -138,11 +268,20 @@ class DataPackage:
     def archived_texts(self) -> dict[str, str]:
         texts = {}
         for _, row in self.tables["sources"].rows(["source_id", "text_path"]):
-            path = row.get("text_path", "")
-            file = self.root / path
-            if path and file.is_file():
+            file = self.text_file(row.get("text_path", ""))
+            if file is not None and file.is_file():
                 texts[row["source_id"]] = file.read_bytes().decode("utf-8", errors="replace")
         return texts
+
+    def text_file(self, text_path: str) -> Path | None:
+        """The archived text a sources row names, or None when it names none or an unsafe path
+        (which the archive check reports)."""
+        if not text_path or unsafe_path_reason(text_path):
+            return None
+        try:
+            return inside(self.root, text_path)
+        except PackageError:
+            return None
 
 
 def as_int(cell: str) -> int | None:

@@ -1,13 +1,24 @@
 """Pydantic models of the Data Package v2 and Table Schema v2 descriptors.
 
 Unknown keys are errors: frictionless accepts a typo such as `contraints` silently, which would
-drop every constraint of the field without a word."""
+drop every constraint of the field without a word. Everything a hostile descriptor could use to
+crash or stall a reader is refused here, once, for every reader: unsafe paths, duplicate names,
+keys that name nothing, numeric constraints that are not numbers, and patterns that do not compile
+or could backtrack for ever."""
 
 from __future__ import annotations
 
+import math
+import re
+import re._constants as sre
+import re._parser as sre_parse
+from collections.abc import Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import re2
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scripts.package import unsafe_path_reason
 
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 NAME = r"^[a-z0-9._-]+$"
@@ -17,8 +28,54 @@ FieldType = Literal[
 ]  # fmt: skip
 
 
+PROFILES = "https://datapackage.org/profiles/2.0/"  # standard profiles are known, never fetched
+RESERVED_FIELD = "_row"  # the staging load's row number column
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _safe_path(path: str | None) -> str | None:
+    reason = unsafe_path_reason(path) if path is not None else None
+    if reason:
+        raise ValueError(f"path {reason}")
+    return path
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def backtracking_hazard(pattern: str) -> bool:
+    """True if the pattern repeats, without bound, something that itself repeats without bound,
+    such as ^(a+)+$: Python's backtracking engine (frictionless's) can take exponential time on it."""
+
+    def unbounded_depth(parsed: Any) -> int:
+        deepest = 0
+        for op, argument in parsed:
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                _, high, body = argument
+                deepest = max(deepest, unbounded_depth(body) + (high == sre.MAXREPEAT))
+            elif op is sre.SUBPATTERN:
+                deepest = max(deepest, unbounded_depth(argument[-1]))
+            elif op is sre.BRANCH:
+                deepest = max([deepest, *(unbounded_depth(branch) for branch in argument[1])])
+        return deepest
+
+    return unbounded_depth(sre_parse.parse(pattern)) > 1
+
+
+def check_pattern(pattern: str) -> str:
+    """A pattern that Python's engine and RE2 (the validator's, linear in time) both compile."""
+    try:
+        re.compile(pattern)
+        re2.compile(pattern)
+    except (re.error, re2.error) as error:
+        raise ValueError(f"pattern does not compile: {error}") from None
+    if backtracking_hazard(pattern):
+        raise ValueError("pattern nests unbounded repetitions (as in (a+)+), which can backtrack for ever")
+    return pattern
 
 
 class License(Strict):
@@ -57,6 +114,11 @@ class Constraints(Strict):
     enum: list[Any] | None = None
     jsonSchema: dict[str, Any] | None = None
 
+    @field_validator("pattern")
+    @classmethod
+    def pattern_compiles_safely(cls, pattern: str | None) -> str | None:
+        return None if pattern is None else check_pattern(pattern)
+
 
 class SchemaField(Strict):
     name: str
@@ -78,6 +140,18 @@ class SchemaField(Strict):
     trueValues: list[str] | None = None
     falseValues: list[str] | None = None
 
+    @model_validator(mode="after")
+    def numeric_bounds_are_numbers(self) -> SchemaField:
+        """minimum and its kin of an integer or number field are finite numbers ("abc", NaN and 1e400 are not)."""
+        if self.type in ("integer", "number") and self.constraints:
+            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+                bound = getattr(self.constraints, key)
+                if bound is not None and (
+                    isinstance(bound, (str, bool)) or not math.isfinite(bound) or abs(bound) > 2**53
+                ):
+                    raise ValueError(f"constraint {key} of a {self.type} field must be a finite number")
+        return self
+
 
 class Reference(Strict):
     resource: str | None = None
@@ -90,7 +164,7 @@ class ForeignKey(Strict):
 
 
 class TableSchema(Strict):
-    schema_: str | None = Field(None, alias="$schema")
+    schema_: Literal[f"{PROFILES}tableschema.json"] | None = Field(None, alias="$schema")
     fields: list[SchemaField] = Field(min_length=1)
     fieldsMatch: str | None = None
     primaryKey: str | list[str] | None = None
@@ -99,18 +173,31 @@ class TableSchema(Strict):
     missingValues: list[str] | None = None
 
     @model_validator(mode="after")
+    def field_names_are_distinct(self) -> TableSchema:
+        """Distinct ignoring case, as SQL column names are; the staging row column is reserved."""
+        seen: set[str] = set()
+        for field in self.fields:
+            key = field.name.casefold()
+            if key in seen or key == RESERVED_FIELD:
+                raise ValueError(f"field name {field.name[:200]!r} is repeated or reserved")
+            seen.add(key)
+        return self
+
+    @model_validator(mode="after")
     def keys_name_existing_fields(self) -> TableSchema:
         names = {f.name for f in self.fields}
-        as_list = lambda v: [v] if isinstance(v, str) else list(v or [])  # noqa: E731
-        named = as_list(self.primaryKey) + [n for fk in self.foreignKeys for n in as_list(fk.fields)]
+        named = _as_list(self.primaryKey) + [n for fk in self.foreignKeys for n in _as_list(fk.fields)]
         missing = sorted(set(named) - names)
         if missing:
-            raise ValueError(f"keys name fields that the schema does not have: {', '.join(missing)}")
+            raise ValueError(f"keys name fields that the schema does not have: {', '.join(missing)[:200]}")
+        for fk in self.foreignKeys:
+            if len(_as_list(fk.fields)) != len(_as_list(fk.reference.fields)):
+                raise ValueError("a foreign key names as many fields as its reference names")
         return self
 
 
 class Resource(Strict):
-    schema_: str | None = Field(None, alias="$schema")
+    schema_: Literal[f"{PROFILES}dataresource.json"] | None = Field(None, alias="$schema")
     name: str = Field(pattern=NAME)
     type: Literal["table"] | None = None
     path: str
@@ -127,9 +214,19 @@ class Resource(Strict):
     dialect: str | dict[str, Any] | None = None
     schema_ref: str | TableSchema = Field(alias="schema")
 
+    @field_validator("path")
+    @classmethod
+    def path_is_inside_the_package(cls, path: str) -> str:
+        return _safe_path(path) or path
+
+    @field_validator("schema_ref", "dialect")
+    @classmethod
+    def reference_is_inside_the_package(cls, value: Any) -> Any:
+        return _safe_path(value) if isinstance(value, str) else value
+
 
 class Package(Strict):
-    schema_: str | None = Field(None, alias="$schema")
+    schema_: Literal[f"{PROFILES}datapackage.json"] | None = Field(None, alias="$schema")
     name: str = Field(pattern=NAME)
     id: str | None = None
     title: str | None = None
@@ -143,3 +240,26 @@ class Package(Strict):
     contributors: list[Contributor] | None = None
     sources: list[Source] | None = None
     resources: list[Resource] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def resource_names_are_unique(self) -> Package:
+        names = [r.name for r in self.resources]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"resource names must be unique: {', '.join(repeated)[:200]} repeated")
+        return self
+
+
+def foreign_key_problems(schemas: dict[str, TableSchema]) -> Iterator[tuple[str, int, str]]:
+    """(resource, index of the foreign key, message) for every foreign key that names a resource
+    or a field that does not exist."""
+    for name, schema in schemas.items():
+        for index, fk in enumerate(schema.foreignKeys):
+            target = fk.reference.resource or name
+            if target not in schemas:
+                yield name, index, f"references resource {target[:200]!r}, which the package does not have"
+                continue
+            known = {f.name for f in schemas[target].fields}
+            missing = [f for f in _as_list(fk.reference.fields) if f not in known]
+            if missing:
+                yield name, index, f"references {', '.join(missing)[:200]}, which {target} does not have"

@@ -6,16 +6,19 @@ and no check holds a whole table in Python memory."""
 from __future__ import annotations
 
 import codecs
-import csv
-import re
+import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from scripts.package import DataPackage, Problem, Table
+import re2
+
+from scripts.atomic import remove_stale
+from scripts.package import CsvError, DataPackage, Problem, Table, csv_reader, quote
 from scripts.progress import progress
 
 ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
@@ -33,8 +36,9 @@ codecs.register_error("nk-record", _record_undecodable)
 
 
 @lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _compiled(pattern: str) -> Any:
+    """RE2: linear in the length of the cell whatever the pattern, so no schema can stall a check."""
+    return re2.compile(pattern)
 
 
 def _regexp(pattern: str, value: str | None) -> bool:
@@ -69,11 +73,13 @@ def load_table(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
     UNDECODABLE.clear()
     # utf-8-sig: a byte order mark is not part of the header (the hygiene check reports it).
     with table.file.open(encoding="utf-8-sig", errors="nk-record", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv_reader(handle, table.path)
         header = next(reader, [])
         if header != names:
             problems.append(
-                Problem(table.path, 1, None, f"incorrect-label: header is {header}, the schema says {names}")
+                Problem(
+                    table.path, 1, None, f"incorrect-label: header is {quote(header)}, the schema says {quote(names)}"
+                )
             )
         width = len(names)
 
@@ -88,14 +94,22 @@ def load_table(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
         placeholders = ", ".join("?" for _ in range(width + 1))
         db.executemany(f"INSERT INTO {quoted(table.name)} VALUES ({placeholders})", rows())
     if UNDECODABLE:
-        problems.append(Problem(table.path, None, None, f"encoding-error: not UTF-8: {UNDECODABLE[0]}"))
+        error = UNDECODABLE[0]
+        problems.append(
+            Problem(table.path, None, None, f"encoding-error: not UTF-8: byte {error.object[error.start]:#x}")
+        )
     yield from problems
 
 
+STAGE_PREFIX = "nk-stage-"
+
+
 @contextmanager
-def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Problem]]]:
-    """The package staged in a temporary SQLite file (bounded memory), and the load's problems."""
-    with tempfile.TemporaryDirectory(prefix="nk-stage-") as folder:
+def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Problem], bool]]:
+    """The package staged in a temporary SQLite file (bounded memory), the load's problems, and
+    whether every CSV could be parsed to its end (if not, nothing more can be checked)."""
+    remove_stale(Path(tempfile.gettempdir()), STAGE_PREFIX)
+    with tempfile.TemporaryDirectory(prefix=f"{STAGE_PREFIX}{os.getpid()}-") as folder:
         db = sqlite3.connect(Path(folder) / "stage.db")
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
@@ -103,11 +117,16 @@ def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Prob
         register_functions(db)
         try:
             problems: list[Problem] = []
+            parsed = True
             with db:
                 for table in package.tables.values():
                     if table.file.is_file():
                         progress(f"staging {table.path}")
-                        problems += load_table(db, table)
-            yield db, problems
+                        try:
+                            problems += load_table(db, table)
+                        except CsvError as error:
+                            problems.append(error.problem)
+                            parsed = False
+            yield db, problems, parsed
         finally:
             db.close()

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scripts import checks
-from scripts.package import DataPackage, Problem
+from scripts.cli import run
+from scripts.package import DataPackage, PackageError, Problem
 from scripts.schemasql import schema_problems
 from scripts.staging import staged
 from scripts.tabular import frictionless_problems
@@ -27,8 +28,8 @@ def table_schema_problems(package: DataPackage, reference: bool = False) -> list
     """Types, required, unique, enum, pattern, minimum, primary and foreign keys."""
     if reference:
         return list(frictionless_problems(package))
-    with staged(package) as (db, problems):
-        return problems + list(schema_problems(db, package))
+    with staged(package) as (db, problems, parsed):
+        return problems + (list(schema_problems(db, package)) if parsed else [])
 
 
 @contextmanager
@@ -44,14 +45,18 @@ def checked(
         return
     try:
         package = DataPackage(descriptor)
-    except (OSError, ValueError) as error:
-        yield [Problem(str(descriptor), None, None, f"cannot read descriptor: {error}")], None, None
+    except PackageError as error:
+        message = str(error).removeprefix(f"{descriptor}: ")
+        yield [Problem(str(descriptor), None, None, f"cannot read descriptor: {message}")], None, None
         return
     problems = list(checks.descriptor_problems(package))
     if problems:  # the rest would only repeat what a broken descriptor already explains
         yield problems, package, None
         return
-    with staged(package) as (db, load_problems):
+    with staged(package) as (db, load_problems, parsed):
+        if not parsed:  # a CSV that cannot be parsed: every later check would only add noise
+            yield sorted(set(load_problems), key=_order), package, None
+            return
         package.attach(db)
         try:
             problems = (
@@ -93,4 +98,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -45,7 +45,7 @@ def unknown_package_key(root: Path) -> str:
 
 def resource_path_missing(root: Path) -> str:
     (root / "data/figures.csv").rename(root / "data/figure.csv")
-    return "datapackage.json:-:resources.4.path: no such file: data/figures.csv"
+    return "datapackage.json:-:resources.4.path: no such file: 'data/figures.csv'"
 
 
 def foreign_key_names_missing_field(root: Path) -> str:

@@ -1,0 +1,72 @@
+"""Files written whole or not at all, readable by everyone, with no leftovers from a killed run.
+
+A writer builds into a temporary file beside its output, named after its process, and renames it
+over the output only when complete. SIGTERM unwinds like an exception (scripts.cli), so the
+temporary file goes; SIGKILL cannot be caught, so every writer first removes the temporary files
+of processes that no longer exist."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+FILE_MODE = 0o644  # published files are world-readable; mkstemp's 0600 would hide them
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def remove_stale(folder: Path, prefix: str) -> None:
+    """Remove `<prefix><pid>-…` files and folders left in `folder` by processes that are gone."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        pid = entry.name.removeprefix(prefix).split("-", 1)[0]
+        if entry.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with suppress(FileNotFoundError):
+                    entry.unlink()
+
+
+def temporary_prefix(output: Path) -> str:
+    return f".{output.name}."
+
+
+@contextmanager
+def atomic_output(output: Path) -> Iterator[Path]:
+    """A temporary path to write `output` to; renamed over it (mode 0644) if the block succeeds,
+    removed with its SQLite journal if it fails."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    prefix = temporary_prefix(output)
+    remove_stale(output.parent, prefix)
+    temporary = output.parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    try:
+        yield temporary
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, output)
+    finally:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def write_atomically(output: Path, data: bytes | str) -> Path:
+    """Write a whole file at once: readers see the old file or the new one, never half of one."""
+    with atomic_output(output) as temporary:
+        if isinstance(data, str):
+            temporary.write_text(data, encoding="utf-8")
+        else:
+            temporary.write_bytes(data)
+    return output
