@@ -53,7 +53,7 @@ release: $(SETUP)
 TO ?= .
 diff: $(SETUP)
 	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git tag, release zip or folder> [TO=…]" >&2; exit 2; }
-	$(PY) -m scripts.diff $(FROM) $(TO)
+	$(PY) -m scripts.diff -- "$(FROM)" "$(TO)"
 
 # Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
 # make bench SIZES=10000,100000,1000000. Writes build/bench.json.

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from scripts.package import DataPackage, Table
+from scripts.checks import descriptor_problems
+from scripts.cli import run
+from scripts.package import DataPackage, PackageError, Table, clip, quote, unsafe_path_reason
+
+MAX_MEMBERS = 10_000
+MAX_UNZIPPED_BYTES = 1 << 30  # 1 GiB: a million-claim release is a few hundred MB
+MAX_RATIO = 100  # CSV and SQLite compress about 5 to 10 times; bombs a thousand times
 
 Row = dict[str, str]
 
@@ -41,32 +47,74 @@ class TableDiff:
 @contextmanager
 def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
     """A folder holding the package at `ref`: a folder, a release zip, or a git revision."""
+    if ref.startswith("-"):  # never an option to git: `--output=FILE` would truncate FILE
+        raise PackageError(f"{quote(ref)}: neither a folder, a release zip nor a git revision")
     path = Path(ref)
     if path.is_dir():
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="nk-diff-") as folder:
         if path.is_file() and zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(folder)
+            unzip(path, Path(folder))
         else:
             archive = subprocess.run(
-                ["git", "archive", "--format=tar", ref], cwd=repo, capture_output=True, check=False
+                ["git", "archive", "--format=tar", "--end-of-options", ref], cwd=repo, capture_output=True, check=False
             )
             if archive.returncode != 0:
-                raise SystemExit(
-                    f"{ref}: neither a folder, a release zip nor a git revision: {archive.stderr.decode()}"
-                )
+                why = clip(archive.stderr.decode(errors="replace").strip())
+                raise PackageError(f"{quote(ref)}: neither a folder, a release zip nor a git revision ({why})")
             with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
                 tar.extractall(folder, filter="data")
-        yield _package_root(Path(folder))
+        yield _package_root(Path(folder), ref)
 
 
-def _package_root(folder: Path) -> Path:
+def unzip(archive_path: Path, folder: Path) -> None:
+    """Extract a release zip with limits: safe member names only, at most MAX_MEMBERS members and
+    MAX_UNZIPPED_BYTES in all, none compressed more than MAX_RATIO times (a zip bomb is refused
+    before it fills the disk). Sizes are counted as the bytes come, not taken from the headers."""
+    with zipfile.ZipFile(archive_path) as archive:
+        # Only the descriptor, schemas and tables are compared: the database and texts stay packed.
+        members = [m for m in archive.infolist() if m.filename.endswith((".json", ".csv"))]
+        if len(members) > MAX_MEMBERS:
+            raise PackageError(f"{archive_path}: more than {MAX_MEMBERS} members")
+        total = 0
+        for member in members:
+            reason = unsafe_path_reason(member.filename)
+            if reason:
+                raise PackageError(f"{archive_path}: member {quote(member.filename)} {reason}")
+            target = folder / member.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with archive.open(member) as source, target.open("wb") as sink:
+                while chunk := source.read(1 << 20):
+                    written += len(chunk)
+                    total += len(chunk)
+                    if total > MAX_UNZIPPED_BYTES:
+                        raise PackageError(f"{archive_path}: unpacks to more than {MAX_UNZIPPED_BYTES} bytes")
+                    if written > MAX_RATIO * max(member.compress_size, 1024):
+                        raise PackageError(
+                            f"{archive_path}: member {quote(member.filename)} is compressed more than "
+                            f"{MAX_RATIO} times (a zip bomb?)"
+                        )
+                    sink.write(chunk)
+
+
+def _package_root(folder: Path, ref: str) -> Path:
     found = sorted(folder.rglob("datapackage.json"), key=lambda p: len(p.parts))
     if not found:
-        raise SystemExit(f"no datapackage.json in {folder}")
+        raise PackageError(f"{quote(ref)}: holds no datapackage.json")
     return found[0].parent
+
+
+def _readable_package(root: Path) -> DataPackage:
+    """The package at root, refused unless its descriptor and schemas pass the spec models: a diff
+    reads only what a valid descriptor names, inside the package."""
+    package = DataPackage(root / "datapackage.json")
+    problems = list(descriptor_problems(package))
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:10])
+        raise PackageError(f"{root / 'datapackage.json'} cannot be compared:\n{shown}")
+    return package
 
 
 def _keyed(table: Table) -> dict[str, Row]:
@@ -95,7 +143,7 @@ def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
 
 
 def diff_packages(old_root: Path, new_root: Path) -> list[TableDiff]:
-    old, new = DataPackage(old_root / "datapackage.json"), DataPackage(new_root / "datapackage.json")
+    old, new = _readable_package(old_root), _readable_package(new_root)
     names = list(new.tables) + [n for n in old.tables if n not in new.tables]
     return [diff_tables(old.tables.get(n), new.tables.get(n), n) for n in names]
 
@@ -141,4 +189,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from scripts.atomic import write_atomically
+from scripts.cli import run
 from scripts.package import EDTF_RDF_TYPE, DataPackage, Table
 
 START, END = "<!-- data-dictionary:start -->", "<!-- data-dictionary:end -->"
@@ -77,11 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{target}: the data dictionary is stale; run `make docs`", file=sys.stderr)
             return 1
         return 0
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(updated, encoding="utf-8")
-    temporary.replace(target)
+    write_atomically(target, updated)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scripts.build import FTS_COLUMNS, VIEWS
+from scripts.cli import run
 from scripts.package import DataPackage, Table
 
 DATABASE = "nk-russia-claims"
@@ -112,4 +113,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -14,7 +14,6 @@ import argparse
 import copy
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,9 +21,11 @@ import zipfile
 from pathlib import Path
 
 from scripts import versioning
+from scripts.atomic import atomic_output, write_atomically
 from scripts.build import BuildError, build
+from scripts.cli import run
 from scripts.diff import diff_packages, snapshot, to_markdown
-from scripts.package import DataPackage
+from scripts.package import DataPackage, inside
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
@@ -39,44 +40,41 @@ def released_descriptor(package: DataPackage) -> dict:
     """The descriptor with the size and SHA-256 of every resource, which frictionless verifies."""
     descriptor = copy.deepcopy(package.descriptor)
     for resource in descriptor["resources"]:
-        data = (package.root / resource["path"]).read_bytes()
+        data = inside(package.root, resource["path"]).read_bytes()
         resource["bytes"] = len(data)
         resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
     return descriptor
 
 
+def named_files(package: DataPackage) -> list[str]:
+    """Every file the package names: resources, their schemas and the sources' archived texts.
+    Nothing else under data/ goes into a release, and nothing outside the package can."""
+    paths = [path for table in package.tables.values() for path in (table.path, table.schema_path)]
+    paths += [row["text_path"] for _, row in package.tables["sources"].rows(["text_path"]) if row["text_path"]]
+    return sorted(set(paths) - {"datapackage.json"})
+
+
 def release_members(package: DataPackage, database: Path) -> dict[str, bytes]:
     """Every file of the release by its path in the archive."""
-    root = package.root
     members = {
         "datapackage.json": (json.dumps(released_descriptor(package), indent=2, ensure_ascii=False) + "\n").encode()
     }
-    for table in package.tables.values():
-        members[table.path] = table.file.read_bytes()
-        members[table.schema_path] = (root / table.schema_path).read_bytes()
-    for text in sorted((root / "data" / "texts").glob("*.txt")):
-        members[text.relative_to(root).as_posix()] = text.read_bytes()
+    for path in named_files(package):
+        members[path] = inside(package.root, path).read_bytes()
     for name in DOCUMENTS:
-        members[name] = (root / name).read_bytes()
+        members[name] = inside(package.root, name).read_bytes()
     members[DATABASE_NAME] = database.read_bytes()
     return members
 
 
 def write_zip(members: dict[str, bytes], output: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temporary, "w") as archive:
-            for name in sorted(members):
-                info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o100644 << 16
-                info.create_system = 3
-                archive.writestr(info, members[name], compresslevel=9)
-        os.replace(temporary, output)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with atomic_output(output) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3
+            archive.writestr(info, members[name], compresslevel=9)
 
 
 def previous_release_tag(root: Path, version: str) -> str | None:
@@ -101,17 +99,16 @@ def release(descriptor_path: Path, dist: Path) -> Path:
     problems = versioning.version_problems(package.root)
     if problems:
         raise BuildError("\n".join(problems))
-    dist.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / DATABASE_NAME
-        build(descriptor_path, database)
+        build(descriptor_path, database)  # validates first: a package that does not validate is not released
         members = release_members(package, database)
     output = dist / archive_name(package.descriptor)
     write_zip(members, output)
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    (dist / "SHA256SUMS").write_text(f"{digest}  {output.name}\n", encoding="utf-8")
+    write_atomically(dist / "SHA256SUMS", f"{digest}  {output.name}\n")
     notes = release_notes(package.root, package.descriptor["version"])
-    (dist / f"{output.stem}-notes.md").write_text(notes, encoding="utf-8")
+    write_atomically(dist / f"{output.stem}-notes.md", notes)
     return output
 
 
@@ -120,14 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
     parser.add_argument("--dist", default=Path("dist"), type=Path)
     args = parser.parse_args(argv)
-    try:
-        output = release(args.datapackage, args.dist)
-    except BuildError as error:
-        print(error, file=sys.stderr)
-        return 1
+    output = release(args.datapackage, args.dist)
     print(f"wrote {output}, {args.dist / 'SHA256SUMS'} and the release notes", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

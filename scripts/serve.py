@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scripts.atomic import write_atomically
 from scripts.build import DEFAULT_OUTPUT
+from scripts.cli import run
 from scripts.metadata import datasette_metadata
 from scripts.package import DataPackage
 
@@ -30,11 +32,8 @@ SETTINGS = {
 
 
 def write_metadata(descriptor: Path, output: Path) -> Path:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_suffix(".tmp")
-    temporary.write_text(json.dumps(datasette_metadata(DataPackage(descriptor)), indent=2, ensure_ascii=False))
-    temporary.replace(output)
-    return output
+    metadata = json.dumps(datasette_metadata(DataPackage(descriptor)), indent=2, ensure_ascii=False)
+    return write_atomically(output, metadata)
 
 
 def write_inspect_file(database: Path) -> Path:
@@ -73,4 +72,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -14,6 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scripts.atomic import write_atomically
+from scripts.cli import run
+
 RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+[^\]]*)\] - (\d{4}-\d{2}-\d{2})\s*$", re.M)
 UNRELEASED_HEADING = re.compile(r"^## \[Unreleased\]\s*$", re.M)
 DATA_PATHS = ("datapackage.json", "data", "schemas")
@@ -126,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default=Path("."), type=Path)
     args = parser.parse_args(argv)
     if args.command == "citation":
-        target = args.root / "CITATION.cff"
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(expected_citation(args.root), encoding="utf-8")
-        temporary.replace(target)
+        write_atomically(args.root / "CITATION.cff", expected_citation(args.root))
         return 0
     tag = last_release_tag(args.root)
     problems = version_problems(args.root) + (release_problems(args.root, tag) if tag else [])
@@ -139,4 +139,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -1,5 +1,6 @@
 """Datasette plugin: on row pages, show a foreign key as a link to the row it references, with its
-label, as table pages already do. So a reader can follow a quote to its speaker."""
+label, as table pages already do. So a reader can follow a quote to its speaker. Keys come from the
+package, which is untrusted: identifiers are quoted, keys tilde-encoded in URLs, labels escaped."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ from typing import Any
 
 import markupsafe
 from datasette import hookimpl
+from datasette.utils import tilde_encode
+
+
+def quoted(name: str) -> str:
+    """An SQL identifier, whatever characters it holds (Datasette's escape_sqlite leaves ] alone)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 @hookimpl
@@ -23,10 +30,10 @@ def render_cell(row: Any, value: Any, column: str, table: str, database: str, da
         label_column = await db.label_column_for_table(other)
         label = value
         if label_column:
-            sql = f'SELECT "{label_column}" FROM "{other}" WHERE "{other_column}" = ?'
+            sql = f"SELECT {quoted(label_column)} FROM {quoted(other)} WHERE {quoted(other_column)} = ?"
             found = (await db.execute(sql, [value])).first()
             label = found[0] if found and found[0] else value
-        href = datasette.urls.row(database, other, value)
+        href = datasette.urls.row(database, other, tilde_encode(value))  # a key may hold / . ~ or spaces
         return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, value)
 
     return link

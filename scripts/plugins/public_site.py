@@ -1,0 +1,105 @@
+"""Datasette plugin: limits that keep a public site up whatever an anonymous visitor sends.
+
+Datasette's `sql_time_limit_ms` is checked by SQLite between steps of a query, and one huge
+function call (printf('%.*c', 1e9, 'x'), randomblob(1e9)) is a single step: without limits it runs
+for seconds to minutes and takes gigabytes. So every connection gets SQLite's own limits (strings
+and blobs of at most 1 MB, short SQL, shallow expressions), SQLite's heap in this process a hard
+cap, and a printf() that refuses a width or precision past the length limit at once, where SQLite's
+own would first loop that many times. A visitor's SQL then fails fast with a 400.
+
+The site is read-only: anything but GET and HEAD gets a plain 405. Errors a visitor can cause (a bad
+query, a time-out, a missing row) are logged without a traceback."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import datasette.handle_exception as default_exception_handler
+from datasette import hookimpl
+
+# Datasette prints every error a visitor causes (a bad query, a time-out, a 404) as a traceback with
+# its local variables when `rich` is installed (frictionless brings it in): one line is enough.
+default_exception_handler.rich = None
+
+# Every value in the database is far smaller (the longest is an archived article, a few kB).
+SQLITE_LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: 1_000_000,  # bytes in any string or blob, results included
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,  # characters of SQL in one statement
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
+    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 50,
+    sqlite3.SQLITE_LIMIT_VDBE_OP: 100_000,  # instructions in one compiled statement
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 1_000,
+}
+MAX_PRINTF_WIDTH = SQLITE_LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]
+HEAP_LIMIT_BYTES = 512 * 1024 * 1024  # SQLite's memory in this whole process, every request together
+READ_METHODS = ("GET", "HEAD")
+PRINTF_SPEC = re.compile(r"%([-+ 0#,!]*)(\*|\d+)?(?:\.(\*|\d+))?([a-zA-Z%])")
+_builtin = threading.local()  # a connection per thread whose printf is SQLite's own
+
+ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+
+
+def limit(conn: sqlite3.Connection) -> sqlite3.Connection:
+    for category, value in SQLITE_LIMITS.items():
+        conn.setlimit(category, value)
+    return conn
+
+
+def printf_widths(fmt: str, args: tuple[Any, ...]) -> Any:
+    """Every width and precision a printf format asks for, literal or taken from the arguments."""
+    position = 0
+    for match in PRINTF_SPEC.finditer(fmt):
+        if match.group(4) == "%":
+            continue
+        for size in match.group(2, 3):
+            if size == "*":
+                yield args[position] if position < len(args) else 0
+                position += 1
+            elif size:
+                yield size
+        position += 1
+
+
+def guarded_printf(fmt: Any, *args: Any) -> Any:
+    """SQLite's printf(), except that a width or precision above the length limit gives SQLite's own
+    "string or blob too big" at once, instead of looping that many times first."""
+    if isinstance(fmt, str):
+        for size in printf_widths(fmt, args):
+            try:
+                too_wide = abs(int(size)) > MAX_PRINTF_WIDTH
+            except (TypeError, ValueError, OverflowError):
+                too_wide = False
+            if too_wide:
+                return bytes(MAX_PRINTF_WIDTH + 1)  # over the length limit: SQLite refuses the result
+    if not hasattr(_builtin, "conn"):
+        _builtin.conn = limit(sqlite3.connect(":memory:", check_same_thread=False))
+    placeholders = ", ".join("?" for _ in range(len(args) + 1))
+    return _builtin.conn.execute(f"SELECT printf({placeholders})", (fmt, *args)).fetchone()[0]
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    limit(conn)
+    conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
+    for name in ("printf", "format"):
+        conn.create_function(name, -1, guarded_printf, deterministic=True)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def read_only(scope: dict, receive: Callable, send: Callable) -> None:
+            if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+                headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD")]
+                await send({"type": "http.response.start", "status": 405, "headers": headers})
+                await send({"type": "http.response.body", "body": b"This site is read-only: GET and HEAD only.\n"})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
