@@ -1,0 +1,279 @@
+"""The hostile packages: each probe breaks a copy of the package the way an attacker would and
+names the message it must get. Adding a probe is adding a function here with @probe(...): the
+suite (test_hostile_packages.py) runs every probe through validate, the frictionless reference mode
+and build, and requires exit 1, that message, no traceback, no secret, no network, nothing written.
+
+Secrets live in `site.outside` (see conftest.py); no probe may get any of them printed."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.hostile.conftest import Site
+from tests.mutations import append_row, edit_json, set_cells
+
+Attack = Callable[[Site], None]
+
+
+@dataclass(frozen=True)
+class Probe:
+    attack: Attack
+    expected: str  # a fragment of the message every command must print
+    reference: str | None = None  # where frictionless (validate --reference) words it otherwise
+
+    @property
+    def name(self) -> str:
+        return self.attack.__name__
+
+
+PROBES: list[Probe] = []
+
+
+def probe(expected: str, reference: str | None = None) -> Callable[[Attack], Attack]:
+    def register(attack: Attack) -> Attack:
+        PROBES.append(Probe(attack, expected, reference))
+        return attack
+
+    return register
+
+
+def _resource(site: Site, name: str) -> Callable[[Callable[[dict], None]], None]:
+    def edit(change: Callable[[dict], None]) -> None:
+        def apply(descriptor: dict) -> None:
+            change(next(r for r in descriptor["resources"] if r["name"] == name))
+
+        edit_json(site.descriptor, apply)
+
+    return edit
+
+
+def _schema(site: Site, table: str, change: Callable[[dict], None]) -> None:
+    edit_json(site.root / "schemas" / f"{table}.schema.json", change)
+
+
+def _field(schema: dict, name: str) -> dict:
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+# ----------------------------------------------------------------------------- paths out of the package
+@probe("data/sources.csv:2:text_path: path '../outside/secret.txt' has a '..' segment")
+def text_path_climbs_out(site: Site) -> None:
+    set_cells(site.root, "sources", "article-000", text_path="../outside/secret.txt")
+
+
+@probe("data/sources.csv:2:text_path: path '/")
+def text_path_is_absolute(site: Site) -> None:
+    set_cells(site.root, "sources", "article-000", text_path=str(site.outside / "secret.txt"))
+
+
+@probe("data/sources.csv:2:text_path: path 'data/texts/article-000.txt' resolves outside the package root")
+def archived_text_is_a_symlink_out(site: Site) -> None:
+    text = site.root / "data/texts/article-000.txt"
+    text.unlink()
+    text.symlink_to(site.outside / "secret.txt")
+
+
+@probe("data/sources.csv:2:text_path: path 'data/texts/article-000.txt' resolves outside the package root")
+def texts_folder_is_a_symlink_out(site: Site) -> None:
+    texts = site.root / "data/texts"
+    for file in texts.iterdir():
+        (site.outside / file.name).write_bytes(file.read_bytes())
+        file.unlink()
+    texts.rmdir()
+    texts.symlink_to(site.outside)
+
+
+@probe("datapackage.json:-:resources.0.path: Value error, path has a '..' segment")
+def resource_path_climbs_out(site: Site) -> None:
+    _resource(site, "sources")(lambda r: r.update(path="../outside/secret.csv"))
+
+
+@probe("datapackage.json:-:resources.0.path: Value error, path is absolute")
+def resource_path_is_proc_environ(site: Site) -> None:
+    _resource(site, "sources")(lambda r: r.update(path="/proc/self/environ"))
+
+
+@probe("datapackage.json:-:resources.0.path: Value error, path is a URL")
+def resource_path_is_a_url(site: Site) -> None:
+    _resource(site, "sources")(lambda r: r.update(path="https://example.org/sources.csv"))
+
+
+@probe("datapackage.json:-:resources.0.path: path 'data/sources.csv' resolves outside the package root")
+def resource_file_is_a_symlink_out(site: Site) -> None:
+    csv = site.root / "data/sources.csv"
+    csv.unlink()
+    csv.symlink_to(site.outside / "secret.csv")
+
+
+@probe("datapackage.json:-:resources.6.schema: Value error, path has a '..' segment")
+def schema_path_climbs_out(site: Site) -> None:
+    _resource(site, "exclusions")(lambda r: r.update(schema="../outside/schema.json"))
+
+
+@probe("datapackage.json:-:resources.0.dialect: Value error, path is a URL")
+def dialect_is_a_url(site: Site) -> None:
+    _resource(site, "sources")(lambda r: r.update(dialect="https://example.org/dialect.json"))
+
+
+@probe("datapackage.json:-:resources.0.dialect: Value error, path has a '..' segment")
+def dialect_climbs_out(site: Site) -> None:
+    _resource(site, "sources")(lambda r: r.update(dialect="../outside/secret.txt"))
+
+
+@probe("datapackage.json:-:resources.0.dialect: 'delimiter': only the default CSV dialect is read")
+def dialect_that_the_validator_would_ignore(site: Site) -> None:
+    _resource(site, "sources")(lambda r: r.update(dialect={"delimiter": ";"}))
+
+
+@probe("datapackage.json:-:$schema: Input should be 'https://datapackage.org/profiles/2.0/datapackage.json'")
+def profile_to_fetch(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update({"$schema": "https://example.org/profile.json"}))
+
+
+# ----------------------------------------------------------------------------- malformed descriptors
+@probe("cannot read descriptor: nested more than 64 levels deep")
+def descriptor_nested_100000_deep(site: Site) -> None:
+    site.descriptor.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+
+
+@probe("cannot read descriptor: a data package descriptor is a JSON object")
+def descriptor_is_a_list(site: Site) -> None:
+    site.descriptor.write_text("[]", encoding="utf-8")
+
+
+@probe("cannot read descriptor: a data package descriptor is a JSON object")
+def descriptor_is_null(site: Site) -> None:
+    site.descriptor.write_text("null", encoding="utf-8")
+
+
+@probe("cannot read descriptor: not valid JSON")
+def descriptor_is_not_json(site: Site) -> None:
+    site.descriptor.write_text('{"name": ', encoding="utf-8")
+
+
+@probe("datapackage.json:-:resources: no resource 'sources', which the project's checks need")
+def sources_resource_missing(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(resources=[r for r in d["resources"] if r["name"] != "sources"]))
+
+
+@probe("datapackage.json:-:resources: no resource 'quotes', which the project's checks need")
+def quotes_resource_missing(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(resources=[r for r in d["resources"] if r["name"] != "quotes"]))
+
+
+@probe("schemas/sources.schema.json:-:fields: no field 'text_path', which the project's checks need")
+def column_the_checks_read_missing(site: Site) -> None:
+    _schema(site, "sources", lambda s: s.update(fields=[f for f in s["fields"] if f["name"] != "text_path"]))
+
+
+@probe("datapackage.json:-:-: Value error, resource names must be unique: claims repeated")
+def two_resources_with_one_name(site: Site) -> None:
+    garbage = site.root / "data" / "garbage.csv"
+    garbage.write_text("claim_id\n!!!\n", encoding="utf-8")
+
+    def duplicate(descriptor: dict) -> None:
+        descriptor["resources"].append({"name": "claims", "path": "data/garbage.csv", "schema": "schemas/claims.schema.json"})
+
+    edit_json(site.descriptor, duplicate)
+
+
+@probe("schemas/quotes.schema.json:-:foreignKeys.0: references resource 'nowhere', which the package does not have")
+def foreign_key_to_a_missing_resource(site: Site) -> None:
+    _schema(site, "quotes", lambda s: s["foreignKeys"][0]["reference"].update(resource="nowhere"))
+
+
+@probe("schemas/quotes.schema.json:-:foreignKeys.0: references no_such_column, which sources does not have")
+def foreign_key_to_a_missing_column(site: Site) -> None:
+    _schema(site, "quotes", lambda s: s["foreignKeys"][0]["reference"].update(fields=["no_such_column"]))
+
+
+@probe("a foreign key names as many fields as its reference names")
+def foreign_key_field_counts_differ(site: Site) -> None:
+    _schema(site, "quotes", lambda s: s["foreignKeys"][0]["reference"].update(fields=["claim_id", "source_id"]))
+
+
+@probe("constraint minimum of a integer field must be a finite number")
+def minimum_is_a_word(site: Site) -> None:
+    _schema(site, "claims", lambda s: _field(s, "char_start")["constraints"].update(minimum="abc"))
+
+
+@probe("constraint minimum of a integer field must be a finite number")
+def minimum_is_nan(site: Site) -> None:
+    _schema(site, "claims", lambda s: _field(s, "char_start")["constraints"].update(minimum="nan"))
+
+
+@probe("constraint minimum of a integer field must be a finite number")
+def minimum_is_infinite(site: Site) -> None:
+    path = site.root / "schemas/claims.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    _field(schema, "char_start")["constraints"]["minimum"] = 0
+    path.write_text(json.dumps(schema).replace('"minimum": 0', '"minimum": 1e400'), encoding="utf-8")
+
+
+@probe("pattern does not compile")
+def pattern_does_not_compile(site: Site) -> None:
+    _schema(site, "claims", lambda s: _field(s, "claim_id")["constraints"].update(pattern="("))
+
+
+@probe("pattern nests unbounded repetitions")
+def pattern_backtracks_for_ever(site: Site) -> None:
+    _schema(site, "claims", lambda s: _field(s, "claim_id")["constraints"].update(pattern="^(a+)+$"))
+    set_cells(site.root, "claims", "a000-c01", notes="a" * 40 + "!")
+
+
+@probe("field name '_row' is repeated or reserved")
+def field_named_like_the_staging_row(site: Site) -> None:
+    _schema(site, "claims", lambda s: _field(s, "notes").update(name="_row"))
+
+
+@probe("field name 'Notes' is repeated or reserved")
+def two_fields_one_name_but_for_case(site: Site) -> None:
+    _schema(site, "claims", lambda s: s["fields"].append({"name": "Notes", "type": "string"}))
+
+
+@probe("resource name 'texts' is taken by the database build")
+def resource_named_like_a_built_table(site: Site) -> None:
+    _resource(site, "exclusions")(lambda r: r.update(name="texts"))
+
+
+# ----------------------------------------------------------------------------- malformed CSV
+@probe("data/claims.csv:3:-: CSV cannot be parsed: field larger than field limit (131072)")
+def cell_over_131072_characters(site: Site) -> None:
+    set_cells(site.root, "claims", "a000-c02", notes="x" * 200_000)
+
+
+@probe("CSV cannot be parsed: field larger than field limit (131072) (an unclosed quotation mark?)")
+def unclosed_quote_in_a_large_csv(site: Site) -> None:
+    path = site.root / "data/claims.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace(',"', ',"oops ', 1).replace('",', ",", 1)
+    filler = [f"a999-c{i:05d},article-000,outlet-article-000,,A claim.,other,reports,,x,0,1,\n" for i in range(4000)]
+    path.write_text("".join(lines[:3] + filler + lines[3:]), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- messages quote little
+@probe("is not the text at")
+def exact_replaced_by_a_page_of_text(site: Site) -> None:
+    set_cells(site.root, "claims", "a000-c01", exact="A" * 5000)
+
+
+@probe("data/sources.csv:1:-: incorrect-label: header is", reference="data/sources.csv:-:-: extra-label")
+def header_of_a_thousand_columns(site: Site) -> None:
+    path = site.root / "data/sources.csv"
+    data = path.read_text(encoding="utf-8")
+    path.write_text(",".join(f"column{i}" for i in range(1000)) + data[data.index("\n") :], encoding="utf-8")
+
+
+@probe("data/sources.csv:2:text_sha256")
+def archived_text_swapped_for_another_inside(site: Site) -> None:
+    (site.root / "data/texts/article-000.txt").write_bytes(os.urandom(3000))
+
+
+@probe("data/sources.csv:13:text_path: archived text not found: 'data/texts/missing.txt'")
+def source_row_names_a_missing_text(site: Site) -> None:
+    row = {"source_id": "extra", "kind": "other", "text_path": "data/texts/missing.txt", "text_sha256": "0" * 64}
+    append_row(site.root, "sources", row)
+

@@ -1,0 +1,40 @@
+"""Every hostile package of probes.py, through every command that reads a package: each is refused
+with its message and exit 1, and none gets a traceback, a secret printed, a byte written, or a
+connection opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts import build, validate
+from tests.hostile.conftest import Runner, Site, assert_refused_cleanly
+from tests.hostile.probes import PROBES, Probe
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_validate_refuses_the_hostile_package_cleanly(site: Site, command: Runner, probe: Probe) -> None:
+    probe.attack(site)
+    before = site.files()
+    outcome = command(validate.main, [str(site.descriptor)])
+    assert_refused_cleanly(outcome, probe.expected)
+    assert site.files() == before
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_the_frictionless_reference_mode_refuses_it_too(site: Site, command: Runner, probe: Probe) -> None:
+    probe.attack(site)
+    outcome = command(validate.main, [str(site.descriptor), "--reference"])
+    assert_refused_cleanly(outcome, probe.reference or probe.expected)
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_build_writes_nothing_from_the_hostile_package(
+    site: Site, command: Runner, probe: Probe, tmp_path: Path
+) -> None:
+    probe.attack(site)
+    output = tmp_path / "out" / "nk.db"
+    outcome = command(build.main, [str(site.descriptor), "--output", str(output)])
+    assert_refused_cleanly(outcome, probe.expected)
+    assert not output.parent.exists() or list(output.parent.iterdir()) == []
