@@ -25,8 +25,9 @@ class NetworkUsed(AssertionError):
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every attempt to reach the network fails the test (nothing that reads a package may fetch)."""
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every attempt to reach the network fails the test, even one that the code under test catches
+    (nothing that reads a package may fetch anything)."""
     attempts: list[object] = []
 
     def refuse(*args: object, **kwargs: object) -> None:
@@ -36,7 +37,8 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
+    yield
+    assert attempts == [], f"the network was used: {attempts}"
 
 
 @dataclass

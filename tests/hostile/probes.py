@@ -175,7 +175,8 @@ def two_resources_with_one_name(site: Site) -> None:
     garbage.write_text("claim_id\n!!!\n", encoding="utf-8")
 
     def duplicate(descriptor: dict) -> None:
-        descriptor["resources"].append({"name": "claims", "path": "data/garbage.csv", "schema": "schemas/claims.schema.json"})
+        garbage = {"name": "claims", "path": "data/garbage.csv", "schema": "schemas/claims.schema.json"}
+        descriptor["resources"].append(garbage)
 
     edit_json(site.descriptor, duplicate)
 
@@ -276,4 +277,3 @@ def archived_text_swapped_for_another_inside(site: Site) -> None:
 def source_row_names_a_missing_text(site: Site) -> None:
     row = {"source_id": "extra", "kind": "other", "text_path": "data/texts/missing.txt", "text_sha256": "0" * 64}
     append_row(site.root, "sources", row)
-
