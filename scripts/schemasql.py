@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from scripts.package import DataPackage, Problem, Table
+from scripts.package import DataPackage, Problem, Table, clip
 from scripts.progress import progress
 from scripts.staging import ROW, quoted
 
@@ -21,7 +21,7 @@ def _matches(column: str, pattern: str) -> str:
     """SQL that is true when the column matches the regex; a GLOB where the pattern allows it."""
     simple = SIMPLE_CLASS_PATTERN.match(pattern)
     if simple:
-        first, rest = simple.groups()
+        first, rest = (part.replace("'", "''") for part in simple.groups())
         return f"({column} GLOB '[{first}]*' AND substr({column}, 2) NOT GLOB '*[^{rest}]*')"
     escaped = pattern.replace("'", "''")
     return f"regexp('{escaped}', {column})"
@@ -33,12 +33,28 @@ def valid_integer(column: str) -> str:
     return f"({digits} != '' AND {digits} NOT GLOB '*[^0-9]*' AND length({column}) - length({digits}) <= 1)"
 
 
+TRUE_VALUES, FALSE_VALUES = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")  # Table Schema defaults
+BOUNDS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}  # fails when true
+# What the set-based engine checks; anything else in a schema is reported, never skipped in silence.
+CHECKED_TYPES = {"string", "integer", "number", "boolean", "list", "any"}
+CHECKED_FORMATS = {None, "default", "uri"}  # uri: the hygiene check requires http(s)
+CHECKED_CONSTRAINTS = {"required", "unique", "enum", "pattern", "minLength", "maxLength", *BOUNDS}
+FIELD_KEYS_DESCRIBING = {"name", "type", "format", "title", "description", "example", "rdfType", "constraints"}
+FIELD_KEYS_WITH_DEFAULTS = {"missingValues": [""], "delimiter": ",", "itemType": "string"}
+
+
 def _valid_type(column: str, kind: str) -> str | None:
     if kind == "integer":
         return valid_integer(column)
     if kind == "number":
         return f"is_number({column})"
+    if kind == "boolean":
+        return f"{column} IN ({_sql_list([*TRUE_VALUES, *FALSE_VALUES])})"
     return None  # string, list and any: every text is valid
+
+
+def _sql_list(values: list) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
 def field_conditions(field: dict) -> Iterator[tuple[str, str]]:
@@ -54,26 +70,48 @@ def field_conditions(field: dict) -> Iterator[tuple[str, str]]:
     if constraints.get("required"):
         yield f"{column} = ''", 'constraint-error: constraint "required" is "True"'
     if "enum" in constraints:
-        values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in constraints["enum"])
         yield (
-            f"{typed_ok} AND {column} NOT IN ({values})",
-            f'constraint-error: constraint "enum" is "{constraints["enum"]}"',
+            f"{typed_ok} AND {column} NOT IN ({_sql_list(constraints['enum'])})",
+            f'constraint-error: constraint "enum" is "{clip(str(constraints["enum"]))}"',
         )
     if "pattern" in constraints:
         yield (
             f"{present} AND NOT {_matches(column, constraints['pattern'])}",
-            f'constraint-error: constraint "pattern" is "{constraints["pattern"]}"',
+            f'constraint-error: constraint "pattern" is "{clip(constraints["pattern"])}"',
         )
-    if "minimum" in constraints and kind in ("integer", "number"):
-        yield (
-            f"{typed_ok} AND CAST({column} AS REAL) < {float(constraints['minimum'])}",
-            f'constraint-error: constraint "minimum" is "{constraints["minimum"]}"',
-        )
-    if "minLength" in constraints:
-        yield (
-            f"{present} AND length({column}) < {int(constraints['minLength'])}",
-            f'constraint-error: constraint "minLength" is "{constraints["minLength"]}"',
-        )
+    for bound, fails in BOUNDS.items():
+        if bound in constraints and kind in ("integer", "number"):
+            yield (
+                f"{typed_ok} AND CAST({column} AS REAL) {fails} {float(constraints[bound])!r}",
+                f'constraint-error: constraint "{bound}" is "{constraints[bound]}"',
+            )
+    for bound, fails in (("minLength", "<"), ("maxLength", ">")):
+        if bound in constraints:
+            yield (
+                f"{present} AND length({column}) {fails} {int(constraints[bound])}",
+                f'constraint-error: constraint "{bound}" is "{constraints[bound]}"',
+            )
+
+
+def unchecked_rules(table: Table) -> Iterator[Problem]:
+    """Every rule of the schema that the set-based engine does not check: reported, so that nothing
+    passes in silence (`--reference` runs frictionless, which checks them all)."""
+    advice = "is not checked by the set-based validator; run `make validate REFERENCE=1` (frictionless)"
+    for index, field in enumerate(table.fields):
+        where = f"fields.{index}"
+        if field.get("type", "any") not in CHECKED_TYPES:
+            yield Problem(table.schema_path, None, f"{where}.type", f"type {clip(field['type'])!r} {advice}")
+        if field.get("format") not in CHECKED_FORMATS or (field.get("format") == "uri" and field["type"] != "string"):
+            yield Problem(table.schema_path, None, f"{where}.format", f"format {clip(str(field['format']))!r} {advice}")
+        for key in sorted(set(field.get("constraints", {})) - CHECKED_CONSTRAINTS):
+            yield Problem(table.schema_path, None, f"{where}.constraints.{key}", f"constraint {key!r} {advice}")
+        for key in sorted(set(field) - FIELD_KEYS_DESCRIBING):
+            if field[key] != FIELD_KEYS_WITH_DEFAULTS.get(key, object()):
+                yield Problem(table.schema_path, None, f"{where}.{key}", f"{key!r} {advice}")
+    if table.schema.get("missingValues", [""]) != [""]:
+        yield Problem(table.schema_path, None, "missingValues", f"missingValues other than [''] {advice}")
+    if table.schema.get("fieldsMatch", "exact") != "exact":
+        yield Problem(table.schema_path, None, "fieldsMatch", f"fieldsMatch other than 'exact' {advice}")
 
 
 def _repeated(table: Table, names: list[str]) -> str:
@@ -109,6 +147,8 @@ def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, s
             yield _repeated(table, [field["name"]]), field["name"], "unique-error: the value is not unique"
     if table.primary_key:
         yield _repeated(table, table.primary_key), ",".join(table.primary_key), "primary-key: the key is not unique"
+    for key in table.schema.get("uniqueKeys", []):
+        yield _repeated(table, list(key)), ",".join(key), "unique-error: the key is not unique"
     for fields, resource, ref_fields in table.foreign_keys():
         if resource not in package.tables:
             continue
@@ -138,6 +178,7 @@ def schema_problems(db: sqlite3.Connection, package: DataPackage) -> Iterator[Pr
         if not table.file.is_file():
             continue
         progress(f"Table Schema rules: {table.path}")
+        yield from unchecked_rules(table)
         rules = [
             (field["name"], condition, message)
             for field in table.fields

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from frictionless import Package
 
-from scripts.package import DataPackage, Problem
+from scripts.package import DataPackage, Problem, clip
 
 
 def frictionless_problems(package: DataPackage) -> Iterator[Problem]:
@@ -35,4 +35,5 @@ def _column_of(error: object) -> str | None:
 
 def _message_of(error: object) -> str:
     note = getattr(error, "note", "") or ""
-    return f"{error.type}: {note}" if note else f"{error.type}: {error.message}"  # type: ignore[attr-defined]
+    text = note or error.message  # type: ignore[attr-defined]
+    return f"{error.type}: {clip(text)}"  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from scripts.release import named_files, release_members
 from scripts.synth import generate
 from tests.conftest import ROOT
 from tests.hostile.conftest import SECRET, Runner, Site, assert_refused_cleanly
-from tests.mutations import edit_json
+from tests.mutations import edit_json, set_cells
 
 
 # ----------------------------------------------------------------------------- exit codes
@@ -55,6 +55,21 @@ def test_a_field_named_with_a_double_quote_validates_and_builds(site: Site, comm
     assert command(build.main, [str(site.descriptor), "--output", str(output)]).code == 0
     columns = [row[1] for row in sqlite3.connect(output).execute("PRAGMA table_info(claims)")]
     assert columns[-1] == 'no"tes'
+
+
+def test_a_pattern_with_a_quote_mark_is_checked_not_injected(site: Site, command: Runner) -> None:
+    def quoted_pattern(schema: dict) -> None:
+        next(f for f in schema["fields"] if f["name"] == "entity_id")["constraints"]["pattern"] = "^[a-z'][a-z0-9'_-]*$"
+
+    edit_json(site.root / "schemas/entities.schema.json", quoted_pattern)
+    assert command(validate.main, [str(site.descriptor)]).code == 0
+    set_cells(site.root, "entities", "kbs", entity_id="KBS'")
+    outcome = command(validate.main, [str(site.descriptor)])
+    assert (
+        outcome.code == 1
+        and "data/entities.csv:" in outcome.out
+        and ':entity_id: constraint-error: constraint "pattern"' in outcome.out
+    )
 
 
 # ----------------------------------------------------------------------------- diff
