@@ -36,37 +36,37 @@ $(SQLITE3):
 
 # Table Schema rules run as set-based SQL; `make validate REFERENCE=1` runs frictionless instead.
 validate: $(SETUP)
-	$(PY) -m scripts.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference)
+	$(PY) -m scripts.validation.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference)
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
 build: $(SETUP)
-	$(PY) -m scripts.build $(DATAPACKAGE) --output $(DATABASE)
+	$(PY) -m scripts.publishing.build $(DATAPACKAGE) --output $(DATABASE)
 
 serve: build
-	$(PY) -m scripts.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
+	$(PY) -m scripts.publishing.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
 
 # A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes.
 release: $(SETUP)
-	$(PY) -m scripts.release $(DATAPACKAGE) --dist dist
+	$(PY) -m scripts.releases.release $(DATAPACKAGE) --dist dist
 
 # Rows added, removed and changed per table: make diff FROM=v0.1.0 (a git tag, a release zip or a folder) [TO=…].
 TO ?= .
 diff: $(SETUP)
 	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git tag, release zip or folder> [TO=…]" >&2; exit 2; }
-	$(PY) -m scripts.diff -- "$(FROM)" "$(TO)"
+	$(PY) -m scripts.releases.diff -- "$(FROM)" "$(TO)"
 
 # Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
 # make bench SIZES=10000,100000,1000000. Writes build/bench.json.
 bench: $(SETUP) $(SQLITE3)
-	$(PY) -m scripts.bench --sizes $(SIZES)
+	$(PY) -m scripts.benchmark.bench --sizes $(SIZES)
 
 # Regenerates CITATION.cff from datapackage.json and CHANGELOG.md.
 citation: $(SETUP)
-	$(PY) -m scripts.versioning citation
+	$(PY) -m scripts.releases.versioning citation
 
 # Fails if the version, changelog, citation and last release tag disagree.
 versions: $(SETUP)
-	$(PY) -m scripts.versioning check
+	$(PY) -m scripts.releases.versioning check
 
 lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests
@@ -77,7 +77,7 @@ test: $(SETUP) browser lint
 
 # Rewrites the generated data dictionary in README.md from the Table Schemas.
 docs: $(SETUP)
-	$(PY) -m scripts.docs --write README.md
+	$(PY) -m scripts.publishing.docs --write README.md
 
 # Re-pins every dependency (with hashes) from pyproject.toml.
 lock: $(SETUP)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts import bench
-from scripts.package import DataPackage
-from scripts.synth import generate, token
-from scripts.textscan import NUMBER_WORD
-from scripts.validate import validate
+from scripts.benchmark import bench
+from scripts.benchmark.synth import generate, token
+from scripts.package.read import DataPackage
+from scripts.package.textscan import NUMBER_WORD
+from scripts.validation.validate import validate
 
 
 def test_synthetic_package_is_valid_for_both_validators(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from scripts.build import build
-from scripts.metadata import DATABASE
-from scripts.serve import datasette_command, write_inspect_file, write_metadata
+from scripts.publishing.build import build
+from scripts.publishing.metadata import DATABASE
+from scripts.publishing.serve import datasette_command, write_inspect_file, write_metadata
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.build import BuildError, build, main
+from scripts.publishing.build import BuildError, build, main
 from tests.conftest import ROOT, read_table
 from tests.mutations import set_cells
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.build import VIEWS, build
-from scripts.metadata import CANNED_QUERIES, DATABASE, datasette_metadata
-from scripts.package import DataPackage
-from scripts.serve import PLUGINS_DIR, SETTINGS
+from scripts.package.read import DataPackage
+from scripts.publishing.build import VIEWS, build
+from scripts.publishing.metadata import CANNED_QUERIES, DATABASE, datasette_metadata
+from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
 from tests.conftest import ROOT, read_table
 
 TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "exclusions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from edtf import parse_edtf
 
-from scripts.edtf_check import is_edtf
+from scripts.validation.edtf_check import is_edtf
 
 VALUES = [
     "2024", "2024-10", "2024-10-31", "2024-10~", "2024-06?", "2024-11-02%", "2024-21", "2024-24",

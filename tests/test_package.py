@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from scripts.textscan import quotations
-from scripts.validate import validate
+from scripts.package.textscan import quotations
+from scripts.validation.validate import validate
 from tests.conftest import ROOT, archived_text, read_table
 
 SEEDS_SHA256 = {  # of the files as received (shared/seeds), recorded when they were archived
@@ -193,7 +193,7 @@ def test_the_real_package_validates_without_problems() -> None:
 
 
 def test_readme_data_dictionary_is_generated_from_the_schemas() -> None:
-    from scripts.docs import main
+    from scripts.publishing.docs import main
 
     assert main(["--datapackage", str(ROOT / "datapackage.json"), "--check", str(ROOT / "README.md")]) == 0
 

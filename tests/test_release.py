@@ -14,11 +14,11 @@ import pytest
 import yaml
 from frictionless import Package
 
-from scripts import versioning
-from scripts.build import BuildError
-from scripts.diff import main as diff_main
-from scripts.release import release
-from scripts.validate import validate
+from scripts.publishing.build import BuildError
+from scripts.releases import versioning
+from scripts.releases.diff import main as diff_main
+from scripts.releases.release import release
+from scripts.validation.validate import validate
 from tests.conftest import ROOT
 from tests.mutations import edit_json, set_cells
 

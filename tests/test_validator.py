@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.checks import descriptor_problems
-from scripts.package import DataPackage
-from scripts.validate import main, table_schema_problems, validate
+from scripts.package.read import DataPackage
+from scripts.validation.checks import descriptor_problems
+from scripts.validation.validate import main, table_schema_problems, validate
 from tests.conftest import ROOT
 from tests.mutations import append_row, cell, delete_row, edit_json, row_number, set_cells
 

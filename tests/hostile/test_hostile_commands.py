@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from scripts import build, diff, validate
+from scripts.benchmark.synth import generate
 from scripts.cli import EXIT_CRASH, run
-from scripts.package import DataPackage
-from scripts.release import named_files, release_members
-from scripts.synth import generate
+from scripts.package.read import DataPackage
+from scripts.publishing import build
+from scripts.releases import diff
+from scripts.releases.release import named_files, release_members
+from scripts.validation import validate
 from tests.conftest import ROOT
 from tests.hostile.conftest import SECRET, Runner, Site, assert_refused_cleanly
 from tests.mutations import edit_json, set_cells
@@ -150,7 +152,7 @@ def test_a_release_holds_only_the_files_the_package_names(site: Site, tmp_path: 
 # ----------------------------------------------------------------------------- signals and leftovers
 def _start_build(descriptor: Path, output: Path, temp: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TMPDIR": str(temp)}
-    command = [sys.executable, "-m", "scripts.build", str(descriptor), "--output", str(output)]
+    command = [sys.executable, "-m", "scripts.publishing.build", str(descriptor), "--output", str(output)]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

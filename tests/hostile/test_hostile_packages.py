@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import build, validate
+from scripts.publishing import build
+from scripts.validation import validate
 from tests.hostile.conftest import Runner, Site, assert_refused_cleanly
 from tests.hostile.probes import PROBES, Probe
 

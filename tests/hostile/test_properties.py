@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scripts.cli import run
-from scripts.validate import main, validate
+from scripts.validation.validate import main, validate
 from tests.conftest import ROOT, copy_package, read_table
 from tests.mutations import edit_json, set_cells
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.build import build
-from scripts.metadata import DATABASE, datasette_metadata
-from scripts.package import DataPackage
-from scripts.serve import PLUGINS_DIR, SETTINGS
+from scripts.package.read import DataPackage
+from scripts.publishing.build import build
+from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
 from tests.conftest import ROOT
 
 # One huge function call is a single SQLite step, which the time limit alone cannot stop.
@@ -100,5 +100,7 @@ async def test_row_links_tilde_encode_keys_and_escape_labels(tmp_path: Path) -> 
 
 def test_the_readme_deploy_command_carries_the_limits() -> None:
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split())
-    assert "--plugins-dir scripts/plugins" in readme  # the limits live in scripts/plugins/public_site.py
+    assert (
+        "--plugins-dir scripts/publishing/plugins" in readme
+    )  # the limits live in scripts/publishing/plugins/public_site.py
     assert (PLUGINS_DIR / "public_site.py").is_file()

@@ -1,6 +1,6 @@
 """Datasette metadata generated from datapackage.json and the Table Schemas.
 
-    python -m scripts.metadata [datapackage.json] > build/metadata.json
+    python -m scripts.publishing.metadata [datapackage.json] > build/metadata.json
 
 Titles, descriptions, licence, column descriptions, facets (every enum column) and label columns
 all come from the package; only the canned queries and views are written here."""
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from scripts.build import FTS_COLUMNS, VIEWS
 from scripts.cli import run
-from scripts.package import DataPackage, Table
+from scripts.package.read import DataPackage, Table
+from scripts.publishing.build import FTS_COLUMNS, VIEWS
 
 DATABASE = "nk-russia-claims"
 LABEL_CANDIDATES = ("name", "title", "claim", "exact")

@@ -1,8 +1,8 @@
 """Validate a data package: Table Schema rules (frictionless), then the project's own checks.
 
-    python -m scripts.validate [datapackage.json] [--json] [--reference]
+    python -m scripts.validation.validate [datapackage.json] [--json] [--reference]
 
-Table Schema rules run as set-based SQL over a staging load (scripts.schemasql); `--reference`
+Table Schema rules run as set-based SQL over a staging load (scripts.validation.schemasql); `--reference`
 runs frictionless, the reference implementation, instead. Prints one line per problem as
 `path:row:column: message` and exits 1 if there is any. Reads only: the package is never written to."""
 
@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts import checks
 from scripts.cli import run
-from scripts.package import DataPackage, PackageError, Problem
-from scripts.schemasql import schema_problems
-from scripts.staging import staged
-from scripts.tabular import frictionless_problems
+from scripts.package.read import DataPackage, PackageError, Problem
+from scripts.validation import checks
+from scripts.validation.schemasql import schema_problems
+from scripts.validation.staging import staged
+from scripts.validation.tabular import frictionless_problems
 
 
 def table_schema_problems(package: DataPackage, reference: bool = False) -> list[Problem]:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import re2
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scripts.package import unsafe_path_reason
+from scripts.package.read import unsafe_path_reason
 
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 NAME = r"^[a-z0-9._-]+$"

@@ -1,8 +1,8 @@
 """Benchmark validation and build against frictionless and the sqlite3 `.import` floor.
 
-    python -m scripts.bench [--sizes 1000,10000] [--requests 40]
+    python -m scripts.benchmark.bench [--sizes 1000,10000] [--requests 40]
 
-For each size N it generates a synthetic package of N claims (scripts.synth), then times, each in
+For each size N it generates a synthetic package of N claims (scripts.benchmark.synth), then times, each in
 its own process: the project's `validate`, its `build` (which validates, then writes the database
 with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of the same CSVs, the
 floor with no checks at all. At the largest N it serves the database with Datasette on 127.0.0.1
@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-from scripts.metadata import CANNED_QUERIES, DATABASE
-from scripts.package import DataPackage
+from scripts.benchmark.synth import generate
+from scripts.package.read import DataPackage
 from scripts.progress import progress
-from scripts.serve import datasette_command, write_inspect_file, write_metadata
-from scripts.synth import generate
+from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
+from scripts.publishing.serve import datasette_command, write_inspect_file, write_metadata
 
 BIN = Path(sys.executable).parent
 WORK = Path("build/bench")
@@ -71,10 +71,10 @@ def run_size(claims: int) -> dict:
     python = str(BIN / "python")
     steps = {}
     progress(f"N={claims}: validate")
-    steps["validate"] = measure([python, "-m", "scripts.validate", str(descriptor)])
+    steps["validate"] = measure([python, "-m", "scripts.validation.validate", str(descriptor)])
     progress(f"N={claims}: build (validate + database + FTS)")
     database = folder / f"{DATABASE}.db"
-    steps["build"] = measure([python, "-m", "scripts.build", str(descriptor), "--output", str(database)])
+    steps["build"] = measure([python, "-m", "scripts.publishing.build", str(descriptor), "--output", str(database)])
     progress(f"N={claims}: frictionless validate")
     steps["frictionless"] = measure([str(BIN / "frictionless"), "validate", "datapackage.json"], cwd=folder)
     progress(f"N={claims}: sqlite3 .import (floor)")

@@ -1,6 +1,6 @@
 """The project's own checks, beyond Table Schema: each yields Problems and never writes.
 
-Content checks run over the staging database (scripts.staging), set-based in SQL where a check
+Content checks run over the staging database (scripts.validation.staging), set-based in SQL where a check
 relates rows, streaming only the columns they need where it reads text, so that memory stays
 bounded. They trust nothing: a cell with a type error, or a reference that is missing, is left to
 the Table Schema checks instead of being reported twice."""
@@ -17,9 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scripts import spec, textscan
-from scripts.edtf_check import is_edtf
-from scripts.package import (
+from scripts.package import spec, textscan
+from scripts.package.read import (
     EDTF_RDF_TYPE,
     SPAN_COLUMNS,
     DataPackage,
@@ -35,8 +34,9 @@ from scripts.package import (
     unsafe_path_reason,
 )
 from scripts.progress import progress
-from scripts.schemasql import Rule, scan, valid_integer
-from scripts.staging import ROW, quoted
+from scripts.validation.edtf_check import is_edtf
+from scripts.validation.schemasql import Rule, scan, valid_integer
+from scripts.validation.staging import ROW, quoted
 
 NUMBER_CELL = r"^[+-]?\d+(?:\.\d+)?$"
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
@@ -145,7 +145,7 @@ def _dialect_problems(package: DataPackage, name: str, index: int, dialect: obje
 
 
 def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
-    from scripts.build import reserved_names  # the build names its own tables and views
+    from scripts.publishing.build import reserved_names  # the build names its own tables and views
 
     for resource, columns in REQUIRED_COLUMNS.items():
         if resource not in schemas:

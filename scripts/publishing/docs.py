@@ -1,8 +1,8 @@
 """Generate the README's data dictionary from datapackage.json and the Table Schemas.
 
-python -m scripts.docs              # print the dictionary
-python -m scripts.docs --write README.md
-python -m scripts.docs --check README.md   # exit 1 if the README is stale"""
+python -m scripts.publishing.docs              # print the dictionary
+python -m scripts.publishing.docs --write README.md
+python -m scripts.publishing.docs --check README.md   # exit 1 if the README is stale"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
-from scripts.package import EDTF_RDF_TYPE, DataPackage, Table
+from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
 
 START, END = "<!-- data-dictionary:start -->", "<!-- data-dictionary:end -->"
 

@@ -1,6 +1,6 @@
 """A staging load of the package into SQLite: every CSV cell as TEXT, with its CSV row number.
 
-Set-based checks (scripts.schemasql) and the build run over it, so that the data is parsed once
+Set-based checks (scripts.validation.schemasql) and the build run over it, so that the data is parsed once
 and no check holds a whole table in Python memory."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import re2
 
 from scripts.atomic import remove_stale
-from scripts.package import CsvError, DataPackage, Problem, Table, csv_reader, quote
+from scripts.package.read import CsvError, DataPackage, Problem, Table, csv_reader, quote
 from scripts.progress import progress
 
 ROW = "_row"  # the CSV row number (header = 1), as frictionless counts

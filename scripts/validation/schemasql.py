@@ -10,9 +10,9 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from scripts.package import DataPackage, Problem, Table, clip
+from scripts.package.read import DataPackage, Problem, Table, clip
 from scripts.progress import progress
-from scripts.staging import ROW, quoted
+from scripts.validation.staging import ROW, quoted
 
 SIMPLE_CLASS_PATTERN = re.compile(r"^\^\[([^\]\\]+)\]\[([^\]\\]+)\]\*\$$")  # ^[first][rest]*$
 

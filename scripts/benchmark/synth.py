@@ -1,6 +1,6 @@
 """Generate a synthetic but valid package of N claims, for the benchmark.
 
-    python -m scripts.synth N OUTPUT_FOLDER
+    python -m scripts.benchmark.synth N OUTPUT_FOLDER
 
 Proportions follow the real data: per claim about 0.5 quotes, 0.4 figures and 0.2 links; an
 archived article per 50 claims, a cited venue per 100 and an entity per 20. Every row is anchored
@@ -16,9 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from scripts.package import DataPackage
+from scripts.package.read import DataPackage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLAIMS_PER_ARTICLE = 50
 TOPICS = ("troop_numbers", "deployment", "training", "combat", "strategy")
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from frictionless import Package
 
-from scripts.package import DataPackage, Problem, clip
+from scripts.package.read import DataPackage, Problem, clip
 
 
 def frictionless_problems(package: DataPackage) -> Iterator[Problem]:

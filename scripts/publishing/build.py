@@ -1,6 +1,6 @@
 """Build the SQLite database from a data package that validates.
 
-    python -m scripts.build [datapackage.json] [--output build/nk-russia-claims.db]
+    python -m scripts.publishing.build [datapackage.json] [--output build/nk-russia-claims.db]
 
 The database is written to a temporary file beside the output and renamed over it only when
 complete, so a failure never leaves a partial database or touches an earlier one."""
@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 from scripts.atomic import atomic_output
 from scripts.cli import run
-from scripts.package import DataPackage, PackageError, Table, clip
+from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
-from scripts.staging import ROW, quoted
-from scripts.validate import checked
+from scripts.validation.staging import ROW, quoted
+from scripts.validation.validate import checked
 
 DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
 SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  # all else is TEXT

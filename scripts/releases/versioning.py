@@ -1,7 +1,7 @@
 """Versions that agree: datapackage.json, CHANGELOG.md, CITATION.cff and the last release tag.
 
-    python -m scripts.versioning check        # exit 1 on any disagreement
-    python -m scripts.versioning citation     # rewrite CITATION.cff from the package and changelog
+    python -m scripts.releases.versioning check        # exit 1 on any disagreement
+    python -m scripts.releases.versioning citation     # rewrite CITATION.cff from the package and changelog
 
 CITATION.cff is generated, never edited by hand, so it cannot drift from datapackage.json."""
 

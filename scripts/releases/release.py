@@ -1,6 +1,6 @@
 """Write a release: dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes.
 
-    python -m scripts.release [--dist dist]
+    python -m scripts.releases.release [--dist dist]
 
 The archive is reproducible: the same commit gives the same bytes (sorted entries, fixed
 timestamps and permissions). It holds datapackage.json with `bytes` and `hash` for every
@@ -20,12 +20,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from scripts import versioning
 from scripts.atomic import atomic_output, write_atomically
-from scripts.build import BuildError, build
 from scripts.cli import run
-from scripts.diff import diff_packages, snapshot, to_markdown
-from scripts.package import DataPackage, inside
+from scripts.package.read import DataPackage, inside
+from scripts.publishing.build import BuildError, build
+from scripts.releases import versioning
+from scripts.releases.diff import diff_packages, snapshot, to_markdown
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")

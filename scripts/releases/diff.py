@@ -1,6 +1,6 @@
 """What changed in the data between two versions, table by table and row by row (by primary key).
 
-    python -m scripts.diff FROM [TO]
+    python -m scripts.releases.diff FROM [TO]
 
 FROM and TO are each a git tag (or any git revision), a release zip, or a folder holding a
 datapackage.json; TO defaults to the working tree. Prints Markdown."""
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from scripts.checks import descriptor_problems
 from scripts.cli import run
-from scripts.package import DataPackage, PackageError, Table, clip, quote, unsafe_path_reason
+from scripts.package.read import DataPackage, PackageError, Table, clip, quote, unsafe_path_reason
+from scripts.validation.checks import descriptor_problems
 
 MAX_MEMBERS = 10_000
 MAX_UNZIPPED_BYTES = 1 << 30  # 1 GiB: a million-claim release is a few hundred MB

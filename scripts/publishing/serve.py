@@ -1,6 +1,6 @@
 """Serve the built database with Datasette, with settings safe for a public deployment.
 
-    python -m scripts.serve [--port 8001] [--host 127.0.0.1]
+    python -m scripts.publishing.serve [--port 8001] [--host 127.0.0.1]
 
 The database is opened immutable (read-only, no write endpoint); free SQL stays allowed because
 users ask for it, bounded by a time limit and a row limit."""
@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 from scripts.atomic import write_atomically
-from scripts.build import DEFAULT_OUTPUT
 from scripts.cli import run
-from scripts.metadata import datasette_metadata
-from scripts.package import DataPackage
+from scripts.package.read import DataPackage
+from scripts.publishing.build import DEFAULT_OUTPUT
+from scripts.publishing.metadata import datasette_metadata
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
 SETTINGS = {

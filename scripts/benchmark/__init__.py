@@ -1,0 +1,1 @@
+"""The benchmark: synthetic packages and timings (`make bench`)."""

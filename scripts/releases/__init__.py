@@ -1,0 +1,1 @@
+"""Releases: citable versions, reproducible archives and data diffs."""
