@@ -7,6 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from datasette.app import Datasette
+
+from scripts.package.read import DataPackage
+from scripts.publishing.build import build
+from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
@@ -35,3 +41,18 @@ def copy_package(destination: Path) -> Path:
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
     return copy_package(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real package, built as `make build` builds it."""
+    path = tmp_path_factory.mktemp("site") / f"{DATABASE}.db"
+    build(ROOT / "datapackage.json", path)
+    return path
+
+
+@pytest.fixture
+def site(database: Path) -> Datasette:
+    """The site as `make serve` runs it, through Datasette's own test client."""
+    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
+    return Datasette(immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))

@@ -8,26 +8,12 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.package.read import DataPackage
-from scripts.publishing.build import VIEWS, build
-from scripts.publishing.metadata import CANNED_QUERIES, DATABASE, datasette_metadata
-from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
+from scripts.publishing.build import VIEWS
+from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
+from scripts.publishing.serve import SETTINGS
 from tests.conftest import ROOT, read_table
 
 TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "exclusions")
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("site") / f"{DATABASE}.db"
-    build(ROOT / "datapackage.json", path)
-    return path
-
-
-@pytest.fixture
-def site(database: Path) -> Datasette:
-    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
-    return Datasette(immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))
 
 
 async def _json(site: Datasette, path: str) -> dict:

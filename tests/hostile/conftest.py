@@ -62,7 +62,7 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
+def sandbox(tmp_path: Path) -> Iterator[Site]:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_text(SECRET_TEXT, encoding="utf-8")

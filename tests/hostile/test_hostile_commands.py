@@ -39,34 +39,34 @@ def test_an_unexpected_exception_exits_2_with_one_line_and_no_traceback(capsys: 
     assert "Traceback" not in err and len(err) < 300
 
 
-def test_a_refused_package_exits_1_and_a_valid_one_0(site: Site, command: Runner) -> None:
-    assert command(validate.main, [str(site.descriptor)]).code == 0
-    (site.root / "data/texts/article-000.txt").write_text("changed", encoding="utf-8")
-    assert command(validate.main, [str(site.descriptor)]).code == 1
+def test_a_refused_package_exits_1_and_a_valid_one_0(sandbox: Site, command: Runner) -> None:
+    assert command(validate.main, [str(sandbox.descriptor)]).code == 0
+    (sandbox.root / "data/texts/article-000.txt").write_text("changed", encoding="utf-8")
+    assert command(validate.main, [str(sandbox.descriptor)]).code == 1
 
 
 # ----------------------------------------------------------------------------- identifiers
-def test_a_field_named_with_a_double_quote_validates_and_builds(site: Site, command: Runner, tmp_path: Path) -> None:
+def test_a_field_named_with_a_double_quote_validates_and_builds(sandbox: Site, command: Runner, tmp_path: Path) -> None:
     def rename(schema: dict) -> None:
         next(f for f in schema["fields"] if f["name"] == "notes")["name"] = 'no"tes'
 
-    edit_json(site.root / "schemas/claims.schema.json", rename)
-    csv = site.root / "data/claims.csv"
+    edit_json(sandbox.root / "schemas/claims.schema.json", rename)
+    csv = sandbox.root / "data/claims.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace(",notes\n", ',"no""tes"\n', 1), encoding="utf-8")
     output = tmp_path / "nk.db"
-    assert command(build.main, [str(site.descriptor), "--output", str(output)]).code == 0
+    assert command(build.main, [str(sandbox.descriptor), "--output", str(output)]).code == 0
     columns = [row[1] for row in sqlite3.connect(output).execute("PRAGMA table_info(claims)")]
     assert columns[-1] == 'no"tes'
 
 
-def test_a_pattern_with_a_quote_mark_is_checked_not_injected(site: Site, command: Runner) -> None:
+def test_a_pattern_with_a_quote_mark_is_checked_not_injected(sandbox: Site, command: Runner) -> None:
     def quoted_pattern(schema: dict) -> None:
         next(f for f in schema["fields"] if f["name"] == "entity_id")["constraints"]["pattern"] = "^[a-z'][a-z0-9'_-]*$"
 
-    edit_json(site.root / "schemas/entities.schema.json", quoted_pattern)
-    assert command(validate.main, [str(site.descriptor)]).code == 0
-    set_cells(site.root, "entities", "kbs", entity_id="KBS'")
-    outcome = command(validate.main, [str(site.descriptor)])
+    edit_json(sandbox.root / "schemas/entities.schema.json", quoted_pattern)
+    assert command(validate.main, [str(sandbox.descriptor)]).code == 0
+    set_cells(sandbox.root, "entities", "kbs", entity_id="KBS'")
+    outcome = command(validate.main, [str(sandbox.descriptor)])
     assert (
         outcome.code == 1
         and "data/entities.csv:" in outcome.out
@@ -94,13 +94,13 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def _release_members(site: Site) -> dict[str, bytes]:
-    names = ["datapackage.json", *named_files(DataPackage(site.descriptor))]
-    return {name: (site.root / name).read_bytes() for name in names}
+def _release_members(sandbox: Site) -> dict[str, bytes]:
+    names = ["datapackage.json", *named_files(DataPackage(sandbox.descriptor))]
+    return {name: (sandbox.root / name).read_bytes() for name in names}
 
 
-def test_diff_refuses_a_zip_bomb_before_it_fills_the_disk(site: Site, command: Runner, tmp_path: Path) -> None:
-    members = _release_members(site)
+def test_diff_refuses_a_zip_bomb_before_it_fills_the_disk(sandbox: Site, command: Runner, tmp_path: Path) -> None:
+    members = _release_members(sandbox)
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
@@ -108,42 +108,42 @@ def test_diff_refuses_a_zip_bomb_before_it_fills_the_disk(site: Site, command: R
         with archive.open("data/padding.csv", "w") as padding:  # 200 MB of zeros, streamed
             for _ in range(200):
                 padding.write(bytes(1 << 20))
-    outcome = command(diff.main, [str(bomb), str(site.root)])
+    outcome = command(diff.main, [str(bomb), str(sandbox.root)])
     assert_refused_cleanly(outcome, "is compressed more than 100 times (a zip bomb?)")
 
 
-def test_diff_refuses_a_zip_member_that_climbs_out(site: Site, command: Runner, tmp_path: Path) -> None:
-    members = {**_release_members(site), "../escaped.csv": b"x\n"}
-    outcome = command(diff.main, [str(_zip(tmp_path / "evil.zip", members)), str(site.root)])
+def test_diff_refuses_a_zip_member_that_climbs_out(sandbox: Site, command: Runner, tmp_path: Path) -> None:
+    members = {**_release_members(sandbox), "../escaped.csv": b"x\n"}
+    outcome = command(diff.main, [str(_zip(tmp_path / "evil.zip", members)), str(sandbox.root)])
     assert_refused_cleanly(outcome, "member '../escaped.csv' has a '..' segment")
     assert not (tmp_path / "escaped.csv").exists()
 
 
 def test_diff_refuses_a_zip_whose_descriptor_points_at_a_system_file(
-    site: Site, command: Runner, tmp_path: Path
+    sandbox: Site, command: Runner, tmp_path: Path
 ) -> None:
-    members = _release_members(site)
-    edit_json(site.descriptor, lambda d: d["resources"][0].update(path=str(site.outside / "secret.csv")))
-    members["datapackage.json"] = site.descriptor.read_bytes()
+    members = _release_members(sandbox)
+    edit_json(sandbox.descriptor, lambda d: d["resources"][0].update(path=str(sandbox.outside / "secret.csv")))
+    members["datapackage.json"] = sandbox.descriptor.read_bytes()
     outcome = command(diff.main, [str(_zip(tmp_path / "evil.zip", members)), str(ROOT)])
     assert_refused_cleanly(outcome, "resources.0.path: Value error, path is absolute")
 
 
-def test_diff_refuses_a_descriptor_that_is_not_json(site: Site, command: Runner) -> None:
-    site.descriptor.write_text("{not json", encoding="utf-8")
-    outcome = command(diff.main, [str(site.root), str(ROOT)])
+def test_diff_refuses_a_descriptor_that_is_not_json(sandbox: Site, command: Runner) -> None:
+    sandbox.descriptor.write_text("{not json", encoding="utf-8")
+    outcome = command(diff.main, [str(sandbox.root), str(ROOT)])
     assert_refused_cleanly(outcome, "datapackage.json: not valid JSON")
 
 
 # ----------------------------------------------------------------------------- release
-def test_a_release_holds_only_the_files_the_package_names(site: Site, tmp_path: Path) -> None:
-    (site.root / "data/texts/unlisted.txt").write_text(SECRET, encoding="utf-8")
-    (site.root / "data/notes.csv").write_text("private\n", encoding="utf-8")
+def test_a_release_holds_only_the_files_the_package_names(sandbox: Site, tmp_path: Path) -> None:
+    (sandbox.root / "data/texts/unlisted.txt").write_text(SECRET, encoding="utf-8")
+    (sandbox.root / "data/notes.csv").write_text("private\n", encoding="utf-8")
     database = tmp_path / "nk.db"
     database.write_bytes(b"db")
     for name in ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"):
-        (site.root / name).write_bytes((ROOT / name).read_bytes())
-    members = release_members(DataPackage(site.descriptor), database)
+        (sandbox.root / name).write_bytes((ROOT / name).read_bytes())
+    members = release_members(DataPackage(sandbox.descriptor), database)
     assert "data/texts/unlisted.txt" not in members and "data/notes.csv" not in members
     assert {"data/texts/article-000.txt", "data/texts/article-001.txt", "schemas/claims.schema.json"} <= set(members)
     assert not any(".." in name.split("/") or name.startswith("/") for name in members)

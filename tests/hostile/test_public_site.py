@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.package.read import DataPackage
-from scripts.publishing.build import build
-from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.metadata import DATABASE
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
 from tests.conftest import ROOT
 
@@ -24,19 +22,6 @@ HUGE_CALLS = [
     "select length(zeroblob(1e9))",
     "select length(replace(hex(zeroblob(400000)), '0', 'xxxxxxxx'))",
 ]
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("public") / f"{DATABASE}.db"
-    build(ROOT / "datapackage.json", path)
-    return path
-
-
-@pytest.fixture
-def site(database: Path) -> Datasette:
-    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
-    return Datasette(immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))
 
 
 @pytest.mark.parametrize("sql", HUGE_CALLS)
