@@ -79,11 +79,10 @@ def descriptor_problems(package: DataPackage) -> Iterator[Problem]:
         for key in ("path", "schema"):
             yield from _file_problems_of(package, name, f"resources.{index}.{key}", resource.get(key))
         yield from _dialect_problems(package, name, index, resource.get("dialect"))
-        schema_ref = resource.get("schema")
-        schema_path, schema = _schema_of(package, schema_ref)
+        schema_path, schema, unreadable = _schema_of(package, resource.get("schema"))
+        if unreadable:
+            yield Problem(schema_path, None, None, unreadable)
         if schema is None:
-            if schema_path:
-                yield Problem(schema_path[0], None, None, schema_path[1])
             continue
         found = list(_model_problems(spec.TableSchema, schema, schema_path))
         yield from found
@@ -108,19 +107,18 @@ def _file_problems_of(package: DataPackage, name: str, location: str, ref: objec
         yield Problem(name, None, location, f"no such file: {quote(ref)}")
 
 
-def _schema_of(package: DataPackage, ref: object) -> tuple[Any, Any]:
-    """(path for reports, schema) of a resource; (None or (path, why), None) when it cannot be read."""
+def _schema_of(package: DataPackage, ref: object) -> tuple[str, Any, str | None]:
+    """(path for reports, the Table Schema or None, why it cannot be read) of a resource. A path
+    that is unsafe or names no file is reported by the descriptor checks, not here."""
     if isinstance(ref, dict):
-        return package.relative(package.descriptor_path), ref
+        return package.relative(package.descriptor_path), ref, None
     if not isinstance(ref, str) or unsafe_path_reason(ref):
-        return None, None
+        return "", None, None
     try:
         file = inside(package.root, ref)
-        if not file.is_file():
-            return None, None
-        return ref, read_json(file, ref)
+        return ref, (read_json(file, ref) if file.is_file() else None), None
     except PackageError as error:
-        return (ref, str(error).removeprefix(f"{ref}: ")), None
+        return ref, None, str(error).removeprefix(f"{ref}: ")
 
 
 def _dialect_problems(package: DataPackage, name: str, index: int, dialect: object) -> Iterator[Problem]:
