@@ -2,7 +2,7 @@
 
     python -m scripts.benchmark.synth N OUTPUT_FOLDER
 
-Proportions follow the real data: per claim about 0.5 quotes, 0.4 figures and 0.2 links; an
+Proportions follow the real data: per claim an attribution, about 0.5 quotes, 0.4 figures and 0.2 links; an
 archived article per 50 claims, a cited venue per 100 and an entity per 20. Every row is anchored
 in its article's text, so that every check of the validator really runs. Schemas and descriptor
 are the project's own."""
@@ -44,28 +44,31 @@ class Synthesizer:
         self.people = max(claims // 20, 2)
         self.articles = -(-claims // CLAIMS_PER_ARTICLE)
         self.venues = max(claims // 100, 1)
-        headers = {name: table.field_names for name, table in DataPackage(ROOT / "datapackage.json").tables.items()}
+        self.headers = {
+            name: table.field_names for name, table in DataPackage(ROOT / "datapackage.json").tables.items()
+        }
+        generated = set(self.headers) - {"vocabulary"}  # the controlled values are the project's own
         self.handles = {
-            name: (folder / "data" / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in headers
+            name: (folder / "data" / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in generated
         }
         self.writers = {name: csv.writer(handle, lineterminator="\n") for name, handle in self.handles.items()}
-        for name, header in headers.items():
-            self.writers[name].writerow(header)
+        for name in generated:
+            self.writers[name].writerow(self.headers[name])
 
-    def row(self, table: str, *values: object) -> None:
-        self.writers[table].writerow(values)
+    def row(self, table: str, **cells: object) -> None:
+        self.writers[table].writerow([cells.get(column, "") for column in self.headers[table]])
 
     def run(self) -> None:
         for person in range(self.people):
             name = token(person).capitalize()
-            self.row(
-                "entities", f"p{person}", f"Person {name}", "person", f"Person {name},{name}", "A commentator.", "", ""
-            )
+            self.row("entities", entity_id=f"p{person}", name=f"Person {name}", kind="person",
+                     aliases=f"Person {name},{name}", description="A commentator.")  # fmt: skip
         for article in range(self.articles):
-            self.row("entities", f"outlet-{article}", f"Outlet {token(article)}", "media", "", "An outlet.", "", "")
+            self.row("entities", entity_id=f"outlet-{article}", name=f"Outlet {token(article)}", kind="media",
+                     description="An outlet.")  # fmt: skip
         for venue in range(self.venues):
-            self.row("sources", f"venue-{venue}", "interview", f"Interview {token(venue)}", "", "", "", "", "",
-                     f"article-{venue % self.articles}", "", "")  # fmt: skip
+            self.row("sources", source_id=f"venue-{venue}", kind="interview", title=f"Interview {token(venue)}",
+                     cited_in=f"article-{venue % self.articles}")  # fmt: skip
         for article in range(self.articles):
             self.article(article)
         for handle in self.handles.values():
@@ -81,11 +84,13 @@ class Synthesizer:
         data = "\n".join(paragraphs).encode("utf-8")
         path = f"data/texts/article-{article}.txt"
         (self.folder / path).write_bytes(data)
-        self.row("sources", f"article-{article}", "news_article", f"Article {token(article)}", f"outlet-{article}",
-                 "2024-11", "", path, hashlib.sha256(data).hexdigest(), "", "", "")  # fmt: skip
+        self.row("sources", source_id=f"article-{article}", kind="news_article", title=f"Article {token(article)}",
+                 publisher_id=f"outlet-{article}", published="2024-11", text_path=path,
+                 text_sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
 
     def claim(self, i: int, source: str, offset: int) -> str:
-        """One paragraph and its rows: a claim, and for some claims a quote, a figure and a link."""
+        """One paragraph and its rows: a claim and its attribution, and for some claims a quote, a
+        figure and a link."""
         person = i % self.people
         speaker = token(person).capitalize()
         text = f"Person {speaker} spoke about {token(i)}."
@@ -100,19 +105,28 @@ class Synthesizer:
             text += f" {number} troops were counted."
         date = f"2024-10-{i % 28 + 1:02d}"
         via = f"venue-{i % self.venues}" if i % 3 == 0 else ""
-        self.row("claims", f"c{i}", source, f"p{person}", via, f"Claim {token(i)}.", TOPICS[i % len(TOPICS)],
-                 "asserts", date, text, offset, offset + len(text), "")  # fmt: skip
+        span = {"source_id": source, "exact": text, "char_start": offset, "char_end": offset + len(text)}
+        self.row("claims", claim_id=f"c{i}", claimant_id=f"p{person}", via_source_id=via, claim=f"Claim {token(i)}.",
+                 topic=TOPICS[i % len(TOPICS)], modality="asserts", claimed_on=date, **span)  # fmt: skip
+        cue = f"Person {speaker}"
+        self.row("attributions", claim_id=f"c{i}", step=1, role="asserts", entity_id=f"p{person}", via_source_id=via,
+                 source_id=source, exact=cue, char_start=offset, char_end=offset + len(cue))  # fmt: skip
         if quote:
             start, end = quote
-            self.row("quotes", f"q{i}", source, f"p{person}", via, f"c{i}", text[start:end], offset + start,
-                     offset + end, "fragment", "", "", "")  # fmt: skip
+            self.row("quotes", quote_id=f"q{i}", source_id=source, speaker_id=f"p{person}", via_source_id=via,
+                     exact=text[start:end], char_start=offset + start, char_end=offset + end,
+                     kind="fragment")  # fmt: skip
+            self.row("quote_claims", quote_id=f"q{i}", claim_id=f"c{i}")
         if figure:
             start, end = figure
             exact = text[start:end]
-            self.row("figures", f"f{i}", f"c{i}", source, exact, offset + start, offset + end, "nk_troops_in_russia",
-                     int(exact.replace(",", "")), "", "", "soldiers", "exact", date, "Kursk region", "")  # fmt: skip
+            self.row("figures", figure_id=f"f{i}", claim_id=f"c{i}", source_id=source, exact=exact,
+                     char_start=offset + start, char_end=offset + end, measure="nk_troops_in_russia",
+                     value=int(exact.replace(",", "")), unit="soldiers", qualifier="exact", as_of=date,
+                     place="Kursk region", reported_by_id=f"p{person}")  # fmt: skip
         if i % 5 == 0 and i > 0:
-            self.row("claim_links", f"c{i}", f"c{i - 1}", "elaborates", "Synthetic link.")
+            self.row("claim_links", from_claim_id=f"c{i}", to_claim_id=f"c{i - 1}", relation="elaborates",
+                     note="Synthetic link.")  # fmt: skip
         return text
 
 
@@ -120,6 +134,7 @@ def generate(claims: int, folder: Path) -> Path:
     (folder / "data" / "texts").mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "schemas", folder / "schemas", dirs_exist_ok=True)
     shutil.copy2(ROOT / "datapackage.json", folder / "datapackage.json")
+    shutil.copy2(ROOT / "data" / "vocabulary.csv", folder / "data" / "vocabulary.csv")
     Synthesizer(claims, folder).run()
     return folder / "datapackage.json"
 

@@ -16,7 +16,20 @@ MONTHS = (
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 NUMBER = re.compile(r"\$?\d+(?:[,.]\d+)*")
-NUMBER_WORD = re.compile(r"\b(?:thousands|hundreds|dozens|millions|few)\b", re.IGNORECASE)
+QUANTITY_WORDS = (
+    "thousands",
+    "hundreds",
+    "dozens",
+    "millions",
+    "few",
+    "several",
+    "many",
+    "some",
+    "most",
+    "majority",
+    "all",
+)
+NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.IGNORECASE)
 DAY_AFTER_MONTH = re.compile(rf"\b(?:{MONTHS})\.? $")
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 

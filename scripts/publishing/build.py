@@ -38,9 +38,10 @@ VIEWS = {
         "Every figure of North Korean troops in Russia: value, bounds, qualifier, date, "
         "who claims it and where, ordered by date.",
         """
-        SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.unit, f.place,
-               claimant.name AS claimant, venue.title AS venue, coalesce(article.title, article.source_id) AS article,
-               f.exact, c.claim, f.claim_id, f.source_id
+        SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.second_qualifier, f.unit,
+               f.place, claimant.name AS claimant, venue.title AS venue,
+               coalesce(article.title, article.source_id) AS article, f.exact, c.claim, f.inferred,
+               f.claim_id, f.source_id
         FROM figures f
         JOIN claims c ON c.claim_id = f.claim_id
         JOIN entities claimant ON claimant.entity_id = c.claimant_id
@@ -50,16 +51,17 @@ VIEWS = {
         ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
     ),
     "who_said_what": View(
-        "Every quotation with its speaker's name, the venue and the article.",
+        "Every quotation with its speaker's name, the venue, the article and the claims it supports.",
         """
         SELECT q.quote_id, speaker.name AS speaker, q.exact AS quote, q.kind, q.said_on,
-               venue.title AS venue, coalesce(article.title, article.source_id) AS article, c.claim,
-               q.speaker_id, q.via_source_id, q.source_id, q.claim_id
+               venue.title AS venue, coalesce(article.title, article.source_id) AS article,
+               (SELECT group_concat(c.claim, ' | ') FROM quote_claims l JOIN claims c ON c.claim_id = l.claim_id
+                WHERE l.quote_id = q.quote_id) AS claims,
+               q.inferred, q.speaker_id, q.via_source_id, q.source_id
         FROM quotes q
         JOIN entities speaker ON speaker.entity_id = q.speaker_id
         LEFT JOIN sources venue ON venue.source_id = q.via_source_id
         JOIN sources article ON article.source_id = q.source_id
-        JOIN claims c ON c.claim_id = q.claim_id
         ORDER BY q.source_id, q.char_start""",
     ),
     "claims_with_sources": View(
@@ -67,12 +69,26 @@ VIEWS = {
         """
         SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
                venue.title AS venue, venue.kind AS venue_kind, coalesce(article.title, article.source_id) AS article,
-               c.exact, c.notes, c.claimant_id, c.via_source_id, c.source_id
+               c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id
         FROM claims c
         JOIN entities claimant ON claimant.entity_id = c.claimant_id
         LEFT JOIN sources venue ON venue.source_id = c.via_source_id
         JOIN sources article ON article.source_id = c.source_id
         ORDER BY c.source_id, c.char_start""",
+    ),
+    "attribution_chains": View(
+        "Every step of every claim's attribution chain: who asserts it, who relays it, through which venue, "
+        "in the article's words.",
+        """
+        SELECT a.claim_id, c.claim, a.step, a.role, party.name AS party, venue.title AS venue, a.exact AS words,
+               coalesce(article.title, article.source_id) AS article, a.inferred, a.entity_id, a.via_source_id,
+               a.source_id
+        FROM attributions a
+        JOIN claims c ON c.claim_id = a.claim_id
+        JOIN entities party ON party.entity_id = a.entity_id
+        LEFT JOIN sources venue ON venue.source_id = a.via_source_id
+        JOIN sources article ON article.source_id = a.source_id
+        ORDER BY a.source_id, c.char_start, a.claim_id, a.step""",
     ),
     "quotes_in_context": View(
         f"Every quotation with the {CONTEXT_CHARS} characters of its archived text on each side.",

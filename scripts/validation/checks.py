@@ -42,7 +42,7 @@ NUMBER_CELL = r"^[+-]?\d+(?:\.\d+)?$"
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
 WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
                                 8232, 8233, 8239, 8287, 12288]))  # what Python's str.strip() removes  # fmt: skip
-SYMMETRIC_RELATIONS = {"corroborates", "contradicts"}
+SYMMETRIC_RELATIONS = {"corroborates", "contradicts", "in_tension"}
 
 
 # --------------------------------------------------------------------------- descriptors
@@ -51,11 +51,20 @@ REQUIRED_COLUMNS = {
     "sources": ("source_id", "publisher_id", "text_path", "text_sha256"),
     "entities": ("entity_id", "name", "aliases"),
     "claims": ("claim_id", "source_id", "claimant_id", *SPAN_COLUMNS),
-    "quotes": ("quote_id", "claim_id", "source_id", "speaker_id", "nested_in", *SPAN_COLUMNS),
-    "figures": ("claim_id", "source_id", "value", "value_low", "value_high", "qualifier", *SPAN_COLUMNS),
+    "quotes": ("quote_id", "source_id", "speaker_id", "kind", "utterance_id", "nested_in", *SPAN_COLUMNS),
+    "quote_claims": ("quote_id", "claim_id"),
+    "attributions": ("claim_id", "step", "role", "entity_id", "source_id", *SPAN_COLUMNS),
+    "figures": ("claim_id", "source_id", "value", "value_low", "value_high", *SPAN_COLUMNS),
     "claim_links": ("from_claim_id", "to_claim_id", "relation"),
+    "affiliations": ("person_id", "organization_id", "source_id", *SPAN_COLUMNS),
+    "flags": ("source_id", *SPAN_COLUMNS),
     "exclusions": ("source_id", "char_start", "char_end"),
+    "vocabulary": ("table", "column", "value"),
 }
+# Columns that take the values of another column, and share its definitions in vocabulary.csv.
+SHARED_VOCABULARY = {("figures", "second_qualifier"): ("figures", "qualifier")}
+MARKED_QUOTE_KINDS = {"statement", "fragment", "scare"}  # between quotation marks; "reported" is not
+EDTF_QUALIFIERS = ("?", "~", "%")
 # The only CSV dialect the staging load reads (CSV Dialect v2 defaults); anything else is refused
 # rather than silently read as something it is not.
 DEFAULT_DIALECT = {
@@ -254,6 +263,23 @@ def _outside(db: sqlite3.Connection, inner: Table, key: str, outer: str, outer_k
     yield from db.execute(sql)
 
 
+def _not_nested(db: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
+    """(row, quote, claim) of quote_claims rows whose quote and claim spans do not nest: one must
+    lie inside the other, in the same article."""
+    integers = " AND ".join(valid_integer(f"{alias}.{c}") for alias in ("q", "c") for c in ("char_start", "char_end"))
+    start, end = "CAST({}.char_start AS INTEGER)", "CAST({}.char_end AS INTEGER)"
+
+    def within(inner: str, outer: str) -> str:
+        return f"({start.format(inner)} >= {start.format(outer)} AND {end.format(inner)} <= {end.format(outer)})"
+
+    sql = (
+        f"SELECT l.{ROW}, l.quote_id, l.claim_id FROM quote_claims l "
+        "JOIN quotes q ON q.quote_id = l.quote_id JOIN claims c ON c.claim_id = l.claim_id "
+        f"WHERE {integers} AND (q.source_id != c.source_id OR NOT ({within('q', 'c')} OR {within('c', 'q')}))"
+    )
+    yield from db.execute(sql)
+
+
 def _outside_claim(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
     """A figure's or quote's span must lie inside the evidence span of the claim it belongs to."""
     for row_number, claim_id in _outside(db, table, "claim_id", "claims", "claim_id"):
@@ -263,16 +289,14 @@ def _outside_claim(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
 def figure_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
     """value is the number written in exact; low <= value <= high; the span lies in its claim's."""
     figures = package.tables["figures"]
-    for row_number, row in figures.rows(["exact", "value", "value_low", "value_high", "qualifier"]):
+    for row_number, row in figures.rows(["exact", "value", "value_low", "value_high"]):
         value = as_float(row["value"])
         written = textscan.number_value(row["exact"])
-        if row["qualifier"] != "vague":
-            if written is None:
-                yield Problem(figures.path, row_number, "exact", "states no number in digits; use qualifier vague")
-            elif value != written:
-                yield Problem(
-                    figures.path, row_number, "value", f"is {quote(row['value'])}, but exact says {written:g}"
-                )
+        if written is None and row["value"]:
+            message = "exact states no number in digits (a quantity in words): value stays empty"
+            yield Problem(figures.path, row_number, "value", message)
+        elif written is not None and value != written:
+            yield Problem(figures.path, row_number, "value", f"is {quote(row['value'])}, but exact says {written:g}")
         low, high = as_float(row["value_low"]), as_float(row["value_high"])
         if value is not None and low is not None and low > value:
             yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}")
@@ -284,12 +308,25 @@ def figure_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pr
 
 
 def quote_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
-    """A quote lies inside its claim's span (and its parent quote's) and between quotation marks."""
+    """A quote and each claim it supports nest; a quote lies in its parent quote; a marked quote
+    stands between quotation marks; the parts of one utterance share speaker and article."""
     quotes = package.tables["quotes"]
-    yield from _outside_claim(db, quotes)
+    links = package.tables["quote_claims"]
+    for row_number, quote_id, claim_id in _not_nested(db):
+        message = f"the spans of quote {clip(quote_id)} and claim {clip(claim_id)} do not nest in one article"
+        yield Problem(links.path, row_number, "claim_id", message)
     for row_number, parent in _outside(db, quotes, "nested_in", "quotes", "quote_id"):
         yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent}")
-    for row_number, row in quotes.rows(["source_id", "char_start", "char_end"]):
+    sql = (
+        f"SELECT {ROW}, utterance_id FROM quotes q WHERE utterance_id != '' AND EXISTS (SELECT 1 FROM quotes o "
+        "WHERE o.utterance_id = q.utterance_id AND (o.speaker_id != q.speaker_id OR o.source_id != q.source_id))"
+    )
+    for row_number, utterance in db.execute(sql):
+        message = f"the parts of utterance {clip(utterance)} must share speaker and article"
+        yield Problem(quotes.path, row_number, "utterance_id", message)
+    for row_number, row in quotes.rows(["source_id", "char_start", "char_end", "kind"]):
+        if row["kind"] not in MARKED_QUOTE_KINDS:
+            continue
         text = package.text_of(row["source_id"])
         start, end = as_int(row["char_start"]), as_int(row["char_end"])
         if text is None or start is None or end is None or not 0 < start < end < len(text):
@@ -484,6 +521,95 @@ def link_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Prob
         seen[(start, end)] += 1
 
 
+def attribution_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+    """Every chain starts at 1 with the claim's claimant, who asserts; later steps relay; the steps
+    run without a gap and are read in the claim's article. A claim that is not its article's own
+    has a chain."""
+    chains = package.tables["attributions"]
+    sql = (
+        f"SELECT a.{ROW}, a.step, a.role, a.entity_id, a.source_id, c.claimant_id, c.source_id, "
+        "(SELECT count(*) FROM attributions b WHERE b.claim_id = a.claim_id) "
+        "FROM attributions a JOIN claims c ON c.claim_id = a.claim_id"
+    )
+    for row_number, step, role, entity, source, claimant, claim_source, steps in db.execute(sql):
+        number = as_int(step)
+        if number is None:
+            continue  # a type error
+        if number > steps:
+            yield Problem(
+                chains.path, row_number, "step", f"step {number} of a chain of {steps}: the steps run 1, 2, …"
+            )
+        if number == 1 and (role != "asserts" or entity != claimant):
+            message = f"step 1 is the claimant {clip(claimant)}, who asserts (here {clip(entity)}, {clip(role)})"
+            yield Problem(chains.path, row_number, "entity_id", message)
+        if number > 1 and role == "asserts":
+            yield Problem(chains.path, row_number, "role", "only step 1 asserts; later steps relay")
+        if source != claim_source:
+            yield Problem(chains.path, row_number, "source_id", f"the claim is read in {clip(claim_source)}")
+    claims = package.tables["claims"]
+    sql = (
+        f"SELECT c.{ROW}, c.claim_id FROM claims c JOIN sources s ON s.source_id = c.source_id "
+        "WHERE c.claimant_id != s.publisher_id "
+        "AND NOT EXISTS (SELECT 1 FROM attributions a WHERE a.claim_id = c.claim_id)"
+    )
+    for row_number, claim_id in db.execute(sql):
+        message = f"claim {clip(claim_id)} is not its article's own: attributions.csv must give its chain"
+        yield Problem(claims.path, row_number, "claimant_id", message)
+
+
+def inference_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+    """`inferred` names columns of its own table, and an inferred EDTF date carries an EDTF
+    uncertainty or approximation mark (?, ~ or %)."""
+    for table in package.tables.values():
+        if "inferred" not in table.field_names:
+            continue
+        dates = {f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE}
+        for row_number, row in table.rows(["inferred", *sorted(dates)]):
+            for column in (c for c in row["inferred"].split(",") if c):
+                if column not in table.field_names or column == "inferred":
+                    yield Problem(
+                        table.path, row_number, "inferred", f"{quote(column)} is not a column of {table.name}"
+                    )
+                elif column in dates and row[column] and not row[column].endswith(EDTF_QUALIFIERS):
+                    message = f"{column} is inferred, so its EDTF date ends in ? (or ~ or %)"
+                    yield Problem(table.path, row_number, column, message)
+
+
+def vocabulary_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+    """Every controlled value (every enum of every Table Schema) is defined in vocabulary.csv, and
+    vocabulary.csv defines nothing else."""
+    vocabulary = package.tables["vocabulary"]
+    sql = f'SELECT {ROW}, "table", "column", value FROM vocabulary'
+    defined = {(table, column, value): row for row, table, column, value in db.execute(sql)}
+    expected: set[tuple[str, str, str]] = set()
+    for table in package.tables.values():
+        for field in table.fields:
+            owner = SHARED_VOCABULARY.get((table.name, field["name"]), (table.name, field["name"]))
+            for value in field.get("constraints", {}).get("enum", []):
+                key = (*owner, str(value))
+                expected.add(key)
+                if key not in defined:
+                    message = f"{table.name}.{field['name']} value {quote(value)} has no definition in vocabulary.csv"
+                    yield Problem(table.schema_path, None, field["name"], message)
+    for key in sorted(set(defined) - expected):
+        message = f"defines {quote('.'.join(key))}, which no Table Schema allows"
+        yield Problem(vocabulary.path, defined[key], "value", message)
+
+
+def affiliation_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+    """An affiliation links a person to something that is not a person."""
+    affiliations = package.tables["affiliations"]
+    sql = (
+        f"SELECT a.{ROW}, p.kind FROM affiliations a JOIN entities p ON p.entity_id = a.person_id "
+        "JOIN entities o ON o.entity_id = a.organization_id WHERE p.kind != 'person' OR o.kind = 'person'"
+    )
+    for row_number, person_kind in db.execute(sql):
+        if person_kind != "person":
+            yield Problem(affiliations.path, row_number, "person_id", f"is of kind {clip(person_kind)}, not a person")
+        else:
+            yield Problem(affiliations.path, row_number, "organization_id", "is a person: affiliations link to bodies")
+
+
 CONTENT_CHECKS: list[Callable[[DataPackage, sqlite3.Connection], Iterator[Problem]]] = [
     hygiene_problems,
     archive_problems,
@@ -494,4 +620,8 @@ CONTENT_CHECKS: list[Callable[[DataPackage, sqlite3.Connection], Iterator[Proble
     entity_problems,
     coverage_problems,
     link_problems,
+    attribution_problems,
+    inference_problems,
+    vocabulary_problems,
+    affiliation_problems,
 ]
