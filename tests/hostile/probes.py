@@ -108,7 +108,7 @@ def resource_file_is_a_symlink_out(site: Site) -> None:
     csv.symlink_to(site.outside / "secret.csv")
 
 
-@probe("datapackage.json:-:resources.6.schema: Value error, path has a '..' segment")
+@probe("datapackage.json:-:resources.10.schema: Value error, path has a '..' segment")
 def schema_path_climbs_out(site: Site) -> None:
     _resource(site, "exclusions")(lambda r: r.update(schema="../outside/schema.json"))
 
