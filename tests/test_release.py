@@ -14,6 +14,7 @@ import pytest
 import yaml
 from frictionless import Package
 
+from scripts.package.read import PackageError
 from scripts.publishing.build import BuildError
 from scripts.releases import versioning
 from scripts.releases.diff import main as diff_main
@@ -152,7 +153,7 @@ def test_diff_between_two_versions_shows_a_correction(tmp_path: Path, capsys: py
     out = capsys.readouterr().out
     assert "### figures: 0 added, 0 removed, 1 changed" in out
     assert (
-        "| `a000-f05` | `place` | Kursk region, from the Ukrainian border | Kursk region, near the Ukrainian border |"
+        "| `a000-f05` | `place` | from the Ukrainian border | Kursk region, near the Ukrainian border |"
         in out
     )
     assert "### claims" not in out
@@ -183,3 +184,15 @@ def test_release_refuses_a_stale_changelog(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match=r"newest released entry is 0\.1\.0"):
         release(root / "datapackage.json", tmp_path / "dist")
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
+
+
+def test_a_release_whose_notes_cannot_be_made_writes_nothing(repo: Path, tmp_path: Path) -> None:
+    # An earlier release whose descriptor points outside its package: the data diff refuses it.
+    edit_json(repo / "datapackage.json", lambda d: d["resources"][0].update(path="/etc/passwd"))
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "broken")
+    git(repo, "tag", "v0.0.9")
+    git(repo, "checkout", "-q", "HEAD~1", "--", "datapackage.json")
+    dist = tmp_path / "dist"
+    with pytest.raises(PackageError, match="path is absolute"):
+        release(repo / "datapackage.json", dist)
+    assert not dist.exists() or list(dist.iterdir()) == []

@@ -12,6 +12,7 @@ import csv
 import json
 import re
 import sqlite3
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,7 @@ MAX_JSON_BYTES = 16 * 1024 * 1024  # a descriptor or Table Schema; ours are a fe
 MAX_JSON_DEPTH = 64  # ours nest 5 deep; deeper would only exhaust the parser's stack
 MAX_CELL_CHARS = 131_072  # Python's csv default, kept: a longer cell is an unclosed quote, not data
 MAX_QUOTED_CHARS = 200  # how much of any input a message repeats
+MAX_TEXT_BYTES = 16 * 1024 * 1024  # an archived article; ours are 4 kB
 URL_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -53,8 +55,8 @@ def unsafe_path_reason(path: object) -> str | None:
         return "is a URL or a drive path; only relative paths inside the package are read"
     if path.startswith("/"):
         return "is absolute; only relative paths inside the package are read"
-    if "\\" in path or "\x00" in path:
-        return "contains a backslash or a NUL character; use a POSIX path"
+    if "\\" in path or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in path):
+        return "contains a backslash, a control character or a lone surrogate; use a plain POSIX path"
     if ".." in path.split("/"):
         return "has a '..' segment; only paths inside the package are read"
     return None
@@ -104,8 +106,11 @@ def parse_json(data: bytes, name: str) -> Any:
 
 
 def read_json(file: Path, name: str) -> Any:
-    """A JSON file, read with the size and depth limits of parse_json."""
+    """A JSON file, read with the size and depth limits of parse_json. Only a regular file is
+    opened: a FIFO or a device would block or never end."""
     try:
+        if not stat.S_ISREG(file.stat().st_mode):
+            raise PackageError(f"{name}: not a regular file")
         with file.open("rb") as handle:
             data = handle.read(MAX_JSON_BYTES + 1)
     except OSError as error:
@@ -146,6 +151,18 @@ class Table:
     schema: dict[str, Any]
     root: Path
     staging: sqlite3.Connection | None = None  # set by validation: rows then stream from SQLite
+
+    def __post_init__(self) -> None:
+        # Table Schema defaults made explicit once, so that no reader trips on a legal omission.
+        fields = self.schema.get("fields") if isinstance(self.schema.get("fields"), list) else []
+        self.schema = {
+            **self.schema,
+            "fields": [
+                {**f, "type": f.get("type") or "any", "constraints": f.get("constraints") or {}}
+                for f in fields
+                if isinstance(f, dict)
+            ],
+        }
 
     @property
     def file(self) -> Path:
@@ -269,7 +286,7 @@ class DataPackage:
         texts = {}
         for _, row in self.tables["sources"].rows(["source_id", "text_path"]):
             file = self.text_file(row.get("text_path", ""))
-            if file is not None and file.is_file():
+            if file is not None and file.is_file() and file.stat().st_size <= MAX_TEXT_BYTES:
                 texts[row["source_id"]] = file.read_bytes().decode("utf-8", errors="replace")
         return texts
 

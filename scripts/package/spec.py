@@ -30,6 +30,7 @@ FieldType = Literal[
 
 PROFILES = "https://datapackage.org/profiles/2.0/"  # standard profiles are known, never fetched
 RESERVED_FIELD = "_row"  # the staging load's row number column
+MAX_FIELDS = 1000  # SQLite allows 2,000 columns; no table here comes near
 
 
 class Strict(BaseModel):
@@ -155,20 +156,20 @@ class SchemaField(Strict):
 
 class Reference(Strict):
     resource: str | None = None
-    fields: str | list[str]
+    fields: str | list[str] = Field(min_length=1)
 
 
 class ForeignKey(Strict):
-    fields: str | list[str]
+    fields: str | list[str] = Field(min_length=1)
     reference: Reference
 
 
 class TableSchema(Strict):
     schema_: Literal[f"{PROFILES}tableschema.json"] | None = Field(None, alias="$schema")
-    fields: list[SchemaField] = Field(min_length=1)
+    fields: list[SchemaField] = Field(min_length=1, max_length=MAX_FIELDS)
     fieldsMatch: str | None = None
     primaryKey: str | list[str] | None = None
-    uniqueKeys: list[list[str]] | None = None
+    uniqueKeys: list[list[str] | str] | None = None
     foreignKeys: list[ForeignKey] = []
     missingValues: list[str] | None = None
 
@@ -177,6 +178,8 @@ class TableSchema(Strict):
         """Distinct ignoring case, as SQL column names are; the staging row column is reserved."""
         seen: set[str] = set()
         for field in self.fields:
+            if not field.name or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in field.name):
+                raise ValueError("a field name is a non-empty string without control characters or lone surrogates")
             key = field.name.casefold()
             if key in seen or key == RESERVED_FIELD:
                 raise ValueError(f"field name {field.name[:200]!r} is repeated or reserved")
@@ -186,7 +189,11 @@ class TableSchema(Strict):
     @model_validator(mode="after")
     def keys_name_existing_fields(self) -> TableSchema:
         names = {f.name for f in self.fields}
-        named = _as_list(self.primaryKey) + [n for fk in self.foreignKeys for n in _as_list(fk.fields)]
+        unique_keys = [_as_list(key) for key in self.uniqueKeys or []]
+        if any(not key for key in unique_keys):
+            raise ValueError("a unique key names at least one field")
+        named = _as_list(self.primaryKey) + [n for key in unique_keys for n in key]
+        named += [n for fk in self.foreignKeys for n in _as_list(fk.fields)]
         missing = sorted(set(named) - names)
         if missing:
             raise ValueError(f"keys name fields that the schema does not have: {', '.join(missing)[:200]}")
@@ -242,6 +249,13 @@ class Package(Strict):
     resources: list[Resource] = Field(min_length=1)
 
     @model_validator(mode="after")
+    def resource_names_are_not_sqlites(self) -> Package:
+        taken = sorted(r.name for r in self.resources if r.name.startswith("sqlite_"))
+        if taken:
+            raise ValueError(f"names beginning with sqlite_ are SQLite's own: {', '.join(taken)[:200]}")
+        return self
+
+    @model_validator(mode="after")
     def resource_names_are_unique(self) -> Package:
         names = [r.name for r in self.resources]
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -260,6 +274,17 @@ def foreign_key_problems(schemas: dict[str, TableSchema]) -> Iterator[tuple[str,
                 yield name, index, f"references resource {target[:200]!r}, which the package does not have"
                 continue
             known = {f.name for f in schemas[target].fields}
-            missing = [f for f in _as_list(fk.reference.fields) if f not in known]
+            referenced = _as_list(fk.reference.fields)
+            missing = [f for f in referenced if f not in known]
             if missing:
                 yield name, index, f"references {', '.join(missing)[:200]}, which {target} does not have"
+            elif not _is_unique_key(schemas[target], referenced):
+                message = f"references {', '.join(referenced)[:200]}, which is not a primary or unique key of {target}"
+                yield name, index, message
+
+
+def _is_unique_key(schema: TableSchema, fields: list[str]) -> bool:
+    """A foreign key must name the primary key, a unique key or a unique field of its target."""
+    keys = [_as_list(schema.primaryKey), *(_as_list(k) for k in schema.uniqueKeys or [])]
+    keys += [[f.name] for f in schema.fields if f.constraints and f.constraints.unique]
+    return any(sorted(key) == sorted(fields) for key in keys if key)

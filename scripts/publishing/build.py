@@ -118,7 +118,7 @@ def reserved_names() -> set[str]:
 
 def column_ddl(field: dict) -> str:
     sql_type = SQLITE_TYPES.get(field["type"], "TEXT")
-    not_null = " NOT NULL" if field.get("constraints", {}).get("required") else ""
+    not_null = " NOT NULL" if field["constraints"].get("required") else ""
     return f"{quoted(field['name'])} {sql_type}{not_null}"
 
 
@@ -134,8 +134,12 @@ def table_ddl(table: Table) -> str:
 
 def index_ddl(table: Table) -> Iterator[str]:
     """An index on every foreign key (joins, Datasette's links) and every enum column (facets)."""
-    indexed = [fields for fields, _, _ in table.foreign_keys()]
-    indexed += [[f["name"]] for f in table.fields if "enum" in f.get("constraints", {}) and [f["name"]] not in indexed]
+    indexed: list[list[str]] = []
+    for fields in [fields for fields, _, _ in table.foreign_keys()] + [
+        [f["name"]] for f in table.fields if "enum" in f["constraints"]
+    ]:
+        if fields not in indexed:  # two foreign keys on one column need one index
+            indexed.append(fields)
     for fields in indexed:
         name = quoted(f"idx_{table.name}_{'_'.join(fields)}")
         yield f"CREATE INDEX {name} ON {quoted(table.name)} ({_names(fields)})"
@@ -180,8 +184,11 @@ def build(descriptor: Path, output: Path) -> None:
     with checked(descriptor) as (problems, package, staging):
         if problems or package is None or staging is None:
             raise BuildError("\n".join(map(str, problems)) + f"\n{descriptor} does not validate; nothing was built")
-        with atomic_output(output) as temporary:
-            write_database(package, staging, temporary)
+        try:
+            with atomic_output(output) as temporary:
+                write_database(package, staging, temporary)
+        except sqlite3.Error as error:  # a rule the validator missed: still a refusal, not a crash
+            raise BuildError(f"{descriptor}: the database cannot be built: {clip(str(error))}") from None
 
 
 def _file_of(db: sqlite3.Connection) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -88,16 +89,18 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "hidden": False,
     }
     tables.update({name: {"description": view.description} for name, view in VIEWS.items()})
+    # The descriptor is package input: escaped before it becomes HTML, and a licence link only if it is http(s).
+    licence_url = licence.get("path", "")
     return {
         "title": descriptor["title"],
         "description_html": (
-            f"<p>{descriptor['description']}</p><p>Version {descriptor['version']}. "
+            f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
             f'<a href="{TIMELINE_PATH}" id="timeline-link">Timeline of troop estimates</a> · '
             f'<a href="/{DATABASE}/who_said_what">Who said what</a> · '
             f'<a href="/{DATABASE}/quotes_in_context">Quotes in context</a></p>'
         ),
         "license": licence["name"],
-        "license_url": licence["path"],
+        "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
         "databases": {DATABASE: {"tables": tables, "queries": CANNED_QUERIES}},

@@ -13,6 +13,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,7 +56,10 @@ def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="nk-diff-") as folder:
         if path.is_file() and zipfile.is_zipfile(path):
-            unzip(path, Path(folder))
+            try:
+                unzip(path, Path(folder))
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error, EOFError) as error:
+                raise PackageError(f"{path}: cannot be unpacked: {clip(str(error))}") from None
         else:
             archive = subprocess.run(
                 ["git", "archive", "--format=tar", "--end-of-options", ref], cwd=repo, capture_output=True, check=False
@@ -63,8 +67,11 @@ def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
             if archive.returncode != 0:
                 why = clip(archive.stderr.decode(errors="replace").strip())
                 raise PackageError(f"{quote(ref)}: neither a folder, a release zip nor a git revision ({why})")
-            with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-                tar.extractall(folder, filter="data")
+            try:
+                with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+                    tar.extractall(folder, filter="data")  # refuses links that leave the folder
+            except (tarfile.TarError, OSError) as error:
+                raise PackageError(f"{quote(ref)}: cannot be unpacked: {clip(str(error))}") from None
         yield _package_root(Path(folder), ref)
 
 
@@ -149,7 +156,7 @@ def diff_packages(old_root: Path, new_root: Path) -> list[TableDiff]:
 
 
 def _cell(text: str) -> str:
-    return (text or "∅").replace("|", "\\|").replace("\n", " ")
+    return clip(text or "∅").replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(diffs: list[TableDiff], old_label: str, new_label: str) -> str:

@@ -26,6 +26,7 @@ from scripts.package.read import DataPackage, inside
 from scripts.publishing.build import BuildError, build
 from scripts.releases import versioning
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
+from scripts.validation.checks import descriptor_problems
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
@@ -85,7 +86,7 @@ def previous_release_tag(root: Path, version: str) -> str | None:
 
 
 def release_notes(root: Path, version: str) -> str:
-    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    changelog = versioning.read_document(root, "CHANGELOG.md")
     notes = versioning.release_notes(changelog, version) or f"## [{version}]"
     previous = previous_release_tag(root, version)
     if previous is None:
@@ -96,18 +97,19 @@ def release_notes(root: Path, version: str) -> str:
 
 def release(descriptor_path: Path, dist: Path) -> Path:
     package = DataPackage(descriptor_path)
-    problems = versioning.version_problems(package.root)
+    problems = [str(p) for p in descriptor_problems(package)] or versioning.version_problems(package.root)
     if problems:
         raise BuildError("\n".join(problems))
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / DATABASE_NAME
         build(descriptor_path, database)  # validates first: a package that does not validate is not released
         members = release_members(package, database)
+    # Everything that can fail is done before the first file is written: no half release in dist/.
+    notes = release_notes(package.root, package.descriptor["version"])
     output = dist / archive_name(package.descriptor)
     write_zip(members, output)
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
     write_atomically(dist / "SHA256SUMS", f"{digest}  {output.name}\n")
-    notes = release_notes(package.root, package.descriptor["version"])
     write_atomically(dist / f"{output.stem}-notes.md", notes)
     return output
 

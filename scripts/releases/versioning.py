@@ -16,10 +16,30 @@ from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
+from scripts.package.read import PackageError, clip, inside, read_json
 
 RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+[^\]]*)\] - (\d{4}-\d{2}-\d{2})\s*$", re.M)
 UNRELEASED_HEADING = re.compile(r"^## \[Unreleased\]\s*$", re.M)
 DATA_PATHS = ("datapackage.json", "data", "schemas")
+
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+
+
+def read_document(root: Path, name: str) -> str:
+    """A project document (CHANGELOG.md, CITATION.cff), opened like every package file: inside the
+    root, never through a link that leaves it."""
+    file = inside(root, name)
+    if not file.is_file() or file.stat().st_size > MAX_DOCUMENT_BYTES:
+        raise PackageError(f"{name}: not a regular file of at most {MAX_DOCUMENT_BYTES} bytes")
+    return file.read_text(encoding="utf-8", errors="replace")
+
+
+def read_descriptor(root: Path) -> dict:
+    descriptor = read_json(inside(root, "datapackage.json"), "datapackage.json")
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("version"), str):
+        raise PackageError("datapackage.json: a JSON object with a version string is needed")
+    return descriptor
 
 
 def releases(changelog: str) -> list[tuple[str, str]]:
@@ -78,24 +98,25 @@ def citation_cff(descriptor: dict, date_released: str) -> str:
 
 
 def expected_citation(root: Path) -> str:
-    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-    dates = dict(releases((root / "CHANGELOG.md").read_text(encoding="utf-8")))
+    descriptor = read_descriptor(root)
+    dates = dict(releases(read_document(root, "CHANGELOG.md")))
     return citation_cff(descriptor, dates.get(descriptor["version"], ""))
 
 
 def version_problems(root: Path) -> list[str]:
     """Disagreements between datapackage.json, CHANGELOG.md and CITATION.cff."""
-    version = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))["version"]
-    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    version = read_descriptor(root)["version"]
+    changelog = read_document(root, "CHANGELOG.md")
     problems = []
     released = releases(changelog)
     if not released or released[0][0] != version:
         newest = released[0][0] if released else "none"
-        problems.append(f"CHANGELOG.md: newest released entry is {newest}, but datapackage.json is {version}")
+        message = f"CHANGELOG.md: newest released entry is {clip(newest)}, but datapackage.json is {clip(version)}"
+        problems.append(message)
     if unreleased_notes(changelog) is None:
         problems.append("CHANGELOG.md: no '## [Unreleased]' section for work in progress")
     citation = root / "CITATION.cff"
-    if not citation.is_file() or citation.read_text(encoding="utf-8") != expected_citation(root):
+    if not citation.is_file() or read_document(root, "CITATION.cff") != expected_citation(root):
         problems.append("CITATION.cff: out of step with datapackage.json and CHANGELOG.md; run `make citation`")
     return problems
 
@@ -109,8 +130,8 @@ def release_problems(root: Path, tag: str) -> list[str]:
     """Data changed since the release `tag` while neither the version nor Unreleased did."""
     if _git(root, "diff", "--quiet", tag, "--", *DATA_PATHS).returncode == 0:
         return []
-    version = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))["version"]
-    notes = unreleased_notes((root / "CHANGELOG.md").read_text(encoding="utf-8"))
+    version = read_descriptor(root)["version"]
+    notes = unreleased_notes(read_document(root, "CHANGELOG.md"))
     if f"v{version}" == tag and not notes:
         return [
             f"the data changed since {tag}, but the version is still {version} and CHANGELOG.md's "

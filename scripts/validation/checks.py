@@ -7,6 +7,7 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import sqlite3
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from scripts.package import spec, textscan
 from scripts.package.read import (
     EDTF_RDF_TYPE,
+    MAX_TEXT_BYTES,
     SPAN_COLUMNS,
     DataPackage,
     PackageError,
@@ -162,8 +164,10 @@ def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: d
         for column in columns:
             if column not in known:
                 yield Problem(paths[resource], None, "fields", f"no field {column!r}, which the project's checks need")
-    for resource in sorted(set(schemas) & reserved_names()):
-        yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
+    taken = reserved_names()
+    for resource in sorted(schemas):
+        if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith("_fts")):
+            yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
 
 
 def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterator[Problem]:
@@ -172,7 +176,7 @@ def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterat
     except ValidationError as error:
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"]) or None
-            message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+            message = "unknown key" if item["type"] == "extra_forbidden" else clip(item["msg"])
             yield Problem(path, None, location, message)
 
 
@@ -211,6 +215,9 @@ def archive_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[P
             continue
         if not file.is_file():
             yield Problem(sources.path, row_number, "text_path", f"archived text not found: {quote(path)}")
+            continue
+        if file.stat().st_size > MAX_TEXT_BYTES:
+            yield Problem(sources.path, row_number, "text_path", f"archived text larger than {MAX_TEXT_BYTES} bytes")
             continue
         data = file.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
@@ -446,18 +453,30 @@ def hygiene_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[P
 
 
 def _file_problems(table: Table) -> Iterator[Problem]:
-    data = table.file.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        yield Problem(table.path, 1, None, "starts with a byte order mark; save as UTF-8 without BOM")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        yield Problem(table.path, line, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}")
-    if b"\r" in data:
-        yield Problem(table.path, data.count(b"\n", 0, data.index(b"\r")) + 1, None, "CR line ending; use LF only")
-    if data and not data.endswith(b"\n"):
-        yield Problem(table.path, data.count(b"\n") + 1, None, "no newline at the end of the file")
+    """BOM, UTF-8, line endings and the final newline, streamed: a file is never held whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, offset, last, bad_byte, first_cr = 1, 0, b"", None, None
+    with table.file.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if offset == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+                yield Problem(table.path, 1, None, "starts with a byte order mark; save as UTF-8 without BOM")
+            if bad_byte is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    bad_byte = (lines + chunk.count(b"\n", 0, max(error.start, 0)), chunk[max(error.start, 0)], offset)
+            if first_cr is None and b"\r" in chunk:
+                first_cr = lines + chunk.count(b"\n", 0, chunk.index(b"\r"))
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+            last = chunk[-1:]
+    if bad_byte is not None:
+        line, byte, at = bad_byte
+        yield Problem(table.path, line, None, f"not UTF-8: byte {byte:#x} in the chunk at offset {at}")
+    if first_cr is not None:
+        yield Problem(table.path, first_cr, None, "CR line ending; use LF only")
+    if offset and last != b"\n":
+        yield Problem(table.path, lines, None, "no newline at the end of the file")
 
 
 def _hygiene_rules(table: Table) -> list[Rule]:

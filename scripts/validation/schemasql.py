@@ -14,7 +14,10 @@ from scripts.package.read import DataPackage, Problem, Table, clip
 from scripts.progress import progress
 from scripts.validation.staging import ROW, quoted
 
-SIMPLE_CLASS_PATTERN = re.compile(r"^\^\[([^\]\\]+)\]\[([^\]\\]+)\]\*\$$")  # ^[first][rest]*$
+# ^[first][rest]*$ with plain classes (letters, digits, _ . - and ranges): the same set in GLOB.
+SIMPLE_CLASS_PATTERN = re.compile(r"^\^\[([A-Za-z0-9_.][A-Za-z0-9_.-]*)\]\[([A-Za-z0-9_.][A-Za-z0-9_.-]*)\]\*\$$")
+MAX_INTEGER_DIGITS = 18  # what a 64-bit integer always holds; longer is a type error, as in frictionless
+RULES_PER_QUERY = 40  # SQLite's expression tree has a depth limit of 1,000
 
 
 def _matches(column: str, pattern: str) -> str:
@@ -28,9 +31,12 @@ def _matches(column: str, pattern: str) -> str:
 
 
 def valid_integer(column: str) -> str:
-    """SQL true when the column is an optional sign followed by digits only."""
+    """SQL true when the column is an optional sign followed by at most 18 digits."""
     digits = f"ltrim({column}, '+-')"
-    return f"({digits} != '' AND {digits} NOT GLOB '*[^0-9]*' AND length({column}) - length({digits}) <= 1)"
+    return (
+        f"({digits} != '' AND {digits} NOT GLOB '*[^0-9]*' AND length({column}) - length({digits}) <= 1 "
+        f"AND length({digits}) <= {MAX_INTEGER_DIGITS})"
+    )
 
 
 TRUE_VALUES, FALSE_VALUES = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")  # Table Schema defaults
@@ -114,9 +120,19 @@ def unchecked_rules(table: Table) -> Iterator[Problem]:
         yield Problem(table.schema_path, None, "fieldsMatch", f"fieldsMatch other than 'exact' {advice}")
 
 
+def key_value(field: dict | None, column: str) -> str:
+    """A key cell as its Table Schema type compares it: 1025 and 01025 are one integer."""
+    kind = (field or {}).get("type")
+    if kind == "integer":
+        return f"CASE WHEN {valid_integer(column)} THEN CAST({column} AS INTEGER) ELSE {column} END"
+    if kind == "number":
+        return f"CASE WHEN is_number({column}) THEN CAST({column} AS REAL) ELSE {column} END"
+    return column
+
+
 def _repeated(table: Table, names: list[str]) -> str:
     """Rows whose key repeats an earlier row's (the first occurrence is not an error)."""
-    key = ", ".join(quoted(n) for n in names)
+    key = ", ".join(key_value(table.field(n), quoted(n)) for n in names)
     present = " AND ".join(f"{quoted(n)} != ''" for n in names)
     return (
         f"SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) AS n "
@@ -129,15 +145,15 @@ Rule = tuple[str, str, str]  # (column reported, SQL condition true on a failing
 
 def scan(db: sqlite3.Connection, table: Table, rules: list[Rule]) -> Iterator[Problem]:
     """Every row breaking any of the rules, in one pass over the staged table."""
-    if not rules:
-        return
-    # The flags are computed only for rows that fail the WHERE: nearly none on good data.
-    conditions = [f"({condition})" for _, condition, _ in rules]
-    sql = f"SELECT {ROW}, {', '.join(conditions)} FROM {quoted(table.name)} WHERE {' OR '.join(conditions)}"
-    for row, *flagged in db.execute(sql):
-        for (column, _, message), failed in zip(rules, flagged, strict=True):
-            if failed:
-                yield Problem(table.path, row, column, message)
+    for first in range(0, len(rules), RULES_PER_QUERY):
+        batch = rules[first : first + RULES_PER_QUERY]
+        # The flags are computed only for rows that fail the WHERE: nearly none on good data.
+        conditions = [f"({condition})" for _, condition, _ in batch]
+        sql = f"SELECT {ROW}, {', '.join(conditions)} FROM {quoted(table.name)} WHERE {' OR '.join(conditions)}"
+        for row, *flagged in db.execute(sql):
+            for (column, _, message), failed in zip(batch, flagged, strict=True):
+                if failed:
+                    yield Problem(table.path, row, column, message)
 
 
 def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, str]]:
@@ -148,12 +164,17 @@ def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, s
     if table.primary_key:
         yield _repeated(table, table.primary_key), ",".join(table.primary_key), "primary-key: the key is not unique"
     for key in table.schema.get("uniqueKeys", []):
-        yield _repeated(table, list(key)), ",".join(key), "unique-error: the key is not unique"
+        names = [key] if isinstance(key, str) else list(key)
+        yield _repeated(table, names), ",".join(names), "unique-error: the key is not unique"
     for fields, resource, ref_fields in table.foreign_keys():
         if resource not in package.tables:
             continue
         present = " AND ".join(f"t.{quoted(f)} != ''" for f in fields)
-        joined = " AND ".join(f"r.{quoted(rf)} = t.{quoted(f)}" for f, rf in zip(fields, ref_fields, strict=True))
+        target = package.tables[resource]
+        joined = " AND ".join(
+            f"{key_value(target.field(rf), f'r.{quoted(rf)}')} = {key_value(table.field(f), f't.{quoted(f)}')}"
+            for f, rf in zip(fields, ref_fields, strict=True)
+        )
         sql = (
             f"SELECT t.{ROW} FROM {quoted(table.name)} t WHERE {present} "
             f"AND NOT EXISTS (SELECT 1 FROM {quoted(resource)} r WHERE {joined})"

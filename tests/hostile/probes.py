@@ -241,7 +241,7 @@ def resource_named_like_a_built_table(site: Site) -> None:
 
 
 # ----------------------------------------------------------------------------- malformed CSV
-@probe("data/claims.csv:3:-: CSV cannot be parsed: field larger than field limit (131072)")
+@probe("data/claims.csv:4:-: CSV cannot be parsed: field larger than field limit (131072)")
 def cell_over_131072_characters(site: Site) -> None:
     set_cells(site.root, "claims", "a000-c02", notes="x" * 200_000)
 
@@ -250,9 +250,9 @@ def cell_over_131072_characters(site: Site) -> None:
 def unclosed_quote_in_a_large_csv(site: Site) -> None:
     path = site.root / "data/claims.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[2] = lines[2].replace(',"', ',"oops ', 1).replace('",', ",", 1)
-    filler = [f"a999-c{i:05d},article-000,outlet-article-000,,A claim.,other,reports,,x,0,1,\n" for i in range(4000)]
-    path.write_text("".join(lines[:3] + filler + lines[3:]), encoding="utf-8")
+    unclosed = 'a999-c0,article-000,outlet-article-000,,"A claim whose quotation mark is never closed.,other\n'
+    filler = [f"a999-c{i:05d},article-000,outlet-article-000,,A claim.,other,reports,,x,0,1,,\n" for i in range(4000)]
+    path.write_text("".join([*lines[:3], unclosed, *filler, *lines[3:]]), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- messages quote little
@@ -277,3 +277,67 @@ def archived_text_swapped_for_another_inside(site: Site) -> None:
 def source_row_names_a_missing_text(site: Site) -> None:
     row = {"source_id": "extra", "kind": "other", "text_path": "data/texts/missing.txt", "text_sha256": "0" * 64}
     append_row(site.root, "sources", row)
+
+
+# ----------------------------------------------------------------------------- found by a red-team review
+@probe("a unique key names at least one field")
+def unique_key_of_no_field(site: Site) -> None:
+    _schema(site, "claims", lambda s: s.update(uniqueKeys=[[]]))
+
+
+@probe("keys name fields that the schema does not have: nosuch")
+def unique_key_of_an_unknown_field(site: Site) -> None:
+    _schema(site, "claims", lambda s: s.update(uniqueKeys=[["nosuch"]]))
+
+
+@probe("schemas/claims.schema.json:-:foreignKeys.0.fields: Value should have at least 1 item")
+def foreign_key_of_no_field(site: Site) -> None:
+    empty = {"fields": [], "reference": {"resource": "sources", "fields": []}}
+    _schema(site, "claims", lambda s: s["foreignKeys"][0].update(empty))
+
+
+@probe("which is not a primary or unique key of claims")
+def foreign_key_to_a_column_that_is_not_a_key(site: Site) -> None:
+    fk = {"fields": "topic", "reference": {"resource": "claims", "fields": "modality"}}
+    _schema(site, "claims", lambda s: s["foreignKeys"].append(fk))
+
+
+@probe("names beginning with sqlite_ are SQLite's own: sqlite_x")
+def resource_named_like_sqlites_own(site: Site) -> None:
+    _resource(site, "exclusions")(lambda r: r.update(name="sqlite_x"))
+
+
+@probe("resource name 'claims_fts_data' is taken by the database build")
+def resource_named_like_a_search_index_table(site: Site) -> None:
+    _resource(site, "exclusions")(lambda r: r.update(name="claims_fts_data"))
+
+
+@probe("a field name is a non-empty string without control characters or lone surrogates")
+def field_name_with_a_nul(site: Site) -> None:
+    _schema(site, "claims", lambda s: _field(s, "notes").update(name="no\x00tes"))
+
+
+@probe("a field name is a non-empty string without control characters or lone surrogates")
+def field_name_with_a_lone_surrogate(site: Site) -> None:
+    path = site.root / "schemas/claims.schema.json"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"name": "notes"', '"name": "no\\ud800tes"'), encoding="utf-8"
+    )
+
+
+@probe("resources.11.path: Value error, path contains a backslash, a control character or a lone surrogate")
+def resource_path_with_a_lone_surrogate(site: Site) -> None:
+    text = site.descriptor.read_text(encoding="utf-8")
+    site.descriptor.write_text(text.replace('"data/vocabulary.csv"', '"data/\\ud800.csv"'), encoding="utf-8")
+
+
+@probe("data/dialect.json: not a regular file")
+def dialect_is_a_fifo(site: Site) -> None:
+    os.mkfifo(site.root / "data" / "dialect.json")
+    _resource(site, "sources")(lambda r: r.update(dialect="data/dialect.json"))
+
+
+@probe("data/sources.csv:3:text_path: archived text larger than 16777216 bytes")
+def archived_text_of_17_mib(site: Site) -> None:
+    with (site.root / "data/texts/article-001.txt").open("r+b") as handle:
+        handle.truncate(17 * 1024 * 1024)  # sparse: costs no disk

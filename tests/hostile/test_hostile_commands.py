@@ -3,6 +3,7 @@ exit codes that tell a crash from a refused package."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ from scripts.cli import EXIT_CRASH, run
 from scripts.package.read import DataPackage
 from scripts.publishing import build
 from scripts.releases import diff
+from scripts.releases.release import main as release_main
 from scripts.releases.release import named_files, release_members
 from scripts.validation import validate
 from tests.conftest import ROOT
@@ -203,3 +205,106 @@ def test_build_output_is_world_readable(tmp_path: Path, command: Runner) -> None
     assert command(build.main, [str(ROOT / "datapackage.json"), "--output", str(output)]).code == 0
     assert stat.S_IMODE(output.stat().st_mode) == 0o644
     assert output.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+# ----------------------------------------------------------------------------- legal but unusual schemas survive
+def _extra_resource(sandbox: Site, fields: list[dict], rows: list[list[str]]) -> None:
+    (sandbox.root / "schemas/extra.json").write_text(json.dumps({"fields": fields}), encoding="utf-8")
+    lines = [",".join(f["name"] for f in fields), *(",".join(r) for r in rows)]
+    (sandbox.root / "data/extra.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    edit_json(sandbox.descriptor, lambda d: d["resources"].append(
+        {"name": "extra", "path": "data/extra.csv", "schema": "schemas/extra.json"}))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        [{"name": "code"}],  # no type: "any"
+        [{"name": "code", "type": "string", "constraints": None}],
+        [{"name": f"c{i}", "type": "string"} for i in range(300)],  # more rules than one SQL expression holds
+    ],
+    ids=["field_without_type", "null_constraints", "three_hundred_fields"],
+)
+def test_a_legal_unusual_schema_validates_and_builds(
+    sandbox: Site, command: Runner, tmp_path: Path, fields: list[dict]
+) -> None:
+    _extra_resource(sandbox, fields, [["x"] * len(fields)])
+    assert command(validate.main, [str(sandbox.descriptor)]).code == 0
+    assert command(build.main, [str(sandbox.descriptor), "--output", str(tmp_path / "nk.db")]).code == 0
+
+
+def test_two_foreign_keys_on_one_column_build(sandbox: Site, command: Runner, tmp_path: Path) -> None:
+    fk = {"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}}
+    edit_json(sandbox.root / "schemas/claims.schema.json", lambda s: s["foreignKeys"].append(fk))
+    assert command(build.main, [str(sandbox.descriptor), "--output", str(tmp_path / "nk.db")]).code == 0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cell", "valid"),
+    [("^[a-z][^X]*$", "aXXX", False), ("^[a-z][^X]*$", "abc", True), ("^[a-z][a-z0-9_-]*$", "a-1", True)],
+)
+def test_a_pattern_means_the_same_to_both_validators(
+    sandbox: Site, command: Runner, pattern: str, cell: str, valid: bool
+) -> None:
+    _extra_resource(sandbox, [{"name": "code", "type": "string", "constraints": {"pattern": pattern}}], [[cell]])
+    assert command(validate.main, [str(sandbox.descriptor)]).code == (0 if valid else 1)
+    assert command(validate.main, [str(sandbox.descriptor), "--reference"]).code == (0 if valid else 1)
+
+
+@pytest.mark.parametrize(("first", "second"), [("7", "07"), ("9" * 5000, "9" * 5001)])
+def test_integer_keys_compare_as_integers_and_huge_ones_are_type_errors(
+    sandbox: Site, command: Runner, first: str, second: str
+) -> None:
+    _extra_resource(sandbox, [{"name": "n", "type": "integer"}], [[first], [second]])
+    edit_json(sandbox.root / "schemas/extra.json", lambda s: s.update(primaryKey=["n"]))
+    for argv in ([str(sandbox.descriptor)], [str(sandbox.descriptor), "--reference"]):
+        outcome = command(validate.main, argv)
+        assert outcome.code == 1 and "data/extra.csv:" in outcome.out, outcome.text[-500:]
+
+
+# ----------------------------------------------------------------------------- more hostile archives
+@pytest.mark.parametrize("damage", ["crc", "method", "encrypted"])
+def test_diff_refuses_a_damaged_zip(sandbox: Site, command: Runner, tmp_path: Path, damage: str) -> None:
+    path = _zip(tmp_path / "damaged.zip", _release_members(sandbox))
+    data = bytearray(path.read_bytes())
+    entry = data.rindex(b"data/claims.csv") - 46  # its central directory entry: the name starts at byte 46
+    if damage == "crc":
+        data[entry + 16] ^= 0xFF
+    elif damage == "method":
+        data[entry + 10] = 99
+    else:
+        data[entry + 8] |= 1
+    path.write_bytes(bytes(data))
+    outcome = command(diff.main, [str(path), str(sandbox.root)])
+    assert_refused_cleanly(outcome, "cannot be unpacked")
+
+
+def test_diff_refuses_a_revision_whose_tree_links_out(sandbox: Site, command: Runner) -> None:
+    repo = sandbox.root
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "data/texts/evil.txt").symlink_to("/etc/passwd")
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], cwd=repo, check=True)
+    outcome = command(diff.main, ["--repo", str(repo), "HEAD", str(repo)])
+    assert_refused_cleanly(outcome, "cannot be unpacked")
+
+
+def _project(sandbox: Site) -> None:
+    for name in ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"):
+        (sandbox.root / name).write_bytes((ROOT / name).read_bytes())
+
+
+def test_release_refuses_a_descriptor_without_a_version(sandbox: Site, command: Runner, tmp_path: Path) -> None:
+    _project(sandbox)
+    edit_json(sandbox.descriptor, lambda d: d.pop("version"))
+    outcome = command(release_main, [str(sandbox.descriptor), "--dist", str(tmp_path / "dist")])
+    assert_refused_cleanly(outcome, "version: Field required")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_release_reads_no_changelog_outside_the_package(sandbox: Site, command: Runner, tmp_path: Path) -> None:
+    _project(sandbox)
+    (sandbox.root / "CHANGELOG.md").unlink()
+    (sandbox.root / "CHANGELOG.md").symlink_to(sandbox.outside / "secret.txt")
+    outcome = command(release_main, [str(sandbox.descriptor), "--dist", str(tmp_path / "dist")])
+    assert_refused_cleanly(outcome, "resolves outside the package root")

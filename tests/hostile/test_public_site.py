@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 from datasette.app import Datasette
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scripts.publishing.metadata import DATABASE
+from scripts.package.read import DataPackage
+from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.plugins import public_site
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
 from tests.conftest import ROOT
 
@@ -89,3 +93,74 @@ def test_the_readme_deploy_command_carries_the_limits() -> None:
         "--plugins-dir scripts/publishing/plugins" in readme
     )  # the limits live in scripts/publishing/plugins/public_site.py
     assert (PLUGINS_DIR / "public_site.py").is_file()
+
+
+TEXT_FUNCTION_CALLS = [
+    ("instr", 2), ("replace", 3), ("ltrim", 1), ("ltrim", 2), ("rtrim", 1), ("rtrim", 2), ("trim", 1), ("trim", 2),
+]  # fmt: skip
+values = st.one_of(
+    st.none(),
+    st.text(alphabet="ab c\u00e9", max_size=8),
+    st.binary(max_size=6),
+    st.integers(-100, 100),
+    st.floats(-10, 10),
+)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # blobs that are not UTF-8 fail in both
+@settings(max_examples=300, deadline=None, database=None)
+@given(call=st.sampled_from(TEXT_FUNCTION_CALLS), arguments=st.lists(values, min_size=3, max_size=3))
+def test_the_linear_text_functions_answer_as_sqlites_own(call: tuple[str, int], arguments: list) -> None:
+    name, count = call
+    builtin, guarded = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    public_site.prepare_connection(guarded)
+    sql = f"SELECT {name}({', '.join('?' for _ in range(count))})"
+
+    def answer(conn: sqlite3.Connection) -> object:
+        try:
+            return conn.execute(sql, arguments[:count]).fetchone()[0]
+        except sqlite3.Error as error:  # e.g. a blob that is not UTF-8, returned as text
+            return type(error)
+
+    try:
+        assert answer(guarded) == answer(builtin)
+    finally:
+        builtin.close()
+        guarded.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select length(ltrim(replace(hex(zeroblob(30000)),'0','a'), replace(hex(zeroblob(30000)),'0','b')||'a'))",
+        "select instr(replace(hex(zeroblob(499999)),'0','a'), replace(hex(zeroblob(250000)),'0','a')||'b')",
+    ],
+)
+async def test_quadratic_text_functions_answer_in_linear_time(site: Datasette, sql: str) -> None:
+    response = await site.client.get(f"/{DATABASE}.json", params={"sql": sql, "_shape": "array"})
+    assert response.status_code == 200 and list(response.json()[0].values()) == [0]
+
+
+@pytest.mark.parametrize("path", ["/claims?claim_id__in=%5B", "/claim_links/a~2Cb"])
+async def test_a_malformed_filter_logs_one_line_not_a_traceback(
+    site: Datasette, path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await site.client.get(f"/{DATABASE}{path}")
+    logged = capsys.readouterr()
+    assert "Traceback" not in logged.err + logged.out
+
+
+async def test_package_text_is_escaped_on_the_home_page(tmp_path: Path) -> None:
+    from tests.conftest import copy_package
+    from tests.mutations import edit_json
+
+    descriptor = copy_package(tmp_path)
+
+    def inject(data: dict) -> None:
+        data["description"] = "x <img src=x onerror=alert(1)><script>alert(1)</script>"
+        data["licenses"][0]["path"] = "javascript:alert(2)"
+
+    edit_json(descriptor, inject)
+    metadata = datasette_metadata(DataPackage(descriptor))
+    assert "<script>" not in metadata["description_html"] and "&lt;script&gt;" in metadata["description_html"]
+    assert metadata["license_url"] is None

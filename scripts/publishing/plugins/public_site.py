@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,8 +23,20 @@ import datasette.handle_exception as default_exception_handler
 from datasette import hookimpl
 
 # Datasette prints every error a visitor causes (a bad query, a time-out, a 404) as a traceback with
-# its local variables when `rich` is installed (frictionless brings it in): one line is enough.
+# its local variables when `rich` is installed (frictionless brings it in), and a traceback for
+# every 500, including those a visitor can cause with a malformed filter: one line is enough.
 default_exception_handler.rich = None
+
+
+class _OneLineTraceback:
+    @staticmethod
+    def print_exc() -> None:
+        kind, error, _ = sys.exc_info()
+        name = kind.__name__ if kind else "error"
+        print(f"500: {name}: {str(error)[:200]}", file=sys.stderr)
+
+
+default_exception_handler.traceback = _OneLineTraceback  # type: ignore[assignment]
 
 # Every value in the database is far smaller (the longest is an archived article, a few kB).
 SQLITE_LIMITS = {
@@ -32,7 +45,7 @@ SQLITE_LIMITS = {
     sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
     sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 50,
     sqlite3.SQLITE_LIMIT_VDBE_OP: 100_000,  # instructions in one compiled statement
-    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 1_000,
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 100,  # LIKE and GLOB cost up to string × pattern
 }
 MAX_PRINTF_WIDTH = SQLITE_LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]
 HEAP_LIMIT_BYTES = 512 * 1024 * 1024  # SQLite's memory in this whole process, every request together
@@ -75,10 +88,59 @@ def guarded_printf(fmt: Any, *args: Any) -> Any:
                 too_wide = False
             if too_wide:
                 return bytes(MAX_PRINTF_WIDTH + 1)  # over the length limit: SQLite refuses the result
+    placeholders = ", ".join("?" for _ in range(len(args) + 1))
+    return _builtin_connection().execute(f"SELECT printf({placeholders})", (fmt, *args)).fetchone()[0]
+
+
+def _builtin_connection() -> sqlite3.Connection:
     if not hasattr(_builtin, "conn"):
         _builtin.conn = limit(sqlite3.connect(":memory:", check_same_thread=False))
-    placeholders = ", ".join("?" for _ in range(len(args) + 1))
-    return _builtin.conn.execute(f"SELECT printf({placeholders})", (fmt, *args)).fetchone()[0]
+    return _builtin.conn
+
+
+def _trim(text: str, characters: str, left: bool, right: bool) -> str:
+    chars = set(characters)
+    start, end = 0, len(text)
+    while left and start < end and text[start] in chars:
+        start += 1
+    while right and end > start and text[end - 1] in chars:
+        end -= 1
+    return text[start:end]
+
+
+# On text, what SQLite's own function answers, computed in linear time.
+LINEAR_ON_TEXT: dict[str, Callable[..., Any]] = {
+    "instr": lambda haystack, needle: haystack.find(needle) + 1,
+    "replace": lambda text, old, new: text.replace(old, new) if old else text,
+    "ltrim": lambda text, characters=" ": _trim(text, characters, True, False),
+    "rtrim": lambda text, characters=" ": _trim(text, characters, False, True),
+    "trim": lambda text, characters=" ": _trim(text, characters, True, True),
+}
+MAX_QUADRATIC_WORK = 10_000_000  # string × pattern a call of SQLite's own may cost
+
+
+def linear(name: str) -> Callable[..., Any]:
+    """SQLite's instr, replace and trims compare at every position of the string with the whole
+    pattern: with 1 MB arguments one call takes an hour, and the time limit cannot stop it. On text
+    this answers the same in linear time; on other values (blobs, numbers) it lets SQLite answer
+    when the work is small, and says "string or blob too big" when it is not."""
+
+    def call(*arguments: Any) -> Any:
+        if any(a is None for a in arguments):
+            return None
+        if all(isinstance(a, str) for a in arguments):
+            return LINEAR_ON_TEXT[name](*arguments)
+        sizes = sorted((len(a) if isinstance(a, (str, bytes)) else 32 for a in arguments), reverse=True)
+        if len(sizes) > 1 and sizes[0] * sizes[1] > MAX_QUADRATIC_WORK:
+            return bytes(MAX_PRINTF_WIDTH + 1)  # over the length limit: SQLite refuses the result
+        placeholders = ", ".join("?" for _ in arguments)
+        return _builtin_connection().execute(f"SELECT {name}({placeholders})", arguments).fetchone()[0]
+
+    return call
+
+
+LINEAR_FUNCTIONS = [("instr", 2), ("replace", 3), ("ltrim", 1), ("ltrim", 2), ("rtrim", 1), ("rtrim", 2),
+                    ("trim", 1), ("trim", 2)]  # fmt: skip
 
 
 @hookimpl
@@ -87,6 +149,8 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
     for name in ("printf", "format"):
         conn.create_function(name, -1, guarded_printf, deterministic=True)
+    for name, arguments in LINEAR_FUNCTIONS:
+        conn.create_function(name, arguments, linear(name), deterministic=True)
 
 
 @hookimpl
