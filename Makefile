@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 SQLITE3 := /usr/bin/sqlite3
 SIZES ?= 1000,10000
 
-.PHONY: setup browser validate build serve release diff citation versions bench test lint docs lock clean
+.PHONY: setup browser validate build serve release diff citation versions bench test screenshots lint docs lock clean
 
 setup: $(SETUP)
 
@@ -74,6 +74,10 @@ lint: $(SETUP)
 
 test: $(SETUP) browser lint
 	$(PY) -m pytest -q
+
+# Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
+screenshots: $(SETUP) browser
+	NK_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_browser.py
 
 # Rewrites the generated data dictionary in README.md from the Table Schemas.
 docs: $(SETUP)

@@ -1,10 +1,12 @@
 """The site as a journalist uses it, in a real browser: Playwright driving Debian's Chromium.
 
 Search a quote, open it, follow its speaker, open the troop-estimate timeline and check the chart
-is drawn; any request that would leave 127.0.0.1 fails the test. Saves docs/timeline.png."""
+is drawn; any request that would leave 127.0.0.1 fails the test. The screenshot goes to a temporary
+folder, or to $NK_SCREENSHOTS (`make screenshots` sets docs/): a test never rewrites a tracked file."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -26,7 +28,6 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-SCREENSHOT = ROOT / "docs" / "timeline.png"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="run `make browser` to install Debian's chromium")
@@ -65,7 +66,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def test_journalist_searches_a_quote_follows_its_speaker_and_sees_the_timeline(server: str) -> None:
+def test_journalist_searches_a_quote_follows_its_speaker_and_sees_the_timeline(
+    server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     outside: list[str] = []
 
     def only_local(route, request) -> None:  # type: ignore[no-untyped-def]
@@ -102,8 +105,8 @@ def test_journalist_searches_a_quote_follows_its_speaker_and_sees_the_timeline(s
         chart = page.wait_for_selector(".vega-embed canvas, .vega-embed svg", timeout=15000)
         box = chart.bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 100
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT))
+        screenshots = Path(os.environ.get("NK_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+        page.screenshot(path=str(screenshots / "timeline.png"))
         browser.close()
 
     assert outside == [], f"requests left 127.0.0.1: {outside}"

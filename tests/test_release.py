@@ -152,10 +152,7 @@ def test_diff_between_two_versions_shows_a_correction(tmp_path: Path, capsys: py
     assert diff_main([str(old_archive), str(new)]) == 0
     out = capsys.readouterr().out
     assert "### figures: 0 added, 0 removed, 1 changed" in out
-    assert (
-        "| `a000-f05` | `place` | from the Ukrainian border | Kursk region, near the Ukrainian border |"
-        in out
-    )
+    assert "| `a000-f05` | `place` | from the Ukrainian border | Kursk region, near the Ukrainian border |" in out
     assert "### claims" not in out
 
 

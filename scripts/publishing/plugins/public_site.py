@@ -126,8 +126,6 @@ def linear(name: str) -> Callable[..., Any]:
     when the work is small, and says "string or blob too big" when it is not."""
 
     def call(*arguments: Any) -> Any:
-        if any(a is None for a in arguments):
-            return None
         if all(isinstance(a, str) for a in arguments):
             return LINEAR_ON_TEXT[name](*arguments)
         sizes = sorted((len(a) if isinstance(a, (str, bytes)) else 32 for a in arguments), reverse=True)
