@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 SQLITE3 := /usr/bin/sqlite3
 SIZES ?= 1000,10000
 
-.PHONY: setup browser validate build serve release diff citation versions bench test screenshots lint docs lock clean
+.PHONY: setup browser validate build serve release diff citation versions bench test screenshots lint docs lock clean add-source spans todo
 
 setup: $(SETUP)
 
@@ -55,6 +55,18 @@ diff: $(SETUP)
 	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git tag, release zip or folder> [TO=…]" >&2; exit 2; }
 	$(PY) -m scripts.releases.diff -- "$(FROM)" "$(TO)"
 
+# The curator's tools (CONTRIBUTING.md): archive an article, place spans, list what is left to do.
+add-source: $(SETUP)
+	@test -n "$(TEXT)" -a -n "$(ID)" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=]" >&2; exit 2; }
+	$(PY) -m scripts.curation.add_source --datapackage $(DATAPACKAGE) --title "$(TITLE)" --url "$(URL)" \
+		--published "$(PUBLISHED)" --publisher "$(PUBLISHER)" -- "$(TEXT)" "$(ID)"
+
+spans: $(SETUP)
+	$(PY) -m scripts.curation.spans $(DATAPACKAGE)
+
+todo: $(SETUP)
+	$(PY) -m scripts.curation.todo $(DATAPACKAGE) $(if $(SOURCE),--source "$(SOURCE)")
+
 # Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
 # make bench SIZES=10000,100000,1000000. Writes build/bench.json.
 bench: $(SETUP) $(SQLITE3)
@@ -79,9 +91,10 @@ test: $(SETUP) browser lint
 screenshots: $(SETUP) browser
 	NK_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_browser.py
 
-# Rewrites the generated data dictionary in README.md from the Table Schemas.
+# Rewrites the generated data dictionary in README.md and docs/codebook.md from the package.
 docs: $(SETUP)
 	$(PY) -m scripts.publishing.docs --write README.md
+	$(PY) -m scripts.publishing.docs --codebook docs/codebook.md
 
 # Re-pins every dependency (with hashes) from pyproject.toml.
 lock: $(SETUP)

@@ -10,9 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+import jinja2
+
 from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
+from scripts.package.textscan import QUANTITY_WORDS
 
 START, END = "<!-- data-dictionary:start -->", "<!-- data-dictionary:end -->"
 
@@ -60,14 +63,45 @@ def splice(readme: str, dictionary: str) -> str:
     return f"{head}{START}\n{dictionary}\n{END}{tail}"
 
 
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def codebook(package: DataPackage) -> str:
+    """docs/codebook.md: the editorial rules (a template) and every controlled value (the vocabulary)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["cell"] = lambda text: (text or "").replace("|", "\\|").replace("\n", " ")
+    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for _, row in package.tables["vocabulary"].rows():
+        groups.setdefault((row["table"], row["column"]), []).append(row)
+    words = ", ".join(f"*{word}*" for word in QUANTITY_WORDS)
+    return environment.get_template("codebook.md.j2").render(groups=groups.items(), quantity_words=words)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="docs", description=__doc__.split("\n\n")[0])
     parser.add_argument("--datapackage", default="datapackage.json", type=Path)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", type=Path, help="rewrite the dictionary in this README")
     group.add_argument("--check", type=Path, help="exit 1 if this README's dictionary is stale")
+    group.add_argument("--codebook", type=Path, help="write the codebook to this file")
+    group.add_argument("--check-codebook", type=Path, help="exit 1 if this codebook is stale")
     args = parser.parse_args(argv)
-    dictionary = data_dictionary(DataPackage(args.datapackage))
+    package = DataPackage(args.datapackage)
+    if args.codebook or args.check_codebook:
+        text = codebook(package)
+        if args.codebook:
+            write_atomically(args.codebook, text)
+            return 0
+        if args.check_codebook.read_text(encoding="utf-8") != text:
+            print(f"{args.check_codebook}: the codebook is stale; run `make docs`", file=sys.stderr)
+            return 1
+        return 0
+    dictionary = data_dictionary(package)
     target = args.write or args.check
     if target is None:
         print(dictionary)

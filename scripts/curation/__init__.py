@@ -1,0 +1,1 @@
+"""Curation: the tools that add an article and its rows (add-source, spans, todo)."""

@@ -1,0 +1,120 @@
+"""The curator's tools, and CONTRIBUTING.md's walk-through followed step by step on a small article
+that the test writes itself."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.curation.spans import repair
+from scripts.package.read import DataPackage
+from tests.conftest import ROOT
+from tests.mutations import append_row, set_cells
+
+ARTICLE = 'Olena Kovalenko told reporters on Monday that "about 2,000 soldiers arrived" near the border.\n'
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--silent", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_path: Path) -> None:
+    root, package = package_copy.parent, f"DATAPACKAGE={package_copy}"
+    text = tmp_path / "kyiv-report.txt"
+    text.write_bytes(ARTICLE.encode("utf-8"))
+    # 1. Archive the text, byte for byte.
+    added = make("add-source", f"TEXT={text}", "ID=article-002", "PUBLISHED=2024-11-04", package)
+    assert added.returncode == 0, added.stderr
+    assert (root / "data/texts/article-002.txt").read_bytes() == text.read_bytes()
+    # 2. See what the text holds: exactly what CONTRIBUTING.md shows.
+    todo = make("todo", "SOURCE=article-002", package).stdout
+    assert "name 'Olena Kovalenko' at 0..15" in todo
+    documented = [line.strip() for line in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").splitlines()]
+    assert todo.splitlines() == [line for line in documented if line.startswith("data/texts/article-002.txt:")]
+    # 3. Write the rows, with each span's exact text and no offsets.
+    span = {"source_id": "article-002", "char_start": "", "char_end": ""}
+    person = {"entity_id": "olena-kovalenko", "name": "Olena Kovalenko", "kind": "person"}
+    append_row(root, "entities", {**person, "aliases": "Olena Kovalenko", "description": "Told reporters."})
+    append_row(root, "claims", {"claim_id": "a002-c01", "claimant_id": "olena-kovalenko", "topic": "troop_numbers",
+                                "claim": "About 2,000 soldiers arrived near the border.", "modality": "asserts",
+                                "exact": '"about 2,000 soldiers arrived" near the border', **span})  # fmt: skip
+    chain = {"claim_id": "a002-c01", "step": "1", "role": "asserts", "entity_id": "olena-kovalenko"}
+    append_row(root, "attributions", {**chain, "exact": "Olena Kovalenko told reporters", **span})
+    append_row(root, "quotes", {"quote_id": "a002-q01", "speaker_id": "olena-kovalenko", "kind": "fragment",
+                                "exact": "about 2,000 soldiers arrived", **span})  # fmt: skip
+    append_row(root, "quote_claims", {"quote_id": "a002-q01", "claim_id": "a002-c01"})
+    append_row(root, "figures", {"figure_id": "a002-f01", "claim_id": "a002-c01", "exact": "2,000",
+                                 "measure": "nk_troops_in_russia", "value": "2000", "unit": "soldiers",
+                                 "qualifier": "approximately", "reported_by_id": "olena-kovalenko",
+                                 **span})  # fmt: skip
+    # 4. Place the spans.
+    placed = make("spans", package)
+    assert placed.returncode == 0, placed.stdout + placed.stderr
+    # 5. Validate until it prints nothing, and the list is empty.
+    validated = make("validate", package)
+    assert validated.returncode == 0 and validated.stdout == "", validated.stdout
+    assert make("todo", "SOURCE=article-002", package).stdout == ""
+
+
+def test_add_source_refuses_a_text_that_is_not_utf8_and_changes_nothing(package_copy: Path, tmp_path: Path) -> None:
+    text = tmp_path / "latin1.txt"
+    text.write_bytes("Kovalenko said caf\xe9".encode("latin-1"))
+    before = _tree(package_copy.parent)
+    result = make("add-source", f"TEXT={text}", "ID=article-002", f"DATAPACKAGE={package_copy}")
+    assert result.returncode != 0 and "not UTF-8" in result.stderr and "Traceback" not in result.stderr
+    assert _tree(package_copy.parent) == before
+
+
+@pytest.mark.parametrize(("text", "source_id", "message"), [
+    ("fresh text\n", "article-000", "exists already"),
+    (None, "article-009", "archived already as 'article-000'"),
+])  # fmt: skip
+def test_add_source_refuses_an_id_or_a_text_already_in_the_package(
+    package_copy: Path, tmp_path: Path, text: str | None, source_id: str, message: str
+) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(text.encode() if text else (ROOT / "data/texts/article-000.txt").read_bytes())
+    before = _tree(package_copy.parent)
+    result = make("add-source", f"TEXT={path}", f"ID={source_id}", f"DATAPACKAGE={package_copy}")
+    assert result.returncode != 0 and message in result.stderr
+    assert _tree(package_copy.parent) == before
+
+
+def test_spans_never_alter_a_correct_row(package_copy: Path) -> None:
+    before = _tree(package_copy.parent)
+    assert repair(package_copy) == ([], 0)
+    assert _tree(package_copy.parent) == before
+
+
+def test_spans_repair_a_wrong_offset_and_fill_an_empty_one(package_copy: Path) -> None:
+    root = package_copy.parent
+    set_cells(root, "figures", "a000-f03", char_start="2000", char_end="2010")  # "8,000": once in its text
+    set_cells(root, "quotes", "a001-q01", char_start="", char_end="")  # "indisputable"
+    assert repair(package_copy) == ([], 2)
+    rows = {row["figure_id"]: row for _, row in DataPackage(package_copy).tables["figures"].rows()}
+    text = (root / "data/texts/article-000.txt").read_text(encoding="utf-8")
+    assert text[int(rows["a000-f03"]["char_start"]) : int(rows["a000-f03"]["char_end"])] == "8,000"
+
+
+def test_spans_take_the_occurrence_nearest_a_rough_hint_or_report_the_row(package_copy: Path) -> None:
+    root = package_copy.parent
+    # "cannon fodder." stands twice in article-001's neighbour article-000? It stands once in each
+    # article; "Zelenskyy" stands many times in article-000: a hint picks one, no hint is reported.
+    row = set_cells(root, "attributions", "a000-c05", exact="Zelenskyy", char_start="", char_end="")
+    before = _tree(root)
+    problems, changed = repair(package_copy)
+    assert changed == 0 and _tree(root) == before
+    assert [(p.path, p.row, p.column) for p in problems] == [("data/attributions.csv", row, "char_start")]
+    set_cells(root, "attributions", "a000-c05", char_start="2900")
+    assert repair(package_copy) == ([], 1)
