@@ -12,6 +12,7 @@ import re
 import pytest
 
 from scripts.package.textscan import quotations
+from scripts.publishing.docs import main as docs_main
 from scripts.validation.validate import validate
 from tests.conftest import ROOT, archived_text, read_table
 
@@ -230,3 +231,22 @@ def test_nothing_in_the_project_reads_the_shared_seeds_folder() -> None:
     needle = "/".join(("..", "shared"))  # spelled so that this file does not contain it
     for path in [*ROOT.glob("scripts/*.py"), *ROOT.glob("tests/*.py"), ROOT / "Makefile", ROOT / ".ci/run"]:
         assert needle not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_codebook_is_generated_from_its_template_and_the_vocabulary() -> None:
+    assert (
+        docs_main(["--datapackage", str(ROOT / "datapackage.json"), "--check-codebook", str(ROOT / "docs/codebook.md")])
+        == 0
+    )
+    codebook = (ROOT / "docs/codebook.md").read_text(encoding="utf-8")
+    for row in read_table("vocabulary"):
+        assert f"| `{row['value']}` |" in codebook
+
+
+def test_every_row_the_codebook_cites_as_an_example_exists() -> None:
+    codebook = (ROOT / "docs/codebook.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"\ba00[01]-[a-z]\d\d\b", codebook))
+    ids = {row[key] for table, key in (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"),
+                                       ("flags", "flag_id"), ("affiliations", "affiliation_id"))
+           for row in read_table(table)}  # fmt: skip
+    assert cited and cited <= ids, sorted(cited - ids)

@@ -336,6 +336,75 @@ def unique_key_repeated(root: Path) -> str:
     return f"data/quotes.csv:{row}:source_id,char_start: unique-error"
 
 
+# ----------------------------------------------------------------------------- 0.2 model
+def chain_step_one_is_not_the_claimant(root: Path) -> str:
+    row = set_cells(root, "attributions", "a000-c07", entity_id="park")
+    return f"data/attributions.csv:{row}:entity_id: step 1 is the claimant andrew-yeo, who asserts"
+
+
+def chain_with_a_gap(root: Path) -> str:
+    row = set_cells(root, "attributions", "a000-c07", step="2")
+    return f"data/attributions.csv:{row}:step: step 2 of a chain of 1"
+
+
+def claim_without_a_chain(root: Path) -> str:
+    delete_row(root, "attributions", "a000-c07")
+    return (
+        f"data/claims.csv:{row_number(root, 'claims', 'a000-c07')}:claimant_id: claim a000-c07 is not its article's own"
+    )
+
+
+def attribution_words_altered(root: Path) -> str:
+    row = set_cells(root, "attributions", "a000-c07", exact="said Yeo")
+    return f"data/attributions.csv:{row}:exact: 'said Yeo' is not the text at"
+
+
+def inferred_names_no_column(root: Path) -> str:
+    row = set_cells(root, "claims", "a000-c01", inferred="claimed_at")
+    return f"data/claims.csv:{row}:inferred: 'claimed_at' is not a column of claims"
+
+
+def inferred_date_without_its_mark(root: Path) -> str:
+    row = set_cells(root, "claims", "a000-c14", claimed_on="2024-10-31")
+    return f"data/claims.csv:{row}:claimed_on: claimed_on is inferred, so its EDTF date ends in ?"
+
+
+def controlled_value_without_definition(root: Path) -> str:
+    _rewrite(
+        root,
+        "vocabulary.csv",
+        lambda data: b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"claims,modality,denies,")),
+    )
+    return "schemas/claims.schema.json:-:modality: claims.modality value 'denies' has no definition in vocabulary.csv"
+
+
+def definition_of_no_value(root: Path) -> str:
+    row = append_row(
+        root, "vocabulary", {"table": "claims", "column": "modality", "value": "doubts", "definition": "x"}
+    )
+    return f"data/vocabulary.csv:{row}:value: defines 'claims.modality.doubts', which no Table Schema allows"
+
+
+def affiliation_with_a_person(root: Path) -> str:
+    row = set_cells(root, "affiliations", "a000-a01", organization_id="park")
+    return f"data/affiliations.csv:{row}:organization_id: is a person"
+
+
+def utterance_of_two_speakers(root: Path) -> str:
+    row = set_cells(root, "quotes", "a000-q06", speaker_id="park")
+    return f"data/quotes.csv:{row}:utterance_id: the parts of utterance a000-u01 must share speaker and article"
+
+
+def flag_words_altered(root: Path) -> str:
+    row = set_cells(root, "flags", "a000-x01", exact="Antony Blinken")
+    return f"data/flags.csv:{row}:exact: 'Antony Blinken' is not the text at"
+
+
+def quantity_word_skipped(root: Path) -> str:
+    delete_row(root, "figures", "a000-f07")  # "some soldiers"
+    return "data/texts/article-000.txt:16:138: number 'some' at 2865..2869"
+
+
 NOT_IN_FRICTIONLESS = {unique_key_repeated}
 MUTATIONS: list[Mutation] = [
     schema_key_typo, version_not_semver, unknown_package_key, resource_path_missing,
@@ -350,7 +419,10 @@ MUTATIONS: list[Mutation] = [
     not_utf8, trailing_space, not_nfc, control_character, spreadsheet_formula, formula_with_at_sign,
     url_not_http, link_to_itself, link_repeated_in_reverse, link_to_missing_claim, value_outside_enum,
     unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug, above_maximum,
-    at_exclusive_minimum, longer_than_max_length, unique_key_repeated,
+    at_exclusive_minimum, longer_than_max_length, unique_key_repeated, chain_step_one_is_not_the_claimant,
+    chain_with_a_gap, claim_without_a_chain, attribution_words_altered, inferred_names_no_column,
+    inferred_date_without_its_mark, controlled_value_without_definition, definition_of_no_value,
+    affiliation_with_a_person, utterance_of_two_speakers, flag_words_altered, quantity_word_skipped,
 ]  # fmt: skip
 
 
