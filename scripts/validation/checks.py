@@ -76,9 +76,10 @@ DEFAULT_DIALECT = {
 }  # fmt: skip
 
 
-def descriptor_problems(package: DataPackage) -> Iterator[Problem]:
+def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[Problem]:
     """The descriptor and every Table Schema against the spec models; every path is safe and exists;
-    keys name what exists; the tables the checks need are there."""
+    keys name what exists; with `project`, the tables and columns this project's checks need are
+    there too (a diff of an older version asks only that the package be safe to read)."""
     name = package.relative(package.descriptor_path)
     yield from _model_problems(spec.Package, package.descriptor, name)
     schemas: dict[str, spec.TableSchema] = {}
@@ -102,7 +103,8 @@ def descriptor_problems(package: DataPackage) -> Iterator[Problem]:
             schema_paths[resource["name"]] = schema_path
     for resource_name, index, message in spec.foreign_key_problems(schemas):
         yield Problem(schema_paths[resource_name], None, f"foreignKeys.{index}", message)
-    yield from _required_problems(name, schemas, schema_paths)
+    if project:
+        yield from _required_problems(name, schemas, schema_paths)
 
 
 def _file_problems_of(package: DataPackage, name: str, location: str, ref: object) -> Iterator[Problem]:
