@@ -271,8 +271,8 @@ def link_to_itself(root: Path) -> str:
 
 
 def link_repeated_in_reverse(root: Path) -> str:
-    row = _link(root, {"from_claim_id": "a000-c21", "to_claim_id": "a001-c04"})  # a001-c04 -> a000-c21 exists
-    return f"data/claim_links.csv:{row}:to_claim_id: duplicate link between a000-c21 and a001-c04"
+    row = _link(root, {"from_claim_id": "a000-c41", "to_claim_id": "a001-c04"})  # a001-c04 -> a000-c41 exists
+    return f"data/claim_links.csv:{row}:to_claim_id: duplicate link between a000-c41 and a001-c04"
 
 
 def link_to_missing_claim(root: Path) -> str:
