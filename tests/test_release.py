@@ -4,6 +4,7 @@ what changed, and data never changes unannounced after a release."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from scripts.validation.validate import validate
 from tests.conftest import ROOT
 from tests.mutations import edit_json, set_cells
 
+VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
 PROJECT_FILES = ("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
 
 
@@ -83,10 +86,11 @@ def test_citation_cff_holds_the_required_fields_of_the_current_version() -> None
 
 def test_version_checks_fail_on_a_stale_changelog(tmp_path: Path) -> None:
     root = copy_project(tmp_path)
-    edit_json(root / "datapackage.json", lambda d: d.update(version="0.2.0"))
+    edit_json(root / "datapackage.json", lambda d: d.update(version="9.9.9"))
     problems = versioning.version_problems(root)
     assert any(
-        p.startswith("CHANGELOG.md: newest released entry is 0.1.0, but datapackage.json is 0.2.0") for p in problems
+        p.startswith(f"CHANGELOG.md: newest released entry is {VERSION}, but datapackage.json is 9.9.9")
+        for p in problems
     )
     assert any(p.startswith("CITATION.cff: out of step") for p in problems)
 
@@ -99,11 +103,11 @@ def test_version_checks_require_an_unreleased_section(tmp_path: Path) -> None:
 
 
 def test_data_changed_since_release_without_version_or_changelog_fails(repo: Path) -> None:
-    assert versioning.release_problems(repo, "v0.1.0") == []
+    assert versioning.release_problems(repo, f"v{VERSION}") == []
     set_cells(repo, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
-    assert versioning.release_problems(repo, "v0.1.0")[0].startswith("the data changed since v0.1.0")
+    assert versioning.release_problems(repo, f"v{VERSION}")[0].startswith(f"the data changed since v{VERSION}")
     add_unreleased_note(repo, "Clarified the place of the 50 km figure.")
-    assert versioning.release_problems(repo, "v0.1.0") == []
+    assert versioning.release_problems(repo, f"v{VERSION}") == []
 
 
 def test_no_data_changed_unannounced_since_the_last_release_tag() -> None:
@@ -116,7 +120,7 @@ def test_no_data_changed_unannounced_since_the_last_release_tag() -> None:
 def test_release_twice_gives_identical_archives(tmp_path: Path) -> None:
     first = release(ROOT / "datapackage.json", tmp_path / "one")
     second = release(ROOT / "datapackage.json", tmp_path / "two")
-    assert first.name == "nk-russia-claims-0.1.0.zip"
+    assert first.name == f"nk-russia-claims-{VERSION}.zip"
     assert first.read_bytes() == second.read_bytes()
     assert (tmp_path / "one/SHA256SUMS").read_text() == (tmp_path / "two/SHA256SUMS").read_text()
     with zipfile.ZipFile(first) as archive:
@@ -152,7 +156,7 @@ def test_diff_between_two_versions_shows_a_correction(tmp_path: Path, capsys: py
     assert diff_main([str(old_archive), str(new)]) == 0
     out = capsys.readouterr().out
     assert "### figures: 0 added, 0 removed, 1 changed" in out
-    assert "| `a000-f05` | `place` | from the Ukrainian border | Kursk region, near the Ukrainian border |" in out
+    assert "| `a000-f05` | `place` | Russia's Kursk region | Kursk region, near the Ukrainian border |" in out
     assert "### claims" not in out
 
 
@@ -166,19 +170,19 @@ def test_make_diff_compares_a_release_zip_with_the_working_tree(tmp_path: Path) 
 def test_diff_from_a_git_tag_and_release_notes_include_the_diff(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     set_cells(repo, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
     add_unreleased_note(repo, "Clarified the place of the 50 km figure.")
-    cut_patch_release(repo, "0.1.1")
-    assert diff_main(["v0.1.0", str(repo), "--repo", str(repo)]) == 0
+    cut_patch_release(repo, PATCH)
+    assert diff_main([f"v{VERSION}", str(repo), "--repo", str(repo)]) == 0
     assert "| `a000-f05` | `place` |" in capsys.readouterr().out
     release(repo / "datapackage.json", repo / "dist")
-    notes = (repo / "dist/nk-russia-claims-0.1.1-notes.md").read_text()
-    assert notes.startswith("## [0.1.1] - 2026-12-01")
-    assert "Data changes from v0.1.0 to v0.1.1" in notes and "`a000-f05`" in notes
+    notes = (repo / f"dist/nk-russia-claims-{PATCH}-notes.md").read_text()
+    assert notes.startswith(f"## [{PATCH}] - 2026-12-01")
+    assert f"Data changes from v{VERSION} to v{PATCH}" in notes and "`a000-f05`" in notes
 
 
 def test_release_refuses_a_stale_changelog(tmp_path: Path) -> None:
     root = copy_project(tmp_path)
-    edit_json(root / "datapackage.json", lambda d: d.update(version="0.2.0"))
-    with pytest.raises(BuildError, match=r"newest released entry is 0\.1\.0"):
+    edit_json(root / "datapackage.json", lambda d: d.update(version="9.9.9"))
+    with pytest.raises(BuildError, match=rf"newest released entry is {re.escape(VERSION)}"):
         release(root / "datapackage.json", tmp_path / "dist")
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
