@@ -21,7 +21,7 @@ from io import BytesIO
 from pathlib import Path
 
 from scripts.cli import run
-from scripts.package.read import DataPackage, PackageError, Table, clip, quote, unsafe_path_reason
+from scripts.package.read import DataPackage, PackageError, Table, clip, inside, quote, unsafe_path_reason
 from scripts.validation.checks import descriptor_problems
 
 MAX_MEMBERS = 10_000
@@ -116,7 +116,7 @@ def _package_root(folder: Path, ref: str) -> Path:
 def _readable_package(root: Path) -> DataPackage:
     """The package at root, refused unless its descriptor and schemas pass the spec models: a diff
     reads only what a valid descriptor names, inside the package."""
-    package = DataPackage(root / "datapackage.json")
+    package = DataPackage(inside(root, "datapackage.json"))  # not a link that leaves the folder
     problems = list(descriptor_problems(package, project=False))
     if problems:
         shown = "\n".join(str(p) for p in problems[:10])

@@ -308,3 +308,11 @@ def test_release_reads_no_changelog_outside_the_package(sandbox: Site, command: 
     (sandbox.root / "CHANGELOG.md").symlink_to(sandbox.outside / "secret.txt")
     outcome = command(release_main, [str(sandbox.descriptor), "--dist", str(tmp_path / "dist")])
     assert_refused_cleanly(outcome, "resolves outside the package root")
+
+
+def test_diff_refuses_a_folder_whose_descriptor_links_out(sandbox: Site, command: Runner, tmp_path: Path) -> None:
+    (sandbox.outside / "datapackage.json").write_bytes(sandbox.descriptor.read_bytes())
+    sandbox.descriptor.unlink()
+    sandbox.descriptor.symlink_to(sandbox.outside / "datapackage.json")
+    outcome = command(diff.main, [str(sandbox.root), str(ROOT)])
+    assert_refused_cleanly(outcome, "resolves outside the package root")
