@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from tests.hostile.conftest import Site
 from tests.mutations import append_row, edit_json, set_cells
 
-Attack = Callable[[Site], None]
+Attack = Callable[[Site], "int | None"]  # may return the CSV row that `expected` names as {row}
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,12 @@ class Probe:
     @property
     def name(self) -> str:
         return self.attack.__name__
+
+    def run(self, site: Site) -> tuple[str, str]:
+        """Break the package; (expected message, its wording in the reference mode)."""
+        row = self.attack(site)
+        expected = self.expected.replace("{row}", str(row))
+        return expected, (self.reference or self.expected).replace("{row}", str(row))
 
 
 PROBES: list[Probe] = []
@@ -241,9 +247,9 @@ def resource_named_like_a_built_table(site: Site) -> None:
 
 
 # ----------------------------------------------------------------------------- malformed CSV
-@probe("data/claims.csv:4:-: CSV cannot be parsed: field larger than field limit (131072)")
-def cell_over_131072_characters(site: Site) -> None:
-    set_cells(site.root, "claims", "a000-c02", notes="x" * 200_000)
+@probe("data/claims.csv:{row}:-: CSV cannot be parsed: field larger than field limit (131072)")
+def cell_over_131072_characters(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", notes="x" * 200_000)
 
 
 @probe("CSV cannot be parsed: field larger than field limit (131072) (an unclosed quotation mark?)")

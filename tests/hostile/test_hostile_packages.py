@@ -16,26 +16,26 @@ from tests.hostile.probes import PROBES, Probe
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
 def test_validate_refuses_the_hostile_package_cleanly(sandbox: Site, command: Runner, probe: Probe) -> None:
-    probe.attack(sandbox)
+    expected, _ = probe.run(sandbox)
     before = sandbox.files()
     outcome = command(validate.main, [str(sandbox.descriptor)])
-    assert_refused_cleanly(outcome, probe.expected)
+    assert_refused_cleanly(outcome, expected)
     assert sandbox.files() == before
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
 def test_the_frictionless_reference_mode_refuses_it_too(sandbox: Site, command: Runner, probe: Probe) -> None:
-    probe.attack(sandbox)
+    _, expected = probe.run(sandbox)
     outcome = command(validate.main, [str(sandbox.descriptor), "--reference"])
-    assert_refused_cleanly(outcome, probe.reference or probe.expected)
+    assert_refused_cleanly(outcome, expected)
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
 def test_build_writes_nothing_from_the_hostile_package(
     sandbox: Site, command: Runner, probe: Probe, tmp_path: Path
 ) -> None:
-    probe.attack(sandbox)
+    expected, _ = probe.run(sandbox)
     output = tmp_path / "out" / "nk.db"
     outcome = command(build.main, [str(sandbox.descriptor), "--output", str(output)])
-    assert_refused_cleanly(outcome, probe.expected)
+    assert_refused_cleanly(outcome, expected)
     assert not output.parent.exists() or list(output.parent.iterdir()) == []
