@@ -12,7 +12,7 @@ from datasette.app import Datasette
 from scripts.package.read import DataPackage
 from scripts.publishing.build import build
 from scripts.publishing.metadata import DATABASE, datasette_metadata
-from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
+from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
@@ -55,4 +55,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site(database: Path) -> Datasette:
     """The site as `make serve` runs it, through Datasette's own test client."""
     metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
-    return Datasette(immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))
+    return Datasette(
+        immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR),
+        template_dir=str(TEMPLATES_DIR),
+    )  # fmt: skip

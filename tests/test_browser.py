@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -21,7 +22,7 @@ import pytest
 from scripts.publishing.build import build
 from scripts.publishing.metadata import DATABASE
 from scripts.publishing.serve import datasette_command, write_inspect_file, write_metadata
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_table
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -30,6 +31,7 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+EXPECTED_ESTIMATES = sum(1 for f in read_table("figures") if f["measure"] == "nk_troops_in_russia")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="run `make browser` to install Debian's chromium")
 
 
@@ -66,47 +68,79 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def test_journalist_searches_a_quote_follows_its_speaker_and_sees_the_timeline(
-    server: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    outside: list[str] = []
+class Journey:
+    """A browser on the local site that fails on any request leaving 127.0.0.1 and records every
+    console error or warning."""
 
-    def only_local(route, request) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, playwright: Any, timezone: str = "Europe/London") -> None:
+        self.outside: list[str] = []
+        self.console: list[str] = []
+        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        context = self.browser.new_context(viewport={"width": 1280, "height": 1150}, timezone_id=timezone)
+        self.page = context.new_page()
+        self.page.route("**/*", self._only_local)
+        self.page.on("console", self._record)
+
+    def _only_local(self, route: Any, request: Any) -> None:
         if urlparse(request.url).hostname == "127.0.0.1" or request.url.startswith("data:"):
             route.continue_()
         else:
-            outside.append(request.url)
+            self.outside.append(request.url)
             route.abort()
 
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 1150}).new_page()
-        page.route("**/*", only_local)
+    def _record(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.console.append(f"{message.type}: {message.text}")
 
+    def close(self) -> None:
+        self.browser.close()
+        assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
+        assert self.console == [], f"console errors or warnings: {self.console}"
+
+
+def _screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(os.environ.get("NK_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+
+
+def test_a_reader_finds_who_said_cannon_fodder_in_its_article_in_three_clicks(
+    server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright)
+        page = journey.page
         page.goto(server + "/")
         assert "North Korean troops in Russia" in page.title()
-        page.click(f"a[href='/{DATABASE}']")
-        page.click(f"a[href='/{DATABASE}/quotes']")
+        page.fill("#search-all", "cannon fodder")
+        page.press("#search-all", "Enter")  # click 1
+        page.wait_for_url("**/-/search?q=cannon*")
+        page.click("ul.search-results a[href*='/quotes/']")  # click 2
+        page.wait_for_url("**/quotes/**")
+        evidence = page.inner_text("section.evidence-in-context")
+        assert "Speaker:" in evidence and "cannon fodder" in page.inner_text("section.evidence-in-context mark")
+        page.click("a.reader-link")  # click 3
+        page.wait_for_url("**/-/articles/**")
+        assert page.locator("mark.quote", has_text="cannon fodder").count() >= 1
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / "reader.png"))
+        journey.close()
 
-        page.fill("input[name=_search]", "indisputable")
-        page.press("input[name=_search]", "Enter")
-        page.wait_for_url("**_search=indisputable**")
-        page.click("a[href$='/quotes/a001-q01']")
-        page.wait_for_url("**/quotes/a001-q01")
-        assert "indisputable" in page.inner_text("table")
 
-        page.click("a[href$='/entities/volodymyr-zelenskyy']")
-        page.wait_for_url("**/entities/volodymyr-zelenskyy")
-        assert "Zelensky" in page.inner_text("table")  # the aliases, spellings of both articles
-
+@pytest.mark.parametrize("timezone", ["America/New_York", "Asia/Tokyo"])
+def test_the_timeline_shows_every_estimate_with_the_same_dates_in_every_time_zone(
+    server: str, timezone: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, timezone)
+        page = journey.page
         page.goto(server + "/")
         page.click("#timeline-link")
-        page.wait_for_url("**/troop_estimates**")
-        chart = page.wait_for_selector(".vega-embed canvas, .vega-embed svg", timeout=15000)
-        box = chart.bounding_box()
-        assert box is not None and box["width"] > 100 and box["height"] > 100
-        screenshots = Path(os.environ.get("NK_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-        page.screenshot(path=str(screenshots / "timeline.png"))
-        browser.close()
-
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
+        page.wait_for_url("**/-/timeline")
+        rows = page.locator("table.rows-and-columns tbody tr").count()
+        drawn = page.locator("svg#timeline circle.estimate-point").count()
+        in_words = page.locator("svg#timeline text", has_text="(no number)").count()
+        assert rows == drawn + in_words == EXPECTED_ESTIMATES
+        ticks = page.locator("svg#timeline text.x-tick").all_text_contents()
+        assert ticks == ["28 Oct 2024?", "31 Oct 2024?"]
+        assert page.locator("svg#timeline text.undated", has_text="date not stated").count() == 1
+        if timezone == "Asia/Tokyo":
+            page.screenshot(path=str(_screenshots(tmp_path_factory) / "timeline.png"))
+        journey.close()

@@ -26,6 +26,8 @@ SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  #
 FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
 CONTEXT_CHARS = 80
 TEXTS_TABLE = "texts"
+# An article without a headline is named as such, never shown as an empty title or "None".
+ARTICLE_LABEL = "coalesce(article.title, 'Untitled news article (' || article.source_id || ')')"
 
 
 class View(NamedTuple):
@@ -37,10 +39,10 @@ VIEWS = {
     "troop_estimates": View(
         "Every figure of North Korean troops in Russia: value, bounds, qualifier, date, "
         "who claims it and where, ordered by date.",
-        """
+        f"""
         SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.second_qualifier, f.unit,
                f.place, claimant.name AS claimant, venue.title AS venue,
-               coalesce(article.title, article.source_id) AS article, f.exact, c.claim, f.inferred,
+               {ARTICLE_LABEL} AS article, f.exact, c.claim, f.inferred,
                f.claim_id, f.source_id
         FROM figures f
         JOIN claims c ON c.claim_id = f.claim_id
@@ -52,9 +54,9 @@ VIEWS = {
     ),
     "who_said_what": View(
         "Every quotation with its speaker's name, the venue, the article and the claims it supports.",
-        """
+        f"""
         SELECT q.quote_id, speaker.name AS speaker, q.exact AS quote, q.kind, q.said_on,
-               venue.title AS venue, coalesce(article.title, article.source_id) AS article,
+               venue.title AS venue, {ARTICLE_LABEL} AS article,
                (SELECT group_concat(c.claim, ' | ') FROM quote_claims l JOIN claims c ON c.claim_id = l.claim_id
                 WHERE l.quote_id = q.quote_id) AS claims,
                q.inferred, q.speaker_id, q.via_source_id, q.source_id
@@ -66,9 +68,9 @@ VIEWS = {
     ),
     "claims_with_sources": View(
         "Every claim with its claimant's name, the venue and the article.",
-        """
+        f"""
         SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
-               venue.title AS venue, venue.kind AS venue_kind, coalesce(article.title, article.source_id) AS article,
+               venue.title AS venue, venue.kind AS venue_kind, {ARTICLE_LABEL} AS article,
                c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id
         FROM claims c
         JOIN entities claimant ON claimant.entity_id = c.claimant_id
@@ -79,9 +81,9 @@ VIEWS = {
     "attribution_chains": View(
         "Every step of every claim's attribution chain: who asserts it, who relays it, through which venue, "
         "in the article's words.",
-        """
+        f"""
         SELECT a.claim_id, c.claim, a.step, a.role, party.name AS party, venue.title AS venue, a.exact AS words,
-               coalesce(article.title, article.source_id) AS article, a.inferred, a.entity_id, a.via_source_id,
+               {ARTICLE_LABEL} AS article, a.inferred, a.entity_id, a.via_source_id,
                a.source_id
         FROM attributions a
         JOIN claims c ON c.claim_id = a.claim_id

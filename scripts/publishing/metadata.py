@@ -95,9 +95,10 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "title": descriptor["title"],
         "description_html": (
             f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
-            f'<a href="{TIMELINE_PATH}" id="timeline-link">Timeline of troop estimates</a> · '
+            '<a href="/-/timeline">Timeline of troop estimates</a> · '
             f'<a href="/{DATABASE}/who_said_what">Who said what</a> · '
-            f'<a href="/{DATABASE}/quotes_in_context">Quotes in context</a></p>'
+            f'<a href="/{DATABASE}/attribution_chains">Attribution chains</a> · '
+            '<a href="/nk-russia-claims/vocabulary">Vocabulary</a></p>'
         ),
         "license": licence["name"],
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,

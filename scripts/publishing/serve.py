@@ -21,6 +21,7 @@ from scripts.publishing.build import DEFAULT_OUTPUT
 from scripts.publishing.metadata import datasette_metadata
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
+TEMPLATES_DIR = Path(__file__).parent / "templates" / "site"
 SETTINGS = {
     "sql_time_limit_ms": 1500,
     "max_returned_rows": 1000,
@@ -46,7 +47,7 @@ def write_inspect_file(database: Path) -> Path:
 
 def datasette_command(database: Path, metadata: Path, host: str, port: int) -> list[str]:
     command = ["datasette", "serve", "--immutable", str(database), "--metadata", str(metadata)]
-    command += ["--plugins-dir", str(PLUGINS_DIR)]
+    command += ["--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
     inspect_file = database.with_suffix(".inspect.json")
     if inspect_file.is_file():
         command += ["--inspect-file", str(inspect_file)]

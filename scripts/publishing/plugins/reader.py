@@ -1,0 +1,375 @@
+"""Datasette plugin: every row in its article's words, the article reader, and the timeline.
+
+- Row pages of claims, quotes, figures, attributions, affiliations and flags show the row's span
+  marked (<mark>) inside its paragraph of the archived text, with who said it, where and in
+  which article, and a link to the reader.
+- /-/articles/<source_id> renders a whole archived text with every quote, figure and claim span
+  marked by kind and linked to its row; spans that nest or overlap are split into segments,
+  each carrying every span it belongs to. No JavaScript.
+- /-/timeline draws every troop estimate as server-side SVG: dated ones on a time axis, undated
+  ones in their article's order under "date not stated", ranges and "could reach" as such.
+
+Everything shown is escaped: the package is untrusted input."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+DATABASE = "nk-russia-claims"
+SPAN_TABLES = {  # table: (key column, who column, what the span is)
+    "claims": ("claim_id", "claimant_id", "claim"),
+    "quotes": ("quote_id", "speaker_id", "quote"),
+    "figures": ("figure_id", None, "figure"),
+    "attributions": ("claim_id", "entity_id", "attribution"),
+    "affiliations": ("affiliation_id", "person_id", "affiliation"),
+    "flags": ("flag_id", None, "flag"),
+}
+READER_KINDS = ("claims", "quotes", "figures")  # the spans the reader marks
+STYLE = Markup("""<style>
+mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.figure { background: #ffd0c0; }
+mark.claim.quote { background: #d8f0a0; } mark a { color: inherit; text-decoration: none; }
+.evidence { border-left: 4px solid #276890; padding: 0.2em 1em; margin: 1em 0; max-width: 50em; }
+.reader p { max-width: 46em; line-height: 1.8; } .legend mark { padding: 0 0.4em; }
+sup.ref { font-size: 0.65em; color: #666; } sup.ref a { color: #666; text-decoration: none; }
+</style>""")
+
+
+# --------------------------------------------------------------------------- text and spans
+def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The paragraph (lines) around a span."""
+    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) if text.find("\n", end) >= 0 else len(text))
+
+
+def marked(text: str, start: int, end: int) -> Markup:
+    """A span marked inside its paragraph."""
+    first, last = paragraph_bounds(text, start, end)
+    return (
+        escape(text[first:start])
+        + Markup("<mark>")
+        + escape(text[start:end])
+        + Markup("</mark>")
+        + escape(text[end:last])
+    )
+
+
+def segments(
+    length: int, spans: list[tuple[int, int, str, str]]
+) -> list[tuple[int, int, list[tuple[int, int, str, str]]]]:
+    """Cut 0..length at every span boundary: (start, end, the spans covering it, innermost first)."""
+    cuts = sorted({0, length, *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans)})
+    pieces = []
+    for start, end in pairwise(cuts):
+        covering = sorted((s for s in spans if s[0] <= start and end <= s[1]), key=lambda s: s[1] - s[0])
+        pieces.append((start, end, covering))
+    return pieces
+
+
+def row_url(datasette: Any, table: str, key: str) -> str:
+    return datasette.urls.row(DATABASE, table, tilde_encode(key))
+
+
+def reader_url(datasette: Any, source_id: str, anchor: str = "") -> str:
+    return datasette.urls.path(f"/-/articles/{tilde_encode(source_id)}") + (f"#{anchor}" if anchor else "")
+
+
+def anchor_of(table: str, key: str) -> str:
+    return f"{table}-{re.sub(r'[^a-z0-9_-]', '-', key.lower())}"
+
+
+# --------------------------------------------------------------------------- evidence on row pages
+async def evidence(datasette: Any, table: str, key: str) -> Markup:
+    db = datasette.get_database(DATABASE)
+    key_column, who_column, _ = SPAN_TABLES[table]
+    row = (await db.execute(f'SELECT * FROM "{table}" WHERE "{key_column}" = ? LIMIT 1', [key])).first()
+    if row is None:
+        return Markup("")
+    row = dict(row)
+    text_row = (await db.execute("SELECT text FROM texts WHERE source_id = ?", [row["source_id"]])).first()
+    if text_row is None:
+        return Markup("")
+    text, start, end = text_row[0], row["char_start"], row["char_end"]
+    article = await label(db, "sources", "source_id", row["source_id"])
+    parts = [
+        Markup("<h2>In the article's words</h2>"),
+        STYLE,
+        Markup('<blockquote class="evidence">'),
+        marked(text, start, end),
+        Markup("</blockquote><p>"),
+    ]
+    if who_column and row.get(who_column):
+        who = await label(db, "entities", "entity_id", row[who_column])
+        role = {"claims": "Claimant", "quotes": "Speaker"}.get(table, "Party")
+        parts.append(Markup("{}: <strong>{}</strong>. ").format(role, who))
+    if row.get("via_source_id"):
+        venue = await label(db, "sources", "source_id", row["via_source_id"])
+        parts.append(Markup("Venue: {}. ").format(venue))
+    link = reader_url(datasette, row["source_id"], anchor_of(table, key) if table in READER_KINDS else "")
+    parts.append(
+        Markup('Article: <a href="{}" class="reader-link">{}</a>, characters {}–{}.</p>').format(
+            link, article, start, end
+        )
+    )
+    return Markup("").join(parts)
+
+
+async def label(db: Any, table: str, key_column: str, key: str) -> str:
+    if table == "sources":
+        row = (await db.execute("SELECT title, kind FROM sources WHERE source_id = ?", [key])).first()
+        return source_label(key, row[0] if row else None, row[1] if row else None)
+    row = (await db.execute(f'SELECT name FROM "{table}" WHERE "{key_column}" = ?', [key])).first()
+    return row[0] if row and row[0] else key
+
+
+def source_label(source_id: str, title: str | None, kind: str | None) -> str:
+    """A source's title, or a description for an article without a headline: never "None"."""
+    if title:
+        return title
+    return f"Untitled {'news article' if kind == 'news_article' else 'source'} ({source_id})"
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str, table: str, request: Any, datasette: Any, view_name: str) -> Any:
+    if view_name != "row" or database != DATABASE or table not in SPAN_TABLES or request is None:
+        return {}
+
+    async def variables() -> dict[str, Any]:
+        key = tilde_decode(request.url_vars.get("pks", ""))
+        return {"evidence_html": await evidence(datasette, table, key)}
+
+    return variables
+
+
+# --------------------------------------------------------------------------- the article reader
+async def article_page(request: Any, datasette: Any) -> Response:
+    source_id = tilde_decode(request.url_vars["source_id"])
+    db = datasette.get_database(DATABASE)
+    found = (
+        await db.execute(
+            "SELECT t.text, s.title, s.kind FROM texts t JOIN sources s ON s.source_id = t.source_id "
+            "WHERE t.source_id = ?",
+            [source_id],
+        )
+    ).first()
+    if found is None:
+        return Response.html("<h1>No archived article of that name</h1>", status=404)
+    text, title, kind = found
+    spans: list[tuple[int, int, str, str]] = []
+    for table in READER_KINDS:
+        key_column = SPAN_TABLES[table][0]
+        sql = f'SELECT char_start, char_end, "{key_column}" FROM "{table}" WHERE source_id = ?'
+        spans += [(s, e, table, key) for s, e, key in await db.execute(sql, [source_id])]
+    body = render_text(datasette, text, spans)
+    heading = source_label(source_id, title, kind)
+    page = await datasette.render_template(
+        "reader.html",
+        {"heading": heading, "source_id": source_id, "body": body, "style": STYLE, "counts": count_kinds(spans)},
+        request=request,
+    )
+    return Response.html(page)
+
+
+def count_kinds(spans: list[tuple[int, int, str, str]]) -> dict[str, int]:
+    return {table: sum(1 for s in spans if s[2] == table) for table in READER_KINDS}
+
+
+def render_text(datasette: Any, text: str, spans: list[tuple[int, int, str, str]]) -> Markup:
+    """The whole text, paragraph by paragraph, each piece marked with every span covering it."""
+    started: set[tuple[str, str]] = set()
+    html = [Markup("<p>")]
+    for start, end, covering in segments(len(text), spans):
+        piece = text[start:end]
+        if not covering:
+            html.append(escape(piece).replace("\n", Markup("</p>\n<p>")))
+            continue
+        kinds = " ".join(sorted({READER_CLASS[t] for _, _, t, _ in covering}))
+        titles = ", ".join(f"{READER_CLASS[t]} {k}" for _, _, t, k in covering)
+        # Each span opens with its anchor and a small reference to its row, so that a span lying
+        # wholly inside another (the same words as claim and quote) is still one click away.
+        anchors = Markup("").join(
+            Markup('<sup class="ref"><a id="{}" href="{}">{}</a></sup>').format(
+                anchor_of(t, k), row_url(datasette, t, k), short_id(k)
+            )
+            for _, _, t, k in sorted(covering, key=lambda c: (c[0], -c[1]))
+            if (t, k) not in started
+        )
+        started.update((t, k) for _, _, t, k in covering)
+        _, _, table, key = covering[0]
+        html.append(
+            anchors
+            + Markup('<mark class="{}" title="{}"><a href="{}">{}</a></mark>').format(
+                kinds, titles, row_url(datasette, table, key), escape(piece).replace("\n", Markup("<br>"))
+            )
+        )
+    html.append(Markup("</p>"))
+    return Markup("").join(html)
+
+
+READER_CLASS = {"claims": "claim", "quotes": "quote", "figures": "figure"}
+
+
+def short_id(key: str) -> str:
+    """a000-q14 → q14: enough to tell the marks of one article apart."""
+    return key.rsplit("-", 1)[-1]
+
+
+# --------------------------------------------------------------------------- the timeline
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, UNDATED_BAND = 960, 440, 90, 20, 30, 70, 300
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_day(edtf: str | None) -> tuple[date | None, bool]:
+    """(the day, whether the text states its year) of an EDTF day such as 2024-10-31 or 2024-10-31?."""
+    if not edtf or not re.match(r"^\d{4}-\d{2}-\d{2}[?~%]?$", edtf):
+        return None, True
+    return date.fromisoformat(edtf[:10]), not edtf.endswith(("?", "%"))
+
+
+def day_label(day: date, stated: bool) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}{'' if stated else '?'}"
+
+
+def soldiers(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
+    """The troop estimates as an SVG chart: no script, the same in every time zone."""
+    dated = [(parse_day(e["as_of"]), e) for e in estimates]
+    on_axis = [(d, stated, e) for (d, stated), e in dated if d is not None]
+    undated = [e for (d, _), e in dated if d is None]
+    top_value = max([1.0, *(max(e["value"] or 0, e["value_high"] or 0) for e in estimates)]) * 1.15
+    days = sorted(d for d, _, _ in on_axis)
+    first, last = (days[0], days[-1]) if days else (date(2024, 10, 1), date(2024, 11, 1))
+    span_days = max((last - first).days, 1)
+    chart_right = WIDTH - RIGHT - (UNDATED_BAND if undated else 0)
+
+    def x_of(day: date) -> float:
+        return LEFT + 40 + (day - first).days / span_days * (chart_right - LEFT - 80)
+
+    def y_of(value: float) -> float:
+        return TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)
+
+    parts = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
+            'font-family="sans-serif" font-size="12" id="timeline">'
+        ).format(WIDTH, HEIGHT, WIDTH, HEIGHT),
+        Markup("<title>North Korean troops in Russia: every estimate in the articles</title>"),
+    ]
+    parts += _y_axis(top_value, y_of, chart_right)
+    for day in sorted(set(days)):
+        parts.append(
+            Markup('<text x="{:.1f}" y="{}" text-anchor="middle" class="x-tick">{}</text>').format(
+                x_of(day), HEIGHT - BOTTOM + 18, day_label(day, all(s for d, s, _ in on_axis if d == day))
+            )
+        )
+    parts.append(
+        Markup(
+            '<text x="{:.1f}" y="{}" text-anchor="middle">date of the estimate (as the text gives it)</text>'
+        ).format((LEFT + chart_right) / 2, HEIGHT - BOTTOM + 40)
+    )
+    for day, _, estimate in on_axis:
+        parts += _point(x_of(day), estimate, y_of)
+    if undated:
+        band = chart_right + 20
+        parts.append(
+            Markup(
+                '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#999" stroke-dasharray="4 3"/>'
+                '<text x="{3}" y="{4}" text-anchor="middle" class="undated">date not stated</text>'
+            ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
+        )
+        undated.sort(key=lambda e: e["source_id"])  # stable: each article's estimates in reading order
+        step = (UNDATED_BAND - 40) / max(len(undated), 1)
+        for index, estimate in enumerate(undated):
+            parts += _point(band + 30 + index * step, estimate, y_of, anchor="end")
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def _y_axis(top_value: float, y_of: Any, chart_right: float) -> list[Markup]:
+    step = 2000 if top_value <= 20000 else 10 ** (len(str(int(top_value))) - 1)
+    parts = [
+        Markup(
+            '<text transform="rotate(-90)" x="{}" y="18" text-anchor="middle">North Korean troops (soldiers)</text>'
+        ).format(-(TOP + HEIGHT - BOTTOM) / 2)
+    ]
+    value = 0
+    while value <= top_value:
+        y = y_of(value)
+        parts.append(
+            Markup(
+                '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/>'
+                '<text x="{}" y="{:.1f}" text-anchor="end" class="y-tick">{}</text>'
+            ).format(LEFT, chart_right, y, y, LEFT - 6, y + 4, soldiers(value))
+        )
+        value += step
+    return parts
+
+
+def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start") -> list[Markup]:
+    """One estimate: a point (hollow and dashed when it is only a possibility), its range, and a
+    two-line label, who and how many."""
+    value, high, qualifier = estimate["value"], estimate["value_high"], estimate["qualifier"]
+    who = estimate["claimant"] if len(estimate["claimant"]) <= 32 else estimate["claimant"][:31] + "…"
+    possible = qualifier in ("could_reach", "potentially") or estimate.get("second_qualifier") == "up_to"
+    dx = 10 if anchor == "start" else -10
+    if value is None:  # a number in words ("thousands"): written, not plotted
+        return [
+            Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate">{}: “{}” (no number)</text>').format(
+                x, y_of(0) - 8, anchor, who, estimate["exact"]
+            )
+        ]
+    parts = []
+    if estimate["value_low"] is not None or high is not None:
+        low, top = estimate["value_low"] or value, high or value
+        parts.append(
+            Markup(
+                '<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#276890" stroke-width="3"/>'
+            ).format(x, y_of(low), y_of(top))
+        )
+    if possible:
+        parts.append(
+            Markup(
+                '<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#b05030" stroke-dasharray="3 3"/>'
+            ).format(x, y_of(0), y_of(value))
+        )
+    fill = "white" if possible else "#276890"
+    how_many = soldiers(value) + (" (could reach)" if possible else "")
+    parts.append(
+        Markup(
+            '<circle cx="{:.1f}" cy="{:.1f}" r="6" fill="{}" stroke="#276890" stroke-width="2" class="estimate-point">'
+            "<title>{}: {}</title></circle>"
+        ).format(x, y_of(value), fill, who, how_many)
+    )
+    parts.append(
+        Markup(
+            '<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate"><tspan font-weight="bold">{}</tspan>'
+            '<tspan x="{:.1f}" dy="14">{}</tspan></text>'
+        ).format(x + dx, y_of(value) - 2, anchor, how_many, x + dx, who)
+    )
+    return parts
+
+
+async def timeline_page(request: Any, datasette: Any) -> Response:
+    db = datasette.get_database(DATABASE)
+    result = await db.execute("SELECT * FROM troop_estimates")
+    estimates = [dict(row) for row in result.rows]
+    page = await datasette.render_template(
+        "timeline.html",
+        {"svg": timeline_svg(estimates), "estimates": estimates, "source_label": source_label},
+        request=request,
+    )
+    return Response.html(page)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/articles/(?P<source_id>[^/]+)$", article_page), (r"^/-/timeline$", timeline_page)]

@@ -1,0 +1,105 @@
+"""The site for readers: every row in its article's words, the article reader, the timeline, the
+home page and the search of every table (through Datasette's own test client)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from datasette.app import Datasette
+
+from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
+from scripts.publishing.plugins.reader import segments, source_label
+from tests.conftest import archived_text, read_table
+
+KEYS = (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"))
+SPAN_ROWS = [(table, key, row) for table, key in KEYS for row in read_table(table)]
+
+
+async def _page(site: Datasette, path: str) -> str:
+    response = await site.client.get(path)
+    assert response.status_code == 200, (path, response.text[:200])
+    return response.text
+
+
+@pytest.mark.parametrize(("table", "key", "row"), SPAN_ROWS, ids=lambda v: v if isinstance(v, str) else "")
+async def test_every_claim_quote_and_figure_page_shows_its_span_marked_in_its_paragraph(
+    site: Datasette, table: str, key: str, row: dict[str, str]
+) -> None:
+    page = await _page(site, f"/{DATABASE}/{table}/{row[key]}")
+    section = page[page.index('<section class="evidence-in-context">') :]
+    marked = re.search(r"<mark>(.*?)</mark>", section, re.S)
+    assert marked and html.unescape(marked.group(1)) == row["exact"]
+    text = archived_text(row["source_id"])
+    paragraph = text[text.rfind("\n", 0, int(row["char_start"])) + 1 : int(row["char_start"])]
+    assert html.unescape(re.sub(r"<[^>]+>", "", section)).count(paragraph.strip()[-40:]) >= 1
+    assert f'href="/-/articles/{row["source_id"]}' in section and "None" not in section
+
+
+@pytest.mark.parametrize("source_id", ["article-000", "article-001"])
+async def test_the_reader_renders_the_whole_text_with_every_span_linked(site: Datasette, source_id: str) -> None:
+    page = await _page(site, f"/-/articles/{source_id}")
+    article = page[page.index('<article class="reader">') : page.index("</article>")]
+    plain = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<sup class="ref">.*?</sup>', "", article)))
+    assert re.sub(r"\s+", " ", plain).strip() == re.sub(r"\s+", " ", archived_text(source_id)).strip()
+    for table, key, row in SPAN_ROWS:
+        if row["source_id"] == source_id:
+            assert f'id="{table}-{row[key]}" href="/{DATABASE}/{table}/{row[key]}"' in article, (table, row[key])
+            assert f'href="/{DATABASE}/{table}/{row[key]}"' in article
+
+
+async def test_a_nested_quote_is_marked_with_both_of_its_quotes(site: Datasette) -> None:
+    page = await _page(site, "/-/articles/article-000")
+    nested = re.search(r'<mark class="([^"]*)" title="([^"]*quote a000-q09[^"]*)">', page)
+    assert nested and "quote a000-q08" in nested.group(2) and "claim" in nested.group(1)
+
+
+def test_segments_split_overlapping_spans_at_every_boundary() -> None:
+    pieces = segments(10, [(0, 6, "claims", "a"), (4, 10, "quotes", "b")])
+    assert [(s, e, [k for *_, k in covering]) for s, e, covering in pieces] == [
+        (0, 4, ["a"]), (4, 6, ["a", "b"]), (6, 10, ["b"])]  # fmt: skip
+
+
+async def test_an_unknown_article_is_a_404(site: Datasette) -> None:
+    assert (await site.client.get("/-/articles/nothing")).status_code == 404
+
+
+async def test_the_timeline_draws_every_troop_estimate(site: Datasette) -> None:
+    page = await _page(site, "/-/timeline")
+    estimates = [f for f in read_table("figures") if f["measure"] == "nk_troops_in_russia"]
+    points = page.count('class="estimate-point"') + page.count("(no number)</text>")
+    assert points == len(estimates)
+    assert (
+        "date not stated" in page
+        and "North Korean troops (soldiers)" in page
+        and "<script" not in page.split("<svg")[1].split("</svg>")[0]
+    )
+    assert "12,000" in page and "12000.0" not in page
+
+
+async def test_the_home_page_leads_with_estimates_articles_queries_and_every_table(site: Datasette) -> None:
+    page = await _page(site, "/")
+    assert page.index("What the articles say about troop numbers") < page.index("Every table and view")
+    for source_id in ("article-000", "article-001"):
+        assert f'href="/-/articles/{source_id}"' in page
+    for name, query in CANNED_QUERIES.items():
+        assert f'href="/{DATABASE}/{name}"' in page and html.escape(query["title"]) in page
+    for resource in ("sources", "claims", "attributions", "vocabulary", "troop_estimates", "attribution_chains"):
+        assert f'href="/{DATABASE}/{resource}"' in page
+    assert "Untitled news article (article-001)" in page and ">None<" not in page
+
+
+@pytest.mark.parametrize(
+    "words", ["cannon fodder", '"cannon', "NEAR(cannon fodder)", "fodder OR *", "'; DROP TABLE claims"]
+)
+async def test_search_across_tables_finds_matches_and_survives_any_input(site: Datasette, words: str) -> None:
+    response = await site.client.get("/-/search", params={"q": words})
+    assert response.status_code == 200
+    if words == "cannon fodder":
+        assert "/quotes/a001-q02" in response.text and "/claims/" in response.text
+
+
+def test_an_untitled_article_gets_a_label_never_none() -> None:
+    assert source_label("article-001", None, "news_article") == "Untitled news article (article-001)"
+    assert source_label("x", "A title", "news_article") == "A title"
