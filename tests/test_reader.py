@@ -103,3 +103,45 @@ async def test_search_across_tables_finds_matches_and_survives_any_input(site: D
 def test_an_untitled_article_gets_a_label_never_none() -> None:
     assert source_label("article-001", None, "news_article") == "Untitled news article (article-001)"
     assert source_label("x", "A title", "news_article") == "A title"
+
+
+async def test_a_table_opens_with_its_text_first_and_offsets_one_click_away(site: Datasette) -> None:
+    response = await site.client.get(f"/{DATABASE}/quotes")
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert "_col=exact" in location and "char_start" not in location
+    page = await _page(site, location)
+    headers = re.findall(r'class="col-([^"]+)" scope="col"', page)
+    assert headers[:2] == ["quote_id", "exact"] and "char_start" not in headers
+    every_column = await _page(site, f"/{DATABASE}/quotes?_all=1")
+    assert 'class="col-char_start"' in every_column
+    assert (await site.client.get(f"/{DATABASE}/quotes.json")).status_code == 200  # the API keeps every column
+
+
+async def test_whole_numbers_display_as_whole_numbers(site: Datasette) -> None:
+    page = await _page(site, f"/{DATABASE}/troop_estimates")
+    assert "12,000" in page and "12000.0" not in page
+
+
+async def test_views_are_searchable_and_facetable_like_their_tables(site: Datasette) -> None:
+    data = (await site.client.get(f"/{DATABASE}/claims_with_sources.json?_search=Kursk&_shape=objects")).json()
+    assert data["rows"] and all("Kursk" in row["claim"] + row["exact"] for row in data["rows"])
+    assert {"topic", "modality", "claimant"} <= set(data["facet_results"])
+    quotes = (await site.client.get(f"/{DATABASE}/who_said_what.json?_search=indisputable&_shape=objects")).json()
+    assert [row["quote"] for row in quotes["rows"]] == ["indisputable"]
+
+
+@pytest.mark.parametrize("name", sorted(CANNED_QUERIES))
+async def test_a_canned_query_opens_with_results_choices_and_its_title(site: Datasette, name: str) -> None:
+    page = await _page(site, f"/{DATABASE}/{name}")
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip()  # type: ignore[union-attr]
+    assert title == html.escape(CANNED_QUERIES[name]["title"], quote=False)
+    assert "0 results" not in page and "<td" in page
+    if name != "troop_estimates_over_time":
+        assert "Valid choices:" in page
+
+
+@pytest.mark.parametrize("table", ["claims", "quotes", "figures"])
+async def test_an_untitled_article_is_never_labelled_none_on_a_table_page(site: Datasette, table: str) -> None:
+    page = await _page(site, f"/{DATABASE}/{table}?_col=source_id&source_id=article-001")
+    assert "Untitled news article (article-001)" in page and ">None<" not in page

@@ -59,7 +59,7 @@ VIEWS = {
                venue.title AS venue, {ARTICLE_LABEL} AS article,
                (SELECT group_concat(c.claim, ' | ') FROM quote_claims l JOIN claims c ON c.claim_id = l.claim_id
                 WHERE l.quote_id = q.quote_id) AS claims,
-               q.inferred, q.speaker_id, q.via_source_id, q.source_id
+               q.inferred, q.speaker_id, q.via_source_id, q.source_id, q.rowid AS quote_rowid
         FROM quotes q
         JOIN entities speaker ON speaker.entity_id = q.speaker_id
         LEFT JOIN sources venue ON venue.source_id = q.via_source_id
@@ -71,7 +71,7 @@ VIEWS = {
         f"""
         SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
                venue.title AS venue, venue.kind AS venue_kind, {ARTICLE_LABEL} AS article,
-               c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id
+               c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id, c.rowid AS claim_rowid
         FROM claims c
         JOIN entities claimant ON claimant.entity_id = c.claimant_id
         LEFT JOIN sources venue ON venue.source_id = c.via_source_id

@@ -18,6 +18,7 @@ from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
 from scripts.package.textscan import QUANTITY_WORDS
 
 START, END = "<!-- data-dictionary:start -->", "<!-- data-dictionary:end -->"
+ESTIMATES_START, ESTIMATES_END = "<!-- estimates:start -->", "<!-- estimates:end -->"
 
 
 def data_dictionary(package: DataPackage) -> str:
@@ -54,13 +55,37 @@ def _row(field: dict) -> str:
     return f"| `{field['name']}` | {kind} | {required} | {description} |"
 
 
-def splice(readme: str, dictionary: str) -> str:
+def troop_estimates(package: DataPackage) -> str:
+    """The README's opening table: every troop count the articles report, who gives it, and when."""
+    tables = package.tables
+    names = {row["entity_id"]: row["name"] for _, row in tables["entities"].rows(["entity_id", "name"])}
+    claims = {row["claim_id"]: row for _, row in tables["claims"].rows(["claim_id", "claimant_id", "modality"])}
+    lines = [
+        "_Generated from the package by `make docs`._\n",
+        "| troop count | as the text puts it | date | who says so | how | article |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [row for _, row in tables["figures"].rows() if row["measure"] == "nk_troops_in_russia"]
+    for row in sorted(rows, key=lambda r: (r["as_of"] == "", r["as_of"], r["source_id"], int(r["char_start"]))):
+        count = f"{float(row['value']):,.0f}" if row["value"] else "(no number)"
+        qualifiers = ", ".join(q.replace("_", " ") for q in (row["qualifier"], row["second_qualifier"]) if q)
+        claim = claims[row["claim_id"]]
+        date = row["as_of"] or "not stated"
+        lines.append(
+            f"| {count} ({qualifiers}) | “{row['exact']}” | {date} | {names.get(claim['claimant_id'], '')} "
+            f"| {claim['modality']} | `{row['source_id']}` |"
+        )
+    lines.append("\nA date ending in `?` has its year inferred from context; neither article prints a year.")
+    return "\n".join(lines)
+
+
+def splice(readme: str, dictionary: str, start: str = START, end: str = END) -> str:
     """The README with the text between the markers replaced by `dictionary`."""
-    head, found, rest = readme.partition(START)
-    _, found_end, tail = rest.partition(END)
+    head, found, rest = readme.partition(start)
+    _, found_end, tail = rest.partition(end)
     if not (found and found_end):
-        raise SystemExit(f"README has no {START} … {END} markers")
-    return f"{head}{START}\n{dictionary}\n{END}{tail}"
+        raise SystemExit(f"README has no {start} … {end} markers")
+    return f"{head}{start}\n{dictionary}\n{end}{tail}"
 
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -107,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(dictionary)
         return 0
     current = target.read_text(encoding="utf-8")
-    updated = splice(current, dictionary)
+    updated = splice(splice(current, dictionary), troop_estimates(package), ESTIMATES_START, ESTIMATES_END)
     if args.check:
         if updated != current:
             print(f"{target}: the data dictionary is stale; run `make docs`", file=sys.stderr)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scripts.cli import run
-from scripts.package.read import DataPackage, Table
+from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
 from scripts.publishing.build import FTS_COLUMNS, VIEWS
 
 DATABASE = "nk-russia-claims"
@@ -35,34 +35,78 @@ CANNED_QUERIES = {
     "troop_estimates_over_time": {
         "title": "Troop estimates over time",
         "description": "North Korean troop counts in Russia, dated ones first, oldest first.",
-        "sql": "SELECT as_of, value, qualifier, place, claimant, venue, article, exact FROM troop_estimates",
+        "sql": "SELECT as_of, value, qualifier, place, claimant, venue, article, exact\nFROM troop_estimates",
     },
     "who_said": {
         "title": "Who said what",
-        "description": "Quotations of one speaker: a name, a spelling or an entity_id (e.g. Zelensky).",
-        "sql": "SELECT q.speaker, q.quote, q.venue, q.article, q.quote_id FROM who_said_what q "
-        "JOIN entities e ON e.entity_id = q.speaker_id "
-        "WHERE :speaker = '' OR e.entity_id = :speaker OR e.name LIKE '%' || :speaker || '%' "
-        "OR e.aliases LIKE '%' || :speaker || '%'",
+        "description": "Quotations of one speaker: a name, a spelling or an entity_id, e.g. Zelensky; "
+        "leave it empty for every speaker.",
+        "sql": "SELECT q.speaker, q.quote, q.venue, q.article, q.quote_id\nFROM who_said_what q\n"
+        "JOIN entities e ON e.entity_id = q.speaker_id\n"
+        "WHERE :speaker = '' OR e.entity_id = :speaker OR e.name LIKE '%' || :speaker || '%'\n"
+        "   OR e.aliases LIKE '%' || :speaker || '%'",
     },
     "source_says": {
         "title": "Everything one source says",
-        "description": "Claims read in an article or made through a venue (a source_id, e.g. kbs-interview-zelenskyy).",
-        "sql": "SELECT claim_id, claim, claimant, topic, modality, venue, article, exact FROM claims_with_sources "
-        "WHERE source_id = :source OR via_source_id = :source",
+        "description": "Claims read in an article or made through a venue, by source_id, e.g. kbs-interview-zelenskyy; "
+        "leave it empty for every claim.",
+        "sql": "SELECT claim_id, claim, claimant, topic, modality, venue, article, exact\nFROM claims_with_sources\n"
+        "WHERE :source = '' OR source_id = :source OR via_source_id = :source",
     },
     "figures_for_measure": {
         "title": "Figures for a measure",
-        "description": "Every figure of one measure (e.g. nk_troops_in_russia, payment_per_soldier_per_month).",
-        "sql": "SELECT f.figure_id, f.exact, f.value, f.value_low, f.value_high, f.unit, f.qualifier, f.as_of, "
-        "f.place, c.claim FROM figures f JOIN claims c ON c.claim_id = f.claim_id "
-        "WHERE f.measure = :measure ORDER BY f.as_of IS NULL, f.as_of, f.figure_id",
+        "description": "Every figure of one measure, e.g. nk_troops_in_russia; leave it empty for every figure.",
+        "sql": "SELECT f.figure_id, f.exact, f.value, f.value_low, f.value_high, f.unit, f.qualifier, f.as_of,\n"
+        "       f.place, c.claim\nFROM figures f JOIN claims c ON c.claim_id = f.claim_id\n"
+        "WHERE :measure = '' OR f.measure = :measure\nORDER BY f.as_of IS NULL, f.as_of, f.figure_id",
     },
 }
 
 
+def canned_queries(package: DataPackage) -> dict[str, Any]:
+    """The canned queries, each description ending with the list of valid choices, from the package."""
+    tables = package.tables
+    speakers = sorted({row["speaker_id"] for _, row in tables["quotes"].rows(["speaker_id"])})
+    sources = [row["source_id"] for _, row in tables["sources"].rows(["source_id"])]
+    measures = tables["figures"].field("measure")["constraints"].get("enum", [])  # type: ignore[index]
+    choices = {"who_said": speakers, "source_says": sources, "figures_for_measure": measures}
+    queries = {name: dict(query) for name, query in CANNED_QUERIES.items()}
+    for name, values in choices.items():
+        queries[name]["description"] += " Valid choices: " + ", ".join(values) + "."
+    return queries
+
+
 def label_column(table: Table) -> str | None:
     return next((name for name in LABEL_CANDIDATES if name in table.field_names), None)
+
+
+OUT_OF_THE_WAY = {"char_start", "char_end", "text_sha256", "text_path", "received_as"}  # one click away: ?_all=1
+
+
+def reading_order(table: Table) -> list[str]:
+    """The columns a reader wants first: free text, then controlled values, then ids, dates and
+    numbers; offsets and hashes left out (the primary key Datasette always shows first)."""
+
+    def rank(field: dict) -> int:
+        constraints = field["constraints"]
+        free = "pattern" not in constraints and "enum" not in constraints and field.get("rdfType") != EDTF_RDF_TYPE
+        if field["type"] == "string" and free:
+            return 0
+        return 1 if "enum" in constraints else 2
+
+    shown = [f for f in table.fields if f["name"] not in OUT_OF_THE_WAY and f["name"] not in table.primary_key]
+    return [f["name"] for f in sorted(shown, key=rank)]
+
+
+VIEW_METADATA = {  # human titles, facets and search for the views, as their tables have
+    "troop_estimates": {"title": "Troop estimates", "facets": ["qualifier", "claimant"]},
+    "who_said_what": {"title": "Who said what", "facets": ["speaker", "kind"], "fts_table": "quotes_fts",
+                      "fts_pk": "quote_rowid"},
+    "claims_with_sources": {"title": "Claims with their sources", "facets": ["topic", "modality", "claimant"],
+                            "fts_table": "claims_fts", "fts_pk": "claim_rowid"},
+    "attribution_chains": {"title": "Attribution chains, step by step", "facets": ["role", "party"]},
+    "quotes_in_context": {"title": "Quotes in context", "facets": ["speaker"]},
+}  # fmt: skip
 
 
 def table_metadata(table: Table, resource: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +132,10 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "description": "The archived source texts, byte for byte as received.",
         "hidden": False,
     }
-    tables.update({name: {"description": view.description} for name, view in VIEWS.items()})
+    tables.update(
+        {name: {"description": view.description, **VIEW_METADATA.get(name, {})} for name, view in VIEWS.items()}
+    )
+    reading = {name: reading_order(table) for name, table in package.tables.items()}
     # The descriptor is package input: escaped before it becomes HTML, and a licence link only if it is http(s).
     licence_url = licence.get("path", "")
     return {
@@ -104,7 +151,8 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
-        "databases": {DATABASE: {"tables": tables, "queries": CANNED_QUERIES}},
+        "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
+        "plugins": {"nk-readable": {"columns": reading}},
     }
 
 

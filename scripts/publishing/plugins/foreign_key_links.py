@@ -18,6 +18,8 @@ def quoted(name: str) -> str:
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str, database: str, datasette: Any) -> Any:
+    if table and isinstance(value, dict) and value.get("value") and not value.get("label"):
+        return _unlabelled(value["value"], column, table, database, datasette)
     if not table or not isinstance(value, str) or not value:
         return None  # table pages pass expanded foreign keys as dicts, which Datasette renders itself
 
@@ -35,5 +37,21 @@ def render_cell(row: Any, value: Any, column: str, table: str, database: str, da
             label = found[0] if found and found[0] else value
         href = datasette.urls.row(database, other, tilde_encode(value))  # a key may hold / . ~ or spaces
         return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, value)
+
+    return link
+
+
+def _unlabelled(key: str, column: str, table: str, database: str, datasette: Any) -> Any:
+    """An expanded foreign key whose label is empty (an article without a headline): a descriptive
+    label instead of Datasette's "None"."""
+
+    async def link() -> markupsafe.Markup | None:
+        db = datasette.get_database(database)
+        target = next((fk for fk in await db.foreign_keys_for_table(table) if fk["column"] == column), None)
+        if target is None:
+            return None
+        label = f"Untitled news article ({key})" if target["other_table"] == "sources" else key
+        href = datasette.urls.row(database, target["other_table"], tilde_encode(str(key)))
+        return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, key)
 
     return link

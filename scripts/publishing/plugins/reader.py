@@ -38,7 +38,7 @@ mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.fig
 mark.claim.quote { background: #d8f0a0; } mark a { color: inherit; text-decoration: none; }
 .evidence { border-left: 4px solid #276890; padding: 0.2em 1em; margin: 1em 0; max-width: 50em; }
 .reader p { max-width: 46em; line-height: 1.8; } .legend mark { padding: 0 0.4em; }
-sup.ref { font-size: 0.65em; color: #666; } sup.ref a { color: #666; text-decoration: none; }
+sup.ref { font-size: 0.65em; color: #666; margin: 0 0.2em 0 0.1em; } sup.ref a { color: #666; text-decoration: none; }
 </style>""")
 
 

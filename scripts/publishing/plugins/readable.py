@@ -1,0 +1,83 @@
+"""Datasette plugin: tables a person can read.
+
+- A table page opens with its text columns first and its offsets and hashes out of the way: a
+  page without `_col` is redirected to the reading order that scripts/publishing/metadata.py
+  derives from the Table Schemas (plugin config "nk-readable"). `?_all=1` shows every column.
+- Numbers that are whole display as whole numbers, with thousands separators (12,000, not 12000.0).
+- Column descriptions take a few lines, scrollable, instead of pushing the rows below the fold;
+  SQL wraps; a canned query's tab shows its title, not its SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+DATABASE = "nk-russia-claims"
+CSS = """
+dl.column-descriptions { max-height: 7.5em; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
+  padding: 0.3em 0.8em; background: #fff; }
+dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
+dl.column-descriptions dd { margin: 0; }
+pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
+.facet-results ul { max-height: 6.5em; overflow-y: auto; }
+"""
+
+
+def reading_order(datasette: Any, table: str) -> list[str] | None:
+    config = datasette.plugin_config("nk-readable") or {}
+    return (config.get("columns") or {}).get(table)
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
+    def wrap(app: Any) -> Any:
+        async def readable(scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable) -> None:
+            if scope["type"] == "http" and scope["method"] == "GET":
+                target = _reading_url(datasette, scope)
+                if target:
+                    await Response.redirect(target).asgi_send(send)
+                    return
+            await app(scope, receive, send)
+
+        return readable
+
+    return wrap
+
+
+def _reading_url(datasette: Any, scope: dict) -> str | None:
+    """The table page in reading order, when the visitor asked for no columns of their own."""
+    parts = scope["path"].strip("/").split("/")
+    if len(parts) != 2 or parts[0] != DATABASE or "." in parts[1]:
+        return None  # not an HTML table page (.json, .csv and row pages keep every column)
+    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    if any(key in ("_col", "_nocol", "_all", "sql") for key, _ in args):
+        return None
+    columns = reading_order(datasette, parts[1])
+    if not columns:
+        return None
+    return scope["path"] + "?" + urlencode([*args, *(("_col", c) for c in columns)])
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str, database: str) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return None
+
+
+@hookimpl
+def extra_css_urls() -> list[str]:
+    return ["/-/readable.css"]
+
+
+async def stylesheet(request: Any) -> Response:
+    return Response(CSS, content_type="text/css; charset=utf-8")
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/readable\.css$", stylesheet)]
