@@ -145,3 +145,12 @@ async def test_a_canned_query_opens_with_results_choices_and_its_title(site: Dat
 async def test_an_untitled_article_is_never_labelled_none_on_a_table_page(site: Datasette, table: str) -> None:
     page = await _page(site, f"/{DATABASE}/{table}?_col=source_id&source_id=article-001")
     assert "Untitled news article (article-001)" in page and ">None<" not in page
+
+
+async def test_column_headers_carry_the_human_titles_of_the_table_schemas(site: Datasette) -> None:
+    page = await _page(site, f"/{DATABASE}/quotes?_col=exact&_col=speaker_id")
+    headers = {
+        column: html.unescape(re.sub(r"<[^>]+>|\s+", " ", inner)).strip()
+        for column, inner in re.findall(r'data-column="([^"]+)"[^>]*>(.*?)</th>', page, re.S)
+    }
+    assert headers["exact"] == "In the article's words" and headers["speaker_id"] == "Speaker"

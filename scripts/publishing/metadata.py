@@ -136,6 +136,9 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         {name: {"description": view.description, **VIEW_METADATA.get(name, {})} for name, view in VIEWS.items()}
     )
     reading = {name: reading_order(table) for name, table in package.tables.items()}
+    titles = {
+        name: {f["name"]: f.get("title") or f["name"] for f in table.fields} for name, table in package.tables.items()
+    }
     # The descriptor is package input: escaped before it becomes HTML, and a licence link only if it is http(s).
     licence_url = licence.get("path", "")
     return {
@@ -152,7 +155,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
         "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
-        "plugins": {"nk-readable": {"columns": reading}},
+        "plugins": {"nk-readable": {"columns": reading, "titles": titles}},
     }
 
 

@@ -3,6 +3,8 @@
 - A table page opens with its text columns first and its offsets and hashes out of the way: a
   page without `_col` is redirected to the reading order that scripts/publishing/metadata.py
   derives from the Table Schemas (plugin config "nk-readable"). `?_all=1` shows every column.
+- Column headers carry the fields' human titles from the Table Schemas (their names stay in
+  URLs, sorting and the API).
 - Numbers that are whole display as whole numbers, with thousands separators (12,000, not 12000.0).
 - Column descriptions take a few lines, scrollable, instead of pushing the rows below the fold;
   SQL wraps; a canned query's tab shows its title, not its SQL."""
@@ -18,12 +20,12 @@ from datasette.utils.asgi import Response
 
 DATABASE = "nk-russia-claims"
 CSS = """
-dl.column-descriptions { max-height: 7.5em; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
+dl.column-descriptions { max-height: 5em; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
   padding: 0.3em 0.8em; background: #fff; }
 dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
 dl.column-descriptions dd { margin: 0; }
 pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
-.facet-results ul { max-height: 6.5em; overflow-y: auto; }
+.facet-results ul { max-height: 5em; overflow-y: auto; }
 """
 
 
@@ -60,6 +62,13 @@ def _reading_url(datasette: Any, scope: dict) -> str | None:
     if not columns:
         return None
     return scope["path"] + "?" + urlencode([*args, *(("_col", c) for c in columns)])
+
+
+@hookimpl
+def extra_template_vars(table: str, datasette: Any) -> dict[str, Any]:
+    """Human column titles from the Table Schemas, for templates/site/_table.html."""
+    config = datasette.plugin_config("nk-readable") or {}
+    return {"column_titles": (config.get("titles") or {}).get(table or "", {})}
 
 
 @hookimpl
