@@ -98,7 +98,11 @@ def test_context_view_shows_each_quote_within_its_archived_text(database: sqlite
 
 def test_who_said_what_names_speaker_venue_and_article(database: sqlite3.Connection) -> None:
     row = database.execute("SELECT speaker, venue, article FROM who_said_what WHERE quote_id = 'a001-q01'").fetchone()
-    assert row == ("Volodymyr Zelenskyy", "Volodymyr Zelenskyy's interview with Kyodo News", "article-001")
+    assert row == (
+        "Volodymyr Zelenskyy",
+        "Volodymyr Zelenskyy's interview with Kyodo News",
+        "Untitled news article (article-001)",
+    )
 
 
 def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(package_copy: Path, tmp_path: Path) -> None:
