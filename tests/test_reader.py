@@ -154,3 +154,11 @@ async def test_column_headers_carry_the_human_titles_of_the_table_schemas(site: 
         for column, inner in re.findall(r'data-column="([^"]+)"[^>]*>(.*?)</th>', page, re.S)
     }
     assert headers["exact"] == "In the article's words" and headers["speaker_id"] == "Speaker"
+
+
+async def test_search_names_who_said_it_and_matches_every_spelling_of_a_name(site: Datasette) -> None:
+    page = await _page(site, "/-/search?q=Zelensky")
+    assert "/claims/a000-c16" in page and "/claims/a001-c01" in page  # "Zelenskyy" and "Zelensky"
+    assert "/entities/volodymyr-zelenskyy" in page and "entitie " not in page
+    quotes = await _page(site, "/-/search?q=indisputable")
+    assert "<strong>Volodymyr Zelenskyy</strong>, quote" in quotes

@@ -100,8 +100,8 @@ def reading_order(table: Table) -> list[str]:
 
 VIEW_METADATA = {  # human titles, facets and search for the views, as their tables have
     "troop_estimates": {"title": "Troop estimates", "facets": ["qualifier", "claimant"]},
-    "who_said_what": {"title": "Who said what", "facets": ["speaker", "kind"], "fts_table": "quotes_fts",
-                      "fts_pk": "quote_rowid"},
+    "who_said_what": {"title": "Every quotation and its speaker", "facets": ["speaker", "kind"],
+                      "fts_table": "quotes_fts", "fts_pk": "quote_rowid"},
     "claims_with_sources": {"title": "Claims with their sources", "facets": ["topic", "modality", "claimant"],
                             "fts_table": "claims_fts", "fts_pk": "claim_rowid"},
     "attribution_chains": {"title": "Attribution chains, step by step", "facets": ["role", "party"]},
@@ -146,8 +146,8 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "description_html": (
             f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
             '<a href="/-/timeline">Timeline of troop estimates</a> · '
-            f'<a href="/{DATABASE}/who_said_what">Who said what</a> · '
-            f'<a href="/{DATABASE}/attribution_chains">Attribution chains</a> · '
+            f'<a href="/{DATABASE}/who_said_what">Every quotation and its speaker</a> · '
+            f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a> · '
             '<a href="/nk-russia-claims/vocabulary">Vocabulary</a></p>'
         ),
         "license": licence["name"],

@@ -12,11 +12,12 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 DATABASE = "nk-russia-claims"
-SEARCHED = {  # table: (key, text shown, FTS index)
-    "claims": ("claim_id", "claim", "claims_fts"),
-    "quotes": ("quote_id", "exact", "quotes_fts"),
-    "entities": ("entity_id", "name", "entities_fts"),
+SEARCHED = {  # table: (key, text shown, FTS index, whose it is)
+    "claims": ("claim_id", "claim", "claims_fts", "claimant_id"),
+    "quotes": ("quote_id", "exact", "quotes_fts", "speaker_id"),
+    "entities": ("entity_id", "name", "entities_fts", "entity_id"),
 }
+KIND = {"claims": "claim", "quotes": "quote", "entities": "person or body"}
 MAX_RESULTS = 50
 
 
@@ -50,10 +51,29 @@ def extra_template_vars(template: str, datasette: Any) -> Any:
     return variables
 
 
-def fts_query(words: str) -> str:
-    """A visitor's words as an FTS5 query of quoted terms: no syntax error, no operator injection."""
-    terms = ['"' + term.replace('"', '""') + '"' for term in words.split()[:10]]
-    return " ".join(terms)
+def fts_query(words: str, spellings: dict[str, list[str]]) -> str:
+    """A visitor's words as an FTS5 query of quoted terms (no syntax error, no operator injection);
+    a name matches every spelling of its entity (Zelensky, Zelenskyy)."""
+
+    def term(word: str) -> str:
+        variants = spellings.get(word.casefold(), [word])
+        quoted = ['"' + v.replace('"', '""') + '"' for v in dict.fromkeys(variants)]
+        return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
+
+    return " AND ".join(term(word) for word in words.split()[:10])
+
+
+async def spellings_of(db: Any, words: str) -> dict[str, list[str]]:
+    """For each word that names an entity, every spelling of that entity (its name and aliases)."""
+    found: dict[str, list[str]] = {}
+    for word in words.split()[:10]:
+        sql = "SELECT name, aliases FROM entities WHERE name LIKE ? OR aliases LIKE ?"
+        like = f"%{word}%"
+        for name, aliases in (await db.execute(sql, [like, like])).rows:
+            variants = {name, *(a for a in (aliases or "").split(",") if a)}
+            # only single words can be FTS terms here: the last word of each spelling
+            found.setdefault(word.casefold(), [word]).extend(sorted({v.split()[-1] for v in variants} - {word}))
+    return found
 
 
 async def search_page(request: Any, datasette: Any) -> Response:
@@ -61,14 +81,17 @@ async def search_page(request: Any, datasette: Any) -> Response:
     db = datasette.get_database(DATABASE)
     results: list[dict[str, str]] = []
     if words.strip():
-        for table, (key, shown, fts) in SEARCHED.items():
+        query = fts_query(words, await spellings_of(db, words))
+        for table, (key, shown, fts, whose) in SEARCHED.items():
             sql = (
-                f'SELECT t."{key}", t."{shown}" FROM "{fts}" JOIN "{table}" t ON t.rowid = "{fts}".rowid '
+                f'SELECT t."{key}", t."{shown}", coalesce(e.name, t."{whose}") FROM "{fts}" '
+                f'JOIN "{table}" t ON t.rowid = "{fts}".rowid LEFT JOIN entities e ON e.entity_id = t."{whose}" '
                 f'WHERE "{fts}" MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}'
             )
-            for row_key, text in (await db.execute(sql, [fts_query(words)])).rows:
-                results.append({"table": table, "key": row_key, "text": text,
-                                "url": datasette.urls.row(DATABASE, table, row_key)})  # fmt: skip
+            for row_key, text, who in (await db.execute(sql, [query])).rows:
+                whose = who if table != "entities" else ""
+                url = datasette.urls.row(DATABASE, table, row_key)
+                results.append({"kind": KIND[table], "key": row_key, "text": text, "who": whose, "url": url})
     page = await datasette.render_template("search.html", {"q": words, "results": results}, request=request)
     return Response.html(page)
 

@@ -287,9 +287,12 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
             ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
         )
         undated.sort(key=lambda e: e["source_id"])  # stable: each article's estimates in reading order
-        step = (UNDATED_BAND - 40) / max(len(undated), 1)
-        for index, estimate in enumerate(undated):
+        counted = [e for e in undated if e["value"] is not None]
+        step = (UNDATED_BAND - 40) / max(len(counted), 1)
+        for index, estimate in enumerate(counted):
             parts += _point(band + 30 + index * step, estimate, y_of, anchor="end")
+        for index, estimate in enumerate(e for e in undated if e["value"] is None):  # words, no number
+            parts += _point(band + 8, estimate, lambda v, i=index: y_of(v) - 8 - 16 * i, anchor="start")
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
