@@ -162,3 +162,10 @@ async def test_search_names_who_said_it_and_matches_every_spelling_of_a_name(sit
     assert "/entities/volodymyr-zelenskyy" in page and "entitie " not in page
     quotes = await _page(site, "/-/search?q=indisputable")
     assert "<strong>Volodymyr Zelenskyy</strong>, quote" in quotes
+
+
+@pytest.mark.parametrize("row", read_table("attributions"), ids=lambda r: f"{r['claim_id']}-{r['step']}")
+async def test_every_attribution_step_page_shows_its_own_words(site: Datasette, row: dict[str, str]) -> None:
+    page = await _page(site, f"/{DATABASE}/attributions/{row['claim_id']},{row['step']}")  # a two-column key
+    marked = re.search(r"<mark>(.*?)</mark>", page[page.index('<section class="evidence-in-context">') :], re.S)
+    assert marked and html.unescape(marked.group(1)) == row["exact"]

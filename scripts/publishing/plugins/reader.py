@@ -19,18 +19,18 @@ from itertools import pairwise
 from typing import Any
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import tilde_decode, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 DATABASE = "nk-russia-claims"
-SPAN_TABLES = {  # table: (key column, who column, what the span is)
-    "claims": ("claim_id", "claimant_id", "claim"),
-    "quotes": ("quote_id", "speaker_id", "quote"),
-    "figures": ("figure_id", None, "figure"),
-    "attributions": ("claim_id", "entity_id", "attribution"),
-    "affiliations": ("affiliation_id", "person_id", "affiliation"),
-    "flags": ("flag_id", None, "flag"),
+SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come from the database)
+    "claims": "claimant_id",
+    "quotes": "speaker_id",
+    "figures": None,
+    "attributions": "entity_id",
+    "affiliations": "person_id",
+    "flags": None,
 }
 READER_KINDS = ("claims", "quotes", "figures")  # the spans the reader marks
 STYLE = Markup("""<style>
@@ -85,10 +85,15 @@ def anchor_of(table: str, key: str) -> str:
 
 
 # --------------------------------------------------------------------------- evidence on row pages
-async def evidence(datasette: Any, table: str, key: str) -> Markup:
+async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
     db = datasette.get_database(DATABASE)
-    key_column, who_column, _ = SPAN_TABLES[table]
-    row = (await db.execute(f'SELECT * FROM "{table}" WHERE "{key_column}" = ? LIMIT 1', [key])).first()
+    who_column = SPAN_TABLES[table]
+    pks = await db.primary_keys(table)
+    if len(pks) != len(key_values):
+        return Markup("")
+    where = " AND ".join(f'"{pk}" = ?' for pk in pks)
+    row = (await db.execute(f'SELECT * FROM "{table}" WHERE {where}', key_values)).first()
+    key = ",".join(key_values)
     if row is None:
         return Markup("")
     row = dict(row)
@@ -141,8 +146,8 @@ def extra_template_vars(template: str, database: str, table: str, request: Any, 
         return {}
 
     async def variables() -> dict[str, Any]:
-        key = tilde_decode(request.url_vars.get("pks", ""))
-        return {"evidence_html": await evidence(datasette, table, key)}
+        key_values = urlsafe_components(request.url_vars.get("pks", ""))  # "a000-c12,2" → two key values
+        return {"evidence_html": await evidence(datasette, table, key_values)}
 
     return variables
 
@@ -163,7 +168,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
     text, title, kind = found
     spans: list[tuple[int, int, str, str]] = []
     for table in READER_KINDS:
-        key_column = SPAN_TABLES[table][0]
+        (key_column,) = await db.primary_keys(table)
         sql = f'SELECT char_start, char_end, "{key_column}" FROM "{table}" WHERE source_id = ?'
         spans += [(s, e, table, key) for s, e, key in await db.execute(sql, [source_id])]
     body = render_text(datasette, text, spans)
