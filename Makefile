@@ -45,14 +45,16 @@ build: $(SETUP)
 serve: build
 	$(PY) -m scripts.publishing.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
 
-# A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes.
+# A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes; a new version is
+# recorded in releases.json (its commit and the archive hash: commit that file).
 release: $(SETUP)
-	$(PY) -m scripts.releases.release $(DATAPACKAGE) --dist dist
+	$(PY) -m scripts.releases.release $(DATAPACKAGE) --dist dist --record
 
-# Rows added, removed and changed per table: make diff FROM=v0.1.0 (a git tag, a release zip or a folder) [TO=…].
+# Rows added, removed and changed per table: make diff FROM=0.1.0 (a version in releases.json, a git revision,
+# a release zip or a folder) [TO=…].
 TO ?= .
 diff: $(SETUP)
-	@test -n "$(FROM)" || { echo "usage: make diff FROM=<git tag, release zip or folder> [TO=…]" >&2; exit 2; }
+	@test -n "$(FROM)" || { echo "usage: make diff FROM=<version, git revision, release zip or folder> [TO=…]" >&2; exit 2; }
 	$(PY) -m scripts.releases.diff -- "$(FROM)" "$(TO)"
 
 # The curator's tools (CONTRIBUTING.md): archive an article, place spans, list what is left to do.
@@ -76,7 +78,7 @@ bench: $(SETUP) $(SQLITE3)
 citation: $(SETUP)
 	$(PY) -m scripts.releases.versioning citation
 
-# Fails if the version, changelog, citation and last release tag disagree.
+# Fails if the version, changelog, citation, releases.json and git history disagree.
 versions: $(SETUP)
 	$(PY) -m scripts.releases.versioning check
 

@@ -3,12 +3,15 @@ what changed, and data never changes unannounced after a release."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,7 @@ from frictionless import Package
 
 from scripts.package.read import PackageError
 from scripts.publishing.build import BuildError
-from scripts.releases import versioning
+from scripts.releases import registry, versioning
 from scripts.releases.diff import main as diff_main
 from scripts.releases.release import release
 from scripts.validation.validate import validate
@@ -26,7 +29,16 @@ from tests.mutations import edit_json, set_cells
 
 VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
 PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
-PROJECT_FILES = ("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
+PROJECT_FILES = (
+    "datapackage.json",
+    "data",
+    "schemas",
+    "README.md",
+    "CHANGELOG.md",
+    "CITATION.cff",
+    "LICENSE",
+    "releases.json",
+)
 
 
 def copy_project(destination: Path) -> Path:
@@ -40,19 +52,34 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
 
 
+SHALLOW = "(a shallow clone? `git fetch --unshallow`)"
+
+
+def commit_all(root: Path, message: str) -> str:
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository holding the project, with its current state tagged as a release."""
-    root = copy_project(tmp_path)
+    """A clone of the project without tags, holding the working tree as just released: the current
+    version recorded in releases.json by `release --record` at its own commit."""
+    root = tmp_path / "repo"
+    git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(root))
+    for name in PROJECT_FILES:
+        shutil.rmtree(root / name) if (root / name).is_dir() else None
+    copy_project(root)
     changelog = root / "CHANGELOG.md"  # as just released: nothing under Unreleased
     notes = versioning.unreleased_notes(changelog.read_text())
     changelog.write_text(changelog.read_text().replace(f"## [Unreleased]\n\n{notes}\n", "## [Unreleased]\n", 1))
     assert versioning.unreleased_notes(changelog.read_text()) == ""
-    git(root, "init", "-q")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "release")
-    version = json.loads((root / "datapackage.json").read_text())["version"]
-    git(root, "tag", f"v{version}")
+    registry.write_releases(root, [r for r in registry.read_releases(root) if r.version != VERSION])
+    commit = commit_all(root, "release")
+    release(root / "datapackage.json", tmp_path / "first-dist", record_it=True)
+    assert registry.find(root, VERSION).commit == commit
+    commit_all(root, f"record {VERSION}")
+    assert git(root, "tag") == ""
     return root
 
 
@@ -103,18 +130,94 @@ def test_version_checks_require_an_unreleased_section(tmp_path: Path) -> None:
 
 
 def test_data_changed_since_release_without_version_or_changelog_fails(repo: Path) -> None:
-    assert versioning.release_problems(repo, f"v{VERSION}") == []
+    recorded = registry.find(repo, VERSION)
+    assert versioning.release_problems(repo, recorded) == []
     set_cells(repo, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
-    assert versioning.release_problems(repo, f"v{VERSION}")[0].startswith(f"the data changed since v{VERSION}")
+    assert versioning.release_problems(repo, recorded)[0].startswith(f"the data changed since release {VERSION}")
+    assert versioning.history_problems(repo, in_ci=True)[0][0].startswith("the data changed since release")
     add_unreleased_note(repo, "Clarified the place of the 50 km figure.")
-    assert versioning.release_problems(repo, f"v{VERSION}") == []
+    assert versioning.release_problems(repo, recorded) == []
 
 
-def test_no_data_changed_unannounced_since_the_last_release_tag() -> None:
-    tag = versioning.last_release_tag(ROOT)
-    if tag is None:
-        pytest.skip("this clone has no release tag (tags are not part of every clone)")
-    assert versioning.release_problems(ROOT, tag) == []
+def test_every_recorded_release_resolves_here_and_no_data_changed_unannounced() -> None:
+    # Runs in every clone with history: releases.json, not tags, names the commits.
+    assert registry.is_git_repository(ROOT), "the version checks need the project's git history"
+    assert versioning.history_problems(ROOT, in_ci=True) == ([], [])
+    assert versioning.recorded_problems(ROOT) == []
+    changelog_versions = [v for v, _ in versioning.releases((ROOT / "CHANGELOG.md").read_text())]
+    recorded = [r.version for r in registry.read_releases(ROOT)]
+    assert set(changelog_versions) - {VERSION} <= set(recorded) <= set(changelog_versions)
+
+
+def test_recorded_commit_missing_or_holding_another_version_is_refused(repo: Path) -> None:
+    recorded = registry.read_releases(repo)
+    first = git(repo, "rev-list", "--max-parents=0", "HEAD").strip()
+    wrong = [replace(r, commit=first) if r.version == VERSION else r for r in recorded]
+    registry.write_releases(repo, wrong)
+    problems, _ = versioning.history_problems(repo, in_ci=False)
+    assert problems == [f"releases.json: commit {first[:12]} holds version 0.1.0, not {VERSION}"]
+    missing = [replace(r, commit="f" * 40) if r.version == VERSION else r for r in recorded]
+    registry.write_releases(repo, missing)
+    problems, _ = versioning.history_problems(repo, in_ci=False)
+    assert problems == [f"releases.json: commit ffffffffffff of {VERSION} is not in this clone " + SHALLOW]
+
+
+def test_outside_git_the_history_checks_warn_and_fail_in_ci(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    problems, warnings = versioning.history_problems(root, in_ci=False)
+    assert problems == [] and "not a git repository" in warnings[0]
+    problems, warnings = versioning.history_problems(root, in_ci=True)
+    assert "not a git repository" in problems[0] and warnings == []
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.releases.versioning", "check", "--root", str(root)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "CI": "true"},
+    )  # fmt: skip
+    assert result.returncode == 1 and "not a git repository" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda e: e[0].update(sha256="abc"), "releases.json: releases[0].sha256: 'abc' is not a valid sha256"),
+        (lambda e: e[0].update(commit="HEAD"), "releases.json: releases[0].commit: 'HEAD' is not a valid commit"),
+        (
+            lambda e: e[0].update(date="2026-02-30"),
+            "releases.json: releases[0].date: 2026-02-30 is not a calendar date",
+        ),
+        (lambda e: e[0].update(doi="zenodo 1"), "releases.json: releases[0].doi: 'zenodo 1' is not a DOI (10.NNNN/…)"),
+        (
+            lambda e: e[0].update(date="2026-11-21"),
+            "releases.json: 0.1.0 is dated 2026-11-21, CHANGELOG.md says 2026-11-22",
+        ),
+        (lambda e: e.append(dict(e[0])), "releases.json: version 0.1.0 is recorded twice"),
+        (
+            lambda e: e.append({**e[0], "version": "0.0.1"}),
+            "releases.json: 0.0.1 has no '## [0.0.1] - date' entry in CHANGELOG.md",
+        ),
+        (lambda e: e.pop(0), "releases.json: 0.1.0 is released in CHANGELOG.md but not recorded"),
+    ],
+)
+def test_a_malformed_or_incomplete_releases_file_is_refused(tmp_path: Path, edit, message: str) -> None:
+    root = copy_project(tmp_path)
+    edit_json(root / "releases.json", lambda d: edit(d["releases"]))
+    assert any(problem.startswith(message) for problem in versioning.version_problems(root)), (
+        versioning.version_problems(root)
+    )
+
+
+def test_make_diff_from_a_version_number_works_in_a_clone_without_tags(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(clone))
+    assert git(clone, "tag") == ""
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.releases.diff", "0.1.0", str(ROOT), "--repo", str(clone)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("## Data changes from 0.1.0 to")
+    assert "### entities: 1 added" in result.stdout and "- added `unnamed-sources`" in result.stdout
+    made = subprocess.run(["make", "-s", "diff", "FROM=0.1.0"], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0 and "- added `unnamed-sources`" in made.stdout, made.stderr
 
 
 def test_release_twice_gives_identical_archives(tmp_path: Path) -> None:
@@ -167,16 +270,30 @@ def test_make_diff_compares_a_release_zip_with_the_working_tree(tmp_path: Path) 
     assert f"## Data changes from {archive} to the working tree" in result.stdout
 
 
-def test_diff_from_a_git_tag_and_release_notes_include_the_diff(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_from_a_version_and_a_recorded_patch_release_with_its_notes(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     set_cells(repo, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
     add_unreleased_note(repo, "Clarified the place of the 50 km figure.")
     cut_patch_release(repo, PATCH)
-    assert diff_main([f"v{VERSION}", str(repo), "--repo", str(repo)]) == 0
+    assert diff_main([VERSION, str(repo), "--repo", str(repo)]) == 0
     assert "| `a000-f05` | `place` |" in capsys.readouterr().out
-    release(repo / "datapackage.json", repo / "dist")
+    with pytest.raises(BuildError, match="uncommitted changes"):
+        release(repo / "datapackage.json", repo / "dist", record_it=True)
+    assert not (repo / "dist").exists()
+    commit = commit_all(repo, f"release {PATCH}")
+    archive = release(repo / "datapackage.json", repo / "dist", record_it=True)
     notes = (repo / f"dist/nk-russia-claims-{PATCH}-notes.md").read_text()
     assert notes.startswith(f"## [{PATCH}] - 2026-12-01")
-    assert f"Data changes from v{VERSION} to v{PATCH}" in notes and "`a000-f05`" in notes
+    assert f"Data changes from {VERSION} to {PATCH}" in notes and "`a000-f05`" in notes
+    recorded = registry.find(repo, PATCH)
+    assert (recorded.commit, recorded.date, recorded.archive) == (commit, "2026-12-01", archive.name)
+    assert recorded.sha256 == hashlib.sha256(archive.read_bytes()).hexdigest()
+    commit_all(repo, f"record {PATCH}")
+    assert versioning.history_problems(repo, in_ci=True) == ([], [])
+    rebuilt = release(repo / "datapackage.json", repo / "again", record_it=True)
+    assert rebuilt.read_bytes() == archive.read_bytes()
+    assert registry.read_releases(repo)[-1] == recorded
 
 
 def test_release_refuses_a_stale_changelog(tmp_path: Path) -> None:
@@ -190,9 +307,12 @@ def test_release_refuses_a_stale_changelog(tmp_path: Path) -> None:
 def test_a_release_whose_notes_cannot_be_made_writes_nothing(repo: Path, tmp_path: Path) -> None:
     # An earlier release whose descriptor points outside its package: the data diff refuses it.
     edit_json(repo / "datapackage.json", lambda d: d["resources"][0].update(path="/etc/passwd"))
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "broken")
-    git(repo, "tag", "v0.0.9")
+    broken = commit_all(repo, "broken")
     git(repo, "checkout", "-q", "HEAD~1", "--", "datapackage.json")
+    older = registry.Release("0.0.9", "2026-11-01", broken, "nk-russia-claims-0.0.9.zip", "0" * 64)
+    registry.write_releases(repo, [older, *registry.read_releases(repo)])
+    with (repo / "CHANGELOG.md").open("a") as changelog:
+        changelog.write("\n## [0.0.9] - 2026-11-01\n")
     dist = tmp_path / "dist"
     with pytest.raises(PackageError, match="path is absolute"):
         release(repo / "datapackage.json", dist)

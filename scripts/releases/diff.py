@@ -2,7 +2,8 @@
 
     python -m scripts.releases.diff FROM [TO]
 
-FROM and TO are each a git tag (or any git revision), a release zip, or a folder holding a
+FROM and TO are each a released version (0.1.0 or v0.1.0, resolved to its commit through
+releases.json, so no git tag is needed), a git revision, a release zip, or a folder holding a
 datapackage.json; TO defaults to the working tree. Prints Markdown."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip, inside, quote, unsafe_path_reason
+from scripts.releases import registry
 from scripts.validation.checks import descriptor_problems
 
 MAX_MEMBERS = 10_000
@@ -55,6 +57,8 @@ def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="nk-diff-") as folder:
+        if not path.exists() and (release := registry.find(repo, ref)) is not None:
+            ref = release.commit
         if path.is_file() and zipfile.is_zipfile(path):
             try:
                 unzip(path, Path(folder))

@@ -6,7 +6,8 @@ The archive is reproducible: the same commit gives the same bytes (sorted entrie
 timestamps and permissions). It holds datapackage.json with `bytes` and `hash` for every
 resource, the CSVs, schemas, archived texts, the SQLite database, README, CHANGELOG, CITATION.cff
 and LICENSE. The notes are the version's changelog entry and its data diff against the previous
-release tag."""
+release in releases.json. With --record (as `make release` runs it), a version not yet recorded
+is added to releases.json with its commit and the archive's sha256; that needs a committed tree."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import argparse
 import copy
 import hashlib
 import json
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -22,9 +22,9 @@ from pathlib import Path
 
 from scripts.atomic import atomic_output, write_atomically
 from scripts.cli import run
-from scripts.package.read import DataPackage, inside
+from scripts.package.read import DataPackage, clip, inside
 from scripts.publishing.build import BuildError, build
-from scripts.releases import versioning
+from scripts.releases import registry, versioning
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
 from scripts.validation.checks import descriptor_problems
 
@@ -78,26 +78,53 @@ def write_zip(members: dict[str, bytes], output: Path) -> None:
             archive.writestr(info, members[name], compresslevel=9)
 
 
-def previous_release_tag(root: Path, version: str) -> str | None:
-    tags = subprocess.run(
-        ["git", "tag", "--list", "v[0-9]*", "--sort=-v:refname"], cwd=root, capture_output=True, text=True, check=False
-    ).stdout.split()
-    return next((tag for tag in tags if tag != f"v{version}"), None)
-
-
 def release_notes(root: Path, version: str) -> str:
     changelog = versioning.read_document(root, "CHANGELOG.md")
     notes = versioning.release_notes(changelog, version) or f"## [{version}]"
-    previous = previous_release_tag(root, version)
+    previous = registry.previous(root, version)
     if previous is None:
         return f"{notes}\n\nFirst release: no earlier release to compare with.\n"
-    with snapshot(previous, root) as old_root:
-        return f"{notes}\n\n{to_markdown(diff_packages(old_root, root), previous, f'v{version}')}"
+    with snapshot(previous.commit, root) as old_root:
+        return f"{notes}\n\n{to_markdown(diff_packages(old_root, root), previous.version, version)}"
 
 
-def release(descriptor_path: Path, dist: Path) -> Path:
+def recording_problems(root: Path, version: str) -> list[str]:
+    """Why this tree cannot be recorded as the release of `version`, if it cannot."""
+    if registry.find(root, version) is not None:
+        return []  # already recorded: a rebuild is compared with the record, not recorded again
+    if not registry.is_git_repository(root):
+        return [f"{root}: not a git repository, so the release of {version} cannot be recorded by its commit"]
+    changed = registry.uncommitted_changes(root)
+    if changed:
+        shown = ", ".join(clip(path, 60) for path in changed[:5])
+        return [f"uncommitted changes ({shown}): commit them first, so that {version} names the commit it comes from"]
+    return []
+
+
+def record(root: Path, version: str, archive: Path) -> str:
+    """Add the release to releases.json, or compare a rebuild with its record. Returns what happened."""
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    recorded = registry.find(root, version)
+    if recorded is not None:
+        if recorded.sha256 == digest:
+            return f"{archive.name} is byte for byte the recorded release of {version}"
+        return (
+            f"{version} was released from commit {recorded.commit[:12]} as sha256 {recorded.sha256[:12]}…; "
+            f"this rebuild from {registry.head_commit(root)[:12]} differs, and the record is kept"
+        )
+    dates = dict(versioning.releases(versioning.read_document(root, "CHANGELOG.md")))
+    entry = registry.Release(version, dates[version], registry.head_commit(root), archive.name, digest)
+    registry.write_releases(root, [*registry.read_releases(root), entry])
+    return f"recorded {version} (commit {entry.commit[:12]}) in {registry.RELEASES_FILE}: commit that file"
+
+
+def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
+    """Write the archive, its SHA256SUMS and notes; with record_it, also record it in releases.json."""
     package = DataPackage(descriptor_path)
+    version = package.descriptor["version"]
     problems = [str(p) for p in descriptor_problems(package)] or versioning.version_problems(package.root)
+    if record_it and not problems:
+        problems = recording_problems(package.root, version)
     if problems:
         raise BuildError("\n".join(problems))
     with tempfile.TemporaryDirectory() as folder:
@@ -105,12 +132,14 @@ def release(descriptor_path: Path, dist: Path) -> Path:
         build(descriptor_path, database)  # validates first: a package that does not validate is not released
         members = release_members(package, database)
     # Everything that can fail is done before the first file is written: no half release in dist/.
-    notes = release_notes(package.root, package.descriptor["version"])
+    notes = release_notes(package.root, version)
     output = dist / archive_name(package.descriptor)
     write_zip(members, output)
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
     write_atomically(dist / "SHA256SUMS", f"{digest}  {output.name}\n")
     write_atomically(dist / f"{output.stem}-notes.md", notes)
+    if record_it:
+        print(record(package.root, version, output), file=sys.stderr)
     return output
 
 
@@ -118,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="release", description=__doc__.split("\n\n")[0])
     parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
     parser.add_argument("--dist", default=Path("dist"), type=Path)
+    parser.add_argument(
+        "--record", action="store_true", help=f"record a new version's commit and hash in {registry.RELEASES_FILE}"
+    )
     args = parser.parse_args(argv)
-    output = release(args.datapackage, args.dist)
+    output = release(args.datapackage, args.dist, record_it=args.record)
     print(f"wrote {output}, {args.dist / 'SHA256SUMS'} and the release notes", file=sys.stderr)
     return 0
 

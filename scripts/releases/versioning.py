@@ -1,4 +1,4 @@
-"""Versions that agree: datapackage.json, CHANGELOG.md, CITATION.cff and the last release tag.
+"""Versions that agree: datapackage.json, CHANGELOG.md, CITATION.cff, releases.json and git history.
 
     python -m scripts.releases.versioning check        # exit 1 on any disagreement
     python -m scripts.releases.versioning citation     # rewrite CITATION.cff from the package and changelog
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.package.read import PackageError, clip, inside, read_json
+from scripts.releases import registry
 
 RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+[^\]]*)\] - (\d{4}-\d{2}-\d{2})\s*$", re.M)
 UNRELEASED_HEADING = re.compile(r"^## \[Unreleased\]\s*$", re.M)
@@ -118,30 +119,76 @@ def version_problems(root: Path) -> list[str]:
     citation = root / "CITATION.cff"
     if not citation.is_file() or read_document(root, "CITATION.cff") != expected_citation(root):
         problems.append("CITATION.cff: out of step with datapackage.json and CHANGELOG.md; run `make citation`")
+    return problems + recorded_problems(root)
+
+
+def recorded_problems(root: Path) -> list[str]:
+    """releases.json against CHANGELOG.md: every older released version is recorded, with its date."""
+    try:
+        recorded = {r.version: r for r in registry.read_releases(root)}
+    except PackageError as error:
+        return str(error).splitlines()
+    released = releases(read_document(root, "CHANGELOG.md"))
+    current = read_descriptor(root)["version"]
+    dates = dict(released)
+    problems = [
+        f"{registry.RELEASES_FILE}: {clip(v)} has no '## [{clip(v)}] - date' entry in CHANGELOG.md"
+        for v in recorded
+        if v not in dates
+    ]
+    problems += [
+        f"{registry.RELEASES_FILE}: {clip(v)} is dated {clip(r.date)}, CHANGELOG.md says {clip(dates[v])}"
+        for v, r in recorded.items()
+        if v in dates and dates[v] != r.date
+    ]
+    # The current version may be released but not yet recorded: `make release` records it.
+    problems += [
+        f"{registry.RELEASES_FILE}: {clip(v)} is released in CHANGELOG.md but not recorded; "
+        "rebuild it from its release commit and record the commit and the archive's sha256"
+        for v, _ in released
+        if v not in recorded and v != current
+    ]
     return problems
 
 
-def last_release_tag(root: Path) -> str | None:
-    result = _git(root, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*")
-    return result.stdout.strip() if result.returncode == 0 else None
+def history_problems(root: Path, in_ci: bool) -> tuple[list[str], list[str]]:
+    """(problems, warnings) from git: every recorded commit exists here and holds its version, and the
+    data has not changed since the newest release without a changelog note. Outside git the checks
+    cannot run: a warning, and in CI a problem, never a silent skip."""
+    if not registry.is_git_repository(root):
+        message = f"{root}: not a git repository, so the recorded releases cannot be checked against their commits"
+        return ([message], []) if in_ci else ([], [message])
+    problems = []
+    for release in registry.read_releases(root):
+        short = release.commit[:12]
+        if not registry.has_commit(root, release.commit):
+            problems.append(
+                f"{registry.RELEASES_FILE}: commit {short} of {release.version} is not in this clone "
+                "(a shallow clone? `git fetch --unshallow`)"
+            )
+        elif (found := registry.version_at(root, release.commit)) != release.version:
+            problems.append(
+                f"{registry.RELEASES_FILE}: commit {short} holds version {clip(str(found))}, not {release.version}"
+            )
+    newest = registry.previous(root, "999999.0.0")
+    if newest is not None and not problems:
+        problems += release_problems(root, newest)
+    return problems, []
 
 
-def release_problems(root: Path, tag: str) -> list[str]:
-    """Data changed since the release `tag` while neither the version nor Unreleased did."""
-    if _git(root, "diff", "--quiet", tag, "--", *DATA_PATHS).returncode == 0:
+def release_problems(root: Path, release: registry.Release) -> list[str]:
+    """Data changed since `release` while neither the version nor Unreleased did."""
+    if registry.git(root, "diff", "--quiet", release.commit, "--", *DATA_PATHS).returncode == 0:
         return []
     version = read_descriptor(root)["version"]
     notes = unreleased_notes(read_document(root, "CHANGELOG.md"))
-    if f"v{version}" == tag and not notes:
+    if version == release.version and not notes:
         return [
-            f"the data changed since {tag}, but the version is still {version} and CHANGELOG.md's "
-            "Unreleased section is empty: say what changed there (and bump the version when releasing)"
+            f"the data changed since release {release.version} (commit {release.commit[:12]}), but the version "
+            "is still the same and CHANGELOG.md's Unreleased section is empty: say what changed there "
+            "(and bump the version when releasing)"
         ]
     return []
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "citation":
         write_atomically(args.root / "CITATION.cff", expected_citation(args.root))
         return 0
-    tag = last_release_tag(args.root)
-    problems = version_problems(args.root) + (release_problems(args.root, tag) if tag else [])
+    history, warnings = history_problems(args.root, in_ci=bool(os.environ.get("CI")))
+    problems = version_problems(args.root) + history
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
