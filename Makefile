@@ -6,6 +6,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DATAPACKAGE ?= datapackage.json
 SETUP := $(VENV)/.setup-done
+# cffconvert needs jsonschema 3, frictionless needs 4: it gets a virtualenv of its own.
+CFFCONVERT_VENV ?= .venv-cffconvert
+CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 DATABASE := build/nk-russia-claims.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
@@ -20,6 +23,11 @@ setup: $(SETUP)
 $(SETUP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+$(CFFCONVERT): requirements-cffconvert.lock
+	$(PYTHON) -m venv $(CFFCONVERT_VENV)
+	$(CFFCONVERT_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-cffconvert.lock
 	touch $@
 
 # Debian's Chromium for the browser test (Playwright drives it; it downloads no browser of its own).
@@ -74,9 +82,11 @@ todo: $(SETUP)
 bench: $(SETUP) $(SQLITE3)
 	$(PY) -m scripts.benchmark.bench --sizes $(SIZES)
 
-# Regenerates CITATION.cff from datapackage.json and CHANGELOG.md.
-citation: $(SETUP)
+# Regenerates CITATION.cff and .zenodo.json from datapackage.json, CHANGELOG.md and releases.json,
+# then checks the citation with cffconvert.
+citation: $(SETUP) $(CFFCONVERT)
 	$(PY) -m scripts.releases.versioning citation
+	$(CFFCONVERT_VENV)/bin/cffconvert --validate -i CITATION.cff
 
 # Fails if the version, changelog, citation, releases.json and git history disagree.
 versions: $(SETUP)
@@ -86,8 +96,8 @@ lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 
-test: $(SETUP) browser lint
-	$(PY) -m pytest -q
+test: $(SETUP) $(CFFCONVERT) browser lint
+	NK_CFFCONVERT=$(CFFCONVERT_VENV)/bin/cffconvert $(PY) -m pytest -q
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
 screenshots: $(SETUP) browser
@@ -103,6 +113,8 @@ lock: $(SETUP)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -p 3.11 --generate-hashes --no-header -o requirements.lock
 	sed -i '1i # Pinned dependencies of nk-russia-claims with hashes. Regenerate with `make lock`.' requirements.lock
+	echo "cffconvert==2.0.0" | $(VENV)/bin/uv pip compile - -p 3.11 --generate-hashes --no-header -o requirements-cffconvert.lock
+	sed -i '1i # cffconvert (its own virtualenv: it needs jsonschema 3) with hashes. Regenerate with `make lock`.' requirements-cffconvert.lock
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CFFCONVERT_VENV) build dist .pytest_cache .ruff_cache

@@ -30,14 +30,8 @@ from tests.mutations import edit_json, set_cells
 VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
 PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
 PROJECT_FILES = (
-    "datapackage.json",
-    "data",
-    "schemas",
-    "README.md",
-    "CHANGELOG.md",
-    "CITATION.cff",
-    "LICENSE",
-    "releases.json",
+    *("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
+    *("releases.json", ".zenodo.json"),
 )
 
 
@@ -309,10 +303,9 @@ def test_a_release_whose_notes_cannot_be_made_writes_nothing(repo: Path, tmp_pat
     edit_json(repo / "datapackage.json", lambda d: d["resources"][0].update(path="/etc/passwd"))
     broken = commit_all(repo, "broken")
     git(repo, "checkout", "-q", "HEAD~1", "--", "datapackage.json")
-    older = registry.Release("0.0.9", "2026-11-01", broken, "nk-russia-claims-0.0.9.zip", "0" * 64)
-    registry.write_releases(repo, [older, *registry.read_releases(repo)])
-    with (repo / "CHANGELOG.md").open("a") as changelog:
-        changelog.write("\n## [0.0.9] - 2026-11-01\n")
+    older = registry.previous(repo, VERSION)
+    recorded = registry.read_releases(repo)
+    registry.write_releases(repo, [replace(r, commit=broken) if r == older else r for r in recorded])
     dist = tmp_path / "dist"
     with pytest.raises(PackageError, match="path is absolute"):
         release(repo / "datapackage.json", dist)

@@ -1,4 +1,4 @@
-"""Generate the README's data dictionary from datapackage.json and the Table Schemas.
+"""Generate the README's data dictionary, troop-count table and citing section from the package.
 
 python -m scripts.publishing.docs              # print the dictionary
 python -m scripts.publishing.docs --write README.md
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -16,9 +17,11 @@ from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
 from scripts.package.textscan import QUANTITY_WORDS
+from scripts.releases import citation, versioning
 
 START, END = "<!-- data-dictionary:start -->", "<!-- data-dictionary:end -->"
 ESTIMATES_START, ESTIMATES_END = "<!-- estimates:start -->", "<!-- estimates:end -->"
+CITATION_START, CITATION_END = "<!-- citation:start -->", "<!-- citation:end -->"
 
 
 def data_dictionary(package: DataPackage) -> str:
@@ -79,6 +82,25 @@ def troop_estimates(package: DataPackage) -> str:
     return "\n".join(lines)
 
 
+def how_to_cite(package: DataPackage) -> str:
+    """The README's citing section: APA and BibTeX for the current version, with its DOI when
+    releases.json records one, and the form to use once Zenodo has minted one when it does not."""
+    facts = versioning.expected_citation(package.root)
+    doi = facts.doi or citation.DOI_PLACEHOLDER
+    with_doi = (
+        "With its DOI" if facts.doi else "Once Zenodo has minted a DOI for the release you use (see its Zenodo record)"
+    )
+    return "\n".join([
+        "_Generated from the package by `make docs`._\n",
+        "Without a DOI:\n",
+        f"> {citation.apa(replace(facts, doi=''))}\n",
+        f"```bibtex\n{citation.bibtex(replace(facts, doi=''))}\n```\n",
+        f"{with_doi}, add it:\n",
+        f"> {citation.apa(facts, doi)}\n",
+        f"```bibtex\n{citation.bibtex(facts, doi)}\n```",
+    ])  # fmt: skip
+
+
 def splice(readme: str, dictionary: str, start: str = START, end: str = END) -> str:
     """The README with the text between the markers replaced by `dictionary`."""
     head, found, rest = readme.partition(start)
@@ -133,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     current = target.read_text(encoding="utf-8")
     updated = splice(splice(current, dictionary), troop_estimates(package), ESTIMATES_START, ESTIMATES_END)
+    updated = splice(updated, how_to_cite(package), CITATION_START, CITATION_END)
     if args.check:
         if updated != current:
             print(f"{target}: the data dictionary is stale; run `make docs`", file=sys.stderr)
