@@ -235,6 +235,9 @@ class CsvError(PackageError):
         self.problem = Problem(path, row, None, message)
 
 
+DERIVED_FORMATS = ("parquet", "jsonld")  # written by a release from the CSVs
+
+
 @dataclass
 class DataPackage:
     """A data package on disk, read lazily."""
@@ -264,6 +267,8 @@ class DataPackage:
     def tables(self) -> dict[str, Table]:
         tables = {}
         for resource in self.descriptor.get("resources", []):
+            if isinstance(resource, dict) and resource.get("format") in DERIVED_FORMATS:
+                continue  # a release's Parquet or JSON-LD, made from the CSVs: the CSVs are what is checked and built
             schema_ref = resource.get("schema")
             if isinstance(schema_ref, str):
                 schema = read_json(inside(self.root, schema_ref), schema_ref)

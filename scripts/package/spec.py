@@ -219,7 +219,14 @@ class Resource(Strict):
     sources: list[Source] | None = None
     licenses: list[License] | None = None
     dialect: str | dict[str, Any] | None = None
-    schema_ref: str | TableSchema = Field(alias="schema")
+    schema_ref: str | TableSchema | None = Field(None, alias="schema")
+
+    @model_validator(mode="after")
+    def tables_have_schemas(self) -> Resource:
+        # Only a release's derived files (annotations.jsonld and its context) are not tables.
+        if self.schema_ref is None and self.format != "jsonld":
+            raise ValueError("a table resource needs a schema (only a JSON-LD file may have none)")
+        return self
 
     @field_validator("path")
     @classmethod

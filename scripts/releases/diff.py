@@ -9,6 +9,7 @@ datapackage.json; TO defaults to the working tree. Prints Markdown."""
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tarfile
@@ -22,7 +23,16 @@ from io import BytesIO
 from pathlib import Path
 
 from scripts.cli import run
-from scripts.package.read import DataPackage, PackageError, Table, clip, inside, quote, unsafe_path_reason
+from scripts.package.read import (
+    DERIVED_FORMATS,
+    DataPackage,
+    PackageError,
+    Table,
+    clip,
+    inside,
+    quote,
+    unsafe_path_reason,
+)
 from scripts.releases import registry
 from scripts.validation.checks import descriptor_problems
 
@@ -64,6 +74,7 @@ def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
                 unzip(path, Path(folder))
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, zlib.error, EOFError) as error:
                 raise PackageError(f"{path}: cannot be unpacked: {clip(str(error))}") from None
+            _forget_derived_resources(Path(folder))
         else:
             archive = subprocess.run(
                 ["git", "archive", "--format=tar", "--end-of-options", ref], cwd=repo, capture_output=True, check=False
@@ -108,6 +119,21 @@ def unzip(archive_path: Path, folder: Path) -> None:
                             f"{MAX_RATIO} times (a zip bomb?)"
                         )
                     sink.write(chunk)
+
+
+def _forget_derived_resources(folder: Path) -> None:
+    """Drop the Parquet and JSON-LD resources from unpacked descriptors: they are made from the CSVs,
+    which are what a diff compares, and they stay packed."""
+    for descriptor_path in folder.rglob("datapackage.json"):
+        try:
+            descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue  # reported when the package is read
+        if isinstance(descriptor, dict) and isinstance(descriptor.get("resources"), list):
+            descriptor["resources"] = [
+                r for r in descriptor["resources"] if not (isinstance(r, dict) and r.get("format") in DERIVED_FORMATS)
+            ]
+            descriptor_path.write_text(json.dumps(descriptor), encoding="utf-8")
 
 
 def _package_root(folder: Path, ref: str) -> Path:

@@ -3,10 +3,13 @@
     python -m scripts.releases.release [--dist dist]
 
 The archive is reproducible: the same commit gives the same bytes (sorted entries, fixed
-timestamps and permissions). It holds datapackage.json with `bytes` and `hash` for every
-resource, the CSVs, schemas, archived texts, the SQLite database, README, CHANGELOG, CITATION.cff
-and LICENSE. The notes are the version's changelog entry and its data diff against the previous
-release in releases.json. With --record (as `make release` runs it), a version not yet recorded
+timestamps and permissions). It holds datapackage.json, the CSVs, schemas and archived texts, every
+table as typed Parquet (scripts/releases/parquet.py), every claim, quote and figure as W3C Web
+Annotations (scripts/releases/annotations.py), the SQLite database, README, CHANGELOG, CITATION.cff
+and LICENSE. The descriptor gives `bytes` and `hash` of every resource but the Parquet files.
+
+The notes are the version's changelog entry and its data diff against the previous release in
+releases.json. With --record (as `make release` runs it), a version not yet recorded
 is added to releases.json with its commit and the archive's sha256; that needs a committed tree."""
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from scripts.atomic import atomic_output, write_atomically
 from scripts.cli import run
 from scripts.package.read import DataPackage, clip, inside
 from scripts.publishing.build import BuildError, build
-from scripts.releases import registry, versioning
+from scripts.releases import annotations, parquet, registry, versioning
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
 from scripts.validation.checks import descriptor_problems
 
@@ -37,13 +40,58 @@ def archive_name(descriptor: dict) -> str:
     return f"{descriptor['name']}-{descriptor['version']}.zip"
 
 
-def released_descriptor(package: DataPackage) -> dict:
-    """The descriptor with the size and SHA-256 of every resource, which frictionless verifies."""
+def derived_files(package: DataPackage) -> dict[str, tuple[dict, bytes]]:
+    """The typed encodings a release adds, by path: every table as Parquet, and every claim, quote and
+    figure as Web Annotations with the context that expands them offline. Each with its resource."""
+    resources = {r["name"]: r for r in package.descriptor["resources"]}
+    files = {
+        parquet.parquet_path(table): (parquet.parquet_resource(table, resources[name]), parquet.parquet_bytes(table))
+        for name, table in package.tables.items()
+    }
+    files[annotations.RELEASE_PATH] = (ANNOTATIONS_RESOURCE, annotations.jsonld_bytes(package))
+    files[annotations.CONTEXT_RELEASE_PATH] = (CONTEXT_RESOURCE, annotations.CONTEXT_FILE.read_bytes())
+    return files
+
+
+ANNOTATIONS_RESOURCE = {
+    "name": "annotations",
+    "path": annotations.RELEASE_PATH,
+    "format": "jsonld",
+    "mediatype": annotations.MEDIATYPE,
+    "title": "Claims, quotes and figures as W3C Web Annotations",
+    "description": "Every claim, quote and figure as a Web Annotation (JSON-LD): its target is the archived "
+    "source text with a TextQuoteSelector and a TextPositionSelector, its body a schema.org Claim or Quotation.",
+}
+CONTEXT_RESOURCE = {
+    "name": "annotations-context",
+    "path": annotations.CONTEXT_RELEASE_PATH,
+    "format": "jsonld",
+    "mediatype": annotations.MEDIATYPE,
+    "title": "Web Annotation terms, for offline JSON-LD processing",
+    "description": "The terms of the Web Annotation context (http://www.w3.org/ns/anno.jsonld) that "
+    "annotations.jsonld uses, with the IRIs of the Web Annotation Vocabulary: map that URL to this file to "
+    "expand the annotations with no network. Written for this project, not a copy of the W3C file.",
+}
+
+
+def with_size_and_hash(resource: dict, data: bytes) -> dict:
+    return {**resource, "bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
+
+
+def released_descriptor(package: DataPackage, derived: dict[str, tuple[dict, bytes]]) -> dict:
+    """The descriptor with the size and SHA-256 of every resource, which frictionless verifies, and
+    the resources of the derived files after the tables."""
     descriptor = copy.deepcopy(package.descriptor)
-    for resource in descriptor["resources"]:
-        data = inside(package.root, resource["path"]).read_bytes()
-        resource["bytes"] = len(data)
-        resource["hash"] = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    descriptor["resources"] = [
+        with_size_and_hash(resource, inside(package.root, resource["path"]).read_bytes())
+        for resource in descriptor["resources"]
+    ]
+    # frictionless reads Parquet through pyarrow, not its byte stream, so it would report any `bytes`
+    # or `hash` of a Parquet resource as a mismatch; SHA256SUMS still covers them in the archive.
+    descriptor["resources"] += [
+        resource if resource.get("format") == "parquet" else with_size_and_hash(resource, data)
+        for resource, data in derived.values()
+    ]
     return descriptor
 
 
@@ -57,11 +105,12 @@ def named_files(package: DataPackage) -> list[str]:
 
 def release_members(package: DataPackage, database: Path) -> dict[str, bytes]:
     """Every file of the release by its path in the archive."""
-    members = {
-        "datapackage.json": (json.dumps(released_descriptor(package), indent=2, ensure_ascii=False) + "\n").encode()
-    }
+    derived = derived_files(package)
+    descriptor = released_descriptor(package, derived)
+    members = {"datapackage.json": (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()}
     for path in named_files(package):
         members[path] = inside(package.root, path).read_bytes()
+    members.update({path: data for path, (_, data) in derived.items()})
     for name in DOCUMENTS:
         members[name] = inside(package.root, name).read_bytes()
     members[DATABASE_NAME] = database.read_bytes()
@@ -121,8 +170,8 @@ def record(root: Path, version: str, archive: Path) -> str:
 def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
     """Write the archive, its SHA256SUMS and notes; with record_it, also record it in releases.json."""
     package = DataPackage(descriptor_path)
-    version = package.descriptor["version"]
     problems = [str(p) for p in descriptor_problems(package)] or versioning.version_problems(package.root)
+    version = package.descriptor.get("version", "")
     if record_it and not problems:
         problems = recording_problems(package.root, version)
     if problems:
