@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 FILE_MODE = 0o644  # published files are world-readable; mkstemp's 0600 would hide them
+FOLDER_MODE = 0o755
 
 
 def _alive(pid: int) -> bool:
@@ -40,6 +41,13 @@ def remove_stale(folder: Path, prefix: str) -> None:
                     entry.unlink()
 
 
+def make_folder(folder: Path) -> None:
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for created in missing:
+        os.chmod(created, FOLDER_MODE)
+
+
 def temporary_prefix(output: Path) -> str:
     return f".{output.name}."
 
@@ -47,8 +55,9 @@ def temporary_prefix(output: Path) -> str:
 @contextmanager
 def atomic_output(output: Path) -> Iterator[Path]:
     """A temporary path to write `output` to; renamed over it (mode 0644) if the block succeeds,
-    removed with its SQLite journal if it fails."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    removed with its SQLite journal if it fails. A folder it creates is world-readable too (0755),
+    whatever the umask: a 0700 dist/ would hide the 0644 files in it."""
+    make_folder(output.parent)
     prefix = temporary_prefix(output)
     remove_stale(output.parent, prefix)
     temporary = output.parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}.tmp"

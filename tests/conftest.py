@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,18 @@ from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The current release, built once and unzipped into an empty folder."""
+    from scripts.releases.release import release
+
+    folder = tmp_path_factory.mktemp("release")
+    archive = release(ROOT / "datapackage.json", folder / "dist")
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(folder / "unzipped")
+    return folder / "unzipped"
 
 
 def read_table(name: str, root: Path = ROOT) -> list[dict[str, str]]:

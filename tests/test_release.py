@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import zipfile
@@ -314,3 +315,17 @@ def test_a_release_whose_notes_cannot_be_made_writes_nothing(repo: Path, tmp_pat
     with pytest.raises(PackageError, match="path is absolute"):
         release(repo / "datapackage.json", dist)
     assert not dist.exists() or list(dist.iterdir()) == []
+
+
+def test_under_a_private_umask_every_file_in_and_around_the_archive_is_world_readable(tmp_path: Path) -> None:
+    previous = os.umask(0o077)
+    try:
+        archive = release(ROOT / "datapackage.json", tmp_path / "new" / "dist")
+    finally:
+        os.umask(previous)
+    for path in (tmp_path / "new", archive.parent, *archive.parent.iterdir()):
+        expected = 0o755 if path.is_dir() else 0o644
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
+    with zipfile.ZipFile(archive) as opened:
+        assert {info.external_attr >> 16 for info in opened.infolist()} == {0o100644}
+        assert {info.create_system for info in opened.infolist()} == {3}  # Unix, so unzip applies the modes

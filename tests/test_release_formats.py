@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import json
 import socket
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,20 +19,9 @@ from pyld import jsonld
 
 from scripts.package.read import DataPackage
 from scripts.releases import annotations, parquet
-from scripts.releases.release import release
 from tests.conftest import ROOT, archived_text, read_table
 
 PACKAGE = DataPackage(ROOT / "datapackage.json")
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The current release, unzipped into an empty folder."""
-    folder = tmp_path_factory.mktemp("release")
-    archive = release(ROOT / "datapackage.json", folder / "dist")
-    with zipfile.ZipFile(archive) as opened:
-        opened.extractall(folder / "unzipped")
-    return folder / "unzipped"
 
 
 @pytest.fixture

@@ -43,6 +43,11 @@ def unknown_package_key(root: Path) -> str:
     return "datapackage.json:-:licences: unknown key"
 
 
+def table_without_schema(root: Path) -> str:
+    edit_json(root / "datapackage.json", lambda d: d["resources"][6].pop("schema"))
+    return "datapackage.json:-:resources.6: Value error, a table resource needs a schema"
+
+
 def resource_path_missing(root: Path) -> str:
     (root / "data/figures.csv").rename(root / "data/figure.csv")
     return "datapackage.json:-:resources.6.path: no such file: 'data/figures.csv'"
@@ -407,7 +412,7 @@ def quantity_word_skipped(root: Path) -> str:
 
 NOT_IN_FRICTIONLESS = {unique_key_repeated}
 MUTATIONS: list[Mutation] = [
-    schema_key_typo, version_not_semver, unknown_package_key, resource_path_missing,
+    schema_key_typo, version_not_semver, unknown_package_key, table_without_schema, resource_path_missing,
     foreign_key_names_missing_field, quote_exact_altered, span_end_past_text, span_start_not_before_end,
     span_in_source_without_text, archived_text_changed, archived_text_missing,
     figure_value_differs_from_its_words, figure_low_above_value, figure_high_below_value,
