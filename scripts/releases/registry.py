@@ -84,8 +84,7 @@ def read_releases(root: Path) -> list[Release]:
                  if versions.count(v) > 1]  # fmt: skip
     if problems:
         raise PackageError("\n".join(problems))
-    releases = [Release(**entry) for entry in entries]
-    return sorted(releases, key=lambda r: tuple(int(part) for part in r.version.split(".")))
+    return sorted((Release(**entry) for entry in entries), key=lambda r: _key(r.version))
 
 
 def find(root: Path, version: str) -> Release | None:
@@ -94,15 +93,23 @@ def find(root: Path, version: str) -> Release | None:
     return next((r for r in read_releases(root) if r.version == wanted), None)
 
 
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def previous(root: Path, version: str) -> Release | None:
     """The newest recorded release older than `version`."""
-    key = tuple(int(part) for part in version.split(".")) if VERSION.match(version) else None
-    older = [r for r in read_releases(root) if key is None or tuple(map(int, r.version.split("."))) < key]
+    older = [r for r in read_releases(root) if not VERSION.match(version) or _key(r.version) < _key(version)]
     return older[-1] if older else None
 
 
+def newest(root: Path) -> Release | None:
+    recorded = read_releases(root)
+    return recorded[-1] if recorded else None
+
+
 def write_releases(root: Path, releases: list[Release]) -> None:
-    ordered = sorted(releases, key=lambda r: tuple(int(part) for part in r.version.split(".")))
+    ordered = sorted(releases, key=lambda r: _key(r.version))
     document = {"releases": [r.as_json() for r in ordered]}
     write_atomically(root / RELEASES_FILE, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 

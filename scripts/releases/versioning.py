@@ -144,7 +144,7 @@ def history_problems(root: Path, in_ci: bool) -> tuple[list[str], list[str]]:
             problems.append(
                 f"{registry.RELEASES_FILE}: commit {short} holds version {clip(str(found))}, not {release.version}"
             )
-    newest = registry.previous(root, "999999.0.0")
+    newest = registry.newest(root)
     if newest is not None and not problems:
         problems += release_problems(root, newest)
     return problems, []
