@@ -329,3 +329,14 @@ def test_under_a_private_umask_every_file_in_and_around_the_archive_is_world_rea
     with zipfile.ZipFile(archive) as opened:
         assert {info.external_attr >> 16 for info in opened.infolist()} == {0o100644}
         assert {info.create_system for info in opened.infolist()} == {3}  # Unix, so unzip applies the modes
+
+
+def test_a_malformed_releases_file_fails_the_check_command_with_a_message_not_a_crash(repo: Path) -> None:
+    (repo / "releases.json").write_text('{"releases": [{"version": "0.1.0"}]}')
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.releases.versioning", "check", "--root", str(repo)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "releases.json: releases[0].commit: None is not a valid commit" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr

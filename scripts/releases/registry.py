@@ -103,11 +103,6 @@ def previous(root: Path, version: str) -> Release | None:
     return older[-1] if older else None
 
 
-def newest(root: Path) -> Release | None:
-    recorded = read_releases(root)
-    return recorded[-1] if recorded else None
-
-
 def write_releases(root: Path, releases: list[Release]) -> None:
     ordered = sorted(releases, key=lambda r: _key(r.version))
     document = {"releases": [r.as_json() for r in ordered]}

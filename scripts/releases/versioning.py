@@ -132,8 +132,12 @@ def history_problems(root: Path, in_ci: bool) -> tuple[list[str], list[str]]:
     if not registry.is_git_repository(root):
         message = f"{root}: not a git repository, so the recorded releases cannot be checked against their commits"
         return ([message], []) if in_ci else ([], [message])
+    try:
+        recorded = registry.read_releases(root)
+    except PackageError:
+        return [], []  # a malformed releases.json is reported by recorded_problems
     problems = []
-    for release in registry.read_releases(root):
+    for release in recorded:
         short = release.commit[:12]
         if not registry.has_commit(root, release.commit):
             problems.append(
@@ -144,9 +148,8 @@ def history_problems(root: Path, in_ci: bool) -> tuple[list[str], list[str]]:
             problems.append(
                 f"{registry.RELEASES_FILE}: commit {short} holds version {clip(str(found))}, not {release.version}"
             )
-    newest = registry.newest(root)
-    if newest is not None and not problems:
-        problems += release_problems(root, newest)
+    if recorded and not problems:
+        problems += release_problems(root, recorded[-1])
     return problems, []
 
 
