@@ -97,7 +97,7 @@ lint: $(SETUP)
 	$(VENV)/bin/ruff format --check scripts tests
 
 test: $(SETUP) $(CFFCONVERT) browser lint
-	NK_CFFCONVERT=$(CFFCONVERT_VENV)/bin/cffconvert $(PY) -m pytest -q
+	NK_CFFCONVERT=$(abspath $(CFFCONVERT_VENV))/bin/cffconvert $(PY) -m pytest -q
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
 screenshots: $(SETUP) browser

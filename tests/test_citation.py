@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.mutations import edit_json
 from tests.test_release import copy_project
 
-CFFCONVERT = Path(os.environ.get("NK_CFFCONVERT", ROOT / ".venv-cffconvert/bin/cffconvert"))
+CFFCONVERT = ROOT / os.environ.get("NK_CFFCONVERT", ".venv-cffconvert/bin/cffconvert")  # relative to the project
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 ZENODO_UPLOAD_TYPES = {"publication", "poster", "presentation", "dataset", "image", "video", "software", "lesson",
                        "physicalobject", "other"}  # fmt: skip

@@ -25,8 +25,8 @@ from scripts.releases import registry, versioning
 from scripts.releases.diff import main as diff_main
 from scripts.releases.release import release
 from scripts.validation.validate import validate
-from tests.conftest import ROOT
-from tests.mutations import edit_json, set_cells
+from tests.conftest import ROOT, read_table
+from tests.mutations import delete_row, edit_json, set_cells
 
 VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
 PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
@@ -340,3 +340,21 @@ def test_a_malformed_releases_file_fails_the_check_command_with_a_message_not_a_
     assert result.returncode == 1, result.stderr
     assert "releases.json: releases[0].commit: None is not a valid commit" in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_diff_names_rows_by_their_whole_key_and_new_tables_without_column_noise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "old").mkdir(), (tmp_path / "new").mkdir()
+    old, new = copy_project(tmp_path / "old"), copy_project(tmp_path / "new")
+    first_link = read_table("claim_links", new)[0]
+    delete_row(new, "claim_links", first_link["from_claim_id"])
+    assert diff_main([str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert f"- removed `{first_link['from_claim_id']}|{first_link['to_claim_id']}`" in out
+    edit_json(
+        old / "datapackage.json", lambda d: d.update(resources=[r for r in d["resources"] if r["name"] != "flags"])
+    )
+    assert diff_main([str(old), str(new)]) == 0
+    flags = capsys.readouterr().out.split("### flags")[1].split("###")[0]
+    assert "- table added" in flags and "column added" not in flags

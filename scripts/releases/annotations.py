@@ -95,9 +95,9 @@ def figure_body(row: dict[str, str], claims: dict[str, dict[str, str]], entities
     ):
         if (number := _number(row.get(column, ""))) is not None:
             quantity[term] = number
-    quantity["schema:description"] = f"{row['measure']}, {row['qualifier']}" + (
-        f", {row['second_qualifier']}" if row.get("second_qualifier") else ""
-    )
+    qualifiers = ", ".join(q for q in (row["qualifier"], row.get("second_qualifier", "")) if q)
+    # The codes are defined in the package's vocabulary table (and docs/codebook.md).
+    quantity["schema:description"] = f"measure: {row['measure']}; qualifier: {qualifiers}"
     body: dict[str, Any] = {
         "id": _id("figures", row["figure_id"]),
         "type": "schema:Claim",
@@ -105,6 +105,10 @@ def figure_body(row: dict[str, str], claims: dict[str, dict[str, str]], entities
         "schema:about": quantity,
         "schema:isPartOf": {"id": _id("claims", row["claim_id"])},
     }
+    if row.get("as_of"):
+        body["schema:temporalCoverage"] = row["as_of"]  # EDTF, as in the table
+    if row.get("place"):
+        body["schema:spatialCoverage"] = row["place"]
     claimant = claims.get(row["claim_id"], {}).get("claimant_id")
     if claimant:
         body["schema:author"] = _agent(entities, claimant)

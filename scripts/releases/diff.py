@@ -46,11 +46,13 @@ Row = dict[str, str]
 @dataclass
 class TableDiff:
     name: str
-    added: list[Row] = field(default_factory=list)
-    removed: list[Row] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # primary keys, columns joined by |
+    removed: list[str] = field(default_factory=list)
     changed: list[tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=list)
     columns_added: list[str] = field(default_factory=list)
     columns_removed: list[str] = field(default_factory=list)
+    table_added: bool = False
+    table_removed: bool = False
 
     @property
     def empty(self) -> bool:
@@ -166,8 +168,9 @@ def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
     old_columns, new_columns = (old.field_names if old else []), (new.field_names if new else [])
     result.columns_added = [c for c in new_columns if c not in old_columns]
     result.columns_removed = [c for c in old_columns if c not in new_columns]
-    result.added = [row for key, row in new_rows.items() if key not in old_rows]
-    result.removed = [row for key, row in old_rows.items() if key not in new_rows]
+    result.added = [key for key in new_rows if key not in old_rows]
+    result.removed = [key for key in old_rows if key not in new_rows]
+    result.table_added, result.table_removed = old is None, new is None
     for key, row in new_rows.items():
         before = old_rows.get(key)
         if before is None:
@@ -185,6 +188,10 @@ def diff_packages(old_root: Path, new_root: Path) -> list[TableDiff]:
     return [diff_tables(old.tables.get(n), new.tables.get(n), n) for n in names]
 
 
+def _code(key: str) -> str:
+    return clip(key).replace("`", "'").replace("\n", " ")
+
+
 def _cell(text: str) -> str:
     return clip(text or "∅").replace("|", "\\|").replace("\n", " ")
 
@@ -198,10 +205,13 @@ def to_markdown(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
             continue
         counts = f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed"
         lines += [f"### {d.name}: {counts}", ""]
-        lines += [f"- column added: `{c}`" for c in d.columns_added]
-        lines += [f"- column removed: `{c}`" for c in d.columns_removed]
-        lines += [f"- added `{next(iter(row.values()), '')}`" for row in d.added]
-        lines += [f"- removed `{next(iter(row.values()), '')}`" for row in d.removed]
+        if d.table_added or d.table_removed:
+            lines.append(f"- table {'added' if d.table_added else 'removed'}")
+        else:
+            lines += [f"- column added: `{c}`" for c in d.columns_added]
+            lines += [f"- column removed: `{c}`" for c in d.columns_removed]
+        lines += [f"- added `{_code(key)}`" for key in d.added]
+        lines += [f"- removed `{_code(key)}`" for key in d.removed]
         if d.changed:
             lines += ["", "| row | column | old | new |", "|---|---|---|---|"]
             lines += [

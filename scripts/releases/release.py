@@ -158,8 +158,9 @@ def record(root: Path, version: str, archive: Path) -> str:
         if recorded.sha256 == digest:
             return f"{archive.name} is byte for byte the recorded release of {version}"
         return (
-            f"{version} was released from commit {recorded.commit[:12]} as sha256 {recorded.sha256[:12]}…; "
-            f"this rebuild from {registry.head_commit(root)[:12]} differs, and the record is kept"
+            f"note: {archive.name} is not the published {version}, which was built from commit "
+            f"{recorded.commit[:12]} (sha256 {recorded.sha256[:12]}…): this build from the current tree differs "
+            f"(its files or code changed since), and releases.json keeps the record. To publish it, cut a new version."
         )
     dates = dict(versioning.releases(versioning.read_document(root, "CHANGELOG.md")))
     entry = registry.Release(version, dates[version], registry.head_commit(root), archive.name, digest)

@@ -184,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {line}", file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
+    if not problems:
+        checked = "" if warnings else " and the git history"
+        print(f"versions agree: datapackage.json, CHANGELOG.md, CITATION.cff, .zenodo.json, releases.json{checked}",
+              file=sys.stderr)  # fmt: skip
     return 1 if problems else 0
 
 
