@@ -200,7 +200,7 @@ def test_combat_status_and_troop_counts_are_linked_across_articles() -> None:
 
 def test_every_field_has_a_description_and_every_controlled_list_an_enum() -> None:
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    assert descriptor["version"] == "0.2.0" and descriptor["name"] == "nk-russia-claims"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", descriptor["version"]) and descriptor["name"] == "nk-russia-claims"
     for resource in descriptor["resources"]:
         schema = json.loads((ROOT / resource["schema"]).read_text(encoding="utf-8"))
         assert schema["missingValues"] == [""]
