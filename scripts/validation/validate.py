@@ -1,15 +1,18 @@
 """Validate a data package: Table Schema rules (frictionless), then the project's own checks.
 
-    python -m scripts.validation.validate [datapackage.json] [--json] [--reference]
+    python -m scripts.validation.validate [datapackage.json] [--format text|json|github] [--reference]
 
 Table Schema rules run as set-based SQL over a staging load (scripts.validation.schemasql); `--reference`
 runs frictionless, the reference implementation, instead. Prints one line per problem as
-`path:row:column: message` and exits 1 if there is any. Reads only: the package is never written to."""
+`path:row:column: message` and exits 1 if there is any; with `--format github` (the default
+when GITHUB_ACTIONS=true) each problem also becomes an `::error file=…,line=…` workflow command.
+Reads only: the package is never written to."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from pathlib import Path
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
+from scripts.validation.annotations import github_commands
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import staged
 from scripts.validation.tabular import frictionless_problems
@@ -83,17 +87,27 @@ def _order(problem: Problem) -> tuple[str, int, str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate", description=__doc__.split("\n\n")[0])
     parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
-    parser.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    parser.add_argument(
+        "--format",
+        choices=["text", "json", "github"],
+        default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
+        help="text: `path:row:column: message` lines; json: a JSON list; github: the text lines and, for "
+        "each problem, an `::error` workflow command (the default when GITHUB_ACTIONS=true)",
+    )
+    parser.add_argument("--json", action="store_const", const="json", dest="format", help="the same as --format json")
     parser.add_argument("--reference", action="store_true", help="check Table Schema rules with frictionless")
     args = parser.parse_args(argv)
     problems = validate(args.datapackage, args.reference)
-    if args.json:
+    if args.format == "json":
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
-    else:
-        for problem in problems:
-            print(problem)
-        summary = f"{len(problems)} problem(s) in {args.datapackage}" if problems else f"{args.datapackage}: valid"
-        print(summary, file=sys.stderr)
+        return 1 if problems else 0
+    for problem in problems:
+        print(problem)
+    if args.format == "github":
+        for command in github_commands(problems, args.datapackage.parent):
+            print(command)
+    summary = f"{len(problems)} problem(s) in {args.datapackage}" if problems else f"{args.datapackage}: valid"
+    print(summary, file=sys.stderr)
     return 1 if problems else 0
 
 
