@@ -12,11 +12,13 @@ CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 DATABASE := build/nk-russia-claims.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
-CHROMIUM := /usr/bin/chromium
+# The browser of the browser tests: Debian's Chromium by default (installed by `make browser`);
+# any Chromium or Chrome works, e.g. `make test CHROMIUM=/usr/bin/google-chrome` on a hosted runner.
+CHROMIUM ?= /usr/bin/chromium
 SQLITE3 := /usr/bin/sqlite3
 SIZES ?= 1000,10000
 
-.PHONY: setup browser validate build serve release diff citation versions bench test screenshots lint docs lock clean add-source spans todo
+.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench test screenshots lint docs lock clean add-source spans todo
 
 setup: $(SETUP)
 
@@ -31,11 +33,15 @@ $(CFFCONVERT): requirements-cffconvert.lock
 	touch $@
 
 # Debian's Chromium for the browser test (Playwright drives it; it downloads no browser of its own).
+# Another browser that CHROMIUM names is used as it is.
 browser: $(CHROMIUM)
 
-$(CHROMIUM):
+/usr/bin/chromium:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+$(filter-out /usr/bin/chromium,$(CHROMIUM)):
+	@echo "no browser at CHROMIUM=$(CHROMIUM): install Chromium or Chrome there, or leave CHROMIUM unset" >&2; exit 1
 
 # The sqlite3 command line, for the benchmark's .import floor.
 $(SQLITE3):
@@ -43,8 +49,9 @@ $(SQLITE3):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sqlite3
 
 # Table Schema rules run as set-based SQL; `make validate REFERENCE=1` runs frictionless instead.
+# Under GitHub Actions (or FORMAT=github) each problem is also an ::error annotation for the pull request.
 validate: $(SETUP)
-	$(PY) -m scripts.validation.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference)
+	$(PY) -m scripts.validation.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference) $(if $(FORMAT),--format $(FORMAT))
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
 build: $(SETUP)
@@ -52,6 +59,12 @@ build: $(SETUP)
 
 serve: build
 	$(PY) -m scripts.publishing.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
+
+# Deploys the same site to Google Cloud Run (`datasette publish cloudrun`); needs an authenticated gcloud.
+# .github/workflows/publish.yml runs it once the GCP_SERVICE_ACCOUNT_KEY secret is set.
+SERVICE ?= nk-russia-claims
+publish: build
+	$(PY) -m scripts.publishing.publish --datapackage $(DATAPACKAGE) --database $(DATABASE) --service "$(SERVICE)"
 
 # A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes; a new version is
 # recorded in releases.json (its commit and the archive hash: commit that file).
@@ -92,16 +105,26 @@ citation: $(SETUP) $(CFFCONVERT)
 versions: $(SETUP)
 	$(PY) -m scripts.releases.versioning check
 
+# Python with ruff; the GitHub workflows against their schema (bundled, offline) and with zizmor's
+# security audit (offline).
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+# A release tag names the package version, with its changelog entry (the release workflow runs it):
+# make tag-check TAG=v1.2.3 [ARCHIVE=dist] (then the built archive must be the recorded one).
+tag-check: $(SETUP)
+	$(PY) -m scripts.releases.versioning tag "$(TAG)" $(if $(ARCHIVE),--archive "$(ARCHIVE)")
+
 lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
+	$(VENV)/bin/zizmor --offline --no-progress $(WORKFLOWS)
 
 test: $(SETUP) $(CFFCONVERT) browser lint
-	NK_CFFCONVERT=$(abspath $(CFFCONVERT_VENV))/bin/cffconvert $(PY) -m pytest -q
+	NK_CFFCONVERT=$(abspath $(CFFCONVERT_VENV))/bin/cffconvert NK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
 screenshots: $(SETUP) browser
-	NK_SCREENSHOTS=docs $(PY) -m pytest -q tests/test_browser.py
+	NK_SCREENSHOTS=docs NK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests/test_browser.py
 
 # Rewrites the generated data dictionary in README.md and docs/codebook.md from the package.
 docs: $(SETUP)

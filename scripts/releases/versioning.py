@@ -2,6 +2,7 @@
 
     python -m scripts.releases.versioning check        # exit 1 on any disagreement
     python -m scripts.releases.versioning citation     # rewrite CITATION.cff and .zenodo.json
+    python -m scripts.releases.versioning tag v1.2.3 [--archive dist]   # a release tag is the version
 
 CITATION.cff and .zenodo.json are generated (scripts/releases/citation.py), never edited by hand,
 so they cannot drift from datapackage.json."""
@@ -9,6 +10,7 @@ so they cannot drift from datapackage.json."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -168,11 +170,41 @@ def release_problems(root: Path, release: registry.Release) -> list[str]:
     return []
 
 
+def tag_problems(root: Path, tag: str, dist: Path | None = None) -> list[str]:
+    """A release tag must be `v` + the package version, with that version's changelog entry; with
+    `dist`, its archive must be the one releases.json records, if it records this version."""
+    version = read_descriptor(root)["version"]
+    problems = []
+    if tag != f"v{version}":
+        problems.append(
+            f"tag {clip(tag)} is not the package version: datapackage.json says {clip(version)} (tag v{clip(version)})"
+        )
+    if version not in dict(releases(read_document(root, "CHANGELOG.md"))):
+        problems.append(f"CHANGELOG.md: no '## [{clip(version)}] - YYYY-MM-DD' entry for the tagged version")
+    recorded = registry.find(root, version)
+    if dist is not None and recorded is not None:
+        archive = dist / recorded.archive
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest() if archive.is_file() else "missing"
+        if digest != recorded.sha256:
+            problems.append(
+                f"{archive}: sha256 {digest[:12]}… is not the {version} that releases.json records "
+                f"({recorded.sha256[:12]}…, commit {recorded.commit[:12]}): tag the recorded commit"
+            )
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="versioning", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["check", "citation"])
+    parser.add_argument("command", choices=["check", "citation", "tag"])
+    parser.add_argument("tag", nargs="?", help="with `tag`: the release tag, e.g. v1.2.3")
     parser.add_argument("--root", default=Path("."), type=Path)
+    parser.add_argument("--archive", type=Path, help="with `tag`: the folder holding the built release")
     args = parser.parse_args(argv)
+    if args.command == "tag":
+        problems = tag_problems(args.root, args.tag or "", args.archive)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     if args.command == "citation":
         facts = expected_citation(args.root)
         for name, render in GENERATED.items():

@@ -1,0 +1,221 @@
+"""The GitHub workflows: CI runs the README's test command with the pinned setup, every action is
+pinned by commit, permissions are least-privilege, the release checks its tag, the site deploys with
+the settings of `make serve` and only once its secret is set, and `make lint` catches a bad workflow."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts.publishing.publish import pinned, publish_command, serve_options
+from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR, datasette_command
+from scripts.releases import registry, versioning
+from tests.conftest import ROOT
+from tests.test_release import copy_project
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+VENV_BIN = Path(sys.executable).parent
+
+
+def workflow(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+def steps(document: dict) -> list[dict]:
+    return [step for job in document["jobs"].values() for step in job.get("steps", [])]
+
+
+def readme_test_command() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Two commands", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return next(line.split("#")[0].strip() for line in block.splitlines() if line.startswith("make test"))
+
+
+def test_ci_runs_the_readme_test_command_on_every_push_and_pull_request() -> None:
+    ci = workflow("ci.yml")
+    assert set(ci[True]) == {"push", "pull_request"}  # YAML reads the key `on` as True
+    runs = [step.get("run") for step in steps(ci)]
+    assert readme_test_command() == "make test" and "make test" in runs
+    assert "make test" in (ROOT / ".ci/run").read_text(encoding="utf-8")
+    assert "make validate" in runs  # its problems become annotations on the pull request
+
+
+def test_ci_caches_the_virtualenvs_by_their_lock_files_and_python() -> None:
+    (cache,) = [step for step in steps(workflow("ci.yml")) if step.get("uses", "").startswith("actions/cache@")]
+    key = cache["with"]["key"]
+    assert "requirements.lock" in key and "requirements-cffconvert.lock" in key and "python-version" in key
+    assert cache["with"]["path"].split() == [".venv", ".venv-cffconvert"]
+
+
+def test_ci_names_a_browser_that_a_hosted_runner_has() -> None:
+    ci = workflow("ci.yml")
+    assert ci["jobs"]["test"]["env"]["CHROMIUM"] == "/usr/bin/google-chrome"
+    browser = sys.executable  # any existing file stands in for a browser in a dry run
+    dry_run = subprocess.run(
+        ["make", "-n", "test", f"CHROMIUM={browser}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert f"NK_CHROMIUM={browser}" in dry_run and "apt-get" not in dry_run
+    missing = subprocess.run(["make", "browser", "CHROMIUM=/opt/no/chrome"], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode != 0 and "no browser at CHROMIUM=/opt/no/chrome" in missing.stderr
+
+
+def test_history_is_fetched_where_versions_are_checked() -> None:
+    for name in ("ci.yml", "release.yml"):
+        (checkout,) = [s for s in steps(workflow(name)) if s.get("uses", "").startswith("actions/checkout@")]
+        assert checkout["with"]["fetch-depth"] == 0, name
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "release.yml", "publish.yml"])
+def test_every_action_is_pinned_by_commit_and_permissions_are_least_privilege(name: str) -> None:
+    document = workflow(name)
+    assert document["permissions"] == {"contents": "read"}
+    for step in steps(document):
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+    wider = {job_name: job["permissions"] for job_name, job in document["jobs"].items() if "permissions" in job}
+    assert wider == ({"release": {"contents": "write"}} if name == "release.yml" else {})
+
+
+def test_release_checks_the_tag_builds_and_attaches_archive_checksums_and_notes() -> None:
+    release = workflow("release.yml")
+    assert release[True] == {"push": {"tags": ["v*"]}}
+    runs = [step.get("run", "") for step in steps(release)]
+    assert runs.index('make tag-check TAG="$GITHUB_REF_NAME"') < runs.index("make release")
+    attach = runs[-1]
+    assert "gh release create" in attach and "dist/SHA256SUMS" in attach and "-notes.md" in attach
+    assert "${{" not in "".join(runs)  # no expression is pasted into a shell script
+
+
+def test_publish_is_off_until_its_secret_is_set() -> None:
+    publish = workflow("publish.yml")
+    gate, deploy = publish["jobs"]["enabled"], publish["jobs"]["publish"]
+    assert gate["steps"][0]["env"]["KEY"] == "${{ secrets.GCP_SERVICE_ACCOUNT_KEY }}"
+    assert deploy["needs"] == "enabled" and deploy["if"] == "needs.enabled.outputs.publish == 'true'"
+    assert [step.get("run") for step in deploy["steps"]][-1] == 'make publish SERVICE="$SERVICE"'
+
+
+def test_tag_check_refuses_a_tag_that_is_not_the_version_or_has_no_changelog_entry(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    version = versioning.read_descriptor(root)["version"]
+    assert versioning.tag_problems(root, f"v{version}") == []
+    assert versioning.tag_problems(root, "v9.9.9")[0].startswith("tag v9.9.9 is not the package version")
+    changelog = root / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace(f"## [{version}] -", "## [0.0.0] -"))
+    assert versioning.tag_problems(root, f"v{version}") == [
+        f"CHANGELOG.md: no '## [{version}] - YYYY-MM-DD' entry for the tagged version"
+    ]
+
+
+def test_tag_check_refuses_an_archive_that_is_not_the_recorded_release(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    version = versioning.read_descriptor(root)["version"]
+    recorded = registry.find(root, version)
+    assert recorded is not None, "the current version is recorded in releases.json"
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / recorded.archive).write_bytes(b"not the release")
+    (problem,) = versioning.tag_problems(root, f"v{version}", dist)
+    expected = f"({recorded.sha256[:12]}…, commit {recorded.commit[:12]}): tag the recorded commit"
+    assert problem.endswith(f"is not the {version} that releases.json records {expected}")
+    assert hashlib.sha256(b"not the release").hexdigest()[:12] in problem
+
+
+def test_the_deployed_site_has_the_settings_plugins_and_templates_of_make_serve(tmp_path: Path) -> None:
+    served = datasette_command(Path("x.db"), Path("m.json"), "127.0.0.1", 8001)
+    published = publish_command(Path("x.db"), Path("m.json"), "nk-russia-claims")
+    settings = serve_options().split()
+    assert len(settings) == 3 * len(SETTINGS)
+    for index in range(0, len(settings), 3):
+        name, value = settings[index + 1], settings[index + 2]
+        assert served[served.index(name) + 1] == value
+    for option in ("--plugins-dir", "--template-dir", "--metadata"):
+        assert published[published.index(option) + 1] == served[served.index(option) + 1]
+    installs = [published[i + 1] for i, part in enumerate(published) if part == "--install"]
+    assert installs == pinned(("datasette", "datasette-vega")) and all("==" in pin for pin in installs)
+
+
+def test_make_publish_deploys_through_gcloud_with_the_pinned_site(tmp_path: Path, database: Path) -> None:
+    """`datasette publish cloudrun` end to end, with a stand-in gcloud that records its calls and
+    keeps the Docker build context: nothing leaves the machine."""
+    fake = tmp_path / "bin" / "gcloud"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {tmp_path}/calls\n'
+        f'case "$1 $2" in "builds submit") cp -r . {tmp_path}/context ;; esac\n'
+        'case "$*" in "config get-value project") echo test-project ;; esac\n'
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": f"{fake.parent}:{VENV_BIN}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.publishing.publish", "--database", str(database), "--service", "nk-test"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    calls = (tmp_path / "calls").read_text()
+    assert "run deploy --allow-unauthenticated" in calls and " nk-test " in calls
+    dockerfile = (tmp_path / "context/Dockerfile").read_text()
+    assert all(pin in dockerfile for pin in pinned(("datasette", "datasette-vega")))
+    assert "--setting sql_time_limit_ms 1500" in dockerfile and "--setting allow_download true" in dockerfile
+    context = tmp_path / "context"
+    assert {p.name for p in (context / "plugins").iterdir()} >= {p.name for p in PLUGINS_DIR.glob("*.py")}
+    assert {p.name for p in (context / "templates").iterdir()} == {p.name for p in TEMPLATES_DIR.iterdir()}
+
+
+def test_publish_refuses_a_service_name_cloud_run_would_refuse() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.publishing.publish", "--service", "Bad Name; rm -rf /", "--dry-run"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0 and "is not a Cloud Run service name" in result.stderr
+
+
+BAD_WORKFLOW = """name: bad
+on: pull_request_target
+permissions: write-all
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: echo "${{ github.event.pull_request.title }}"
+"""
+
+
+def test_zizmor_finds_the_holes_of_a_dangerous_workflow(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(BAD_WORKFLOW)
+    result = subprocess.run(
+        [str(VENV_BIN / "zizmor"), "--offline", "--no-progress", str(bad)], capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    for audit in ("template-injection", "unpinned-uses", "dangerous-triggers"):
+        assert audit in result.stdout, audit
+
+
+def test_check_jsonschema_refuses_a_workflow_that_github_would_refuse(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: bad\non: push\njobs:\n  build:\n    steps:\n      - run: true\n")  # no runs-on
+    command = [str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+    assert subprocess.run([*command, str(bad)], capture_output=True).returncode != 0
+    assert subprocess.run([*command, *map(str, WORKFLOWS.glob("*.yml"))], capture_output=True).returncode == 0
+
+
+def test_make_lint_checks_every_workflow() -> None:
+    dry_run = subprocess.run(["make", "-n", "lint"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    names = sorted(str(p.relative_to(ROOT)) for p in WORKFLOWS.glob("*.yml"))
+    assert names == [".github/workflows/ci.yml", ".github/workflows/publish.yml", ".github/workflows/release.yml"]
+    for tool in ("check-jsonschema --builtin-schema vendor.github-workflows", "zizmor --offline"):
+        line = next(line for line in dry_run.splitlines() if tool in line)
+        assert all(name in line for name in names), line
