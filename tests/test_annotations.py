@@ -139,3 +139,13 @@ def test_json_locations_have_the_line_their_value_starts_on(text: str, where: st
 def test_json_nested_too_deep_gives_what_was_found_without_a_crash() -> None:
     lines = json_location_lines("[" * 10_000 + "]" * 10_000)
     assert lines[""] == 1 and len(lines) < 100
+
+
+def test_the_readme_shows_what_the_validator_prints_for_a_mistyped_value(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("<!-- annotation-example:start -->")[1].split("<!-- annotation-example:end -->")[0]
+    shown = example.split("```text\n")[1].split("```")[0].splitlines()
+    root = copy_package(tmp_path).parent
+    set_cells(root, "claims", "a000-c05", modality="asserted")
+    assert row_number(root, "claims", "a000-c05") == 8
+    assert run_validate(root, github=True).stdout.splitlines() == shown

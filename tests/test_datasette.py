@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from scripts.publishing.build import VIEWS
 from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
 from scripts.publishing.serve import SETTINGS
-from tests.conftest import ROOT, read_table
+from tests.conftest import read_table
 
 TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "exclusions")
 
@@ -109,10 +109,3 @@ async def test_site_is_read_only_but_allows_sql(site: Datasette) -> None:
 async def test_row_pages_link_a_quote_to_its_speaker(site: Datasette) -> None:
     response = await site.client.get(f"/{DATABASE}/quotes/a001-q01")
     assert f'<a href="/{DATABASE}/entities/volodymyr-zelenskyy">Volodymyr Zelenskyy</a>' in response.text
-
-
-def test_readme_deploy_command_uses_the_served_settings() -> None:
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split())
-    for name, value in SETTINGS.items():
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
-        assert f"--setting {name} {shown}" in readme, name
