@@ -63,13 +63,15 @@ serve: build
 # Deploys the same site to Google Cloud Run (`datasette publish cloudrun`); needs an authenticated gcloud.
 # .github/workflows/publish.yml runs it once the GCP_SERVICE_ACCOUNT_KEY secret is set.
 SERVICE ?= nk-russia-claims
+export SERVICE
 publish: build
-	$(PY) -m scripts.publishing.publish --datapackage $(DATAPACKAGE) --database $(DATABASE) --service "$(SERVICE)"
+	$(PY) -m scripts.publishing.publish --datapackage $(DATAPACKAGE) --database $(DATABASE) --service "$$SERVICE"
 
 # A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes; a new version is
 # recorded in releases.json (its commit and the archive hash: commit that file).
+RECORD ?= --record
 release: $(SETUP)
-	$(PY) -m scripts.releases.release $(DATAPACKAGE) --dist dist --record
+	$(PY) -m scripts.releases.release $(DATAPACKAGE) --dist dist $(RECORD)
 
 # Rows added, removed and changed per table: make diff FROM=0.1.0 (a version in releases.json, a git revision,
 # a release zip or a folder) [TO=…].
@@ -108,10 +110,12 @@ versions: $(SETUP)
 # Python with ruff; the GitHub workflows against their schema (bundled, offline) and with zizmor's
 # security audit (offline).
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
-# A release tag names the package version, with its changelog entry (the release workflow runs it):
-# make tag-check TAG=v1.2.3 [ARCHIVE=dist] (then the built archive must be the recorded one).
+# A release tag names the package version, with its changelog entry and its record in releases.json
+# (the release workflow runs it): make tag-check TAG=v1.2.3 [ARCHIVE=dist] (then the built archive must
+# be the recorded one). TAG and ARCHIVE reach the command through the environment, never the shell.
+export TAG ARCHIVE
 tag-check: $(SETUP)
-	$(PY) -m scripts.releases.versioning tag "$(TAG)" $(if $(ARCHIVE),--archive "$(ARCHIVE)")
+	$(PY) -m scripts.releases.versioning tag "$$TAG" $(if $(ARCHIVE),--archive "$$ARCHIVE")
 
 lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests

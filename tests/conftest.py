@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
 
 
+@pytest.fixture(autouse=True)
+def not_in_a_github_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run the validator as a user does; under GitHub Actions its annotations and step summary
+    would otherwise land on the CI run itself. Tests of those set the variables themselves."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The current release, built once and unzipped into an empty folder."""

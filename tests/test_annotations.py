@@ -149,3 +149,17 @@ def test_the_readme_shows_what_the_validator_prints_for_a_mistyped_value(tmp_pat
     set_cells(root, "claims", "a000-c05", modality="asserted")
     assert row_number(root, "claims", "a000-c05") == 8
     assert run_validate(root, github=True).stdout.splitlines() == shown
+
+
+def test_under_github_actions_every_problem_is_listed_in_the_step_summary(tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    root = copy_package(tmp_path / "p").parent
+    set_cells(root, "claims", "a000-c05", modality="asserted")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "scripts.validation.validate", "datapackage.json"]
+    assert subprocess.run(command, cwd=root, env=env, capture_output=True).returncode == 1
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### Validation of `datapackage.json`: 1 problem(s)")
+    assert "| `data/claims.csv` | 8 | modality | constraint-error:" in text

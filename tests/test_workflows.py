@@ -82,25 +82,51 @@ def test_every_action_is_pinned_by_commit_and_permissions_are_least_privilege(na
         if step.get("uses", "").startswith("actions/checkout@"):
             assert step["with"]["persist-credentials"] is False
     wider = {job_name: job["permissions"] for job_name, job in document["jobs"].items() if "permissions" in job}
+    for job in document["jobs"].values():
+        assert "secrets" not in job  # no secret is handed on; the publish key lives in its environment
     assert wider == ({"release": {"contents": "write"}} if name == "release.yml" else {})
 
 
-def test_release_checks_the_tag_builds_and_attaches_archive_checksums_and_notes() -> None:
+def test_release_checks_tag_and_record_builds_without_recording_and_attaches_the_files() -> None:
     release = workflow("release.yml")
     assert release[True] == {"push": {"tags": ["v*"]}}
-    runs = [step.get("run", "") for step in steps(release)]
-    assert runs.index('make tag-check TAG="$GITHUB_REF_NAME"') < runs.index("make release")
+    job = release["jobs"]["release"]
+    runs = [step.get("run", "") for step in job["steps"]]
+    checks = [i for i, step in enumerate(job["steps"]) if step.get("run") == "make tag-check"]
+    assert [job["steps"][i]["env"].get("ARCHIVE") for i in checks] == [None, "dist"]
+    assert checks[0] < runs.index("make release RECORD=") < checks[1]
     attach = runs[-1]
-    assert "gh release create" in attach and "dist/SHA256SUMS" in attach and "-notes.md" in attach
+    assert "gh release create" in attach and "gh release upload" in attach and "dist/SHA256SUMS" in attach
     assert "${{" not in "".join(runs)  # no expression is pasted into a shell script
+    assert release["jobs"]["publish"] == {"needs": "release", "uses": "$/.github/workflows/publish.yml"}
 
 
-def test_publish_is_off_until_its_secret_is_set() -> None:
+def test_make_release_records_unless_told_not_to() -> None:
+    def dry_run(*args: str) -> str:
+        return subprocess.run(["make", "-n", "release", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    assert "--dist dist --record" in dry_run() and "--record" not in dry_run("RECORD=")
+
+
+def test_tag_check_takes_the_tag_from_the_environment_never_the_shell(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    result = subprocess.run(
+        ["make", "-s", "tag-check", f"TAG=v1`touch {marker}`"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "is not the package version" in result.stderr
+    assert not marker.exists()
+
+
+def test_publish_is_off_until_set_up_and_keeps_its_key_in_an_environment() -> None:
     publish = workflow("publish.yml")
-    gate, deploy = publish["jobs"]["enabled"], publish["jobs"]["publish"]
-    assert gate["steps"][0]["env"]["KEY"] == "${{ secrets.GCP_SERVICE_ACCOUNT_KEY }}"
-    assert deploy["needs"] == "enabled" and deploy["if"] == "needs.enabled.outputs.publish == 'true'"
-    assert [step.get("run") for step in deploy["steps"]][-1] == 'make publish SERVICE="$SERVICE"'
+    assert set(publish[True]) == {"workflow_call", "workflow_dispatch"}
+    (job,) = publish["jobs"].values()
+    assert job["if"] == "vars.GCP_PROJECT != ''" and job["environment"] == "site"
+    runs = [step.get("run") for step in job["steps"]]
+    sign_in = next(step for step in job["steps"] if "gcloud auth" in step.get("run", ""))
+    assert sign_in["env"]["KEY"] == "${{ secrets.GCP_SERVICE_ACCOUNT_KEY }}"
+    assert 'if [ -z "$KEY" ]' in sign_in["run"] and "trap" in sign_in["run"] and "run/region" in sign_in["run"]
+    assert runs.index("make build") < runs.index(sign_in["run"]) < runs.index("make publish")
 
 
 def test_tag_check_refuses_a_tag_that_is_not_the_version_or_has_no_changelog_entry(tmp_path: Path) -> None:
@@ -112,6 +138,16 @@ def test_tag_check_refuses_a_tag_that_is_not_the_version_or_has_no_changelog_ent
     changelog.write_text(changelog.read_text().replace(f"## [{version}] -", "## [0.0.0] -"))
     assert versioning.tag_problems(root, f"v{version}") == [
         f"CHANGELOG.md: no '## [{version}] - YYYY-MM-DD' entry for the tagged version"
+    ]
+
+
+def test_tag_check_refuses_a_version_that_releases_json_does_not_record(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    version = versioning.read_descriptor(root)["version"]
+    registry.write_releases(root, [r for r in registry.read_releases(root) if r.version != version])
+    assert versioning.tag_problems(root, f"v{version}") == [
+        f"releases.json: {version} is not recorded: tag the commit that records it (make release, then commit "
+        "releases.json)"
     ]
 
 

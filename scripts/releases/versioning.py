@@ -171,8 +171,8 @@ def release_problems(root: Path, release: registry.Release) -> list[str]:
 
 
 def tag_problems(root: Path, tag: str, dist: Path | None = None) -> list[str]:
-    """A release tag must be `v` + the package version, with that version's changelog entry; with
-    `dist`, its archive must be the one releases.json records, if it records this version."""
+    """A release tag must be `v` + the package version, with that version's changelog entry and its
+    record in releases.json; with `dist`, the archive built there must be the recorded one."""
     version = read_descriptor(root)["version"]
     problems = []
     if tag != f"v{version}":
@@ -182,7 +182,12 @@ def tag_problems(root: Path, tag: str, dist: Path | None = None) -> list[str]:
     if version not in dict(releases(read_document(root, "CHANGELOG.md"))):
         problems.append(f"CHANGELOG.md: no '## [{clip(version)}] - YYYY-MM-DD' entry for the tagged version")
     recorded = registry.find(root, version)
-    if dist is not None and recorded is not None:
+    if recorded is None:
+        problems.append(
+            f"{registry.RELEASES_FILE}: {clip(version)} is not recorded: tag the commit that records it "
+            "(make release, then commit releases.json)"
+        )
+    elif dist is not None:
         archive = dist / recorded.archive
         digest = hashlib.sha256(archive.read_bytes()).hexdigest() if archive.is_file() else "missing"
         if digest != recorded.sha256:

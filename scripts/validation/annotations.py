@@ -167,3 +167,21 @@ def github_commands(problems: Iterable[Problem], root: Path, workspace: Path | N
         properties.append(f"title={escape_property(title)}")
         message = f"row {problem.row}: {problem.message}" if problem.row is not None else problem.message
         yield f"::error {','.join(properties)}::{escape_data(message)}"
+
+
+MAX_SUMMARY_ROWS = 200
+
+
+def step_summary(problems: list[Problem], descriptor: str) -> str:
+    """Markdown for the job's summary page: GitHub shows only the first few annotations of a step,
+    so every problem (up to MAX_SUMMARY_ROWS) is listed there too."""
+    if not problems:
+        return f"### Validation of `{descriptor}`: valid\n"
+    lines = [f"### Validation of `{descriptor}`: {len(problems)} problem(s)", "", "| file | row | column | problem |",
+             "|---|---|---|---|"]  # fmt: skip
+    cell = lambda text: (text or "").replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    for p in problems[:MAX_SUMMARY_ROWS]:
+        lines.append(f"| `{cell(p.path)}` | {p.row or ''} | {cell(p.column)} | {cell(p.message)} |")
+    if len(problems) > MAX_SUMMARY_ROWS:
+        lines.append(f"\n…and {len(problems) - MAX_SUMMARY_ROWS} more: see the log.")
+    return "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ from pathlib import Path
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
-from scripts.validation.annotations import github_commands
+from scripts.validation.annotations import github_commands, step_summary
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import staged
 from scripts.validation.tabular import frictionless_problems
@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.format == "github":
         for command in github_commands(problems, args.datapackage.parent):
             print(command)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:  # the job's summary page, which GitHub Actions names in this variable
+            with open(summary_file, "a", encoding="utf-8") as summary:
+                summary.write(step_summary(problems, str(args.datapackage)))
     summary = f"{len(problems)} problem(s) in {args.datapackage}" if problems else f"{args.datapackage}: valid"
     print(summary, file=sys.stderr)
     return 1 if problems else 0
