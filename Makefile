@@ -121,7 +121,8 @@ lint: $(SETUP)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
-	$(VENV)/bin/zizmor --offline --no-progress $(WORKFLOWS)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(VENV)/bin/zizmor --offline --no-progress $(WORKFLOWS) .github/dependabot.yml
 
 test: $(SETUP) $(CFFCONVERT) browser lint
 	NK_CFFCONVERT=$(abspath $(CFFCONVERT_VENV))/bin/cffconvert NK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
