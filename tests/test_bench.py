@@ -6,11 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from datasette.app import Datasette
 
 from scripts.benchmark import bench
 from scripts.benchmark.synth import generate, token
 from scripts.package.read import DataPackage
 from scripts.package.textscan import NUMBER_WORD
+from scripts.publishing.build import build
+from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
 from scripts.validation.validate import validate
 
 
@@ -70,3 +74,27 @@ def test_progress_is_shown_on_a_terminal_only(
     monkeypatch.setattr(module.sys.stderr, "isatty", lambda: True)
     module.progress("staging data/claims.csv")
     assert capsys.readouterr().err == "\r\033[Kstaging data/claims.csv"
+
+
+async def test_every_benchmark_request_is_distinct_and_answers(tmp_path: Path) -> None:
+    descriptor = generate(2000, tmp_path / "synthetic")
+    database = tmp_path / f"{DATABASE}.db"
+    build(descriptor, database)
+    site = Datasette(
+        immutables=[str(database)], metadata=datasette_metadata(DataPackage(descriptor)), settings=SETTINGS,
+        plugins_dir=str(PLUGINS_DIR), template_dir=str(TEMPLATES_DIR),
+    )  # fmt: skip
+    pages = bench.page_requests(f"/{DATABASE}", 2000, 12, seed=1)
+    assert set(pages) == {"search", "facet", "table_page", "troop_estimates", "query_who_said",
+                          "query_source_says", "figures_by_date"}  # fmt: skip
+    for name, urls in pages.items():
+        assert len(set(urls)) == len(urls) == 12, name
+        for url in urls:
+            response = await site.client.get(url, follow_redirects=True)  # as urllib in the benchmark
+            assert response.status_code == 200, (url, response.status_code)
+    assert bench.page_requests(f"/{DATABASE}", 2000, 12, seed=1) == pages  # reproducible
+    assert set(bench.page_requests(f"/{DATABASE}", 2000, 12, seed=2)["search"]) != set(pages["search"])
+    searched = await site.client.get(pages["search"][0].replace("/claims?", "/claims.json?"), follow_redirects=True)
+    assert searched.json()["rows"], "a search term the synthetic package holds finds its claim"
+    with pytest.raises(SystemExit, match="too few distinct requests"):
+        bench.page_requests(f"/{DATABASE}", 20, 40, seed=1)

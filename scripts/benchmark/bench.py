@@ -6,14 +6,16 @@ For each size N it generates a synthetic package of N claims (scripts.benchmark.
 its own process: the project's `validate`, its `build` (which validates, then writes the database
 with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of the same CSVs, the
 floor with no checks at all. At the largest N it serves the database with Datasette on 127.0.0.1
-and measures p50 and p95 latency of a search, a facet, a table page and each canned query with 1
-and 8 concurrent clients (a bounded number of requests). Prints a table; writes build/bench.json."""
+and measures p50 and p95 latency of searches, facets, table pages, the troop-estimate view, the
+canned queries and filtered figures with 1 and 8 concurrent clients: every request distinct
+(`page_requests`), so that no cache answers a repeat. Prints a table; writes build/bench.json."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -21,23 +23,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-from scripts.benchmark.synth import generate
+from scripts.benchmark.synth import CLAIMS_PER_ARTICLE, generate, token
 from scripts.package.read import DataPackage
 from scripts.progress import progress
-from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
+from scripts.publishing.metadata import DATABASE
 from scripts.publishing.serve import datasette_command, write_inspect_file, write_metadata
 
 BIN = Path(sys.executable).parent
 WORK = Path("build/bench")
-CANNED_PARAMETERS = {
-    "who_said": "speaker=Person",
-    "source_says": "source=article-1",
-    "figures_for_measure": "measure=nk_troops_in_russia",
-}
 
 
 def measure(command: list[str], cwd: Path | None = None, stdin: str | None = None) -> dict[str, float]:
@@ -102,11 +100,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _latencies(url: str, requests: int, clients: int) -> dict[str, float]:
-    """p50 and p95 over all requests; failed ones (such as a query past the time limit, which
+def _latencies(urls: list[str], clients: int) -> dict[str, float]:
+    """p50 and p95 over one request per URL; failed ones (such as a query past the time limit, which
     Datasette answers with an error) are timed too and counted."""
 
-    def fetch(_: int) -> tuple[float, bool]:
+    def fetch(url: str) -> tuple[float, bool]:
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(url, timeout=60) as response:
@@ -117,7 +115,7 @@ def _latencies(url: str, requests: int, clients: int) -> dict[str, float]:
         return (time.perf_counter() - start) * 1000, ok
 
     with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(fetch, range(requests)))
+        results = list(pool.map(fetch, urls))
     times = sorted(ms for ms, _ in results)
     return {
         "p50_ms": round(statistics.median(times), 1),
@@ -126,7 +124,53 @@ def _latencies(url: str, requests: int, clients: int) -> dict[str, float]:
     }
 
 
-def datasette_latency(database: Path, requests: int) -> dict:
+def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, list[str]]:
+    """`count` distinct requests per page, so that no cache can answer a repeat: varied search terms
+    (a claim's own word, a person's name), facet filters, speakers, sources and page offsets, drawn
+    from what the synthetic package holds (scripts.benchmark.synth)."""
+    draw = random.Random(seed)
+    people, articles, venues = max(claims // 20, 2), -(-claims // CLAIMS_PER_ARTICLE), max(claims // 100, 1)
+
+    def distinct(make: Callable[[], str]) -> list[str]:
+        urls: dict[str, None] = {}
+        for _ in range(100 * count):
+            urls[make()] = None
+            if len(urls) == count:
+                return list(urls)
+        raise SystemExit(f"a package of {claims} claims has too few distinct requests for {count} per page")
+
+    def search_term() -> str:
+        return token(draw.randrange(claims)) if draw.random() < 0.5 else f"Person {token(draw.randrange(people))}"
+
+    def facet() -> str:
+        if draw.random() < 0.5:
+            return f"{base}/claims?_facet=topic&_facet=modality&claimant_id=p{draw.randrange(people)}"
+        return f"{base}/claims?_facet=topic&_next={draw.randrange(claims)}"
+
+    def source() -> str:
+        chosen = f"article-{draw.randrange(articles)}" if draw.random() < 0.7 else f"venue-{draw.randrange(venues)}"
+        return f"{base}/source_says?source={chosen}"
+
+    estimates = max(claims * 2 // 5, 1)  # the synthetic package has a troop figure for 2 claims in 5
+    return {
+        "search": distinct(lambda: f"{base}/claims?_search={quote(search_term())}"),
+        "facet": distinct(facet),
+        "table_page": distinct(lambda: f"{base}/claims?_next={draw.randrange(claims)}"),
+        "troop_estimates": distinct(
+            lambda: f"{base}/troop_estimates?_next={draw.randrange(0, min(estimates, 5000), 50)}"
+        ),
+        "query_who_said": distinct(lambda: f"{base}/who_said?speaker=p{draw.randrange(people)}"),
+        "query_source_says": distinct(source),
+        "figures_by_date": distinct(
+            lambda: (
+                f"{base}/figures?measure=nk_troops_in_russia&as_of={quote(f'2024-10-{draw.randrange(1, 29):02d}')}"
+                f"&_next={draw.randrange(claims)}"
+            )
+        ),
+    }
+
+
+def datasette_latency(database: Path, requests: int, claims: int) -> dict:
     folder = database.parent
     metadata = write_metadata(Path("datapackage.json"), folder / "metadata.json")
     write_inspect_file(database)
@@ -135,12 +179,6 @@ def datasette_latency(database: Path, requests: int) -> dict:
     command[0] = str(BIN / "datasette")
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/{DATABASE}"
-    pages = {
-        "search": f"{base}/claims?_search={quote('front')}",
-        "facet": f"{base}/claims?_facet=topic",
-        "table_page": f"{base}/claims",
-        **{f"query_{name}": f"{base}/{name}?{CANNED_PARAMETERS.get(name, '')}" for name in CANNED_QUERIES},
-    }
     try:
         for _ in range(200):  # bounded wait for the server
             try:
@@ -149,10 +187,12 @@ def datasette_latency(database: Path, requests: int) -> dict:
             except OSError:
                 time.sleep(0.1)
         results = {}
-        for name, url in pages.items():
-            progress(f"datasette: {name}")
-            _latencies(url, 2, 1)  # warm up
-            results[name] = {f"{clients}_clients": _latencies(url, requests, clients) for clients in (1, 8)}
+        warm_up = page_requests(base, claims, 2, seed=0)
+        for level, clients in enumerate((1, 8), start=1):
+            for name, urls in page_requests(base, claims, requests, seed=level).items():
+                progress(f"datasette: {name}, {clients} client(s)")
+                _latencies(warm_up[name], 1)
+                results.setdefault(name, {})[f"{clients}_clients"] = _latencies(urls, clients)
         return results
     finally:
         server.terminate()
@@ -181,7 +221,7 @@ def table(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--requests", default=40, type=int, help="requests per page and concurrency level")
+    parser.add_argument("--requests", default=40, type=int, help="distinct requests per page and concurrency level")
     args = parser.parse_args(argv)
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 command line is needed for the floor: `make bench` installs it")
@@ -192,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         save(report)
         progress("")
         print(table(report["sizes"][-1:]), flush=True)
-    report["datasette"] = datasette_latency(Path(report["sizes"][-1]["database"]), args.requests)
+    report["datasette"] = datasette_latency(Path(report["sizes"][-1]["database"]), args.requests, sizes[-1])
     save(report)
     progress("")
     print(f"\nDatasette at {sizes[-1]} claims (p50 / p95 ms, {args.requests} requests each; errors):")
