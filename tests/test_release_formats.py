@@ -223,3 +223,17 @@ def test_the_context_defines_every_term_the_annotations_use() -> None:
 
     unknown = {t for t in used(document) if t != "@context" and t not in terms and t.split(":")[0] not in terms}
     assert unknown == set()
+
+
+def test_a_resource_that_takes_a_derived_files_name_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    from scripts.publishing.build import BuildError
+    from scripts.releases.release import release
+    from tests.mutations import edit_json
+    from tests.test_release import copy_project
+
+    root = copy_project(tmp_path)
+    (root / "data/vocabulary.csv").rename(root / "annotations.jsonld")  # a table where the annotations go
+    edit_json(root / "datapackage.json", lambda d: d["resources"][-1].update(path="annotations.jsonld"))
+    with pytest.raises(BuildError, match="resource 'vocabulary' takes a name or path that a release gives"):
+        release(root / "datapackage.json", tmp_path / "dist")
+    assert not (tmp_path / "dist").exists()

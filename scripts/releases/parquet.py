@@ -56,7 +56,7 @@ def arrow_type(field: dict[str, Any]) -> pa.DataType:
 def _cell(field: dict[str, Any], text: str) -> Any:
     kind = field.get("type", "any")
     if kind == "list":
-        return [item for item in text.split(field.get("delimiter", ","))] if text else []
+        return text.split(field.get("delimiter", ",")) if text else []
     if text == "":
         return None
     if kind == "integer":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from scripts.atomic import atomic_output, write_atomically
 from scripts.cli import run
-from scripts.package.read import DataPackage, clip, inside
+from scripts.package.read import DataPackage, clip, inside, quote
 from scripts.publishing.build import BuildError, build
 from scripts.releases import annotations, parquet, registry, versioning
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
@@ -72,6 +72,19 @@ CONTEXT_RESOURCE = {
     "annotations.jsonld uses, with the IRIs of the Web Annotation Vocabulary: map that URL to this file to "
     "expand the annotations with no network. Written for this project, not a copy of the W3C file.",
 }
+
+
+def derived_name_problems(package: DataPackage) -> list[str]:
+    """A resource of the package may not take a name or path that the release gives a derived file."""
+    names = {f"{name}-parquet" for name in package.tables} | {"annotations", "annotations-context"}
+    paths = {parquet.parquet_path(t) for t in package.tables.values()}
+    paths |= {annotations.RELEASE_PATH, annotations.CONTEXT_RELEASE_PATH}
+    return [
+        f"datapackage.json: resource {quote(str(r.get('name')))} takes a name or path that a release gives its "
+        "Parquet or JSON-LD files"
+        for r in package.descriptor.get("resources", [])
+        if isinstance(r, dict) and (r.get("name") in names or r.get("path") in paths)
+    ]
 
 
 def with_size_and_hash(resource: dict, data: bytes) -> dict:
@@ -173,6 +186,7 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
     package = DataPackage(descriptor_path)
     problems = [str(p) for p in descriptor_problems(package)] or versioning.version_problems(package.root)
     version = package.descriptor.get("version", "")
+    problems = problems or derived_name_problems(package)
     if record_it and not problems:
         problems = recording_problems(package.root, version)
     if problems:
