@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -41,6 +43,31 @@ def remove_stale(folder: Path, prefix: str) -> None:
                     entry.unlink()
 
 
+@contextmanager
+def sigterm_deferred() -> Iterator[None]:
+    """SIGTERM waits until the block is done: creating and removing temporary files is never cut in
+    half, which would leave a file that no `finally` still knows of. A signal that came meanwhile is
+    delivered when the block ends."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+@contextmanager
+def temporary_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder (in the system's temporary directory) that is removed whole, even when
+    SIGTERM comes while it is being made or removed."""
+    with sigterm_deferred():
+        folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        with sigterm_deferred():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def make_folder(folder: Path) -> None:
     missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     folder.mkdir(parents=True, exist_ok=True)
@@ -66,9 +93,10 @@ def atomic_output(output: Path) -> Iterator[Path]:
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, output)
     finally:
-        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
-            with suppress(FileNotFoundError):
-                leftover.unlink()
+        with sigterm_deferred():
+            for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+                with suppress(FileNotFoundError):
+                    leftover.unlink()
 
 
 def write_atomically(output: Path, data: bytes | str) -> Path:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from scripts.atomic import temporary_folder
 from scripts.cli import run
 from scripts.package.read import (
     DERIVED_FORMATS,
@@ -68,7 +69,7 @@ def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
     if path.is_dir():
         yield path
         return
-    with tempfile.TemporaryDirectory(prefix="nk-diff-") as folder:
+    with temporary_folder(f"nk-diff-{os.getpid()}-") as folder:
         if not path.exists() and (release := registry.find(repo, ref)) is not None:
             ref = release.commit
         if path.is_file() and zipfile.is_zipfile(path):

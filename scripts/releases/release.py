@@ -18,12 +18,12 @@ import argparse
 import copy
 import hashlib
 import json
+import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
-from scripts.atomic import atomic_output, write_atomically
+from scripts.atomic import atomic_output, temporary_folder, write_atomically
 from scripts.cli import run
 from scripts.package.read import DataPackage, clip, inside, quote
 from scripts.publishing.build import BuildError, build
@@ -191,8 +191,8 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
         problems = recording_problems(package.root, version)
     if problems:
         raise BuildError("\n".join(problems))
-    with tempfile.TemporaryDirectory() as folder:
-        database = Path(folder) / DATABASE_NAME
+    with temporary_folder(f"nk-release-{os.getpid()}-") as folder:
+        database = folder / DATABASE_NAME
         build(descriptor_path, database)  # validates first: a package that does not validate is not released
         members = release_members(package, database)
     # Everything that can fail is done before the first file is written: no half release in dist/.

@@ -17,7 +17,7 @@ from typing import Any
 
 import re2
 
-from scripts.atomic import remove_stale
+from scripts.atomic import remove_stale, temporary_folder
 from scripts.package.read import CsvError, DataPackage, Problem, Table, csv_reader, quote
 from scripts.progress import progress
 
@@ -109,8 +109,8 @@ def staged(package: DataPackage) -> Iterator[tuple[sqlite3.Connection, list[Prob
     """The package staged in a temporary SQLite file (bounded memory), the load's problems, and
     whether every CSV could be parsed to its end (if not, nothing more can be checked)."""
     remove_stale(Path(tempfile.gettempdir()), STAGE_PREFIX)
-    with tempfile.TemporaryDirectory(prefix=f"{STAGE_PREFIX}{os.getpid()}-") as folder:
-        db = sqlite3.connect(Path(folder) / "stage.db")
+    with temporary_folder(f"{STAGE_PREFIX}{os.getpid()}-") as folder:
+        db = sqlite3.connect(folder / "stage.db")
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         db.execute("PRAGMA cache_size = -200000")  # about 200 MB of page cache
