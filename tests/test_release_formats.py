@@ -18,8 +18,12 @@ import pytest
 from pyld import jsonld
 
 from scripts.package.read import DataPackage
+from scripts.publishing.build import BuildError
 from scripts.releases import annotations, parquet
+from scripts.releases.release import release
 from tests.conftest import ROOT, archived_text, read_table
+from tests.mutations import edit_json
+from tests.test_release import copy_project
 
 PACKAGE = DataPackage(ROOT / "datapackage.json")
 
@@ -226,11 +230,6 @@ def test_the_context_defines_every_term_the_annotations_use() -> None:
 
 
 def test_a_resource_that_takes_a_derived_files_name_is_refused_before_anything_is_written(tmp_path: Path) -> None:
-    from scripts.publishing.build import BuildError
-    from scripts.releases.release import release
-    from tests.mutations import edit_json
-    from tests.test_release import copy_project
-
     root = copy_project(tmp_path)
     (root / "data/vocabulary.csv").rename(root / "annotations.jsonld")  # a table where the annotations go
     edit_json(root / "datapackage.json", lambda d: d["resources"][-1].update(path="annotations.jsonld"))

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-from scripts.benchmark.synth import CLAIMS_PER_ARTICLE, generate, token
+from scripts.benchmark.synth import generate, shape, token
 from scripts.package.read import DataPackage
 from scripts.progress import progress
 from scripts.publishing.metadata import DATABASE
@@ -129,7 +129,7 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
     (a claim's own word, a person's name), facet filters, speakers, sources and page offsets, drawn
     from what the synthetic package holds (scripts.benchmark.synth)."""
     draw = random.Random(seed)
-    people, articles, venues = max(claims // 20, 2), -(-claims // CLAIMS_PER_ARTICLE), max(claims // 100, 1)
+    people, articles, venues, estimates = shape(claims)
 
     def distinct(make: Callable[[], str]) -> list[str]:
         urls: dict[str, None] = {}
@@ -151,7 +151,6 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
         chosen = f"article-{draw.randrange(articles)}" if draw.random() < 0.7 else f"venue-{draw.randrange(venues)}"
         return f"{base}/source_says?source={chosen}"
 
-    estimates = max(claims * 2 // 5, 1)  # the synthetic package has a troop figure for 2 claims in 5
     return {
         "search": distinct(lambda: f"{base}/claims?_search={quote(search_term())}"),
         "facet": distinct(facet),

@@ -15,6 +15,7 @@ import hashlib
 import shutil
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from scripts.package.read import DataPackage
 
@@ -36,14 +37,26 @@ def token(number: int) -> str:
     return letters
 
 
+class Shape(NamedTuple):
+    """How many of each thing a package of N claims holds (the benchmark draws its requests from it)."""
+
+    people: int
+    articles: int
+    venues: int
+    troop_figures: int
+
+
+def shape(claims: int) -> Shape:
+    # A troop figure for 2 claims in 5: see `i % 5 < 2` in Synthesizer.claim.
+    return Shape(max(claims // 20, 2), -(-claims // CLAIMS_PER_ARTICLE), max(claims // 100, 1), (claims * 2 + 4) // 5)
+
+
 class Synthesizer:
     """Writes the CSV rows and texts of one synthetic package."""
 
     def __init__(self, claims: int, folder: Path) -> None:
         self.claims, self.folder = claims, folder
-        self.people = max(claims // 20, 2)
-        self.articles = -(-claims // CLAIMS_PER_ARTICLE)
-        self.venues = max(claims // 100, 1)
+        self.people, self.articles, self.venues, _ = shape(claims)
         self.headers = {
             name: table.field_names for name, table in DataPackage(ROOT / "datapackage.json").tables.items()
         }

@@ -10,7 +10,6 @@ authenticated `gcloud` with a default project (the publish workflow sets them up
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shlex
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from scripts.cli import run
 from scripts.publishing.build import DEFAULT_OUTPUT
-from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR, write_metadata
+from scripts.publishing.serve import PLUGINS_DIR, TEMPLATES_DIR, setting_options, write_metadata
 
 LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements.lock"
 SITE_PACKAGES = ("datasette", "datasette-vega")  # what the deployed site installs
@@ -40,10 +39,7 @@ def pinned(packages: tuple[str, ...], lock: Path = LOCK_FILE) -> list[str]:
 
 def serve_options() -> str:
     """The `datasette serve` settings of `make serve`, for the deployed server."""
-    options = []
-    for name, value in SETTINGS.items():
-        options += ["--setting", name, json.dumps(value) if isinstance(value, bool) else str(value)]
-    return shlex.join(options)
+    return shlex.join(setting_options())
 
 
 def publish_command(database: Path, metadata: Path, service: str) -> list[str]:

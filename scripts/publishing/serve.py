@@ -51,10 +51,15 @@ def datasette_command(database: Path, metadata: Path, host: str, port: int) -> l
     inspect_file = database.with_suffix(".inspect.json")
     if inspect_file.is_file():
         command += ["--inspect-file", str(inspect_file)]
-    command += ["--host", host, "--port", str(port)]
+    return [*command, "--host", host, "--port", str(port), *setting_options()]
+
+
+def setting_options() -> list[str]:
+    """SETTINGS as `datasette serve` options (JSON booleans: `true`, not `True`)."""
+    options = []
     for name, value in SETTINGS.items():
-        command += ["--setting", name, json.dumps(value) if isinstance(value, bool) else str(value)]
-    return command
+        options += ["--setting", name, json.dumps(value) if isinstance(value, bool) else str(value)]
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:
