@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sqlite3
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,7 +149,7 @@ class Table:
     schema_path: str
     schema: dict[str, Any]
     root: Path
-    staging: sqlite3.Connection | None = None  # set by validation: rows then stream from SQLite
+    staging: Any = None  # set by validation (a scripts.validation.staging.Stage): rows then stream from it
 
     def __post_init__(self) -> None:
         # Table Schema defaults made explicit once, so that no reader trips on a legal omission.
@@ -191,17 +190,22 @@ class Table:
             as_list = lambda v: [v] if isinstance(v, str) else list(v)  # noqa: E731
             yield as_list(fk["fields"]), ref.get("resource") or self.name, as_list(ref["fields"])
 
-    def rows(self, columns: list[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    def rows(self, columns: list[str] | None = None, where: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
         """(row number, cells by column) for every data row, streamed; the header is row 1.
 
-        From the staging database when one is attached (only the columns asked for), else from
-        the CSV (every column)."""
+        From the staging database when one is attached (only the columns asked for, and only the
+        rows for which the SQL condition `where` holds: the table is aliased `t`), else from the
+        CSV (every column)."""
         if self.staging is not None:
             names = [c for c in (columns or self.field_names) if c in self.field_names]
-            selected = ", ".join(['"_row"', *(f'"{c}"' for c in names)])
-            for number, *cells in self.staging.execute(f'SELECT {selected} FROM "{self.name}" ORDER BY "_row"'):
+            selected = ", ".join(['t."_row"', *(f't."{c}"' for c in names)])
+            condition = f" WHERE {where}" if where else ""
+            sql = f'SELECT {selected} FROM "{self.name}" t{condition} ORDER BY t."_row"'
+            for number, *cells in self.staging.execute(sql):
                 yield number, dict(zip(names, cells, strict=True))
             return
+        if where is not None:
+            raise ValueError("a row condition needs the staging database")
         # Undecodable bytes become U+FFFD here; the hygiene check reports them with their row.
         with self.file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv_reader(handle, self.path)
@@ -277,7 +281,7 @@ class DataPackage:
             tables[resource["name"]] = Table(resource["name"], resource["path"], schema_ref, schema, self.root)
         return tables
 
-    def attach(self, staging: sqlite3.Connection | None) -> None:
+    def attach(self, staging: Any) -> None:
         """Read every table from this staging database (or, with None, from the CSVs again)."""
         for table in self.tables.values():
             table.staging = staging

@@ -18,7 +18,8 @@ from scripts.atomic import atomic_output
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
-from scripts.validation.staging import ROW, quoted
+from scripts.validation.schemasql import TRUE_VALUES
+from scripts.validation.staging import ROW, Stage, quoted
 from scripts.validation.validate import checked
 
 DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
@@ -162,18 +163,40 @@ def _names(names: list[str]) -> str:
     return ", ".join(quoted(n) for n in names)
 
 
+BATCH_ROWS = 20_000  # rows moved from the staging database to SQLite at a time
+
+
 def typed_column(field: dict) -> str:
-    """SQL turning a staged TEXT cell into its Table Schema type; empty means NULL."""
+    """DuckDB SQL turning a staged text cell into its Table Schema type; empty means NULL."""
     cell = f"nullif({quoted(field['name'])}, '')"
-    sql_type = SQLITE_TYPES.get(field["type"])
-    return f"CAST({cell} AS {sql_type})" if sql_type else cell
+    kind = field["type"]
+    if kind == "integer":
+        return f"CAST({cell} AS BIGINT)"
+    if kind == "number":
+        return f"CAST({cell} AS DOUBLE)"
+    if kind == "boolean":
+        return f"CASE WHEN {cell} IN ({_sql_list(TRUE_VALUES)}) THEN 1 WHEN {cell} IS NOT NULL THEN 0 END"
+    return cell
 
 
-def load_table(db: sqlite3.Connection, table: Table) -> None:
-    """Copy the validated staged rows into a typed table, in CSV order."""
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def load_table(db: sqlite3.Connection, stage: Stage, table: Table) -> None:
+    """Copy the validated staged rows into a typed table, in CSV order: DuckDB types them, SQLite
+    takes them in batches of prepared inserts."""
     db.execute(table_ddl(table))
     columns = ", ".join(typed_column(f) for f in table.fields)
-    db.execute(f"INSERT INTO {quoted(table.name)} SELECT {columns} FROM stage.{quoted(table.name)} ORDER BY {ROW}")
+    placeholders = ", ".join("?" for _ in table.fields)
+    insert = f"INSERT INTO {quoted(table.name)} VALUES ({placeholders})"
+    cursor = stage.connection.cursor()
+    try:
+        cursor.execute(f"SELECT {columns} FROM {quoted(table.name)} ORDER BY {ROW}")
+        while rows := cursor.fetchmany(BATCH_ROWS):
+            db.executemany(insert, rows)
+    finally:
+        cursor.close()
     for statement in index_ddl(table):
         db.execute(statement)
 
@@ -222,20 +245,16 @@ def precompute(db: sqlite3.Connection, name: str, view: View) -> None:
         db.execute(f"CREATE INDEX {quoted(f'idx_{name}_{column}')} ON {quoted(name)} ({quoted(column)})")
 
 
-def _file_of(db: sqlite3.Connection) -> str:
-    return next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main")
-
-
-def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path) -> None:
-    staging.commit()
+def write_database(package: DataPackage, staging: Stage, path: Path) -> None:
     db = sqlite3.connect(path)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a temporary file, renamed when whole: no journal to leave behind
-        db.execute("ATTACH DATABASE ? AS stage", [_file_of(staging)])
+        db.execute("PRAGMA synchronous = OFF")  # the same: a crash leaves only a temporary file, which is removed
+        db.execute("PRAGMA cache_size = -200000")  # about 200 MB of page cache while indexes are built
         with db:
             for table in package.tables.values():
                 progress(f"building table {table.name}")
-                load_table(db, table)
+                load_table(db, staging, table)
             load_texts(db, package)
             for table, columns in FTS_COLUMNS.items():
                 progress(f"building the search index of {table}")
@@ -244,7 +263,6 @@ def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path
                 progress(f"precomputing {name}")
                 precompute(db, name, view)
             progress("")
-        db.execute("DETACH DATABASE stage")
         broken = db.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise BuildError(f"foreign keys broken in the database: {clip(str(broken[:5]))}")

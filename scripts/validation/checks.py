@@ -7,15 +7,13 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
-import sqlite3
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pyarrow as pa
 from pydantic import ValidationError
 
 from scripts.package import spec, textscan
@@ -37,10 +35,10 @@ from scripts.package.read import (
 )
 from scripts.progress import progress
 from scripts.validation.edtf_check import is_edtf
-from scripts.validation.schemasql import Rule, scan, valid_integer
-from scripts.validation.staging import ROW, quoted
+from scripts.validation.schemasql import valid_integer
+from scripts.validation.staging import ROW, Stage, quoted, sql_text
 
-NUMBER_CELL = r"^[+-]?\d+(?:\.\d+)?$"
+NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not a formula
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
 WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
                                 8232, 8233, 8239, 8287, 12288]))  # what Python's str.strip() removes  # fmt: skip
@@ -183,25 +181,38 @@ def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterat
 
 
 # --------------------------------------------------------------------------- content
-def content_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def content_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every content check, over the package staged in `db`."""
-    index_child_keys(db, package)
+    stage_texts(db, package)
     for check in CONTENT_CHECKS:
         progress(f"checking: {check.__doc__.splitlines()[0] if check.__doc__ else check.__name__}")
         yield from check(package, db)
     progress("")
 
 
-def index_child_keys(db: sqlite3.Connection, package: DataPackage) -> None:
-    """Index the columns that checks join or group on: claim_id, nested_in and source_id."""
-    for table in package.tables.values():
-        for column in ("claim_id", "nested_in", "source_id"):
-            if column in table.field_names:
-                name = quoted(f"by_{table.name}_{column}")
-                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {quoted(table.name)} ({quoted(column)})")
+TEXTS = "nk_texts"  # the archived texts in the staging database: (source_id, text, length)
 
 
-def archive_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def stage_texts(db: Stage, package: DataPackage) -> None:
+    """The archived texts as a staged table, so that span checks compare words in SQL."""
+    texts = package.archived_texts
+    rows = pa.table(
+        {"source_id": pa.array(list(texts), pa.string()), "text": pa.array(list(texts.values()), pa.string())}
+    )
+    db.create_table("nk_texts_arrow", rows)
+    db.run(f"CREATE OR REPLACE TABLE {TEXTS} AS SELECT source_id, text, length(text) AS length FROM nk_texts_arrow")
+    db.run("DROP TABLE nk_texts_arrow")
+
+
+def _integers(*columns: str) -> str:
+    return " AND ".join(valid_integer(column) for column in columns)
+
+
+def _int(column: str) -> str:
+    return f"TRY_CAST({column} AS BIGINT)"
+
+
+def archive_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Each archived text exists and its SHA-256 is the one recorded in sources.csv."""
     sources = package.tables["sources"]
     for row_number, row in sources.rows(["text_path", "text_sha256"]):
@@ -236,10 +247,17 @@ def span_tables(package: DataPackage) -> Iterator[Table]:
     return (t for t in package.tables.values() if {"source_id", *SPAN_COLUMNS} <= set(t.field_names))
 
 
-def evidence_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def evidence_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every span is verbatim: 0 <= char_start < char_end <= len(text) and text[start:end] == exact."""
+    start, end = _int("t.char_start"), _int("t.char_end")
+    # SQL passes the rows that are plainly right; Python judges (and words) every other one.
+    verbatim = (
+        f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {TEXTS} x "
+        f"WHERE x.source_id = t.source_id AND 0 <= {start} AND {start} < {end} AND {end} <= x.length "
+        f"AND substr(x.text, {start} + 1, {end} - {start}) = t.exact)"
+    )
     for table in span_tables(package):
-        for row_number, row in table.rows(["source_id", *SPAN_COLUMNS]):
+        for row_number, row in table.rows(["source_id", *SPAN_COLUMNS], where=f"NOT ({verbatim})"):
             yield from _span_problems(package, table, row_number, row)
 
 
@@ -260,23 +278,23 @@ def _span_problems(package: DataPackage, table: Table, row_number: int, row: dic
         yield Problem(table.path, row_number, "exact", message)
 
 
-def _outside(db: sqlite3.Connection, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:
+def _outside(db: Stage, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:
     """(row, outer id) of `inner` rows whose span is not inside the span of the row they name."""
     integers = " AND ".join(valid_integer(f"{alias}.{c}") for alias in ("t", "o") for c in ("char_start", "char_end"))
     sql = (
         f"SELECT t.{ROW}, o.{quoted(outer_key)} FROM {quoted(inner.name)} t "
         f"JOIN {quoted(outer)} o ON o.{quoted(outer_key)} = t.{quoted(key)} WHERE {integers} AND ("
-        "t.source_id != o.source_id OR CAST(t.char_start AS INTEGER) < CAST(o.char_start AS INTEGER) "
-        "OR CAST(t.char_end AS INTEGER) > CAST(o.char_end AS INTEGER))"
+        "t.source_id != o.source_id OR TRY_CAST(t.char_start AS BIGINT) < TRY_CAST(o.char_start AS BIGINT) "
+        "OR TRY_CAST(t.char_end AS BIGINT) > TRY_CAST(o.char_end AS BIGINT))"
     )
     yield from db.execute(sql)
 
 
-def _not_nested(db: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
+def _not_nested(db: Stage) -> Iterator[tuple[int, str, str]]:
     """(row, quote, claim) of quote_claims rows whose quote and claim spans do not nest: one must
     lie inside the other, in the same article."""
     integers = " AND ".join(valid_integer(f"{alias}.{c}") for alias in ("q", "c") for c in ("char_start", "char_end"))
-    start, end = "CAST({}.char_start AS INTEGER)", "CAST({}.char_end AS INTEGER)"
+    start, end = "TRY_CAST({}.char_start AS BIGINT)", "TRY_CAST({}.char_end AS BIGINT)"
 
     def within(inner: str, outer: str) -> str:
         return f"({start.format(inner)} >= {start.format(outer)} AND {end.format(inner)} <= {end.format(outer)})"
@@ -289,16 +307,23 @@ def _not_nested(db: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
     yield from db.execute(sql)
 
 
-def _outside_claim(db: sqlite3.Connection, table: Table) -> Iterator[Problem]:
+def _outside_claim(db: Stage, table: Table) -> Iterator[Problem]:
     """A figure's or quote's span must lie inside the evidence span of the claim it belongs to."""
     for row_number, claim_id in _outside(db, table, "claim_id", "claims", "claim_id"):
         yield Problem(table.path, row_number, "char_start", f"span lies outside the evidence span of claim {claim_id}")
 
 
-def figure_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def figure_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """value is the number written in exact; low <= value <= high; the span lies in its claim's."""
     figures = package.tables["figures"]
-    for row_number, row in figures.rows(["exact", "value", "value_low", "value_high"]):
+    # SQL passes a whole number written in digits (with thousands commas) and no bounds; Python judges the rest.
+    plain = (
+        "regexp_full_match(t.value, '[0-9]{1,15}') "
+        "AND regexp_full_match(t.exact, '[0-9]{1,3}(,[0-9]{3}){0,4}|[0-9]{1,15}') "
+        "AND TRY_CAST(replace(t.exact, ',', '') AS BIGINT) = TRY_CAST(t.value AS BIGINT) "
+        "AND t.value_low = '' AND t.value_high = ''"
+    )
+    for row_number, row in figures.rows(["exact", "value", "value_low", "value_high"], where=f"NOT ({plain})"):
         value = as_float(row["value"])
         written = textscan.number_value(row["exact"])
         if written is None and row["value"]:
@@ -316,7 +341,7 @@ def figure_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pr
     yield from _outside_claim(db, figures)
 
 
-def quote_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def quote_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """A quote and each claim it supports nest; a quote lies in its parent quote; a marked quote
     stands between quotation marks; the parts of one utterance share speaker and article."""
     quotes = package.tables["quotes"]
@@ -333,7 +358,16 @@ def quote_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pro
     for row_number, utterance in db.execute(sql):
         message = f"the parts of utterance {clip(utterance)} must share speaker and article"
         yield Problem(quotes.path, row_number, "utterance_id", message)
-    for row_number, row in quotes.rows(["source_id", "char_start", "char_end", "kind"]):
+    start, end = _int("t.char_start"), _int("t.char_end")
+    marks = lambda chars: ", ".join(sql_text(c) for c in chars)  # noqa: E731
+    enclosed = (
+        f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {TEXTS} x "
+        f"WHERE x.source_id = t.source_id AND 0 < {start} AND {start} < {end} AND {end} < x.length "
+        f"AND substr(x.text, {start}, 1) IN ({marks(textscan.OPENING_MARKS)}) "
+        f"AND substr(x.text, {end} + 1, 1) IN ({marks(textscan.CLOSING_MARKS)}))"
+    )
+    marked = f"t.kind IN ({marks(sorted(MARKED_QUOTE_KINDS))}) AND NOT ({enclosed})"
+    for row_number, row in quotes.rows(["source_id", "char_start", "char_end", "kind"], where=marked):
         if row["kind"] not in MARKED_QUOTE_KINDS:
             continue
         text = package.text_of(row["source_id"])
@@ -345,20 +379,26 @@ def quote_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pro
             yield Problem(quotes.path, row_number, "exact", message)
 
 
-def date_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def date_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every EDTF column (rdfType EDTF) parses strictly: no stray spaces, real months and days."""
     for table in package.tables.values():
         columns = [f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE]
         if not columns:
             continue
-        for row_number, row in table.rows(columns):
-            for column in columns:
-                cell = row[column]
-                if cell and not is_edtf(cell):
-                    yield Problem(table.path, row_number, column, f"{quote(cell)} is not a valid EDTF date")
+        for column in columns:
+            # Each distinct value is parsed once; only the rows holding a bad one are read back.
+            sql = f"SELECT DISTINCT {quoted(column)} FROM {quoted(table.name)} WHERE {quoted(column)} != ''"
+            invalid = [value for (value,) in db.execute(sql) if not is_edtf(value)]
+            if not invalid:
+                continue
+            db.create_table("nk_bad_dates", pa.table({"value": pa.array(invalid, pa.string())}))
+            condition = f"t.{quoted(column)} IN (SELECT value FROM nk_bad_dates)"
+            found = list(table.rows([column], where=condition))
+            for row_number, row in found:
+                yield Problem(table.path, row_number, column, f"{quote(row[column])} is not a valid EDTF date")
 
 
-def entity_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def entity_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """No alias belongs to two entities; every speaker and claimant is named in the article."""
     entities = package.tables["entities"]
     owner: dict[str, str] = {}
@@ -372,53 +412,86 @@ def entity_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Pr
                 message = f"alias {quote(alias)} also belongs to {clip(owner[key])}"
                 yield Problem(entities.path, row_number, "aliases", message)
             owner.setdefault(key, row["entity_id"])
-    publishers = {
-        r["source_id"]: r["publisher_id"] for _, r in package.tables["sources"].rows(["source_id", "publisher_id"])
-    }
     for table, column in (("claims", "claimant_id"), ("quotes", "speaker_id")):
-        yield from _names_resolve(package, package.tables[table], column, names, publishers)
+        yield from _names_resolve(db, package.tables[table], column)
 
 
-def _names_resolve(
-    package: DataPackage, table: Table, column: str, names: dict[str, list[str]], publishers: dict[str, str]
-) -> Iterator[Problem]:
-    for row_number, row in table.rows([column, "source_id"]):
-        entity_id, source_id = row[column], row["source_id"]
-        spellings = names.get(entity_id)
-        text = package.text_of(source_id)
-        if spellings is None or text is None or publishers.get(source_id) == entity_id:
-            continue  # a missing entity is a foreign-key error; an article's own voice needs no name
-        if not any(name and name in text for name in spellings):
-            yield Problem(
-                table.path,
-                row_number,
-                column,
-                f"{clip(entity_id)}: neither its name nor an alias appears in {clip(source_id)}",
-            )
+def _names_resolve(db: Stage, table: Table, column: str) -> Iterator[Problem]:
+    """Rows whose entity is named in their article by neither its name nor an alias. A missing
+    entity is a foreign-key error; an article's own voice (its publisher) needs no name."""
+    who = f"t.{quoted(column)}"
+    sql = (
+        f"WITH pairs AS (SELECT DISTINCT {who} AS entity_id, t.source_id FROM {quoted(table.name)} t "
+        f"JOIN {TEXTS} x ON x.source_id = t.source_id JOIN entities e ON e.entity_id = {who} "
+        f"LEFT JOIN sources s ON s.source_id = t.source_id WHERE s.publisher_id IS DISTINCT FROM {who}), "
+        "spellings AS (SELECT entity_id, unnest(list_prepend(name, string_split(aliases, ','))) AS spelling "
+        "FROM entities), "
+        "named AS (SELECT p.entity_id, p.source_id, bool_or(contains(x.text, n.spelling)) AS found FROM pairs p "
+        f"JOIN {TEXTS} x ON x.source_id = p.source_id "
+        "LEFT JOIN spellings n ON n.entity_id = p.entity_id AND n.spelling != '' GROUP BY p.entity_id, p.source_id) "
+        f"SELECT t._row, {who}, t.source_id FROM {quoted(table.name)} t "
+        f"JOIN named u ON u.entity_id = {who} AND u.source_id = t.source_id WHERE NOT coalesce(u.found, false) "
+        "ORDER BY t._row"
+    )
+    for row_number, entity_id, source_id in db.execute(sql):
+        message = f"{clip(entity_id)}: neither its name nor an alias appears in {clip(source_id)}"
+        yield Problem(table.path, row_number, column, message)
 
 
-def coverage_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
-    """Every quotation and number in every archived text is a quotes or figures row, or excluded."""
-    paths = {r["source_id"]: r["text_path"] for _, r in package.tables["sources"].rows(["source_id", "text_path"])}
+SCANNED = "nk_scanned"  # what the text scan finds: (source_id, start, end, kind) with kind 0 quotation, 1 number
+
+
+def scan_texts(db: Stage, package: DataPackage) -> None:
+    """Every quotation and number of every archived text, as a staged table (columns, not objects:
+    a million spans take a few megabytes)."""
+    sources: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    kinds: list[int] = []
     for source_id, text in package.archived_texts.items():
-        quoted_spans = _spans(db, source_id, ("quotes", "exclusions"))
-        number_spans = _spans(db, source_id, ("figures", "exclusions"))
-        for span in textscan.quotations(text):
-            if (span.start, span.end) not in quoted_spans:
-                yield _uncovered(paths[source_id], text, span, "quotes")
-        for span in textscan.numbers(text):
-            if (span.start, span.end) not in number_spans and not any(
-                s <= span.start and span.end <= e for s, e in number_spans
-            ):
-                yield _uncovered(paths[source_id], text, span, "figures")
-    yield from _stale_exclusions(package)
+        for kind, spans in ((0, textscan.quotations(text)), (1, textscan.numbers(text))):
+            for span in spans:
+                sources.append(source_id)
+                starts.append(span.start)
+                ends.append(span.end)
+                kinds.append(kind)
+    table = pa.table({"source_id": pa.array(sources, pa.string()), "start": pa.array(starts, pa.int64()),
+                      "end": pa.array(ends, pa.int64()), "kind": pa.array(kinds, pa.int8())})  # fmt: skip
+    db.create_table(SCANNED, table)
 
 
-def _spans(db: sqlite3.Connection, source_id: str, tables: tuple[str, ...]) -> set[tuple[int, int]]:
-    integers = f"{valid_integer('char_start')} AND {valid_integer('char_end')}"
-    offsets = "CAST(char_start AS INTEGER), CAST(char_end AS INTEGER)"
-    sql = " UNION ".join(f"SELECT {offsets} FROM {quoted(t)} WHERE source_id = ? AND {integers}" for t in tables)
-    return set(db.execute(sql, [source_id] * len(tables)))
+def coverage_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """Every quotation and number in every archived text is a quotes or figures row, or excluded."""
+    scan_texts(db, package)
+    paths = {r["source_id"]: r["text_path"] for _, r in package.tables["sources"].rows(["source_id", "text_path"])}
+
+    def spans(*tables: str) -> str:
+        return " UNION ALL ".join(
+            f"SELECT source_id, {_int('char_start')} AS s, {_int('char_end')} AS e FROM {quoted(t)} "
+            f"WHERE {_integers('char_start', 'char_end')}"
+            for t in tables
+        )
+
+    sql = (
+        f"WITH quoted AS ({spans('quotes', 'exclusions')}), counted AS ({spans('figures', 'exclusions')}) "
+        f"SELECT n.source_id, n.start, n.kind FROM {SCANNED} n WHERE "
+        "(n.kind = 0 AND NOT EXISTS (SELECT 1 FROM quoted q WHERE q.source_id = n.source_id AND q.s = n.start "
+        "AND q.e = n.end)) OR (n.kind = 1 AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.source_id = n.source_id "
+        "AND c.s <= n.start AND n.end <= c.e))"
+    )
+    uncovered: dict[str, set[tuple[int, int]]] = {}
+    for source_id, start, kind in db.execute(sql):
+        uncovered.setdefault(source_id, set()).add((start, kind))
+    for source_id, wanted in sorted(uncovered.items()):
+        text = package.archived_texts[source_id]
+        for kind, table, spans_found in (
+            (0, "quotes", textscan.quotations(text)),
+            (1, "figures", textscan.numbers(text)),
+        ):
+            for span in spans_found:
+                if (span.start, kind) in wanted:
+                    yield _uncovered(paths[source_id], text, span, table)
+    yield from _stale_exclusions(package, db)
 
 
 def _uncovered(path: str, text: str, span: textscan.Span, table: str) -> Problem:
@@ -427,87 +500,71 @@ def _uncovered(path: str, text: str, span: textscan.Span, table: str) -> Problem
     return Problem(path, line, str(column), f"{where} is in neither {table}.csv nor exclusions.csv")
 
 
-def _stale_exclusions(package: DataPackage) -> Iterator[Problem]:
+def _stale_exclusions(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """An exclusion must exclude a quotation or number that the scan finds."""
     exclusions = package.tables["exclusions"]
-    found: dict[str, set[tuple[int, int]]] = {}
-    for row_number, row in exclusions.rows(["source_id", "char_start", "char_end"]):
+    found = (
+        f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {SCANNED} n "
+        f"WHERE n.source_id = t.source_id AND n.start = {_int('t.char_start')} AND n.end = {_int('t.char_end')})"
+    )
+    for row_number, row in exclusions.rows(["source_id", "char_start", "char_end"], where=f"NOT ({found})"):
         text = package.text_of(row["source_id"])
         if text is None:
             continue
-        if row["source_id"] not in found:
-            spans = [*textscan.quotations(text), *textscan.numbers(text)]
-            found[row["source_id"]] = {(s.start, s.end) for s in spans}
-        if (as_int(row["char_start"]), as_int(row["char_end"])) not in found[row["source_id"]]:
+        spans = {(s.start, s.end) for s in [*textscan.quotations(text), *textscan.numbers(text)]}
+        if (as_int(row["char_start"]), as_int(row["char_end"])) not in spans:
             yield Problem(
                 exclusions.path, row_number, "char_start", "excludes no quotation or number that the scan finds"
             )
 
 
-def hygiene_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def hygiene_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """CSV files that open safely anywhere: encoding, line endings, cells, formulas, URLs."""
     for table in package.tables.values():
-        if table.file.is_file():
-            yield from _file_problems(table)
-            yield from scan(db, table, _hygiene_rules(table))
-            if _may_hold_unsafe_characters(table):
+        scanned = db.scans.get(table.name)
+        if table.file.is_file() and scanned is not None:
+            yield from scanned.problems  # BOM, UTF-8, line endings, found by the staging load's byte scan
+            yield from _hygiene_cells(db, table)
+            if scanned.unsafe_characters:  # only then are the cells read one by one to say where
                 yield from _character_problems(table)
 
 
-def _file_problems(table: Table) -> Iterator[Problem]:
-    """BOM, UTF-8, line endings and the final newline, streamed: a file is never held whole."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines, offset, last, bad_byte, first_cr = 1, 0, b"", None, None
-    with table.file.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            if offset == 0 and chunk.startswith(b"\xef\xbb\xbf"):
-                yield Problem(table.path, 1, None, "starts with a byte order mark; save as UTF-8 without BOM")
-            if bad_byte is None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    bad_byte = (lines + chunk.count(b"\n", 0, max(error.start, 0)), chunk[max(error.start, 0)], offset)
-            if first_cr is None and b"\r" in chunk:
-                first_cr = lines + chunk.count(b"\n", 0, chunk.index(b"\r"))
-            lines += chunk.count(b"\n")
-            offset += len(chunk)
-            last = chunk[-1:]
-    if bad_byte is not None:
-        line, byte, at = bad_byte
-        yield Problem(table.path, line, None, f"not UTF-8: byte {byte:#x} in the chunk at offset {at}")
-    if first_cr is not None:
-        yield Problem(table.path, first_cr, None, "CR line ending; use LF only")
-    if offset and last != b"\n":
-        yield Problem(table.path, lines, None, "no newline at the end of the file")
+FORMULA_MARKS = "=+-@"
 
 
-def _hygiene_rules(table: Table) -> list[Rule]:
-    """Per-cell rules as SQL comparing first and last code points, cheap on every cell: stray white
-    space, formula-like cells, line feeds inside a cell, non-web URLs."""
+def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
+    """What is wrong with one cell: stray white space, a line feed, a formula-like start, a non-web URL."""
+    if cell[:1] in WHITESPACE or cell[-1:] in WHITESPACE:
+        yield "leading or trailing white space"
+    if "\n" in cell:
+        yield "control character U+000A"
+    if cell[:1] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
+        yield f"starts with '{cell[0]}': a spreadsheet would run it as a formula"
+    field = table.field(column) or {}
+    if field.get("format") == "uri" and cell and not cell.lower().startswith(("http://", "https://")):
+        yield "URL scheme must be http or https"
+
+
+def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
+    """Every cell of the table as one column (UNPIVOT), so that each rule is written once: SQL picks
+    the cells that may break one (comparing first and last code points, cheap on every cell) and
+    Python says which."""
+    if not table.fields:
+        return
     spaces = ", ".join(str(ord(c)) for c in WHITESPACE)
-    rules: list[Rule] = []
-    for field in table.fields:
-        cell = quoted(field["name"])
-        stray = f"unicode({cell}) IN ({spaces}) OR unicode(substr({cell}, -1)) IN ({spaces})"
-        rules.append((field["name"], stray, "leading or trailing white space"))
-        rules.append((field["name"], f"instr({cell}, char(10)) > 0", "control character U+000A"))
-        for mark in ("=", "+", "-", "@"):
-            condition = f"unicode({cell}) = {ord(mark)} AND NOT regexp('{NUMBER_CELL}', {cell})"
-            rules.append((field["name"], condition, f"starts with '{mark}': a spreadsheet would run it as a formula"))
-        if field.get("format") == "uri":
-            web = f"(lower(substr({cell}, 1, 7)) = 'http://' OR lower(substr({cell}, 1, 8)) = 'https://')"
-            rules.append((field["name"], f"{cell} != '' AND NOT {web}", "URL scheme must be http or https"))
-    return rules
-
-
-def _may_hold_unsafe_characters(table: Table) -> bool:
-    """A fast pass over the whole file: only if it finds control characters or non-NFC text are
-    the cells read one by one to say where."""
-    with table.file.open(encoding="utf-8", errors="replace", newline="") as handle:
-        for line in handle:
-            if CONTROL.search(line.rstrip("\n")) or not unicodedata.is_normalized("NFC", line):
-                return True
-    return False
+    marks = ", ".join(str(ord(c)) for c in FORMULA_MARKS)
+    uris = [f["name"] for f in table.fields if f.get("format") == "uri"]
+    web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
+    uri_rule = f" OR (name IN ({', '.join(sql_text(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
+    columns = ", ".join(quoted(n) for n in table.field_names)
+    sql = (
+        f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {quoted(table.name)}) "
+        f"ON {columns} INTO NAME name VALUE cell) WHERE unicode(cell) IN ({spaces}, {marks}) "
+        f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}"
+    )
+    for row_number, column, cell in db.execute(sql):
+        for message in _cell_problems(table, column, cell):
+            yield Problem(table.path, row_number, column, message)
 
 
 def _character_problems(table: Table) -> Iterator[Problem]:
@@ -520,7 +577,7 @@ def _character_problems(table: Table) -> Iterator[Problem]:
                 yield Problem(table.path, row_number, column, f"control character U+{ord(control.group()):04X}")
 
 
-def link_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Both ends of a link exist; no claim links to itself; no link is given twice."""
     links = package.tables["claim_links"]
     for column in ("from_claim_id", "to_claim_id"):
@@ -530,19 +587,27 @@ def link_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Prob
         )
         for row_number, claim_id in db.execute(sql):
             yield Problem(links.path, row_number, column, f"no claim {quote(claim_id)}")
-    seen: Counter[tuple[str, str]] = Counter()
-    for row_number, row in links.rows(["from_claim_id", "to_claim_id", "relation"]):
-        start, end, relation = row["from_claim_id"], row["to_claim_id"], row["relation"]
-        if start == end:
+    symmetric = ", ".join(sql_text(r) for r in sorted(SYMMETRIC_RELATIONS))
+    # A link repeats an earlier row's pair, or (for a symmetric relation) an earlier row's pair reversed.
+    sql = (
+        f"WITH firsts AS (SELECT from_claim_id, to_claim_id, min({ROW}) AS first FROM claim_links "
+        "GROUP BY from_claim_id, to_claim_id) "
+        f"SELECT l.{ROW}, l.from_claim_id, l.to_claim_id, l.from_claim_id = l.to_claim_id AS itself, "
+        f"f.first < l.{ROW} OR (l.relation IN ({symmetric}) AND coalesce(r.first < l.{ROW}, false)) AS repeated "
+        "FROM claim_links l JOIN firsts f ON f.from_claim_id = l.from_claim_id AND f.to_claim_id = l.to_claim_id "
+        "LEFT JOIN firsts r ON r.from_claim_id = l.to_claim_id AND r.to_claim_id = l.from_claim_id "
+        f"WHERE l.from_claim_id = l.to_claim_id OR f.first < l.{ROW} "
+        f"OR (l.relation IN ({symmetric}) AND r.first < l.{ROW}) ORDER BY l.{ROW}"
+    )
+    for row_number, start, end, itself, repeated in db.execute(sql):
+        if itself:
             yield Problem(links.path, row_number, "to_claim_id", "a claim cannot link to itself")
-        pairs = [(start, end)] + ([(end, start)] if relation in SYMMETRIC_RELATIONS else [])
-        if any(seen[pair] for pair in pairs):
+        if repeated:
             message = f"duplicate link between {clip(start)} and {clip(end)}"
             yield Problem(links.path, row_number, "to_claim_id", message)
-        seen[(start, end)] += 1
 
 
-def attribution_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def attribution_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every chain starts at 1 with the claim's claimant, who asserts; later steps relay; the steps
     run without a gap and are read in the claim's article. A claim that is not its article's own
     has a chain."""
@@ -550,7 +615,12 @@ def attribution_problems(package: DataPackage, db: sqlite3.Connection) -> Iterat
     sql = (
         f"SELECT a.{ROW}, a.step, a.role, a.entity_id, a.source_id, c.claimant_id, c.source_id, "
         "(SELECT count(*) FROM attributions b WHERE b.claim_id = a.claim_id) "
-        "FROM attributions a JOIN claims c ON c.claim_id = a.claim_id"
+        "FROM attributions a JOIN claims c ON c.claim_id = a.claim_id "
+        # only the rows that may break a rule reach Python, which judges them as before
+        "WHERE NOT regexp_full_match(a.step, '[0-9]{1,18}') OR a.source_id != c.source_id "
+        "OR CASE WHEN TRY_CAST(a.step AS BIGINT) = 1 THEN a.role != 'asserts' OR a.entity_id != c.claimant_id "
+        "ELSE a.role = 'asserts' OR TRY_CAST(a.step AS BIGINT) > "
+        "(SELECT count(*) FROM attributions b WHERE b.claim_id = a.claim_id) END"
     )
     for row_number, step, role, entity, source, claimant, claim_source, steps in db.execute(sql):
         number = as_int(step)
@@ -578,14 +648,14 @@ def attribution_problems(package: DataPackage, db: sqlite3.Connection) -> Iterat
         yield Problem(claims.path, row_number, "claimant_id", message)
 
 
-def inference_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def inference_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """`inferred` names columns of its own table, and an inferred EDTF date carries an EDTF
     uncertainty or approximation mark (?, ~ or %)."""
     for table in package.tables.values():
         if "inferred" not in table.field_names:
             continue
         dates = {f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE}
-        for row_number, row in table.rows(["inferred", *sorted(dates)]):
+        for row_number, row in table.rows(["inferred", *sorted(dates)], where="t.inferred != ''"):
             for column in (c for c in row["inferred"].split(",") if c):
                 if column not in table.field_names or column == "inferred":
                     yield Problem(
@@ -596,7 +666,7 @@ def inference_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator
                     yield Problem(table.path, row_number, column, message)
 
 
-def vocabulary_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every controlled value (every enum of every Table Schema) is defined in vocabulary.csv, and
     vocabulary.csv defines nothing else."""
     vocabulary = package.tables["vocabulary"]
@@ -617,7 +687,7 @@ def vocabulary_problems(package: DataPackage, db: sqlite3.Connection) -> Iterato
         yield Problem(vocabulary.path, defined[key], "value", message)
 
 
-def affiliation_problems(package: DataPackage, db: sqlite3.Connection) -> Iterator[Problem]:
+def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """An affiliation links a person to something that is not a person."""
     affiliations = package.tables["affiliations"]
     sql = (
@@ -631,7 +701,7 @@ def affiliation_problems(package: DataPackage, db: sqlite3.Connection) -> Iterat
             yield Problem(affiliations.path, row_number, "organization_id", "is a person: affiliations link to bodies")
 
 
-CONTENT_CHECKS: list[Callable[[DataPackage, sqlite3.Connection], Iterator[Problem]]] = [
+CONTENT_CHECKS: list[Callable[[DataPackage, Stage], Iterator[Problem]]] = [
     hygiene_problems,
     archive_problems,
     evidence_problems,
