@@ -61,14 +61,28 @@ def unsafe_path_reason(path: object) -> str | None:
     return None
 
 
-def inside(root: Path, path: str) -> Path:
+def inside(root: Path, path: str, folders: dict[str, Path] | None = None) -> Path:
     """The file `path` names under the package `root`, refused (PackageError) unless it is a safe
-    relative path that resolves inside the root with every symbolic link followed."""
+    relative path that resolves inside the root with every symbolic link followed.
+
+    `folders` caches resolved folders for one pass over many files in few folders (the archived
+    texts): only the file itself is then looked at, and resolved in full if it is a link."""
     reason = unsafe_path_reason(path)
     if reason:
         raise PackageError(f"path {quote(path)} {reason}")
-    base = root.resolve()
-    resolved = (base / path).resolve()
+    if folders is None:
+        base = root.resolve()
+        resolved = (base / path).resolve()
+    else:
+        folder, _, name = path.rpartition("/")
+        if "" not in folders:
+            folders[""] = root.resolve()
+        base = folders[""]
+        if folder not in folders:
+            folders[folder] = (base / folder).resolve()
+        resolved = folders[folder] / name
+        if resolved.is_symlink():
+            resolved = resolved.resolve()
     if not resolved.is_relative_to(base):
         raise PackageError(f"path {quote(path)} resolves outside the package root (a symbolic link?)")
     return resolved
@@ -294,10 +308,33 @@ class DataPackage:
     def archived_texts(self) -> dict[str, str]:
         texts = {}
         for _, row in self.tables["sources"].rows(["source_id", "text_path"]):
-            file = self.text_file(row.get("text_path", ""))
-            if file is not None and file.is_file() and file.stat().st_size <= MAX_TEXT_BYTES:
-                texts[row["source_id"]] = file.read_bytes().decode("utf-8", errors="replace")
+            data = self.text_bytes(row.get("text_path", ""))
+            if data is not None:
+                texts[row["source_id"]] = data.decode("utf-8", errors="replace")
         return texts
+
+    def text_bytes(self, text_path: str) -> bytes | None:
+        """The bytes of an archived text, read once: None when the path names no regular file of
+        at most MAX_TEXT_BYTES inside the package (which the archive check reports)."""
+        if text_path not in self._text_bytes:
+            file = self.text_file(text_path)
+            data = None
+            try:
+                status = file.stat() if file is not None else None
+                if status is not None and stat.S_ISREG(status.st_mode) and status.st_size <= MAX_TEXT_BYTES:
+                    data = file.read_bytes()  # type: ignore[union-attr]
+            except OSError:
+                data = None
+            self._text_bytes[text_path] = data
+        return self._text_bytes[text_path]
+
+    @cached_property
+    def _text_bytes(self) -> dict[str, bytes | None]:
+        return {}
+
+    @cached_property
+    def text_folders(self) -> dict[str, Path]:
+        return {}
 
     def text_file(self, text_path: str) -> Path | None:
         """The archived text a sources row names, or None when it names none or an unsafe path
@@ -305,7 +342,7 @@ class DataPackage:
         if not text_path or unsafe_path_reason(text_path):
             return None
         try:
-            return inside(self.root, text_path)
+            return inside(self.root, text_path, self.text_folders)
         except PackageError:
             return None
 

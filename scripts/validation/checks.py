@@ -34,6 +34,7 @@ from scripts.package.read import (
     unsafe_path_reason,
 )
 from scripts.progress import progress
+from scripts.validation import textscans
 from scripts.validation.edtf_check import is_edtf
 from scripts.validation.schemasql import valid_integer
 from scripts.validation.staging import ROW, Stage, quoted, sql_text
@@ -222,17 +223,17 @@ def archive_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
                 yield Problem(sources.path, row_number, "text_sha256", "a hash is recorded but no text_path")
             continue
         try:
-            file = inside(package.root, path)
+            file = inside(package.root, path, package.text_folders)
         except PackageError as error:
             yield Problem(sources.path, row_number, "text_path", str(error))
             continue
         if not file.is_file():
             yield Problem(sources.path, row_number, "text_path", f"archived text not found: {quote(path)}")
             continue
-        if file.stat().st_size > MAX_TEXT_BYTES:
+        data = package.text_bytes(path)
+        if data is None:
             yield Problem(sources.path, row_number, "text_path", f"archived text larger than {MAX_TEXT_BYTES} bytes")
             continue
-        data = file.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != recorded:
             message = f"is {quote(recorded)}, but {clip(path)} hashes to {actual}"
@@ -443,21 +444,16 @@ SCANNED = "nk_scanned"  # what the text scan finds: (source_id, start, end, kind
 
 def scan_texts(db: Stage, package: DataPackage) -> None:
     """Every quotation and number of every archived text, as a staged table (columns, not objects:
-    a million spans take a few megabytes)."""
-    sources: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    kinds: list[int] = []
-    for source_id, text in package.archived_texts.items():
-        for kind, spans in ((0, textscan.quotations(text)), (1, textscan.numbers(text))):
-            for span in spans:
-                sources.append(source_id)
-                starts.append(span.start)
-                ends.append(span.end)
-                kinds.append(kind)
-    table = pa.table({"source_id": pa.array(sources, pa.string()), "start": pa.array(starts, pa.int64()),
-                      "end": pa.array(ends, pa.int64()), "kind": pa.array(kinds, pa.int8())})  # fmt: skip
-    db.create_table(SCANNED, table)
+    a million spans take a few megabytes): from the background scan when one runs."""
+    found = db.background.result() if db.background is not None else textscans.scan(package)
+    spans = pa.table({"text": pa.array(found.text_index, pa.int32()), "start": pa.array(found.starts, pa.int64()),
+                      "end": pa.array(found.ends, pa.int64()), "kind": pa.array(found.kinds, pa.int8())})  # fmt: skip
+    db.create_table("nk_spans", spans)
+    db.create_table("nk_span_texts", pa.table({"source_id": pa.array(found.source_ids, pa.string())}))
+    db.run(
+        f"CREATE OR REPLACE TABLE {SCANNED} AS SELECT t.source_id, s.start, s.end, s.kind FROM nk_spans s "
+        "JOIN (SELECT row_number() OVER () - 1 AS number, source_id FROM nk_span_texts) t ON t.number = s.text"
+    )
 
 
 def coverage_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:

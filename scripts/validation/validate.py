@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from scripts.cli import run
@@ -24,8 +23,11 @@ from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
 from scripts.validation.annotations import github_commands, step_summary
 from scripts.validation.schemasql import schema_problems
-from scripts.validation.staging import staged
+from scripts.validation.staging import Stage, staged
 from scripts.validation.tabular import frictionless_problems
+from scripts.validation.textscans import scanning
+
+Alongside = Callable[[DataPackage, Stage], AbstractContextManager[object]]
 
 
 def table_schema_problems(package: DataPackage, reference: bool = False) -> list[Problem]:
@@ -38,12 +40,14 @@ def table_schema_problems(package: DataPackage, reference: bool = False) -> list
 
 @contextmanager
 def checked(
-    descriptor: Path, reference: bool = False
-) -> Iterator[tuple[list[Problem], DataPackage | None, sqlite3.Connection | None]]:
+    descriptor: Path, reference: bool = False, alongside: Alongside | None = None
+) -> Iterator[tuple[list[Problem], DataPackage | None, Stage | None]]:
     """(every problem, the package, its staging database) while the staging database lives.
 
     The build reads the validated rows from the same staging database, so the CSVs are parsed
-    once. Package and database are None when the descriptor cannot be read."""
+    once. Package and database are None when the descriptor cannot be read. `alongside` is entered
+    as soon as every table is staged and before the checks run, and left before the staging database
+    closes: the build writes its database meanwhile, on the other core."""
     if not descriptor.is_file():
         yield [Problem(str(descriptor), None, None, "no such data package descriptor")], None, None
         return
@@ -57,19 +61,21 @@ def checked(
     if problems:  # the rest would only repeat what a broken descriptor already explains
         yield problems, package, None
         return
-    with staged(package) as (db, load_problems, parsed):
+    with scanning(package) as background, staged(package) as (db, load_problems, parsed):
+        db.background = background
         if not parsed:  # a CSV that cannot be parsed: every later check would only add noise
             yield sorted(set(load_problems), key=_order), package, None
             return
         package.attach(db)
         try:
-            problems = (
-                list(frictionless_problems(package))
-                if reference
-                else load_problems + list(schema_problems(db, package))
-            )
-            problems += checks.content_problems(package, db)
-            yield sorted(set(problems), key=_order), package, db
+            with alongside(package, db) if alongside else nullcontext():
+                problems = (
+                    list(frictionless_problems(package))
+                    if reference
+                    else load_problems + list(schema_problems(db, package))
+                )
+                problems += checks.content_problems(package, db)
+                yield sorted(set(problems), key=_order), package, db
         finally:
             package.attach(None)
 

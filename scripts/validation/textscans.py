@@ -1,0 +1,107 @@
+"""The coverage check's scan of every archived text, in a second process for a large package.
+
+    python -m scripts.validation.textscans datapackage.json   (writes its result to standard output)
+
+Finding every quotation and number (scripts.package.textscan) is Python, row by row, about 5 s for a
+million claims; DuckDB's staging and checks meanwhile release the interpreter. So a large package's
+texts are scanned by a child process from the start, and the coverage check takes its result. The
+child reads the package as the parent does (through `inside()`), writes nothing, and is killed when
+the parent ends for any reason."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scripts.package import textscan
+from scripts.package.read import DataPackage
+
+# sources.csv larger than this (about 3,000 articles) is scanned in a child process: for fewer, the
+# child's start-up would cost more than it saves.
+BACKGROUND_SOURCES_BYTES = 1 << 20
+QUOTATION, NUMBER = 0, 1
+
+
+@dataclass
+class Scanned:
+    """Every span the scan finds, as columns: the text's index in `source_ids`, start, end, kind."""
+
+    source_ids: list[str] = field(default_factory=list)
+    text_index: array = field(default_factory=lambda: array("i"))
+    starts: array = field(default_factory=lambda: array("q"))
+    ends: array = field(default_factory=lambda: array("q"))
+    kinds: array = field(default_factory=lambda: array("b"))
+
+
+def scan(package: DataPackage) -> Scanned:
+    result = Scanned()
+    for index, (source_id, text) in enumerate(package.archived_texts.items()):
+        result.source_ids.append(source_id)
+        for kind, spans in ((QUOTATION, textscan.quotations(text)), (NUMBER, textscan.numbers(text))):
+            for span in spans:
+                result.text_index.append(index)
+                result.starts.append(span.start)
+                result.ends.append(span.end)
+                result.kinds.append(kind)
+    return result
+
+
+class Background:
+    """The scan of a package's texts in a child process; `result()` waits for it, and scans here
+    instead if the child failed (it then says nothing of why: the checks here will)."""
+
+    def __init__(self, package: DataPackage) -> None:
+        self.package = package
+        command = [sys.executable, "-m", "scripts.validation.textscans", str(package.descriptor_path)]
+        root = Path(__file__).resolve().parents[2]  # the project, so that `scripts` imports in the child
+        self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def result(self) -> Scanned:
+        output, _ = self.process.communicate()
+        if self.process.returncode == 0:
+            with suppress(Exception):
+                scanned = pickle.loads(output)  # our own child's output, never the package's bytes
+                if isinstance(scanned, Scanned):
+                    return scanned
+        return scan(self.package)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+@contextmanager
+def scanning(package: DataPackage) -> Iterator[Background | None]:
+    """A background scan for a large package (None for a small one); the child never outlives it."""
+    sources = package.tables.get("sources")
+    try:
+        large = (
+            sources is not None and sources.file.is_file() and sources.file.stat().st_size > BACKGROUND_SOURCES_BYTES
+        )
+    except Exception:
+        large = False
+    background = Background(package) if large else None
+    try:
+        yield background
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    (descriptor,) = argv if argv is not None else sys.argv[1:]
+    sys.stdout.buffer.write(pickle.dumps(scan(DataPackage(Path(descriptor))), protocol=pickle.HIGHEST_PROTOCOL))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

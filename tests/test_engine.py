@@ -1,0 +1,233 @@
+"""The fast validation engine gives the answers of the simple one it replaced: DuckDB's CSV reader
+stages the cells Python's csv module reads (or leaves the file to it), the text scans find the
+spans a character-by-character scan finds, and the build keeps no database of a package that does
+not validate, even though it writes one while the checks run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scripts.benchmark.synth import generate
+from scripts.package import textscan
+from scripts.package.read import DataPackage
+from scripts.publishing import build as build_module
+from scripts.publishing.build import BuildError, build
+from scripts.validation import staging, textscans
+from scripts.validation.validate import validate
+
+PROPERTY = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("CI") == "true",
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+SCHEMA = {"fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "string"}]}
+
+
+def staged_cells(data: bytes) -> tuple[list[tuple[int, str, str]] | None, bool]:
+    """(the staged rows of a two-column CSV, whether DuckDB's reader staged them); None when the
+    file cannot be parsed to its end."""
+    with tempfile.TemporaryDirectory(prefix="nk-engine-") as folder:
+        root = Path(folder)
+        (root / "t.csv").write_bytes(data)
+        (root / "datapackage.json").write_text(
+            '{"name": "t", "resources": [{"name": "t", "path": "t.csv", "schema": ' + _json(SCHEMA) + "}]}"
+        )
+        package = DataPackage(root / "datapackage.json")
+        used_duckdb = []
+        original = staging.load_with_duckdb
+
+        def spy(stage: staging.Stage, table: object) -> bool:
+            staged = original(stage, table)  # type: ignore[arg-type]
+            used_duckdb.append(staged)
+            return staged
+
+        staging.load_with_duckdb = spy  # type: ignore[assignment]
+        try:
+            with staging.staged(package) as (stage, _, parsed):
+                if not parsed:
+                    return None, False
+                return list(stage.execute('SELECT _row, a, b FROM "t" ORDER BY _row')), any(used_duckdb)
+        finally:
+            staging.load_with_duckdb = original  # type: ignore[assignment]
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def python_cells(data: bytes) -> list[tuple[int, str, str]] | None:
+    """What Python's csv module (frictionless's reader) reads, padded or cut to two cells."""
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8", errors="replace").removeprefix("\ufeff"), newline="")))
+    except csv.Error:
+        return None
+    return [(number, *[*row, "", ""][:2]) for number, row in enumerate(rows[1:], start=2)]  # type: ignore[misc]
+
+
+csv_bytes = st.lists(
+    st.sampled_from(["a", "b", " ", "\t", ",", '"', '""', "\n", "\r", "x y", "1", "é", "\u2028"]), max_size=30
+).map(lambda parts: ("a,b\n" + "".join(parts)).encode("utf-8"))
+
+
+@PROPERTY
+@given(data=csv_bytes)
+def test_duckdb_stages_exactly_the_cells_python_reads_or_leaves_the_file_to_python(data: bytes) -> None:
+    cells, by_duckdb = staged_cells(data)
+    expected = python_cells(data)
+    if cells is not None and expected is not None:
+        assert cells == expected, (data, by_duckdb)
+
+
+def test_a_plain_file_is_staged_by_duckdb_and_a_lenient_corner_by_python() -> None:
+    assert staged_cells(b'a,b\n1,"x, ""y"""\n')[1] is True
+    for corner in (b'a,b\n"1" ,2\n', b"a,b\n1,2\n\n3,4\n", b'a,b\n 1, "2"\n', b"a,b\r\n1,2\r\n", b"a,b\n1\x00,2\n"):
+        cells, by_duckdb = staged_cells(corner)
+        assert not by_duckdb, corner
+        assert cells == python_cells(corner) or cells is None, corner
+
+
+# ------------------------------------------------------------------ text scans
+def reference_number_words(text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in textscan.NUMBER_WORD.finditer(text)]
+
+
+def reference_quotations(text: str) -> list[tuple[int, int, str]]:
+    """The character-by-character scan that textscan.quotations replaced."""
+    spans, offset = [], 0
+    for paragraph in text.splitlines(keepends=True):
+        opened = None
+        for index, char in enumerate(paragraph):
+            if char in textscan.DOUBLE_MARKS:
+                if opened is None:
+                    opened = index
+                else:
+                    spans.append((offset + opened + 1, offset + index, "quotation"))
+                    opened = None
+        if opened is not None:
+            spans.append((offset + opened, offset + opened + 1, "unbalanced quotation mark"))
+        opened = None
+        for index, char in enumerate(paragraph):
+            before = paragraph[index - 1] if index else " "
+            after = paragraph[index + 1] if index + 1 < len(paragraph) else " "
+            if (
+                char in "‘'"
+                and opened is None
+                and (before.isspace() or before in textscan.DOUBLE_MARKS)
+                and after.isalnum()
+            ):
+                opened = index
+            elif char in "’'" and opened is not None and not after.isalpha():
+                spans.append((offset + opened + 1, offset + index, "quotation"))
+                opened = None
+        offset += len(paragraph)
+    return spans
+
+
+words = st.lists(
+    st.sampled_from(["thousands", "Few", "SOME", "all", "ball", "_all", "éall", "allé", " ", ".", "\n", "ſome",
+                     "İ", "K", "mostly", "Majority", "2024", "1,000", '"', "“", "”", "'", "‘", "’", "don't", "x"]),
+    max_size=25,
+).map("".join)  # fmt: skip
+
+
+@PROPERTY
+@given(text=words)
+def test_number_words_are_the_regex_matches(text: str) -> None:
+    assert [(s.start, s.end) for s in textscan.number_words(text)] == reference_number_words(text)
+
+
+@PROPERTY
+@given(text=words)
+def test_quotations_are_the_character_scan_spans(text: str) -> None:
+    assert [(s.start, s.end, s.what) for s in textscan.quotations(text)] == reference_quotations(text)
+
+
+def test_the_background_scan_finds_what_the_scan_here_finds(tmp_path: Path) -> None:
+    package = DataPackage(generate(200, tmp_path))
+    background = textscans.Background(package)
+    try:
+        found = background.result()
+    finally:
+        background.stop()
+    here = textscans.scan(package)
+    assert found == here and len(here.starts) > 100
+
+
+def test_a_large_package_is_scanned_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    descriptor = generate(200, tmp_path)
+    monkeypatch.setattr(textscans, "BACKGROUND_SOURCES_BYTES", 0)
+    started: list[textscans.Background] = []
+    original = textscans.Background.__init__
+
+    def spy(self: textscans.Background, package: DataPackage) -> None:
+        original(self, package)
+        started.append(self)
+
+    monkeypatch.setattr(textscans.Background, "__init__", spy)
+    figures = tmp_path / "data/figures.csv"
+    header, _first, *rest = figures.read_text().splitlines(keepends=True)
+    figures.write_text(header + "".join(rest))  # the first figure's number is now accounted for by nothing
+    assert any("'1,000' at 60..65 is in neither figures.csv" in str(p) for p in validate(descriptor))
+    assert started and started[0].process.returncode is not None  # it ran, and it is gone
+
+
+# ------------------------------------------------------------------ build
+def test_a_build_that_fails_validation_leaves_no_database_even_though_it_began_writing(tmp_path: Path) -> None:
+    descriptor = generate(300, tmp_path / "package")
+    claims = tmp_path / "package/data/claims.csv"
+    claims.write_text(claims.read_text().replace(",asserts,", ",assertz,", 1))
+    output = tmp_path / "out" / "db.sqlite"
+    began: list[build_module.Writer] = []
+    original = build_module.Writer.start
+
+    def spy(self: build_module.Writer) -> None:
+        began.append(self)
+        original(self)
+
+    build_module.Writer.start = spy  # type: ignore[method-assign]
+    try:
+        with pytest.raises(BuildError, match="does not validate"):
+            build(descriptor, output)
+    finally:
+        build_module.Writer.start = original  # type: ignore[method-assign]
+    assert began, "the writer started before the checks ended"
+    assert not began[0].is_alive()
+    assert list(output.parent.iterdir()) == []
+
+
+def test_a_valid_build_holds_every_row_typed(tmp_path: Path) -> None:
+    descriptor = generate(300, tmp_path / "package")
+    output = tmp_path / "db.sqlite"
+    build(descriptor, output)
+    import sqlite3
+
+    db = sqlite3.connect(output)
+    assert db.execute("SELECT count(*) FROM claims").fetchone() == (300,)
+    assert db.execute(
+        "SELECT typeof(char_start), typeof(value), typeof(value_low) FROM figures LIMIT 1"
+    ).fetchone() == (
+        "integer",
+        "integer",
+        "null",
+    )
+    assert db.execute("SELECT claim_id FROM claims ORDER BY rowid LIMIT 2").fetchall() == [("c0",), ("c1",)]
+
+
+def test_staging_never_keeps_a_temporary_folder(tmp_path: Path) -> None:
+    descriptor = generate(50, tmp_path)
+    before = {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith(staging.STAGE_PREFIX)}
+    assert validate(descriptor) == []
+    after = {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith(staging.STAGE_PREFIX)}
+    assert after <= before
