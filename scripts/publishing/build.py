@@ -18,6 +18,7 @@ from scripts.atomic import atomic_output
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
+from scripts.publishing.summaries import FACET_COUNTS, write_summaries
 from scripts.validation.staging import ROW, quoted
 from scripts.validation.validate import checked
 
@@ -126,7 +127,7 @@ class BuildError(PackageError):
 
 def reserved_names() -> set[str]:
     """Names the build gives its own tables and views, which no resource may take."""
-    return {TEXTS_TABLE, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
+    return {TEXTS_TABLE, FACET_COUNTS, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
 
 
 def column_ddl(field: dict) -> str:
@@ -243,6 +244,7 @@ def write_database(package: DataPackage, staging: sqlite3.Connection, path: Path
             for name, view in VIEWS.items():
                 progress(f"precomputing {name}")
                 precompute(db, name, view)
+            write_summaries(db, package)
             progress("")
         db.execute("DETACH DATABASE stage")
         broken = db.execute("PRAGMA foreign_key_check").fetchall()
