@@ -96,3 +96,41 @@ async def test_foreign_keys_link_on_table_and_row_pages(site: Datasette) -> None
     assert f'href="/{DATABASE}/entities/volodymyr-zelenskyy"' in table
     row = (await site.client.get(f"/{DATABASE}/quotes/a001-q01")).text
     assert f'<a href="/{DATABASE}/entities/volodymyr-zelenskyy">Volodymyr Zelenskyy</a>' in row
+
+
+# The canned queries as first written: the fast ones must answer the same rows.
+PLAIN_SQL = {
+    "who_said": "SELECT q.speaker, q.quote, q.venue, q.article, q.quote_id FROM who_said_what q "
+    "JOIN entities e ON e.entity_id = q.speaker_id WHERE :speaker = '' OR e.entity_id = :speaker "
+    "OR e.name LIKE '%' || :speaker || '%' OR e.aliases LIKE '%' || :speaker || '%'",
+    "source_says": "SELECT claim_id, claim, claimant, topic, modality, venue, article, exact FROM claims_with_sources "
+    "WHERE :source = '' OR source_id = :source OR via_source_id = :source",
+}
+
+
+def canned_arguments(database: Path) -> list[tuple[str, dict[str, str]]]:
+    with sqlite3.connect(database) as db:
+        speakers = [row[0] for row in db.execute("SELECT DISTINCT speaker_id FROM quotes")]
+        sources = [row[0] for row in db.execute("SELECT source_id FROM sources")]
+    return [
+        *(("who_said", {"speaker": s}) for s in ["", "Zelensky", "kim", "nobody-at-all", *speakers]),
+        *(("source_says", {"source": s}) for s in ["", "nobody-at-all", *sources]),
+    ]
+
+
+async def test_canned_queries_answer_the_rows_of_their_plain_sql(site: Datasette, database: Path) -> None:
+    with sqlite3.connect(database) as db:
+        for name, arguments in canned_arguments(database):
+            expected = sorted(db.execute(PLAIN_SQL[name], arguments).fetchall())
+            data = (await site.client.get(f"/{DATABASE}/{name}.json", params={**arguments, "_shape": "array"})).json()
+            assert sorted(tuple(row.values()) for row in data) == expected, (name, arguments)
+
+
+def test_figures_of_a_measure_on_a_date_read_one_index(database: Path) -> None:
+    """The page, its count and its facets: no row of the table read, only the index."""
+    facet = (
+        "SELECT qualifier, count(*) FROM (SELECT * FROM figures WHERE as_of = ? AND measure = ? AND figure_id > ?) "
+        "WHERE qualifier IS NOT NULL GROUP BY qualifier"
+    )
+    plan = sqlite3.connect(database).execute(f"EXPLAIN QUERY PLAN {facet}", ["2024-10-31", "x", "f"]).fetchall()
+    assert "COVERING INDEX idx_figures_measure_as_of_page" in plan[0][-1]
