@@ -134,3 +134,22 @@ def test_figures_of_a_measure_on_a_date_read_one_index(database: Path) -> None:
     )
     plan = sqlite3.connect(database).execute(f"EXPLAIN QUERY PLAN {facet}", ["2024-10-31", "x", "f"]).fetchall()
     assert "COVERING INDEX idx_figures_measure_as_of_page" in plan[0][-1]
+
+
+JINJA_ROWS = (  # Datasette 0.65's _table.html loop, which table_rows_html replaces
+    '{% for row in display_rows %}<tr>{% for cell in row %}<td class="col-{{ cell.column|to_css_class }} '
+    'type-{{ cell.value_type }}">{{ cell.value }}</td>{% endfor %}</tr>{% endfor %}'
+)
+
+
+async def test_table_rows_are_the_html_of_datasettes_loop(site: Datasette) -> None:
+    from markupsafe import Markup
+
+    from scripts.publishing.plugins.readable import table_rows_html
+
+    await site.invoke_startup()
+    cells = [("claim_id", Markup('<a href="/x">a&amp;b</a>'), "pk"), ("claim", "<b>“x” & y</b>", "str"),
+             ("2 words", None, "none"), ("value", 12000.0, "float"), ("_odd-name", 3, "int")]  # fmt: skip
+    rows = [[{"column": c, "value": v, "value_type": t, "raw": v} for c, v, t in cells]] * 2
+    expected = await site.jinja_env.from_string(JINJA_ROWS).render_async(display_rows=rows)
+    assert str(table_rows_html(rows)).replace("\n", "") == expected
