@@ -6,23 +6,44 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from datasette.app import Datasette
 
 from scripts.package.read import DataPackage
 from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.plugins import precomputed_facets
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
-from scripts.publishing.summaries import FACET_COUNTS, faceted_columns
+from scripts.publishing.summaries import FACET_COUNTS, FILTERED_PAGES, faceted_columns, filter_key
 from tests.conftest import ROOT
 
 FACETED = sorted((table, column) for table, columns in faceted_columns(DataPackage(ROOT / "datapackage.json")).items()
                  for column in columns)  # fmt: skip
 
 
-def live_counts(database: Path, table: str, column: str) -> dict:
-    sql = f'SELECT "{column}", count(*) FROM "{table}" WHERE "{column}" IS NOT NULL GROUP BY 1'
-    return dict(sqlite3.connect(database).execute(sql).fetchall())
+def live_counts(database: Path, table: str, column: str, filters: dict | None = None) -> dict:
+    where = "".join(f' AND "{name}" = ?' for name in filters or {})
+    sql = f'SELECT "{column}", count(*) FROM "{table}" WHERE "{column}" IS NOT NULL{where} GROUP BY 1'
+    return dict(sqlite3.connect(database).execute(sql, list((filters or {}).values())).fetchall())
+
+
+def stored_counts(database: Path, table: str, column: str, filters: str = "") -> dict:
+    sql = (f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = ? AND filters = ? AND column_name = ? "
+           "AND value IS NOT NULL")  # fmt: skip
+    return dict(sqlite3.connect(database).execute(sql, [table, filters, column]).fetchall())
+
+
+def filtered_pages(database: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every combination of the filter values of FILTERED_PAGES that the database holds."""
+    pages = []
+    with sqlite3.connect(database) as db:
+        for table, filters in FILTERED_PAGES.items():
+            names = ", ".join(f'"{f}"' for f in filters)
+            present = " AND ".join(f'"{f}" IS NOT NULL' for f in filters)
+            for values in db.execute(f'SELECT DISTINCT {names} FROM "{table}" WHERE {present}'):
+                pages.append((table, dict(zip(filters, values, strict=True))))
+    return pages
 
 
 def page_counts(data: dict, column: str) -> dict:
@@ -39,15 +60,28 @@ def serve(database: Path) -> Datasette:
 
 @pytest.mark.parametrize(("table", "column"), FACETED)
 def test_precomputed_facet_counts_are_the_live_counts(database: Path, table: str, column: str) -> None:
-    sql = f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = ? AND column_name = ? AND value IS NOT NULL"
-    stored = dict(sqlite3.connect(database).execute(sql, [table, column]).fetchall())
-    assert stored == live_counts(database, table, column)
+    assert stored_counts(database, table, column) == live_counts(database, table, column)
+
+
+def test_precomputed_counts_of_filtered_pages_are_the_live_counts(database: Path) -> None:
+    pages = filtered_pages(database)
+    assert pages
+    for table, filters in pages:
+        for column in [c for t, c in FACETED if t == table]:
+            assert stored_counts(database, table, column, filter_key(filters)) == live_counts(
+                database, table, column, filters
+            ), (table, filters, column)
 
 
 def test_every_faceted_column_has_its_counts(database: Path) -> None:
     """Even a column that is always empty: else its page would count it live."""
-    stored = set(sqlite3.connect(database).execute(f"SELECT DISTINCT table_name, column_name FROM {FACET_COUNTS}"))
-    assert stored == set(FACETED)
+    sql = f"SELECT DISTINCT table_name, column_name FROM {FACET_COUNTS} WHERE filters = ''"
+    assert set(sqlite3.connect(database).execute(sql)) == set(FACETED)
+
+
+def test_the_plugin_keys_filters_as_the_build_does() -> None:
+    for filters in ({}, {"measure": "nk_troops_in_russia", "as_of": "2024-10-31?"}, {"b": "“é”", "a": 12}):
+        assert precomputed_facets.filter_key(filters) == filter_key(filters)
 
 
 @pytest.mark.parametrize(("table", "column"), FACETED)
@@ -64,7 +98,7 @@ def doctored(database: Path, tmp_path: Path) -> Path:
     copy = tmp_path / database.name
     shutil.copy(database, copy)
     with sqlite3.connect(copy) as db:
-        db.execute(f"UPDATE {FACET_COUNTS} SET count = count + 1000 WHERE table_name = 'claims'")
+        db.execute(f"UPDATE {FACET_COUNTS} SET count = count + 1000 WHERE table_name IN ('claims', 'figures')")
     return copy
 
 
@@ -89,6 +123,22 @@ async def test_filtered_pages_count_live(doctored: Path, database: Path) -> None
     assert page_counts(data, "topic") == expected
     data = (await site.client.get(f"/{DATABASE}/claims.json?_search={word}")).json()
     assert page_counts(data, "topic") == searched and searched
+    for query in ("measure=nk_troops_in_russia", "measure=nk_troops_in_russia&as_of__gt=2024", "as_of=2024-10-31?"):
+        data = (await site.client.get(f"/{DATABASE}/figures.json", params=parse_qsl(query))).json()
+        filters = dict(parse_qsl(query))
+        expected = live_counts(database, "figures", "qualifier", filters) if "__" not in query else None
+        if expected is not None:
+            assert page_counts(data, "qualifier") == expected, query
+        assert all(count < 1000 for count in page_counts(data, "qualifier").values()), query
+
+
+async def test_filtered_pages_that_were_precomputed_read_their_counts(doctored: Path, database: Path) -> None:
+    site = serve(doctored)
+    for table, filters in filtered_pages(database):
+        live = live_counts(database, table, "qualifier", filters)
+        for extra in ({}, {"_next": "f"}, {"_facet": "unit"}):
+            data = (await site.client.get(f"/{DATABASE}/{table}.json", params={**filters, **extra})).json()
+            assert page_counts(data, "qualifier") == {v: c + 1000 for v, c in live.items()}, (filters, extra)
 
 
 async def test_foreign_keys_link_on_table_and_row_pages(site: Datasette) -> None:
@@ -126,30 +176,28 @@ async def test_canned_queries_answer_the_rows_of_their_plain_sql(site: Datasette
             assert sorted(tuple(row.values()) for row in data) == expected, (name, arguments)
 
 
-def test_figures_of_a_measure_on_a_date_read_one_index(database: Path) -> None:
-    """The page, its count and its facets: no row of the table read, only the index."""
-    facet = (
-        "SELECT qualifier, count(*) FROM (SELECT * FROM figures WHERE as_of = ? AND measure = ? AND figure_id > ?) "
-        "WHERE qualifier IS NOT NULL GROUP BY qualifier"
-    )
-    plan = sqlite3.connect(database).execute(f"EXPLAIN QUERY PLAN {facet}", ["2024-10-31", "x", "f"]).fetchall()
-    assert "COVERING INDEX idx_figures_measure_as_of_page" in plan[0][-1]
+def test_figures_of_a_measure_on_a_date_are_read_by_key(database: Path) -> None:
+    """The page's rows in its order from `_next` on, and its count, from the page index."""
+    page = "SELECT * FROM figures WHERE as_of = ? AND measure = ? AND figure_id > ? ORDER BY figure_id LIMIT 51"
+    count = "SELECT count(*) FROM figures WHERE as_of = ? AND measure = ?"
+    with sqlite3.connect(database) as db:
+        for sql, arguments in ((page, ["2024-10-31", "x", "f"]), (count, ["2024-10-31", "x"])):
+            plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", arguments))
+            assert "INDEX idx_figures_measure_as_of_page" in plan and "TEMP B-TREE" not in plan, plan
 
 
-JINJA_ROWS = (  # Datasette 0.65's _table.html loop, which table_rows_html replaces
-    '{% for row in display_rows %}<tr>{% for cell in row %}<td class="col-{{ cell.column|to_css_class }} '
-    'type-{{ cell.value_type }}">{{ cell.value }}</td>{% endfor %}</tr>{% endfor %}'
-)
+async def test_the_remembered_schema_is_the_schema(site: Datasette, database: Path) -> None:
+    from datasette.database import Database
 
-
-async def test_table_rows_are_the_html_of_datasettes_loop(site: Datasette) -> None:
-    from markupsafe import Markup
-
-    from scripts.publishing.plugins.readable import table_rows_html
+    from scripts.publishing.plugins.immutable_schema import SCHEMA_METHODS
 
     await site.invoke_startup()
-    cells = [("claim_id", Markup('<a href="/x">a&amp;b</a>'), "pk"), ("claim", "<b>“x” & y</b>", "str"),
-             ("2 words", None, "none"), ("value", 12000.0, "float"), ("_odd-name", 3, "int")]  # fmt: skip
-    rows = [[{"column": c, "value": v, "value_type": t, "raw": v} for c, v, t in cells]] * 2
-    expected = await site.jinja_env.from_string(JINJA_ROWS).render_async(display_rows=rows)
-    assert str(table_rows_html(rows)).replace("\n", "") == expected
+    remembered, fresh = site.get_database(DATABASE), Database(site, path=str(database), is_mutable=False)
+    fresh.name = DATABASE  # the same metadata (label columns); nothing remembered
+    assert all(getattr(remembered, name) != getattr(Database, name) for name in SCHEMA_METHODS)
+    for table in await fresh.table_names():
+        for name in ("table_columns", "table_column_details", "primary_keys", "fts_table", "label_column_for_table",
+                     "foreign_keys_for_table", "table_exists", "get_table_definition"):  # fmt: skip
+            assert await getattr(remembered, name)(table) == await getattr(fresh, name)(table), (name, table)
+    (await remembered.table_columns("claims")).append("changed by a caller")
+    assert "changed by a caller" not in await remembered.table_columns("claims")

@@ -1,17 +1,20 @@
-"""Datasette plugin: the facets of a page without filters, read from counts the build precomputed.
+"""Datasette plugin: the facets of a page, read from counts the build precomputed.
 
 Datasette counts every configured facet over the page's rows on every table page: at a million
 claims that is most of a page's time (docs/benchmark.md). The database is immutable, so the build
-stores the count of every value of every configured facet (scripts/publishing/summaries.py), and
-this plugin's column facet answers from them when the page has no filter. Datasette's own facet
-code builds the results (links, labels, truncation) as always; only the counting query is replaced.
+stores the count of every value of every configured facet, over the whole table and for the
+filtered pages it names (scripts/publishing/summaries.py), and this plugin's column facet answers
+from them when a page has no filter, or exactly the equality filters of such a page with values
+that the counts hold. Datasette's own facet code builds the results (links, labels, truncation) as
+always; only the counting query is replaced.
 
-A later page (`_next`) of an unfiltered table shows the same counts as the first, those of every
-row the page's row count counts, where Datasette alone would count only the rows after the cursor.
-Any filter, search or unknown parameter makes the page count live, as before."""
+A later page (`_next`) shows the same counts as the first, those of every row that the page's row
+count counts, where Datasette alone would count only the rows after the cursor. Any other filter,
+a search or an unknown parameter makes the page count live, as before."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from datasette import hookimpl
@@ -27,20 +30,26 @@ NOT_FILTERS = frozenset({
     "_dl", "_stream", "_nl", "_header", "_all", "_extra",
 })  # fmt: skip
 COUNTS_SQL = (
-    f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = :table AND column_name = :column "
-    "AND value IS NOT NULL ORDER BY count DESC, value LIMIT :limit"
+    f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = :table AND filters = :filters "
+    "AND column_name = :column AND value IS NOT NULL ORDER BY count DESC, value LIMIT :limit"
 )
+# (database, table, filters) -> the columns whose counts the database holds
+Precomputed = dict[tuple[str, str, str], set[str]]
 
 
-async def read_precomputed(datasette: Any) -> dict[tuple[str, str], set[str]]:
-    """(database, table) -> the columns whose counts the database holds."""
-    found: dict[tuple[str, str], set[str]] = {}
+def filter_key(filters: dict[str, object]) -> str:
+    """As scripts/publishing/summaries.py writes it (the deployed plugins stand alone: no import)."""
+    return json.dumps({name: str(filters[name]) for name in sorted(filters)}, ensure_ascii=False, separators=(",", ":"))
+
+
+async def read_precomputed(datasette: Any) -> Precomputed:
+    found: Precomputed = {}
     for name, db in datasette.databases.items():
         if db.is_mutable or not await db.table_exists(FACET_COUNTS):
             continue  # only an immutable database cannot change under its counts
-        rows = await db.execute(f"SELECT DISTINCT table_name, column_name FROM {FACET_COUNTS}")
-        for table, column in rows.rows:
-            found.setdefault((name, table), set()).add(column)
+        sql = f"SELECT DISTINCT table_name, filters, column_name FROM {FACET_COUNTS}"
+        for table, filters, column in (await db.execute(sql, custom_time_limit=60_000)).rows:
+            found.setdefault((name, table, filters), set()).add(column)
     return found
 
 
@@ -56,8 +65,8 @@ class _PrecomputedCounts:
     """The Datasette instance as ColumnFacet sees it, except that its counting queries of the
     precomputed columns read the counts instead of the rows."""
 
-    def __init__(self, datasette: Any, table: str, columns: set[str]) -> None:
-        self._datasette, self._table = datasette, table
+    def __init__(self, datasette: Any, table: str, filters: str, columns: set[str]) -> None:
+        self._datasette, self._table, self._filters = datasette, table, filters
         # What ColumnFacet's query of each column starts with: "select <column> as value, count(*) …".
         self._starts = {f"select {escape_sqlite(c)} as value, count(*) as count from (": c for c in columns}
 
@@ -69,7 +78,7 @@ class _PrecomputedCounts:
         if column is None:
             return await self._datasette.execute(database, sql, params, **kwargs)
         limit = int(sql.rsplit("limit", 1)[1])  # ColumnFacet asks for one more value than it shows
-        arguments = {"table": self._table, "column": column, "limit": limit}
+        arguments = {"table": self._table, "filters": self._filters, "column": column, "limit": limit}
         return await self._datasette.execute(database, COUNTS_SQL, arguments, truncate=False)
 
     def _column_counted(self, sql: str) -> str | None:
@@ -77,18 +86,30 @@ class _PrecomputedCounts:
         return next((c for start, c in self._starts.items() if stripped.startswith(start)), None)
 
 
-def unfiltered(request: Any) -> bool:
-    return all(key in NOT_FILTERS for key in request.args)
+def page_filters(request: Any) -> str | None:
+    """The page's filters as the counts key them, if they are all `column=value`, one value each;
+    None for any other filter."""
+    filters = {}
+    for key in request.args:
+        if key in NOT_FILTERS:
+            continue
+        values = request.args.getlist(key)
+        if key.startswith("_") or "__" in key or len(values) != 1:
+            return None  # a search, an operator (`__gt`, `__contains`), `_where`, a repeated column
+        filters[key] = values[0]
+    return filter_key(filters) if filters else ""
 
 
 class PrecomputedColumnFacet(ColumnFacet):
-    """Datasette's column facet, counted from the precomputed counts on a page without filters."""
+    """Datasette's column facet, counted from the precomputed counts when they hold the page's filters."""
 
     async def facet_results(self) -> Any:
-        columns = getattr(self.ds, CACHE_ATTRIBUTE, {}).get((self.database, self.table))
-        if not columns or self.request is None or not unfiltered(self.request):
+        filters = page_filters(self.request) if self.request is not None else None
+        precomputed = getattr(self.ds, CACHE_ATTRIBUTE, {})
+        columns = precomputed.get((self.database, self.table, filters)) if filters is not None else None
+        if not columns:
             return await super().facet_results()
-        datasette, self.ds = self.ds, _PrecomputedCounts(self.ds, self.table, columns)
+        datasette, self.ds = self.ds, _PrecomputedCounts(self.ds, self.table, filters, columns)
         try:
             return await super().facet_results()
         finally:
