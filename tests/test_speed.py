@@ -199,5 +199,7 @@ async def test_the_remembered_schema_is_the_schema(site: Datasette, database: Pa
         for name in ("table_columns", "table_column_details", "primary_keys", "fts_table", "label_column_for_table",
                      "foreign_keys_for_table", "table_exists", "get_table_definition"):  # fmt: skip
             assert await getattr(remembered, name)(table) == await getattr(fresh, name)(table), (name, table)
+        rules = site._table_permission_allows(DATABASE, table)
+        assert rules == Datasette._table_permission_allows(site, DATABASE, table), table
     (await remembered.table_columns("claims")).append("changed by a caller")
     assert "changed by a caller" not in await remembered.table_columns("claims")

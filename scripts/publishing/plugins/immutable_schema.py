@@ -4,7 +4,10 @@ Datasette asks SQLite about the schema (columns, keys, foreign keys, full-text i
 definitions) about 30 times per table page, each a round trip through its thread pool, and
 compares every database's schema version with its own record on every request: together about
 5 ms per page at any size (docs/benchmark.md). An immutable database cannot change, so each
-answer is kept per process: what a later call gets is a copy of the first answer."""
+answer is kept per process: what a later call gets is a copy of the first answer.
+
+Likewise the `allow` rules of a table: Datasette finds them in a deep copy of the whole metadata,
+twice a page; with no plugin supplying metadata, it is fixed once the site starts."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from datasette import hookimpl
+from datasette.plugins import pm
 
 # Database methods that read only the schema.
 SCHEMA_METHODS = (
@@ -58,9 +62,23 @@ def refresh_once(datasette: Any) -> None:
     datasette.refresh_schemas = refresh_schemas
 
 
+def remember_table_rules(datasette: Any) -> None:
+    if pm.hook.get_metadata.get_hookimpls():
+        return  # metadata that a plugin computes may change
+    find, answers = datasette._table_permission_allows, {}
+
+    def table_permission_allows(database: str, table: str) -> Any:
+        if (database, table) not in answers:
+            answers[(database, table)] = find(database, table)
+        return copy.deepcopy(answers[(database, table)])
+
+    datasette._table_permission_allows = table_permission_allows
+
+
 @hookimpl
 def startup(datasette: Any) -> None:
     for db in datasette.databases.values():
         if not db.is_mutable:
             remember_schema(db)
     refresh_once(datasette)
+    remember_table_rules(datasette)

@@ -89,11 +89,11 @@ class _PrecomputedCounts:
 def page_filters(request: Any) -> str | None:
     """The page's filters as the counts key them, if they are all `column=value`, one value each;
     None for any other filter."""
-    filters = {}
-    for key in request.args:
+    filters, args = {}, request.args  # parsed anew on every access
+    for key in args:
         if key in NOT_FILTERS:
             continue
-        values = request.args.getlist(key)
+        values = args.getlist(key)
         if key.startswith("_") or "__" in key or len(values) != 1:
             return None  # a search, an operator (`__gt`, `__contains`), `_where`, a repeated column
         filters[key] = values[0]
