@@ -3,8 +3,14 @@ counts, and a filtered page still counts live; cached foreign keys still link (d
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import sqlite3
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -14,7 +20,14 @@ from datasette.app import Datasette
 from scripts.package.read import DataPackage
 from scripts.publishing.metadata import DATABASE, datasette_metadata
 from scripts.publishing.plugins import precomputed_facets
-from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
+from scripts.publishing.serve import (
+    PLUGINS_DIR,
+    SETTINGS,
+    TEMPLATES_DIR,
+    server_command,
+    write_inspect_file,
+    write_metadata,
+)
 from scripts.publishing.summaries import FACET_COUNTS, FILTERED_PAGES, faceted_columns, filter_key
 from tests.conftest import ROOT
 
@@ -203,3 +216,55 @@ async def test_the_remembered_schema_is_the_schema(site: Datasette, database: Pa
         assert rules == Datasette._table_permission_allows(site, DATABASE, table), table
     (await remembered.table_columns("claims")).append("changed by a caller")
     assert "changed by a caller" not in await remembered.table_columns("claims")
+
+
+@pytest.fixture(scope="module")
+def workers(database: Path) -> Iterator[str]:
+    """The site as `make serve` runs it: uvicorn with two workers, on 127.0.0.1."""
+    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
+    write_inspect_file(database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=2)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # bounded wait: each worker starts its own Datasette
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+SERVED = [
+    f"/{DATABASE}/claims.json?_shape=objects&_size=max",
+    f"/{DATABASE}/claims.json?_search=troops&_shape=objects",
+    f"/{DATABASE}/figures.json?measure=nk_troops_in_russia&as_of=2024-10-31%3F&_shape=objects",
+    f"/{DATABASE}/troop_estimates.json?_shape=objects&_facet=claimant",
+    f"/{DATABASE}/who_said.json?speaker=Zelensky&_shape=objects",
+    f"/{DATABASE}/source_says.json?source=kbs-interview-zelenskyy&_shape=objects",
+]
+
+
+def _comparable(data: dict, base: str) -> dict:
+    """Without timings, and with absolute links (facet toggles) to one host."""
+    text = json.dumps({key: value for key, value in data.items() if key != "query_ms"})
+    return json.loads(text.replace(base, "http://localhost"))
+
+
+async def test_the_workers_serve_the_pages_of_the_site(workers: str, site: Datasette) -> None:
+    for path in SERVED:
+        expected = _comparable((await site.client.get(path)).json(), "http://localhost")
+        for _ in range(4):  # requests on new connections, answered by either worker
+            with urllib.request.urlopen(workers + path, timeout=30) as response:
+                assert _comparable(json.load(response), workers) == expected, path
+    with urllib.request.urlopen(f"{workers}/{DATABASE}/claims?_next=a000-c03", timeout=30) as response:
+        assert "_col=claim" in response.url and "rows-and-columns" in response.read().decode()
