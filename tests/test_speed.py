@@ -268,3 +268,20 @@ async def test_the_workers_serve_the_pages_of_the_site(workers: str, site: Datas
                 assert _comparable(json.load(response), workers) == expected, path
     with urllib.request.urlopen(f"{workers}/{DATABASE}/claims?_next=a000-c03", timeout=30) as response:
         assert "_col=claim" in response.url and "rows-and-columns" in response.read().decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/db/t", "/db/t?_sort=a&_next=x", "/db/t?_sort_desc=b&_col=a&_col=b&q=%E2%80%9Cx%E2%80%9D&empty="]
+)
+def test_sort_links_are_datasettes(url: str) -> None:
+    from datasette.utils import path_with_replaced_args
+    from datasette.utils.asgi import Request
+
+    from scripts.publishing.plugins.readable import sort_links
+
+    request = Request.fake(url)
+    sort = request.args.get("_sort")
+    links = sort_links(request, [{"name": "a"}, {"name": "b"}, {"name": "c d"}], sort)
+    for name, link in links.items():
+        order = {"_sort_desc": name, "_sort": None} if name == sort else {"_sort": name, "_sort_desc": None}
+        assert link == path_with_replaced_args(request, {**order, "_next": None}), name
