@@ -57,8 +57,10 @@ validate: $(SETUP)
 build: $(SETUP)
 	$(PY) -m scripts.publishing.build $(DATAPACKAGE) --output $(DATABASE)
 
+# uvicorn with one Datasette worker per core; `make serve WORKERS=1` for a single process.
 serve: build
-	$(PY) -m scripts.publishing.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT)
+	$(PY) -m scripts.publishing.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT) \
+		$(if $(WORKERS),--workers $(WORKERS))
 
 # Deploys the same site to Google Cloud Run (`datasette publish cloudrun`); needs an authenticated gcloud.
 # .github/workflows/publish.yml runs it once the GCP_SERVICE_ACCOUNT_KEY secret is set.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import pytest
 
 from scripts.publishing.build import build
 from scripts.publishing.metadata import DATABASE
-from scripts.publishing.serve import datasette_command, write_inspect_file, write_metadata
+from scripts.publishing.serve import server_command, write_inspect_file, write_metadata
 from tests.conftest import ROOT, read_table
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).
@@ -53,12 +52,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     metadata = write_metadata(ROOT / "datapackage.json", folder / "metadata.json")
     write_inspect_file(database)
     port = _free_port()
-    command = datasette_command(database, metadata, "127.0.0.1", port)
-    command[0] = str(Path(sys.executable).with_name("datasette"))
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=2)  # as `make serve`
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):  # bounded wait for the server to answer
+        for _ in range(200):  # bounded wait for the server (each worker starts its own Datasette)
             try:
                 urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
                 break

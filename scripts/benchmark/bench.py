@@ -32,7 +32,7 @@ from scripts.benchmark.synth import generate, shape, token
 from scripts.package.read import DataPackage
 from scripts.progress import progress
 from scripts.publishing.metadata import DATABASE
-from scripts.publishing.serve import datasette_command, write_inspect_file, write_metadata
+from scripts.publishing.serve import default_workers, server_command, write_inspect_file, write_metadata
 
 BIN = Path(sys.executable).parent
 WORK = Path("build/bench")
@@ -169,24 +169,26 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
     }
 
 
-def datasette_latency(database: Path, requests: int, claims: int) -> dict:
+def datasette_latency(database: Path, requests: int, claims: int, workers: int | None = None) -> dict:
+    """Latencies of the site served as `make serve` serves it (uvicorn, one worker per core unless
+    `workers` says otherwise)."""
     folder = database.parent
     metadata = write_metadata(Path("datapackage.json"), folder / "metadata.json")
     write_inspect_file(database)
     port = _free_port()
-    command = datasette_command(database, metadata, "127.0.0.1", port)
-    command[0] = str(BIN / "datasette")
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = workers or default_workers()
+    command, environment = server_command(database, metadata, "127.0.0.1", port, workers)
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/{DATABASE}"
     try:
-        for _ in range(200):  # bounded wait for the server
+        for _ in range(300):  # bounded wait for the server (every worker starts its own Datasette)
             try:
                 urllib.request.urlopen(f"{base}.json", timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)
         results = {}
-        warm_up = page_requests(base, claims, 2, seed=0)
+        warm_up = page_requests(base, claims, 2 * workers, seed=0)  # every worker's first requests
         for level, clients in enumerate((1, 8), start=1):
             for name, urls in page_requests(base, claims, requests, seed=level).items():
                 progress(f"datasette: {name}, {clients} client(s)")
@@ -221,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--requests", default=40, type=int, help="distinct requests per page and concurrency level")
+    parser.add_argument("--workers", type=int, help="server processes (default: one per core, as `make serve`)")
     args = parser.parse_args(argv)
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 command line is needed for the floor: `make bench` installs it")
@@ -231,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         save(report)
         progress("")
         print(table(report["sizes"][-1:]), flush=True)
-    report["datasette"] = datasette_latency(Path(report["sizes"][-1]["database"]), args.requests, sizes[-1])
+    report["datasette"] = datasette_latency(
+        Path(report["sizes"][-1]["database"]), args.requests, sizes[-1], args.workers
+    )
     save(report)
     progress("")
     print(f"\nDatasette at {sizes[-1]} claims (p50 / p95 ms, {args.requests} requests each; errors):")

@@ -22,6 +22,7 @@ from scripts.atomic import atomic_output
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
+from scripts.publishing.summaries import FACET_COUNTS, write_summaries
 from scripts.validation.schemasql import TRUE_VALUES
 from scripts.validation.staging import ROW, Stage, quoted
 from scripts.validation.validate import checked
@@ -131,7 +132,7 @@ class BuildError(PackageError):
 
 def reserved_names() -> set[str]:
     """Names the build gives its own tables and views, which no resource may take."""
-    return {TEXTS_TABLE, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
+    return {TEXTS_TABLE, FACET_COUNTS, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
 
 
 def column_ddl(field: dict) -> str:
@@ -332,6 +333,7 @@ def write_database(package: DataPackage, source: Any, path: Path, writer: Writer
                 step()
                 progress(f"precomputing {name}")
                 precompute(db, name, view)
+            write_summaries(db, package)
             progress("")
         # No foreign_key_check: the validator checks every foreign key, typed as the schemas say
         # (its differential test holds it to frictionless); here it would read every row again.

@@ -1,9 +1,11 @@
 """Serve the built database with Datasette, with settings safe for a public deployment.
 
-    python -m scripts.publishing.serve [--port 8001] [--host 127.0.0.1]
+    python -m scripts.publishing.serve [--port 8001] [--host 127.0.0.1] [--workers N]
 
 The database is opened immutable (read-only, no write endpoint); free SQL stays allowed because
-users ask for it, bounded by a time limit and a row limit."""
+users ask for it, bounded by a time limit and a row limit. One Datasette process answers one
+request at a time in Python, so uvicorn runs one worker per core (by default), each the Datasette
+that `datasette serve` would run with the same options (docs/benchmark.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
@@ -54,6 +57,38 @@ def datasette_command(database: Path, metadata: Path, host: str, port: int) -> l
     return [*command, "--host", host, "--port", str(port), *setting_options()]
 
 
+ARGUMENTS_VARIABLE = "NK_DATASETTE_ARGUMENTS"  # how each uvicorn worker gets the `datasette serve` options
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def server_command(database: Path, metadata: Path, host: str, port: int, workers: int) -> tuple[list[str], dict]:
+    """uvicorn with `workers` processes, each running `app()`, and the environment that tells them
+    the options of `datasette_command`."""
+    arguments = datasette_command(database, metadata, host, port)[2:]
+    command = [str(Path(sys.executable).with_name("uvicorn")), "--factory", "scripts.publishing.serve:app"]
+    command += ["--app-dir", str(ROOT), "--host", host, "--port", str(port), "--workers", str(workers)]
+    command += ["--lifespan", "on", "--log-level", "info"]  # as `datasette serve`: startup hooks, access log
+    return command, {**os.environ, ARGUMENTS_VARIABLE: json.dumps(arguments)}
+
+
+def datasette_instance(arguments: list[str]) -> Any:
+    """The Datasette that `datasette serve <arguments>` runs, built by Datasette's own option parsing,
+    so that settings, plugins, templates, metadata and inspect file cannot differ."""
+    from datasette.cli import serve
+
+    context = serve.make_context("serve", list(arguments))
+    return context.invoke(serve.callback, **{**context.params, "return_instance": True})
+
+
+def app() -> Any:
+    """uvicorn's app factory, called in each worker."""
+    return datasette_instance(json.loads(os.environ[ARGUMENTS_VARIABLE])).app()
+
+
 def setting_options() -> list[str]:
     """SETTINGS as `datasette serve` options (JSON booleans: `true`, not `True`)."""
     options = []
@@ -68,13 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=DEFAULT_OUTPUT, type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default=8001, type=int)
+    parser.add_argument("--workers", default=default_workers(), type=int, help="processes (default: one per core)")
     args = parser.parse_args(argv)
     metadata = write_metadata(args.datapackage, args.database.with_name("metadata.json"))
     write_inspect_file(args.database)
-    command = datasette_command(args.database, metadata, args.host, args.port)
-    executable = Path(sys.executable).with_name("datasette")
-    os.execv(executable, [str(executable), *command[1:]])
-    return 1  # unreachable: execv replaces this process
+    command, environment = server_command(args.database, metadata, args.host, args.port, max(args.workers, 1))
+    print(f"serving http://{args.host}:{args.port}/ with {args.workers} worker(s)", file=sys.stderr)
+    os.execve(command[0], command, environment)
+    return 1  # unreachable: execve replaces this process
 
 
 if __name__ == "__main__":

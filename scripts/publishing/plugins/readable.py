@@ -7,16 +7,22 @@
   URLs, sorting and the API).
 - Numbers that are whole display as whole numbers, with thousands separators (12,000, not 12000.0).
 - Column descriptions take a few lines, scrollable, instead of pushing the rows below the fold;
-  SQL wraps; a canned query's tab shows its title, not its SQL."""
+  SQL wraps; a canned query's tab shows its title, not its SQL.
+- The rows of a table page are written by `table_rows_html`, in Python: the same HTML as
+  Datasette's Jinja loop, which costs ~10 ms for a page of 50 rows; the sort links of the column
+  headers by `sort_links`, with the query string parsed once (docs/benchmark.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
+from datasette.utils import to_css_class
 from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
 
 DATABASE = "nk-russia-claims"
 CSS = """
@@ -90,3 +96,43 @@ async def stylesheet(request: Any) -> Response:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return [(r"^/-/readable\.css$", stylesheet)]
+
+
+@lru_cache(maxsize=4096)
+def _cell_class(column: str, value_type: str) -> str:
+    return f"col-{escape(to_css_class(column))} type-{escape(value_type)}"
+
+
+def table_rows_html(display_rows: Iterable[Iterable[dict[str, Any]]]) -> Markup:
+    """What `{% for row in display_rows %}<tr>{% for cell in row %}<td class="col-{{ cell.column|to_css_class }}
+    type-{{ cell.value_type }}">{{ cell.value }}</td>…` renders, escaped as Jinja escapes."""
+    parts = []
+    for row in display_rows:
+        cells = "".join(
+            f'<td class="{_cell_class(cell["column"], cell["value_type"])}">{escape(cell["value"])}</td>'
+            for cell in row
+        )
+        parts.append(f"<tr>{cells}</tr>")
+    return Markup("\n".join(parts))
+
+
+def sort_links(request: Any, columns: Iterable[dict[str, Any]], sort: str | None) -> dict[str, str]:
+    """Each column header's link, as `path_with_replaced_args(request, {'_sort': …, '_sort_desc': …,
+    '_next': None})` makes it in Datasette's _table.html, with the query string parsed once, not
+    once per column."""
+    kept = [(key, value) for key, value in parse_qsl(request.query_string) if key not in SORT_ARGS]
+    links = {}
+    for column in columns:
+        name = column["name"]
+        order = ("_sort_desc" if name == sort else "_sort", name)
+        links[name] = request.path + "?" + urlencode([*kept, order])
+    return links
+
+
+SORT_ARGS = ("_sort", "_sort_desc", "_next")
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.globals["table_rows_html"] = table_rows_html
+    env.globals["sort_links"] = sort_links

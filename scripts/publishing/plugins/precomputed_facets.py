@@ -1,0 +1,124 @@
+"""Datasette plugin: the facets of a page, read from counts the build precomputed.
+
+Datasette counts every configured facet over the page's rows on every table page: at a million
+claims that is most of a page's time (docs/benchmark.md). The database is immutable, so the build
+stores the count of every value of every configured facet, over the whole table and for the
+filtered pages it names (scripts/publishing/summaries.py), and this plugin's column facet answers
+from them when a page has no filter, or exactly the equality filters of such a page with values
+that the counts hold. Datasette's own facet code builds the results (links, labels, truncation) as
+always; only the counting query is replaced.
+
+A later page (`_next`) shows the same counts as the first, those of every row that the page's row
+count counts, where Datasette alone would count only the rows after the cursor. Any other filter,
+a search or an unknown parameter makes the page count live, as before."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from datasette import hookimpl
+from datasette.facets import ColumnFacet
+from datasette.utils import escape_sqlite
+
+FACET_COUNTS = "facet_counts"  # scripts/publishing/summaries.py
+CACHE_ATTRIBUTE = "_nk_precomputed_facets"
+# Query-string parameters that change neither which rows a page holds nor what its facets count.
+NOT_FILTERS = frozenset({
+    "_facet", "_facet_size", "_next", "_size", "_sort", "_sort_desc", "_col", "_nocol", "_labels", "_nolabels",
+    "_shape", "_json", "_json_infinity", "_nofacet", "_nocount", "_nosuggest", "_trace", "_timelimit", "_ttl",
+    "_dl", "_stream", "_nl", "_header", "_all", "_extra",
+})  # fmt: skip
+COUNTS_SQL = (
+    f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = :table AND filters = :filters "
+    "AND column_name = :column AND value IS NOT NULL ORDER BY count DESC, value LIMIT :limit"
+)
+# (database, table, filters) -> the columns whose counts the database holds
+Precomputed = dict[tuple[str, str, str], set[str]]
+
+
+def filter_key(filters: dict[str, object]) -> str:
+    """As scripts/publishing/summaries.py writes it (the deployed plugins stand alone: no import)."""
+    return json.dumps({name: str(filters[name]) for name in sorted(filters)}, ensure_ascii=False, separators=(",", ":"))
+
+
+async def read_precomputed(datasette: Any) -> Precomputed:
+    found: Precomputed = {}
+    for name, db in datasette.databases.items():
+        if db.is_mutable or not await db.table_exists(FACET_COUNTS):
+            continue  # only an immutable database cannot change under its counts
+        sql = f"SELECT DISTINCT table_name, filters, column_name FROM {FACET_COUNTS}"
+        for table, filters, column in (await db.execute(sql, custom_time_limit=60_000)).rows:
+            found.setdefault((name, table, filters), set()).add(column)
+    return found
+
+
+@hookimpl
+def startup(datasette: Any) -> Any:
+    async def inner() -> None:
+        setattr(datasette, CACHE_ATTRIBUTE, await read_precomputed(datasette))
+
+    return inner
+
+
+class _PrecomputedCounts:
+    """The Datasette instance as ColumnFacet sees it, except that its counting queries of the
+    precomputed columns read the counts instead of the rows."""
+
+    def __init__(self, datasette: Any, table: str, filters: str, columns: set[str]) -> None:
+        self._datasette, self._table, self._filters = datasette, table, filters
+        # What ColumnFacet's query of each column starts with: "select <column> as value, count(*) …".
+        self._starts = {f"select {escape_sqlite(c)} as value, count(*) as count from (": c for c in columns}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._datasette, name)
+
+    async def execute(self, database: str, sql: str, params: Any = None, **kwargs: Any) -> Any:
+        column = self._column_counted(sql)
+        if column is None:
+            return await self._datasette.execute(database, sql, params, **kwargs)
+        limit = int(sql.rsplit("limit", 1)[1])  # ColumnFacet asks for one more value than it shows
+        arguments = {"table": self._table, "filters": self._filters, "column": column, "limit": limit}
+        return await self._datasette.execute(database, COUNTS_SQL, arguments, truncate=False)
+
+    def _column_counted(self, sql: str) -> str | None:
+        stripped = sql.lstrip()
+        return next((c for start, c in self._starts.items() if stripped.startswith(start)), None)
+
+
+def page_filters(request: Any) -> str | None:
+    """The page's filters as the counts key them, if they are all `column=value`, one value each;
+    None for any other filter."""
+    filters, args = {}, request.args  # parsed anew on every access
+    for key in args:
+        if key in NOT_FILTERS:
+            continue
+        values = args.getlist(key)
+        if key.startswith("_") or "__" in key or len(values) != 1:
+            return None  # a search, an operator (`__gt`, `__contains`), `_where`, a repeated column
+        filters[key] = values[0]
+    return filter_key(filters) if filters else ""
+
+
+class PrecomputedColumnFacet(ColumnFacet):
+    """Datasette's column facet, counted from the precomputed counts when they hold the page's filters."""
+
+    async def facet_results(self) -> Any:
+        filters = page_filters(self.request) if self.request is not None else None
+        precomputed = getattr(self.ds, CACHE_ATTRIBUTE, {})
+        columns = precomputed.get((self.database, self.table, filters)) if filters is not None else None
+        if not columns:
+            return await super().facet_results()
+        datasette, self.ds = self.ds, _PrecomputedCounts(self.ds, self.table, filters, columns)
+        try:
+            return await super().facet_results()
+        finally:
+            self.ds = datasette
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes() -> Any:
+    """Datasette's own ColumnFacet replaced by ours: two classes of type "column" would both count."""
+    outcome = yield
+    classes = outcome.get_result()
+    outcome.force_result([[PrecomputedColumnFacet if c is ColumnFacet else c for c in group] for group in classes])

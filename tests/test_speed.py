@@ -1,0 +1,287 @@
+"""What makes the site fast must not change what it shows: precomputed facet counts are the live
+counts, and a filtered page still counts live; cached foreign keys still link (docs/benchmark.md)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from datasette.app import Datasette
+
+from scripts.package.read import DataPackage
+from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.plugins import precomputed_facets
+from scripts.publishing.serve import (
+    PLUGINS_DIR,
+    SETTINGS,
+    TEMPLATES_DIR,
+    server_command,
+    write_inspect_file,
+    write_metadata,
+)
+from scripts.publishing.summaries import FACET_COUNTS, FILTERED_PAGES, faceted_columns, filter_key
+from tests.conftest import ROOT
+
+FACETED = sorted((table, column) for table, columns in faceted_columns(DataPackage(ROOT / "datapackage.json")).items()
+                 for column in columns)  # fmt: skip
+
+
+def live_counts(database: Path, table: str, column: str, filters: dict | None = None) -> dict:
+    where = "".join(f' AND "{name}" = ?' for name in filters or {})
+    sql = f'SELECT "{column}", count(*) FROM "{table}" WHERE "{column}" IS NOT NULL{where} GROUP BY 1'
+    return dict(sqlite3.connect(database).execute(sql, list((filters or {}).values())).fetchall())
+
+
+def stored_counts(database: Path, table: str, column: str, filters: str = "") -> dict:
+    sql = (f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = ? AND filters = ? AND column_name = ? "
+           "AND value IS NOT NULL")  # fmt: skip
+    return dict(sqlite3.connect(database).execute(sql, [table, filters, column]).fetchall())
+
+
+def filtered_pages(database: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every combination of the filter values of FILTERED_PAGES that the database holds."""
+    pages = []
+    with sqlite3.connect(database) as db:
+        for table, filters in FILTERED_PAGES.items():
+            names = ", ".join(f'"{f}"' for f in filters)
+            present = " AND ".join(f'"{f}" IS NOT NULL' for f in filters)
+            for values in db.execute(f'SELECT DISTINCT {names} FROM "{table}" WHERE {present}'):
+                pages.append((table, dict(zip(filters, values, strict=True))))
+    return pages
+
+
+def page_counts(data: dict, column: str) -> dict:
+    return {item["value"]: item["count"] for item in data["facet_results"][column]["results"]}
+
+
+def serve(database: Path) -> Datasette:
+    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
+    return Datasette(
+        immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR),
+        template_dir=str(TEMPLATES_DIR),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("table", "column"), FACETED)
+def test_precomputed_facet_counts_are_the_live_counts(database: Path, table: str, column: str) -> None:
+    assert stored_counts(database, table, column) == live_counts(database, table, column)
+
+
+def test_precomputed_counts_of_filtered_pages_are_the_live_counts(database: Path) -> None:
+    pages = filtered_pages(database)
+    assert pages
+    for table, filters in pages:
+        for column in [c for t, c in FACETED if t == table]:
+            assert stored_counts(database, table, column, filter_key(filters)) == live_counts(
+                database, table, column, filters
+            ), (table, filters, column)
+
+
+def test_every_faceted_column_has_its_counts(database: Path) -> None:
+    """Even a column that is always empty: else its page would count it live."""
+    sql = f"SELECT DISTINCT table_name, column_name FROM {FACET_COUNTS} WHERE filters = ''"
+    assert set(sqlite3.connect(database).execute(sql)) == set(FACETED)
+
+
+def test_the_plugin_keys_filters_as_the_build_does() -> None:
+    for filters in ({}, {"measure": "nk_troops_in_russia", "as_of": "2024-10-31?"}, {"b": "“é”", "a": 12}):
+        assert precomputed_facets.filter_key(filters) == filter_key(filters)
+
+
+@pytest.mark.parametrize(("table", "column"), FACETED)
+async def test_unfiltered_pages_show_the_true_counts(site: Datasette, database: Path, table: str, column: str) -> None:
+    response = await site.client.get(f"/{DATABASE}/{table}.json?_facet_size=max")
+    assert response.status_code == 200
+    assert page_counts(response.json(), column) == live_counts(database, table, column)
+
+
+@pytest.fixture
+def doctored(database: Path, tmp_path: Path) -> Path:
+    """A copy of the database whose precomputed counts of claims.topic are all 1000 too high: a page
+    that shows them read the precomputed counts, one that does not counted live."""
+    copy = tmp_path / database.name
+    shutil.copy(database, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute(f"UPDATE {FACET_COUNTS} SET count = count + 1000 WHERE table_name IN ('claims', 'figures')")
+    return copy
+
+
+async def test_unfiltered_pages_read_the_precomputed_counts(doctored: Path, database: Path) -> None:
+    site, live = serve(doctored), live_counts(database, "claims", "topic")
+    doctored_counts = {value: count + 1000 for value, count in live.items()}
+    for query in ("", "?_next=a000-c05", "?_sort=claim&_size=5", "?_facet=modality"):
+        data = (await site.client.get(f"/{DATABASE}/claims.json{query}")).json()
+        assert page_counts(data, "topic") == doctored_counts, query
+
+
+async def test_filtered_pages_count_live(doctored: Path, database: Path) -> None:
+    site = serve(doctored)
+    with sqlite3.connect(database) as db:
+        (claimant,) = db.execute("SELECT claimant_id FROM claims GROUP BY 1 ORDER BY count(*) DESC").fetchone()
+        expected = dict(db.execute("SELECT topic, count(*) FROM claims WHERE claimant_id = ? GROUP BY 1", [claimant]))
+        word = "troops"
+        searched = dict(db.execute(
+            "SELECT topic, count(*) FROM claims WHERE rowid IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)"
+            " GROUP BY 1", [word]))  # fmt: skip
+    data = (await site.client.get(f"/{DATABASE}/claims.json?claimant_id={claimant}")).json()
+    assert page_counts(data, "topic") == expected
+    data = (await site.client.get(f"/{DATABASE}/claims.json?_search={word}")).json()
+    assert page_counts(data, "topic") == searched and searched
+    for query in ("measure=nk_troops_in_russia", "measure=nk_troops_in_russia&as_of__gt=2024", "as_of=2024-10-31?"):
+        data = (await site.client.get(f"/{DATABASE}/figures.json", params=parse_qsl(query))).json()
+        filters = dict(parse_qsl(query))
+        expected = live_counts(database, "figures", "qualifier", filters) if "__" not in query else None
+        if expected is not None:
+            assert page_counts(data, "qualifier") == expected, query
+        assert all(count < 1000 for count in page_counts(data, "qualifier").values()), query
+
+
+async def test_filtered_pages_that_were_precomputed_read_their_counts(doctored: Path, database: Path) -> None:
+    site = serve(doctored)
+    for table, filters in filtered_pages(database):
+        live = live_counts(database, table, "qualifier", filters)
+        for extra in ({}, {"_next": "f"}, {"_facet": "unit"}):
+            data = (await site.client.get(f"/{DATABASE}/{table}.json", params={**filters, **extra})).json()
+            assert page_counts(data, "qualifier") == {v: c + 1000 for v, c in live.items()}, (filters, extra)
+
+
+async def test_foreign_keys_link_on_table_and_row_pages(site: Datasette) -> None:
+    table = (await site.client.get(f"/{DATABASE}/quotes?quote_id=a001-q01&_col=speaker_id")).text
+    assert f'href="/{DATABASE}/entities/volodymyr-zelenskyy"' in table
+    row = (await site.client.get(f"/{DATABASE}/quotes/a001-q01")).text
+    assert f'<a href="/{DATABASE}/entities/volodymyr-zelenskyy">Volodymyr Zelenskyy</a>' in row
+
+
+# The canned queries as first written: the fast ones must answer the same rows.
+PLAIN_SQL = {
+    "who_said": "SELECT q.speaker, q.quote, q.venue, q.article, q.quote_id FROM who_said_what q "
+    "JOIN entities e ON e.entity_id = q.speaker_id WHERE :speaker = '' OR e.entity_id = :speaker "
+    "OR e.name LIKE '%' || :speaker || '%' OR e.aliases LIKE '%' || :speaker || '%'",
+    "source_says": "SELECT claim_id, claim, claimant, topic, modality, venue, article, exact FROM claims_with_sources "
+    "WHERE :source = '' OR source_id = :source OR via_source_id = :source",
+}
+
+
+def canned_arguments(database: Path) -> list[tuple[str, dict[str, str]]]:
+    with sqlite3.connect(database) as db:
+        speakers = [row[0] for row in db.execute("SELECT DISTINCT speaker_id FROM quotes")]
+        sources = [row[0] for row in db.execute("SELECT source_id FROM sources")]
+    return [
+        *(("who_said", {"speaker": s}) for s in ["", "Zelensky", "kim", "nobody-at-all", *speakers]),
+        *(("source_says", {"source": s}) for s in ["", "nobody-at-all", *sources]),
+    ]
+
+
+async def test_canned_queries_answer_the_rows_of_their_plain_sql(site: Datasette, database: Path) -> None:
+    with sqlite3.connect(database) as db:
+        for name, arguments in canned_arguments(database):
+            expected = sorted(db.execute(PLAIN_SQL[name], arguments).fetchall())
+            data = (await site.client.get(f"/{DATABASE}/{name}.json", params={**arguments, "_shape": "array"})).json()
+            assert sorted(tuple(row.values()) for row in data) == expected, (name, arguments)
+
+
+def test_figures_of_a_measure_on_a_date_are_read_by_key(database: Path) -> None:
+    """The page's rows in its order from `_next` on, and its count, from the page index."""
+    page = "SELECT * FROM figures WHERE as_of = ? AND measure = ? AND figure_id > ? ORDER BY figure_id LIMIT 51"
+    count = "SELECT count(*) FROM figures WHERE as_of = ? AND measure = ?"
+    with sqlite3.connect(database) as db:
+        for sql, arguments in ((page, ["2024-10-31", "x", "f"]), (count, ["2024-10-31", "x"])):
+            plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", arguments))
+            assert "INDEX idx_figures_measure_as_of_page" in plan and "TEMP B-TREE" not in plan, plan
+
+
+async def test_the_remembered_schema_is_the_schema(site: Datasette, database: Path) -> None:
+    from datasette.database import Database
+
+    from scripts.publishing.plugins.immutable_schema import SCHEMA_METHODS
+
+    await site.invoke_startup()
+    remembered, fresh = site.get_database(DATABASE), Database(site, path=str(database), is_mutable=False)
+    fresh.name = DATABASE  # the same metadata (label columns); nothing remembered
+    assert all(getattr(remembered, name) != getattr(Database, name) for name in SCHEMA_METHODS)
+    for table in await fresh.table_names():
+        for name in ("table_columns", "table_column_details", "primary_keys", "fts_table", "label_column_for_table",
+                     "foreign_keys_for_table", "table_exists", "get_table_definition"):  # fmt: skip
+            assert await getattr(remembered, name)(table) == await getattr(fresh, name)(table), (name, table)
+        rules = site._table_permission_allows(DATABASE, table)
+        assert rules == Datasette._table_permission_allows(site, DATABASE, table), table
+    (await remembered.table_columns("claims")).append("changed by a caller")
+    assert "changed by a caller" not in await remembered.table_columns("claims")
+
+
+@pytest.fixture(scope="module")
+def workers(database: Path) -> Iterator[str]:
+    """The site as `make serve` runs it: uvicorn with two workers, on 127.0.0.1."""
+    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
+    write_inspect_file(database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=2)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # bounded wait: each worker starts its own Datasette
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+SERVED = [
+    f"/{DATABASE}/claims.json?_shape=objects&_size=max",
+    f"/{DATABASE}/claims.json?_search=troops&_shape=objects",
+    f"/{DATABASE}/figures.json?measure=nk_troops_in_russia&as_of=2024-10-31%3F&_shape=objects",
+    f"/{DATABASE}/troop_estimates.json?_shape=objects&_facet=claimant",
+    f"/{DATABASE}/who_said.json?speaker=Zelensky&_shape=objects",
+    f"/{DATABASE}/source_says.json?source=kbs-interview-zelenskyy&_shape=objects",
+]
+
+
+def _comparable(data: dict, base: str) -> dict:
+    """Without timings, and with absolute links (facet toggles) to one host."""
+    text = json.dumps({key: value for key, value in data.items() if key != "query_ms"})
+    return json.loads(text.replace(base, "http://localhost"))
+
+
+async def test_the_workers_serve_the_pages_of_the_site(workers: str, site: Datasette) -> None:
+    for path in SERVED:
+        expected = _comparable((await site.client.get(path)).json(), "http://localhost")
+        for _ in range(4):  # requests on new connections, answered by either worker
+            with urllib.request.urlopen(workers + path, timeout=30) as response:
+                assert _comparable(json.load(response), workers) == expected, path
+    with urllib.request.urlopen(f"{workers}/{DATABASE}/claims?_next=a000-c03", timeout=30) as response:
+        assert "_col=claim" in response.url and "rows-and-columns" in response.read().decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/db/t", "/db/t?_sort=a&_next=x", "/db/t?_sort_desc=b&_col=a&_col=b&q=%E2%80%9Cx%E2%80%9D&empty="]
+)
+def test_sort_links_are_datasettes(url: str) -> None:
+    from datasette.utils import path_with_replaced_args
+    from datasette.utils.asgi import Request
+
+    from scripts.publishing.plugins.readable import sort_links
+
+    request = Request.fake(url)
+    sort = request.args.get("_sort")
+    links = sort_links(request, [{"name": "a"}, {"name": "b"}, {"name": "c d"}], sort)
+    for name, link in links.items():
+        order = {"_sort_desc": name, "_sort": None} if name == sort else {"_sort": name, "_sort_desc": None}
+        assert link == path_with_replaced_args(request, {**order, "_next": None}), name
