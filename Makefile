@@ -43,7 +43,8 @@ browser: $(CHROMIUM)
 $(filter-out /usr/bin/chromium,$(CHROMIUM)):
 	@echo "no browser at CHROMIUM=$(CHROMIUM): install Chromium or Chrome there, or leave CHROMIUM unset" >&2; exit 1
 
-# The sqlite3 command line, for the benchmark's .import floor.
+# The sqlite3 command line: the build imports the CSVs with it (without it, through Python: slower),
+# and the benchmark's .import floor is its own.
 $(SQLITE3):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sqlite3
@@ -54,7 +55,7 @@ validate: $(SETUP)
 	$(PY) -m scripts.validation.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference) $(if $(FORMAT),--format $(FORMAT))
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
-build: $(SETUP)
+build: $(SETUP) $(SQLITE3)
 	$(PY) -m scripts.publishing.build $(DATAPACKAGE) --output $(DATABASE)
 
 # uvicorn with one Datasette worker per core; `make serve WORKERS=1` for a single process.
@@ -126,7 +127,7 @@ lint: $(SETUP)
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(VENV)/bin/zizmor --offline --no-progress $(WORKFLOWS) .github/dependabot.yml
 
-test: $(SETUP) $(CFFCONVERT) browser lint
+test: $(SETUP) $(CFFCONVERT) $(SQLITE3) browser lint
 	NK_CFFCONVERT=$(abspath $(CFFCONVERT_VENV))/bin/cffconvert NK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.

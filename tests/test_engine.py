@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -225,3 +226,45 @@ def test_staging_never_keeps_a_temporary_folder(tmp_path: Path) -> None:
     assert validate(descriptor) == []
     after = {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith(staging.STAGE_PREFIX)}
     assert after <= before
+
+
+def _dump(database: Path) -> list[str]:
+    return list(sqlite3.connect(database).iterdump())
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make test` installs the sqlite3 command line")
+def test_the_command_line_import_builds_the_database_the_python_path_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    descriptor = generate(300, tmp_path / "package")
+    copied: list[str] = []
+    original = build_module.copy_imported
+
+    def spy(db: sqlite3.Connection, table: object) -> None:
+        copied.append(table.name)  # type: ignore[attr-defined]
+        original(db, table)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "copy_imported", spy)
+    build(descriptor, tmp_path / "by-command-line.db")
+    assert {"claims", "attributions", "figures"} <= set(copied)
+    monkeypatch.setattr(build_module.shutil, "which", lambda name: None)  # no sqlite3: the Python path
+    copied.clear()
+    build(descriptor, tmp_path / "by-python.db")
+    assert copied == []
+    assert _dump(tmp_path / "by-command-line.db") == _dump(tmp_path / "by-python.db")
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make test` installs the sqlite3 command line")
+def test_a_table_the_command_line_reads_otherwise_is_loaded_through_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    descriptor = generate(100, tmp_path / "package")
+    original = build_module.CommandLineImport.agrees
+
+    def claims_disagree(self: build_module.CommandLineImport, db: sqlite3.Connection, source: object, table) -> bool:  # type: ignore[no-untyped-def]
+        return table.name != "claims" and original(self, db, source, table)
+
+    monkeypatch.setattr(build_module.CommandLineImport, "agrees", claims_disagree)
+    build(descriptor, tmp_path / "db.sqlite")
+    db = sqlite3.connect(tmp_path / "db.sqlite")
+    assert db.execute("SELECT count(*), sum(char_end) FROM claims").fetchone()[0] == 100

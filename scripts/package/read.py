@@ -9,6 +9,7 @@ links followed) inside the package root. Nothing is fetched from a URL."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import stat
@@ -314,22 +315,24 @@ class DataPackage:
         return texts
 
     def text_bytes(self, text_path: str) -> bytes | None:
-        """The bytes of an archived text, read once: None when the path names no regular file of
-        at most MAX_TEXT_BYTES inside the package (which the archive check reports)."""
-        if text_path not in self._text_bytes:
-            file = self.text_file(text_path)
-            data = None
-            try:
-                status = file.stat() if file is not None else None
-                if status is not None and stat.S_ISREG(status.st_mode) and status.st_size <= MAX_TEXT_BYTES:
-                    data = file.read_bytes()  # type: ignore[union-attr]
-            except OSError:
-                data = None
-            self._text_bytes[text_path] = data
-        return self._text_bytes[text_path]
+        """The bytes of an archived text: None when the path names no regular file of at most
+        MAX_TEXT_BYTES inside the package (which the archive check reports). Each read records the
+        text's SHA-256 and whether it is UTF-8 (`text_digests`), so that the archive check need not
+        read it again."""
+        file = self.text_file(text_path)
+        try:
+            status = file.stat() if file is not None else None
+            if status is None or not stat.S_ISREG(status.st_mode) or status.st_size > MAX_TEXT_BYTES:
+                return None
+            data = file.read_bytes()  # type: ignore[union-attr]
+        except OSError:
+            return None
+        self.text_digests[text_path] = (hashlib.sha256(data).hexdigest(), _utf8_error(data))
+        return data
 
     @cached_property
-    def _text_bytes(self) -> dict[str, bytes | None]:
+    def text_digests(self) -> dict[str, tuple[str, tuple[int, int] | None]]:
+        """(SHA-256, the offset and value of the first byte that is not UTF-8) of each text read."""
         return {}
 
     @cached_property
@@ -345,6 +348,14 @@ class DataPackage:
             return inside(self.root, text_path, self.text_folders)
         except PackageError:
             return None
+
+
+def _utf8_error(data: bytes) -> tuple[int, int] | None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start, data[error.start]
+    return None
 
 
 def as_int(cell: str) -> int | None:

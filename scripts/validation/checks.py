@@ -7,7 +7,6 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -230,18 +229,16 @@ def archive_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         if not file.is_file():
             yield Problem(sources.path, row_number, "text_path", f"archived text not found: {quote(path)}")
             continue
-        data = package.text_bytes(path)
-        if data is None:
+        if path not in package.text_digests and package.text_bytes(path) is None:
             yield Problem(sources.path, row_number, "text_path", f"archived text larger than {MAX_TEXT_BYTES} bytes")
             continue
-        actual = hashlib.sha256(data).hexdigest()
+        actual, undecodable = package.text_digests[path]  # recorded when the texts were read
         if actual != recorded:
             message = f"is {quote(recorded)}, but {clip(path)} hashes to {actual}"
             yield Problem(sources.path, row_number, "text_sha256", message)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield Problem(path, None, None, f"not UTF-8: byte {data[error.start]:#x} at offset {error.start}")
+        if undecodable is not None:
+            offset, byte = undecodable
+            yield Problem(path, None, None, f"not UTF-8: byte {byte:#x} at offset {offset}")
 
 
 def span_tables(package: DataPackage) -> Iterator[Table]:

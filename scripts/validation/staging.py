@@ -28,6 +28,10 @@ from scripts.atomic import remove_stale, temporary_folder
 from scripts.package.read import MAX_CELL_CHARS, CsvError, DataPackage, Problem, Table, csv_reader, quote
 from scripts.progress import progress
 
+# Arrow's own allocator keeps what it frees; the system's returns large blocks at once, so tables
+# handed to DuckDB (the texts: as large as every article together) do not stay in memory twice.
+pa.set_memory_pool(pa.system_memory_pool())
+
 ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
 RAW = "raw"  # the schema holding the staged cells; main holds a view per table that adds ROW
 STAGE_PREFIX = "nk-stage-"
@@ -63,6 +67,7 @@ class Stage:
         self.connection = connection
         self.folder = folder
         self.scans: dict[str, FileScan] = {}  # each table's byte scan, for the hygiene checks
+        self.read_by_duckdb: set[str] = set()  # tables whose file DuckDB's reader staged (every byte plain)
         self.background: Any = None  # a scripts.validation.textscans.Background, for the coverage check
 
     def execute(self, sql: str, parameters: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
@@ -87,8 +92,8 @@ class Stage:
             self.connection.unregister("nk_arrow")
 
     def one(self, sql: str, parameters: list[Any] | None = None) -> Any:
-        row = self.connection.execute(sql, parameters or []).fetchone()
-        return row[0] if row else None
+        rows = self.connection.execute(sql, parameters or []).fetchall()  # to the end: DuckDB holds an unread result
+        return rows[0][0] if rows else None
 
 
 @dataclass
@@ -304,7 +309,9 @@ def load_table(stage: Stage, table: Table, scan: FileScan) -> Iterator[Problem]:
             None,
             f"incorrect-label: header is {quote(header)}, the schema says {quote(table.field_names)}",
         )
-    if not (scan.fast and header == table.field_names and load_with_duckdb(stage, table)):
+    if scan.fast and header == table.field_names and load_with_duckdb(stage, table):
+        stage.read_by_duckdb.add(table.name)
+    else:
         yield from load_with_python(stage, table)
     cells = ", ".join(quoted(n) for n in table.field_names)
     # rowid is the insertion order, which both readers keep: the record's CSV row is rowid + 2.
