@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import csv
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,7 +19,14 @@ from datasette.app import Datasette
 from scripts.package.read import DataPackage
 from scripts.publishing.build import build
 from scripts.publishing.metadata import DATABASE, datasette_metadata
-from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
+from scripts.publishing.serve import (
+    PLUGINS_DIR,
+    SETTINGS,
+    TEMPLATES_DIR,
+    server_command,
+    write_inspect_file,
+    write_metadata,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
@@ -72,11 +85,43 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def site(database: Path) -> Datasette:
-    """The site as `make serve` runs it, through Datasette's own test client."""
+def site_of(database: Path) -> Datasette:
+    """The site as `make serve` runs it on `database`, in this process (Datasette's test client)."""
     metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
     return Datasette(
         immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR),
         template_dir=str(TEMPLATES_DIR),
     )  # fmt: skip
+
+
+@pytest.fixture
+def site(database: Path) -> Datasette:
+    """The site as `make serve` runs it, through Datasette's own test client."""
+    return site_of(database)
+
+
+@contextmanager
+def served(database: Path, workers: int = 2) -> Iterator[str]:
+    """The site as `make serve` runs it (uvicorn, `workers` processes) on a free port of
+    127.0.0.1: its base URL while it runs."""
+    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
+    write_inspect_file(database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=workers)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # bounded wait for the server (each worker starts its own Datasette)
+            try:
+                urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("datasette did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

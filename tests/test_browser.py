@@ -7,10 +7,6 @@ folder, or to $NK_SCREENSHOTS (`make screenshots` sets docs/): a test never rewr
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +16,7 @@ import pytest
 
 from scripts.publishing.build import build
 from scripts.publishing.metadata import DATABASE
-from scripts.publishing.serve import server_command, write_inspect_file, write_metadata
-from tests.conftest import ROOT, read_table
+from tests.conftest import ROOT, read_table, served
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).
 CHROMIUM = Path(os.environ.get("NK_CHROMIUM", "/usr/bin/chromium"))
@@ -38,36 +33,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("serve")
-    database = folder / f"{DATABASE}.db"
+    database = tmp_path_factory.mktemp("serve") / f"{DATABASE}.db"
     build(ROOT / "datapackage.json", database)
-    metadata = write_metadata(ROOT / "datapackage.json", folder / "metadata.json")
-    write_inspect_file(database)
-    port = _free_port()
-    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=2)  # as `make serve`
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):  # bounded wait for the server (each worker starts its own Datasette)
-            try:
-                urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("datasette did not start")
+    with served(database) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class Journey:

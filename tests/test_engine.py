@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -42,7 +43,7 @@ def staged_cells(data: bytes) -> tuple[list[tuple[int, str, str]] | None, bool]:
         root = Path(folder)
         (root / "t.csv").write_bytes(data)
         (root / "datapackage.json").write_text(
-            '{"name": "t", "resources": [{"name": "t", "path": "t.csv", "schema": ' + _json(SCHEMA) + "}]}"
+            '{"name": "t", "resources": [{"name": "t", "path": "t.csv", "schema": ' + json.dumps(SCHEMA) + "}]}"
         )
         package = DataPackage(root / "datapackage.json")
         used_duckdb = []
@@ -61,12 +62,6 @@ def staged_cells(data: bytes) -> tuple[list[tuple[int, str, str]] | None, bool]:
                 return list(stage.execute('SELECT _row, a, b FROM "t" ORDER BY _row')), any(used_duckdb)
         finally:
             staging.load_with_duckdb = original  # type: ignore[assignment]
-
-
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 def python_cells(data: bytes) -> list[tuple[int, str, str]] | None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sqlite3
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,18 +15,10 @@ import pytest
 from datasette.app import Datasette
 
 from scripts.package.read import DataPackage
-from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.metadata import DATABASE
 from scripts.publishing.plugins import precomputed_facets
-from scripts.publishing.serve import (
-    PLUGINS_DIR,
-    SETTINGS,
-    TEMPLATES_DIR,
-    server_command,
-    write_inspect_file,
-    write_metadata,
-)
 from scripts.publishing.summaries import FACET_COUNTS, FILTERED_PAGES, faceted_columns, filter_key
-from tests.conftest import ROOT
+from tests.conftest import ROOT, served, site_of
 
 FACETED = sorted((table, column) for table, columns in faceted_columns(DataPackage(ROOT / "datapackage.json")).items()
                  for column in columns)  # fmt: skip
@@ -61,14 +50,6 @@ def filtered_pages(database: Path) -> list[tuple[str, dict[str, str]]]:
 
 def page_counts(data: dict, column: str) -> dict:
     return {item["value"]: item["count"] for item in data["facet_results"][column]["results"]}
-
-
-def serve(database: Path) -> Datasette:
-    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
-    return Datasette(
-        immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR),
-        template_dir=str(TEMPLATES_DIR),
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize(("table", "column"), FACETED)
@@ -116,7 +97,7 @@ def doctored(database: Path, tmp_path: Path) -> Path:
 
 
 async def test_unfiltered_pages_read_the_precomputed_counts(doctored: Path, database: Path) -> None:
-    site, live = serve(doctored), live_counts(database, "claims", "topic")
+    site, live = site_of(doctored), live_counts(database, "claims", "topic")
     doctored_counts = {value: count + 1000 for value, count in live.items()}
     for query in ("", "?_next=a000-c05", "?_sort=claim&_size=5", "?_facet=modality"):
         data = (await site.client.get(f"/{DATABASE}/claims.json{query}")).json()
@@ -124,7 +105,7 @@ async def test_unfiltered_pages_read_the_precomputed_counts(doctored: Path, data
 
 
 async def test_filtered_pages_count_live(doctored: Path, database: Path) -> None:
-    site = serve(doctored)
+    site = site_of(doctored)
     with sqlite3.connect(database) as db:
         (claimant,) = db.execute("SELECT claimant_id FROM claims GROUP BY 1 ORDER BY count(*) DESC").fetchone()
         expected = dict(db.execute("SELECT topic, count(*) FROM claims WHERE claimant_id = ? GROUP BY 1", [claimant]))
@@ -146,7 +127,7 @@ async def test_filtered_pages_count_live(doctored: Path, database: Path) -> None
 
 
 async def test_filtered_pages_that_were_precomputed_read_their_counts(doctored: Path, database: Path) -> None:
-    site = serve(doctored)
+    site = site_of(doctored)
     for table, filters in filtered_pages(database):
         live = live_counts(database, table, "qualifier", filters)
         for extra in ({}, {"_next": "f"}, {"_facet": "unit"}):
@@ -221,27 +202,8 @@ async def test_the_remembered_schema_is_the_schema(site: Datasette, database: Pa
 @pytest.fixture(scope="module")
 def workers(database: Path) -> Iterator[str]:
     """The site as `make serve` runs it: uvicorn with two workers, on 127.0.0.1."""
-    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
-    write_inspect_file(database)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=2)
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):  # bounded wait: each worker starts its own Datasette
-            try:
-                urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with served(database) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 SERVED = [

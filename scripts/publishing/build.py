@@ -25,7 +25,7 @@ from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
 from scripts.publishing.summaries import FACET_COUNTS, write_summaries
-from scripts.validation.schemasql import TRUE_VALUES
+from scripts.validation.schemasql import TRUE_VALUES, sql_list
 from scripts.validation.staging import ROW, Stage, quoted
 from scripts.validation.validate import checked
 
@@ -173,21 +173,17 @@ def _names(names: list[str]) -> str:
 BATCH_ROWS = 20_000  # rows moved from the staging database to SQLite at a time
 
 
-def typed_column(field: dict) -> str:
-    """DuckDB SQL turning a staged text cell into its Table Schema type; empty means NULL."""
+DUCKDB_TYPES = {"integer": "BIGINT", "number": "DOUBLE"}  # SQLITE_TYPES in DuckDB's names
+
+
+def typed_column(field: dict, types: dict[str, str] = DUCKDB_TYPES) -> str:
+    """SQL turning a staged text cell into its Table Schema type (`types`: the SQL type of each,
+    DuckDB's by default); empty means NULL, a boolean is 1 or 0."""
     cell = f"nullif({quoted(field['name'])}, '')"
-    kind = field["type"]
-    if kind == "integer":
-        return f"CAST({cell} AS BIGINT)"
-    if kind == "number":
-        return f"CAST({cell} AS DOUBLE)"
-    if kind == "boolean":
-        return f"CASE WHEN {cell} IN ({_sql_list(TRUE_VALUES)}) THEN 1 WHEN {cell} IS NOT NULL THEN 0 END"
-    return cell
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    if field["type"] == "boolean":
+        return f"CASE WHEN {cell} IN ({sql_list(list(TRUE_VALUES))}) THEN 1 WHEN {cell} IS NOT NULL THEN 0 END"
+    sql_type = types.get(field["type"])
+    return f"CAST({cell} AS {sql_type})" if sql_type else cell
 
 
 def load_table(db: sqlite3.Connection, source: Any, table: Table) -> None:
@@ -202,15 +198,6 @@ def load_table(db: sqlite3.Connection, source: Any, table: Table) -> None:
         db.executemany(insert, rows)
     for statement in index_ddl(table):
         db.execute(statement)
-
-
-def sqlite_typed_column(field: dict) -> str:
-    """SQLite SQL turning a text cell staged by the sqlite3 command line into its Table Schema type."""
-    cell = f"nullif({quoted(field['name'])}, '')"
-    if field["type"] == "boolean":
-        return f"CASE WHEN {cell} IN ({_sql_list(TRUE_VALUES)}) THEN 1 WHEN {cell} IS NOT NULL THEN 0 END"
-    sql_type = SQLITE_TYPES.get(field["type"])
-    return f"CAST({cell} AS {sql_type})" if sql_type else cell
 
 
 def import_script(package: DataPackage, tables: list[Table], stage_file: Path) -> str | None:
@@ -266,7 +253,7 @@ class CommandLineImport:
 def copy_imported(db: sqlite3.Connection, table: Table) -> None:
     """The command line's text cells into the typed table, in CSV order, at SQLite's own speed."""
     db.execute(table_ddl(table))
-    columns = ", ".join(sqlite_typed_column(f) for f in table.fields)
+    columns = ", ".join(typed_column(f, SQLITE_TYPES) for f in table.fields)
     db.execute(f"INSERT INTO {quoted(table.name)} SELECT {columns} FROM stage.{quoted(table.name)} ORDER BY rowid")
     for statement in index_ddl(table):
         db.execute(statement)

@@ -50,7 +50,7 @@ def _valid_type(column: str, kind: str) -> str | None:
     if kind == "number":
         return valid_number(column)
     if kind == "boolean":
-        return f"{column} IN ({_sql_list([*TRUE_VALUES, *FALSE_VALUES])})"
+        return f"{column} IN ({sql_list([*TRUE_VALUES, *FALSE_VALUES])})"
     return None  # string, list and any: every text is valid
 
 
@@ -58,7 +58,7 @@ def _sql_number(value: float) -> str:
     return f"CAST('{value!r}' AS DOUBLE)"  # inf and nan too
 
 
-def _sql_list(values: list) -> str:
+def sql_list(values: list) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
@@ -76,7 +76,7 @@ def field_conditions(field: dict) -> Iterator[tuple[str, str]]:
         yield f"{column} = ''", 'constraint-error: constraint "required" is "True"'
     if "enum" in constraints:
         yield (
-            f"{typed_ok} AND {column} NOT IN ({_sql_list(constraints['enum'])})",
+            f"{typed_ok} AND {column} NOT IN ({sql_list(constraints['enum'])})",
             f'constraint-error: constraint "enum" is "{clip(str(constraints["enum"]))}"',
         )
     if "pattern" in constraints:

@@ -15,6 +15,7 @@ import codecs
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -149,8 +150,6 @@ C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F in UTF-8
 def scan_file(table: Table) -> FileScan:
     """BOM, UTF-8, line endings, the final newline, control characters and NFC, streamed in
     line-aligned chunks (a file is never held whole; a combining mark never starts a chunk)."""
-    import unicodedata
-
     result = FileScan()
     lines, offset, last, bad_byte, first_cr, carry = 1, 0, b"", None, None, b""
     with table.file.open("rb") as handle:
