@@ -175,6 +175,28 @@ def column_the_checks_read_missing(site: Site) -> None:
     _schema(site, "sources", lambda s: s.update(fields=[f for f in s["fields"] if f["name"] != "text_path"]))
 
 
+def _drop_field(site: Site, table: str, name: str) -> None:
+    _schema(site, table, lambda s: s.update(fields=[f for f in s["fields"] if f["name"] != name]))
+
+
+@probe("schemas/entities.schema.json:-:fields: no field 'kind', which the project's checks need (entities.kind "
+       "is read by the affiliation check); add it back")  # fmt: skip
+def column_only_a_content_check_reads_missing(site: Site) -> None:
+    _drop_field(site, "entities", "kind")
+
+
+@probe("schemas/claims.schema.json:-:fields: no field 'claim', which the project's checks need (claims.claim "
+       "is read by the database's search index); add it back")  # fmt: skip
+def column_the_search_index_reads_missing(site: Site) -> None:
+    _drop_field(site, "claims", "claim")
+
+
+@probe("schemas/figures.schema.json:-:fields: no field 'measure', which the project's checks need "
+       "(figures.measure is read by the canned query figures_for_measure); add it back")  # fmt: skip
+def column_a_canned_query_lists_missing(site: Site) -> None:
+    _drop_field(site, "figures", "measure")
+
+
 @probe("datapackage.json:-:-: Value error, resource names must be unique: claims repeated")
 def two_resources_with_one_name(site: Site) -> None:
     garbage = site.root / "data" / "garbage.csv"
