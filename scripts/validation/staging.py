@@ -81,6 +81,17 @@ class Stage:
         finally:
             cursor.close()
 
+    def table_rows(
+        self, table: str, columns: list[str], where: str | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
+        """(CSV row number, cells by column) of a staged table in CSV order: only `columns`, and only
+        the rows for which the SQL condition `where` holds (the table is aliased `t`). A column the
+        table lacks is an error, never a silently missing cell: the checks declare what they read."""
+        selected = ", ".join([f"t.{ROW}", *(f"t.{quoted(c)}" for c in columns)])
+        condition = f" WHERE {where}" if where else ""
+        for number, *cells in self.execute(f"SELECT {selected} FROM {quoted(table)} t{condition} ORDER BY t.{ROW}"):
+            yield number, dict(zip(columns, cells, strict=True))
+
     def run(self, sql: str, parameters: list[Any] | None = None) -> None:
         self.connection.execute(sql, parameters or [])
 
