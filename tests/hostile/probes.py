@@ -197,6 +197,26 @@ def column_a_canned_query_lists_missing(site: Site) -> None:
     _drop_field(site, "figures", "measure")
 
 
+def _rename_column(site: Site, table: str, old: str, new: str) -> None:
+    """A field renamed in its schema and its CSV header (no key names it)."""
+    _schema(site, table, lambda s: _field(s, old).update(name=new))
+    path = site.root / "data" / f"{table}.csv"
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    renamed = ",".join('"' + new.replace('"', '""') + '"' if name == old else name for name in header.split(","))
+    path.write_text(renamed + "\n" + rest, encoding="utf-8")
+
+
+@probe("data/claims.csv:{row}:claim: control character U+0007")
+def column_name_with_a_double_quote(site: Site) -> int:
+    _rename_column(site, "claims", "notes", 'no"tes')  # all of a row is read back to say where the character is
+    return set_cells(site.root, "claims", "a000-c01", claim="Thousands of North Korean troops\x07 are here.")
+
+
+@probe("schemas/claims.schema.json:-:-: Value error, field name 'ROWID' is repeated or reserved")
+def column_named_like_the_row_id(site: Site) -> None:
+    _rename_column(site, "claims", "notes", "ROWID")  # DuckDB's and SQLite's name of a row's id, in any case
+
+
 @probe("datapackage.json:-:-: Value error, resource names must be unique: claims repeated")
 def two_resources_with_one_name(site: Site) -> None:
     garbage = site.root / "data" / "garbage.csv"
