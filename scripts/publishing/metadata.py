@@ -159,7 +159,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
     # The descriptor is package input: escaped before it becomes HTML, and a licence link only if it is http(s).
     licence_url = licence.get("path", "")
     return {
-        "title": descriptor["title"],
+        "title": descriptor.get("title") or descriptor["name"],  # the title is optional, the name is not
         "description_html": (
             f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
             '<a href="/-/timeline">Timeline of troop estimates</a> · '
@@ -167,7 +167,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
             f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a> · '
             '<a href="/nk-russia-claims/vocabulary">Vocabulary</a></p>'
         ),
-        "license": licence["name"],
+        "license": licence.get("name") or licence.get("title") or licence_url,  # the spec asks only one of them
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
