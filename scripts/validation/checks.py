@@ -36,7 +36,7 @@ from scripts.progress import progress
 from scripts.validation import textscans
 from scripts.validation.edtf_check import is_edtf
 from scripts.validation.schemasql import valid_integer
-from scripts.validation.staging import ROW, Stage, quoted, sql_text
+from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, quoted, sql_text
 
 NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not a formula
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
@@ -188,6 +188,9 @@ def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: d
     for resource in sorted(schemas):
         if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith("_fts")):
             yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
+        elif resource.startswith(OWN_TABLES_PREFIX):
+            message = f"resource name {resource!r} is taken by the validator (names beginning {OWN_TABLES_PREFIX})"
+            yield Problem(name, None, "resources", message)
 
 
 def _read_by(readers: list[str], table: str = "", column: str = "") -> str:

@@ -36,6 +36,7 @@ pa.set_memory_pool(pa.system_memory_pool())
 ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
 RAW = "raw"  # the schema holding the staged cells; main holds a view per table that adds ROW
 STAGE_PREFIX = "nk-stage-"
+OWN_TABLES_PREFIX = "nk_"  # of the tables the validator stages of its own (texts, spans): no resource takes it
 BATCH_ROWS = 50_000  # rows the Python reader stages at a time
 MEMORY_LIMIT = "600MB"  # DuckDB spills to the staging folder beyond this (the benchmark's goal is 1 GiB)
 CHUNK_BYTES = 1 << 22

@@ -288,6 +288,15 @@ def resource_named_like_a_built_table(site: Site) -> None:
     _resource(site, "exclusions")(lambda r: r.update(name="texts"))
 
 
+@probe("datapackage.json:-:resources: resource name 'nk_texts' is taken by the validator (names beginning nk_)")
+def resource_named_like_a_table_the_validator_stages(site: Site) -> None:
+    def add(descriptor: dict) -> None:
+        extra = {"name": "nk_texts", "path": "data/claim_links.csv", "schema": "schemas/claim_links.schema.json"}
+        descriptor["resources"].append(extra)
+
+    edit_json(site.descriptor, add)
+
+
 # ----------------------------------------------------------------------------- malformed CSV
 @probe("data/claims.csv:{row}:-: CSV cannot be parsed: field larger than field limit (131072)")
 def cell_over_131072_characters(site: Site) -> int:
