@@ -60,10 +60,14 @@ def reads(columns: Reads, by: str | None = None) -> Callable[[Reader], Reader]:
     names in SQL or asks `Table.rows` for; columns that it finds in the schemas need no declaration."""
 
     def declare(check: Reader) -> Reader:
-        READS[by or f"the {check.__name__.removesuffix('_problems')} check"] = columns
+        READS[by or reader_name(check)] = columns
         return check
 
     return declare
+
+
+def reader_name(check: Callable[..., Any]) -> str:
+    return f"the {check.__name__.removesuffix('_problems')} check"
 
 
 def required_columns(*declared: dict[str, Reads]) -> dict[str, dict[str, list[str]]]:
