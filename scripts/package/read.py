@@ -212,12 +212,7 @@ class Table:
         rows for which the SQL condition `where` holds: the table is aliased `t`), else from the
         CSV (every column)."""
         if self.staging is not None:
-            names = [c for c in (columns or self.field_names) if c in self.field_names]
-            selected = ", ".join(['t."_row"', *(f't."{c}"' for c in names)])
-            condition = f" WHERE {where}" if where else ""
-            sql = f'SELECT {selected} FROM "{self.name}" t{condition} ORDER BY t."_row"'
-            for number, *cells in self.staging.execute(sql):
-                yield number, dict(zip(names, cells, strict=True))
+            yield from self.staging.table_rows(self.name, columns or self.field_names, where)
             return
         if where is not None:
             raise ValueError("a row condition needs the staging database")

@@ -30,6 +30,9 @@ FieldType = Literal[
 
 PROFILES = "https://datapackage.org/profiles/2.0/"  # standard profiles are known, never fetched
 RESERVED_FIELD = "_row"  # the staging load's row number column
+# What DuckDB (rowid) and SQLite (all three) call a row's id: a column of that name would hide it
+# from the staging view's row numbers and from the search index, which both read it.
+ROW_ID_NAMES = ("rowid", "oid", "_rowid_")
 MAX_FIELDS = 1000  # SQLite allows 2,000 columns; no table here comes near
 
 
@@ -175,13 +178,13 @@ class TableSchema(Strict):
 
     @model_validator(mode="after")
     def field_names_are_distinct(self) -> TableSchema:
-        """Distinct ignoring case, as SQL column names are; the staging row column is reserved."""
+        """Distinct ignoring case, as SQL column names are; the staging row column and the row ids are reserved."""
         seen: set[str] = set()
         for field in self.fields:
             if not field.name or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in field.name):
                 raise ValueError("a field name is a non-empty string without control characters or lone surrogates")
             key = field.name.casefold()
-            if key in seen or key == RESERVED_FIELD:
+            if key in seen or key == RESERVED_FIELD or key in ROW_ID_NAMES:
                 raise ValueError(f"field name {field.name[:200]!r} is repeated or reserved")
             seen.add(key)
         return self

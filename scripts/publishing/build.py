@@ -132,6 +132,17 @@ class BuildError(PackageError):
     """The package does not validate, or the database cannot be written: nothing is built."""
 
 
+def columns_read() -> dict[str, dict[str, tuple[str, ...]]]:
+    """What the build reads beyond the views, by who reads it: validation refuses a package without
+    one, as it does for the checks' columns (a view whose columns are missing is only left out)."""
+    from scripts.publishing.metadata import CHOICES  # metadata imports this module
+
+    return {
+        "the database's search index": FTS_COLUMNS,
+        **{f"the canned query {name}": {table: (column,)} for name, (table, column) in CHOICES.items()},
+    }
+
+
 def reserved_names() -> set[str]:
     """Names the build gives its own tables and views, which no resource may take."""
     return {TEXTS_TABLE, FACET_COUNTS, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}

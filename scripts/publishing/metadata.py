@@ -68,13 +68,25 @@ CANNED_QUERIES = {
 }
 
 
+# The column whose values each query's description lists (validation requires them: see build.columns_read).
+CHOICES = {
+    "who_said": ("quotes", "speaker_id"),
+    "source_says": ("sources", "source_id"),
+    "figures_for_measure": ("figures", "measure"),
+}
+
+
+def _choices(table: Table, column: str) -> list[str]:
+    """The values of an enum column, else every distinct value, sorted."""
+    enum = (table.field(column) or {}).get("constraints", {}).get("enum")
+    if enum is not None:
+        return [str(value) for value in enum]
+    return sorted({row[column] for _, row in table.rows([column])})
+
+
 def canned_queries(package: DataPackage) -> dict[str, Any]:
     """The canned queries, each description ending with the list of valid choices, from the package."""
-    tables = package.tables
-    speakers = sorted({row["speaker_id"] for _, row in tables["quotes"].rows(["speaker_id"])})
-    sources = [row["source_id"] for _, row in tables["sources"].rows(["source_id"])]
-    measures = tables["figures"].field("measure")["constraints"].get("enum", [])  # type: ignore[index]
-    choices = {"who_said": speakers, "source_says": sources, "figures_for_measure": measures}
+    choices = {name: _choices(package.tables[table], column) for name, (table, column) in CHOICES.items()}
     queries = {name: dict(query) for name, query in CANNED_QUERIES.items()}
     for name, values in choices.items():
         queries[name]["description"] += " Valid choices: " + ", ".join(values) + "."
@@ -147,7 +159,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
     # The descriptor is package input: escaped before it becomes HTML, and a licence link only if it is http(s).
     licence_url = licence.get("path", "")
     return {
-        "title": descriptor["title"],
+        "title": descriptor.get("title") or descriptor["name"],  # the title is optional, the name is not
         "description_html": (
             f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
             '<a href="/-/timeline">Timeline of troop estimates</a> · '
@@ -155,7 +167,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
             f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a> · '
             '<a href="/nk-russia-claims/vocabulary">Vocabulary</a></p>'
         ),
-        "license": licence["name"],
+        "license": licence.get("name") or licence.get("title") or licence_url,  # the spec asks only one of them
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",

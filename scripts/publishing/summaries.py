@@ -13,6 +13,7 @@ import sqlite3
 
 from scripts.package.read import DataPackage
 from scripts.progress import progress
+from scripts.validation.staging import quoted
 
 FACET_COUNTS = "facet_counts"
 # Equality filters of pages people ask for (the figures of a measure on a date, as the benchmark
@@ -29,10 +30,6 @@ FACET_COUNTS_DDL = (
     "value, count INTEGER NOT NULL)",
     f"CREATE UNIQUE INDEX idx_{FACET_COUNTS} ON {FACET_COUNTS} (table_name, filters, column_name, count DESC, value)",
 )
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def filter_key(filters: dict[str, object]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 from pydantic import ValidationError
@@ -36,31 +36,52 @@ from scripts.progress import progress
 from scripts.validation import textscans
 from scripts.validation.edtf_check import is_edtf
 from scripts.validation.schemasql import valid_integer
-from scripts.validation.staging import ROW, Stage, quoted, sql_text
+from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, quoted, sql_text
 
 NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not a formula
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
 WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
                                 8232, 8233, 8239, 8287, 12288]))  # what Python's str.strip() removes  # fmt: skip
+SPAN_TABLES = ("claims", "quotes", "attributions", "figures", "affiliations", "flags")
 SYMMETRIC_RELATIONS = {"corroborates", "contradicts", "in_tension"}
 
 
+# --------------------------------------------------------------------------- what the checks read
+Reads = dict[str, tuple[str, ...]]  # table: the columns read
+Reader = TypeVar("Reader", bound=Callable[..., Any])
+# What each check reads, declared beside it with @reads: a package without one of these tables or
+# columns is refused before any check runs (a check that read an undeclared column would crash on
+# such a package; the hostile suite drops every field of every schema to hold them to it).
+READS: dict[str, Reads] = {}  # by who reads them, as a message names it ("the affiliation check")
+
+
+def reads(columns: Reads, by: str | None = None) -> Callable[[Reader], Reader]:
+    """Declares the tables and columns a check (or a step before the checks) reads: every one it
+    names in SQL or asks `Table.rows` for; columns that it finds in the schemas need no declaration."""
+
+    def declare(check: Reader) -> Reader:
+        READS[by or reader_name(check)] = columns
+        return check
+
+    return declare
+
+
+def reader_name(check: Callable[..., Any]) -> str:
+    return f"the {check.__name__.removesuffix('_problems')} check"
+
+
+def required_columns(*declared: dict[str, Reads]) -> dict[str, dict[str, list[str]]]:
+    """{table: {column: who reads it}} of every declaration: the tables and columns a package must have."""
+    required: dict[str, dict[str, list[str]]] = {}
+    for declarations in declared:
+        for reader, tables in declarations.items():
+            for table, columns in tables.items():
+                for column in columns:
+                    required.setdefault(table, {}).setdefault(column, []).append(reader)
+    return required
+
+
 # --------------------------------------------------------------------------- descriptors
-# The tables and columns that the project's checks read: a package without them cannot be checked.
-REQUIRED_COLUMNS = {
-    "sources": ("source_id", "publisher_id", "text_path", "text_sha256"),
-    "entities": ("entity_id", "name", "aliases"),
-    "claims": ("claim_id", "source_id", "claimant_id", *SPAN_COLUMNS),
-    "quotes": ("quote_id", "source_id", "speaker_id", "kind", "utterance_id", "nested_in", *SPAN_COLUMNS),
-    "quote_claims": ("quote_id", "claim_id"),
-    "attributions": ("claim_id", "step", "role", "entity_id", "source_id", *SPAN_COLUMNS),
-    "figures": ("claim_id", "source_id", "value", "value_low", "value_high", *SPAN_COLUMNS),
-    "claim_links": ("from_claim_id", "to_claim_id", "relation"),
-    "affiliations": ("person_id", "organization_id", "source_id", *SPAN_COLUMNS),
-    "flags": ("source_id", *SPAN_COLUMNS),
-    "exclusions": ("source_id", "char_start", "char_end"),
-    "vocabulary": ("table", "column", "value"),
-}
 # Columns that take the values of another column, and share its definitions in vocabulary.csv.
 SHARED_VOCABULARY = {("figures", "second_qualifier"): ("figures", "qualifier")}
 MARKED_QUOTE_KINDS = {"statement", "fragment", "scare"}  # between quotation marks; "reported" is not
@@ -154,20 +175,32 @@ def _dialect_problems(package: DataPackage, name: str, index: int, dialect: obje
 
 
 def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
-    from scripts.publishing.build import reserved_names  # the build names its own tables and views
+    from scripts.publishing.build import columns_read, reserved_names  # the build's own tables, and what it reads
 
-    for resource, columns in REQUIRED_COLUMNS.items():
+    for resource, columns in required_columns(READS, columns_read()).items():
         if resource not in schemas:
-            yield Problem(name, None, "resources", f"no resource {resource!r}, which the project's checks need")
+            readers = sorted({reader for readers in columns.values() for reader in readers})
+            message = f"no resource {resource!r}, which the project's checks need{_read_by(readers)}"
+            yield Problem(name, None, "resources", message)
             continue
         known = {f.name for f in schemas[resource].fields}
-        for column in columns:
+        for column, readers in columns.items():
             if column not in known:
-                yield Problem(paths[resource], None, "fields", f"no field {column!r}, which the project's checks need")
+                message = f"no field {column!r}, which the project's checks need{_read_by(readers, resource, column)}"
+                yield Problem(paths[resource], None, "fields", message)
     taken = reserved_names()
     for resource in sorted(schemas):
         if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith("_fts")):
             yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
+        elif resource.startswith(OWN_TABLES_PREFIX):
+            message = f"resource name {resource!r} is taken by the validator (names beginning {OWN_TABLES_PREFIX})"
+            yield Problem(name, None, "resources", message)
+
+
+def _read_by(readers: list[str], table: str = "", column: str = "") -> str:
+    what = f"{table}.{column} is " if column else ""
+    shown = ", ".join(readers[:3]) + (", …" if len(readers) > 3 else "")
+    return f" ({what}read by {shown}); add it back"
 
 
 def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterator[Problem]:
@@ -193,6 +226,7 @@ def content_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
 TEXTS = "nk_texts"  # the archived texts in the staging database: (source_id, text, length)
 
 
+@reads({"sources": ("source_id", "text_path")}, by="the staging of the archived texts")
 def stage_texts(db: Stage, package: DataPackage) -> None:
     """The archived texts as a staged table, so that span checks compare words in SQL."""
     texts = package.archived_texts
@@ -212,6 +246,7 @@ def _int(column: str) -> str:
     return f"TRY_CAST({column} AS BIGINT)"
 
 
+@reads({"sources": ("text_path", "text_sha256")})
 def archive_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Each archived text exists and its SHA-256 is the one recorded in sources.csv."""
     sources = package.tables["sources"]
@@ -245,6 +280,8 @@ def span_tables(package: DataPackage) -> Iterator[Table]:
     return (t for t in package.tables.values() if {"source_id", *SPAN_COLUMNS} <= set(t.field_names))
 
 
+# The span tables whose every span must be verbatim (span_tables finds any other that has spans).
+@reads({table: ("source_id", *SPAN_COLUMNS) for table in SPAN_TABLES})
 def evidence_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every span is verbatim: 0 <= char_start < char_end <= len(text) and text[start:end] == exact."""
     start, end = _int("t.char_start"), _int("t.char_end")
@@ -311,6 +348,12 @@ def _outside_claim(db: Stage, table: Table) -> Iterator[Problem]:
         yield Problem(table.path, row_number, "char_start", f"span lies outside the evidence span of claim {claim_id}")
 
 
+@reads(
+    {
+        "figures": ("claim_id", "source_id", "exact", "value", "value_low", "value_high", "char_start", "char_end"),
+        "claims": ("claim_id", "source_id", "char_start", "char_end"),
+    }
+)
 def figure_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """value is the number written in exact; low <= value <= high; the span lies in its claim's."""
     figures = package.tables["figures"]
@@ -339,6 +382,22 @@ def figure_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     yield from _outside_claim(db, figures)
 
 
+@reads(
+    {
+        "quote_claims": ("quote_id", "claim_id"),
+        "quotes": (
+            "quote_id",
+            "source_id",
+            "speaker_id",
+            "utterance_id",
+            "nested_in",
+            "kind",
+            "char_start",
+            "char_end",
+        ),
+        "claims": ("claim_id", "source_id", "char_start", "char_end"),
+    }
+)
 def quote_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """A quote and each claim it supports nest; a quote lies in its parent quote; a marked quote
     stands between quotation marks; the parts of one utterance share speaker and article."""
@@ -377,6 +436,7 @@ def quote_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             yield Problem(quotes.path, row_number, "exact", message)
 
 
+@reads({})  # only the EDTF columns that the schemas name
 def date_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every EDTF column (rdfType EDTF) parses strictly: no stray spaces, real months and days."""
     for table in package.tables.values():
@@ -396,6 +456,14 @@ def date_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
                 yield Problem(table.path, row_number, column, f"{quote(row[column])} is not a valid EDTF date")
 
 
+@reads(
+    {
+        "entities": ("entity_id", "name", "aliases"),
+        "claims": ("claimant_id", "source_id"),
+        "quotes": ("speaker_id", "source_id"),
+        "sources": ("source_id", "publisher_id"),
+    }
+)
 def entity_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """No alias belongs to two entities; every speaker and claimant is named in the article."""
     entities = package.tables["entities"]
@@ -453,6 +521,12 @@ def scan_texts(db: Stage, package: DataPackage) -> None:
     )
 
 
+@reads(
+    {
+        "sources": ("source_id", "text_path"),
+        **{table: ("source_id", "char_start", "char_end") for table in ("quotes", "figures", "exclusions")},
+    }
+)
 def coverage_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every quotation and number in every archived text is a quotes or figures row, or excluded."""
     scan_texts(db, package)
@@ -511,6 +585,7 @@ def _stale_exclusions(package: DataPackage, db: Stage) -> Iterator[Problem]:
             )
 
 
+@reads({})  # every column that the schemas name
 def hygiene_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """CSV files that open safely anywhere: encoding, line endings, cells, formulas, URLs."""
     for table in package.tables.values():
@@ -570,6 +645,7 @@ def _character_problems(table: Table) -> Iterator[Problem]:
                 yield Problem(table.path, row_number, column, f"control character U+{ord(control.group()):04X}")
 
 
+@reads({"claim_links": ("from_claim_id", "to_claim_id", "relation"), "claims": ("claim_id",)})
 def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Both ends of a link exist; no claim links to itself; no link is given twice."""
     links = package.tables["claim_links"]
@@ -600,6 +676,13 @@ def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             yield Problem(links.path, row_number, "to_claim_id", message)
 
 
+@reads(
+    {
+        "attributions": ("claim_id", "step", "role", "entity_id", "source_id"),
+        "claims": ("claim_id", "claimant_id", "source_id"),
+        "sources": ("source_id", "publisher_id"),
+    }
+)
 def attribution_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every chain starts at 1 with the claim's claimant, who asserts; later steps relay; the steps
     run without a gap and are read in the claim's article. A claim that is not its article's own
@@ -641,6 +724,7 @@ def attribution_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         yield Problem(claims.path, row_number, "claimant_id", message)
 
 
+@reads({})  # `inferred` where a schema has it, and the columns it names
 def inference_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """`inferred` names columns of its own table, and an inferred EDTF date carries an EDTF
     uncertainty or approximation mark (?, ~ or %)."""
@@ -659,6 +743,7 @@ def inference_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
                     yield Problem(table.path, row_number, column, message)
 
 
+@reads({"vocabulary": ("table", "column", "value")})
 def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every controlled value (every enum of every Table Schema) is defined in vocabulary.csv, and
     vocabulary.csv defines nothing else."""
@@ -680,6 +765,7 @@ def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         yield Problem(vocabulary.path, defined[key], "value", message)
 
 
+@reads({"affiliations": ("person_id", "organization_id"), "entities": ("entity_id", "kind")})
 def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """An affiliation links a person to something that is not a person."""
     affiliations = package.tables["affiliations"]

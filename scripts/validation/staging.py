@@ -36,6 +36,7 @@ pa.set_memory_pool(pa.system_memory_pool())
 ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
 RAW = "raw"  # the schema holding the staged cells; main holds a view per table that adds ROW
 STAGE_PREFIX = "nk-stage-"
+OWN_TABLES_PREFIX = "nk_"  # of the tables the validator stages of its own (texts, spans): no resource takes it
 BATCH_ROWS = 50_000  # rows the Python reader stages at a time
 MEMORY_LIMIT = "600MB"  # DuckDB spills to the staging folder beyond this (the benchmark's goal is 1 GiB)
 CHUNK_BYTES = 1 << 22
@@ -80,6 +81,17 @@ class Stage:
                 yield from rows
         finally:
             cursor.close()
+
+    def table_rows(
+        self, table: str, columns: list[str], where: str | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
+        """(CSV row number, cells by column) of a staged table in CSV order: only `columns`, and only
+        the rows for which the SQL condition `where` holds (the table is aliased `t`). A column the
+        table lacks is an error, never a silently missing cell: the checks declare what they read."""
+        selected = ", ".join([f"t.{ROW}", *(f"t.{quoted(c)}" for c in columns)])
+        condition = f" WHERE {where}" if where else ""
+        for number, *cells in self.execute(f"SELECT {selected} FROM {quoted(table)} t{condition} ORDER BY t.{ROW}"):
+            yield number, dict(zip(columns, cells, strict=True))
 
     def run(self, sql: str, parameters: list[Any] | None = None) -> None:
         self.connection.execute(sql, parameters or [])

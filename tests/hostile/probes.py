@@ -175,6 +175,48 @@ def column_the_checks_read_missing(site: Site) -> None:
     _schema(site, "sources", lambda s: s.update(fields=[f for f in s["fields"] if f["name"] != "text_path"]))
 
 
+def _drop_field(site: Site, table: str, name: str) -> None:
+    _schema(site, table, lambda s: s.update(fields=[f for f in s["fields"] if f["name"] != name]))
+
+
+@probe("schemas/entities.schema.json:-:fields: no field 'kind', which the project's checks need (entities.kind "
+       "is read by the affiliation check); add it back")  # fmt: skip
+def column_only_a_content_check_reads_missing(site: Site) -> None:
+    _drop_field(site, "entities", "kind")
+
+
+@probe("schemas/claims.schema.json:-:fields: no field 'claim', which the project's checks need (claims.claim "
+       "is read by the database's search index); add it back")  # fmt: skip
+def column_the_search_index_reads_missing(site: Site) -> None:
+    _drop_field(site, "claims", "claim")
+
+
+@probe("schemas/figures.schema.json:-:fields: no field 'measure', which the project's checks need "
+       "(figures.measure is read by the canned query figures_for_measure); add it back")  # fmt: skip
+def column_a_canned_query_lists_missing(site: Site) -> None:
+    _drop_field(site, "figures", "measure")
+
+
+def _rename_column(site: Site, table: str, old: str, new: str) -> None:
+    """A field renamed in its schema and its CSV header (no key names it)."""
+    _schema(site, table, lambda s: _field(s, old).update(name=new))
+    path = site.root / "data" / f"{table}.csv"
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    renamed = ",".join('"' + new.replace('"', '""') + '"' if name == old else name for name in header.split(","))
+    path.write_text(renamed + "\n" + rest, encoding="utf-8")
+
+
+@probe("data/claims.csv:{row}:claim: control character U+0007")
+def column_name_with_a_double_quote(site: Site) -> int:
+    _rename_column(site, "claims", "notes", 'no"tes')  # all of a row is read back to say where the character is
+    return set_cells(site.root, "claims", "a000-c01", claim="Thousands of North Korean troops\x07 are here.")
+
+
+@probe("schemas/claims.schema.json:-:-: Value error, field name 'ROWID' is repeated or reserved")
+def column_named_like_the_row_id(site: Site) -> None:
+    _rename_column(site, "claims", "notes", "ROWID")  # DuckDB's and SQLite's name of a row's id, in any case
+
+
 @probe("datapackage.json:-:-: Value error, resource names must be unique: claims repeated")
 def two_resources_with_one_name(site: Site) -> None:
     garbage = site.root / "data" / "garbage.csv"
@@ -244,6 +286,15 @@ def two_fields_one_name_but_for_case(site: Site) -> None:
 @probe("resource name 'texts' is taken by the database build")
 def resource_named_like_a_built_table(site: Site) -> None:
     _resource(site, "exclusions")(lambda r: r.update(name="texts"))
+
+
+@probe("datapackage.json:-:resources: resource name 'nk_texts' is taken by the validator (names beginning nk_)")
+def resource_named_like_a_table_the_validator_stages(site: Site) -> None:
+    def add(descriptor: dict) -> None:
+        extra = {"name": "nk_texts", "path": "data/claim_links.csv", "schema": "schemas/claim_links.schema.json"}
+        descriptor["resources"].append(extra)
+
+    edit_json(site.descriptor, add)
 
 
 # ----------------------------------------------------------------------------- malformed CSV
