@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from scripts.package import textscan
 from scripts.package.read import Problem
+from scripts.validation import annotations
 from scripts.validation.annotations import (
     csv_record_lines,
     escape_data,
@@ -134,6 +136,21 @@ def test_csv_record_lines_follow_quoted_line_breaks(tmp_path: Path) -> None:
 )
 def test_json_locations_have_the_line_their_value_starts_on(text: str, where: str, line: int) -> None:
     assert json_location_lines(text)[where] == line
+
+
+def test_json_lines_are_found_once_per_document_not_once_per_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    indexed: list[str] = []
+
+    class CountedLines(textscan.Lines):
+        def __init__(self, text: str) -> None:
+            indexed.append(text)
+            super().__init__(text)
+
+    monkeypatch.setattr(annotations, "Lines", CountedLines, raising=False)
+    text = json.dumps({"keywords": [f"k{n}" for n in range(1000)]}, indent=1)
+    lines = json_location_lines(text)
+    assert indexed == [text]
+    assert [lines[f"keywords.{n}"] for n in range(1000)] == list(range(3, 1003))
 
 
 def test_json_nested_too_deep_gives_what_was_found_without_a_crash() -> None:

@@ -8,9 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from scripts.curation import todo
 from scripts.curation.spans import repair
-from scripts.package.read import DataPackage
+from scripts.package.read import DataPackage, Table
 from tests.conftest import ROOT
 from tests.mutations import append_row, set_cells
 
@@ -118,3 +121,30 @@ def test_spans_take_the_occurrence_nearest_a_rough_hint_or_report_the_row(packag
     assert [(p.path, p.row, p.column) for p in problems] == [("data/attributions.csv", row, "char_start")]
     set_cells(root, "attributions", "a000-c05", char_start="2900")
     assert repair(package_copy) == ([], 1)
+
+
+def test_todo_reads_each_table_once_for_every_source(package_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tables_read: list[str] = []
+    read_rows = todo.read_rows
+
+    def counted(table: Table) -> list[dict[str, str]]:
+        tables_read.append(table.name)
+        return read_rows(table)
+
+    monkeypatch.setattr(todo, "read_rows", counted)
+    sources = sorted(DataPackage(package_copy).archived_texts)
+    assert len(sources) > 1 and todo.main([str(package_copy)]) == 0
+    assert sorted(tables_read) == ["entities", "exclusions", "figures", "quotes", "sources"]
+
+
+spans = st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), max_size=8)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(rows=spans, span=st.tuples(st.integers(0, 20), st.integers(0, 20)))
+def test_a_number_is_covered_when_a_figure_or_exclusion_span_contains_it(
+    rows: list[tuple[int, int]], span: tuple[int, int]
+) -> None:
+    start, end = span
+    expected = any(s <= start and end <= e for s, e in rows)
+    assert todo.Covering.of(rows).contains(start, end) == expected

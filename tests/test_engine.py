@@ -6,12 +6,14 @@ not validate, even though it writes one while the checks run."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,9 @@ from scripts.package.read import DataPackage
 from scripts.publishing import build as build_module
 from scripts.publishing.build import BuildError, build
 from scripts.validation import staging, textscans
+from scripts.validation.checks import SHOWN_PER_KIND
 from scripts.validation.validate import validate
+from tests.mutations import append_row, set_cells
 
 PROPERTY = settings(
     max_examples=300,
@@ -178,6 +182,80 @@ def test_a_large_package_is_scanned_in_the_background(tmp_path: Path, monkeypatc
     figures.write_text(header + "".join(rest))  # the first figure's number is now accounted for by nothing
     assert any("'1,000' at 60..65 is in neither figures.csv" in str(p) for p in validate(descriptor))
     assert started and started[0].process.returncode is not None  # it ran, and it is gone
+
+
+@PROPERTY
+@given(text=words)
+def test_a_span_is_worded_from_its_kind_as_the_scan_words_it(text: str) -> None:
+    for kind, span in textscan.spans(text):
+        assert textscan.span_at(text, kind, span.start, span.end) == span
+
+
+@PROPERTY
+@given(text=st.text(alphabet="ab\n\r\u2028", max_size=40))
+def test_a_line_lookup_agrees_with_counting_the_newlines_before_it(text: str) -> None:
+    lines = textscan.Lines(text)
+    for offset in range(len(text) + 1):
+        line = text.count("\n", 0, offset) + 1
+        assert lines.line_and_column(offset) == (line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+# ------------------------------------------------------------------ work per text, not per row or problem
+BARE_NUMBERS = 500_000  # lines of "x 1": 2 MB of numbers that no row accounts for
+STALE_EXCLUSIONS = 30
+
+
+def _with_bare_numbers_and_stale_exclusions(root: Path) -> tuple[str, list[int]]:
+    """Article 000 grown by BARE_NUMBERS lines of "x 1", and STALE_EXCLUSIONS exclusions of an "x"
+    each (no quotation or number): (the text, the exclusions' rows)."""
+    file = root / "data/texts/article-000.txt"
+    text = file.read_text(encoding="utf-8") + "\n"
+    grown = text + "x 1\n" * BARE_NUMBERS
+    file.write_text(grown, encoding="utf-8")
+    set_cells(root, "sources", "article-000", text_sha256=hashlib.sha256(grown.encode()).hexdigest())
+    rows = []
+    for index in range(STALE_EXCLUSIONS):
+        start = len(text) + 4 * index
+        span = {"char_start": str(start), "char_end": str(start + 1), "exact": "x"}
+        rows.append(append_row(root, "exclusions", {"source_id": "article-000", **span, "reason": "stale"}))
+    return text, rows
+
+
+def test_each_text_is_scanned_and_indexed_once_whatever_its_rows_and_problems(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, stale_rows = _with_bare_numbers_and_stale_exclusions(package_copy.parent)
+    scans: list[int] = []  # the length of each text the number scan reads
+    indexed: list[int] = []  # the length of each text whose lines are found
+    lookups: list[int] = []
+    scan_numbers = textscan.numbers
+
+    def counted_scan(text: str) -> Iterator[textscan.Span]:
+        scans.append(len(text))
+        return scan_numbers(text)
+
+    class CountedLines(textscan.Lines):
+        def __init__(self, text: str) -> None:
+            indexed.append(len(text))
+            super().__init__(text)
+
+        def line_and_column(self, offset: int) -> tuple[int, int]:
+            lookups.append(offset)
+            return super().line_and_column(offset)
+
+    monkeypatch.setattr(textscan, "numbers", counted_scan)
+    monkeypatch.setattr(textscan, "Lines", CountedLines, raising=False)
+    problems = [str(p) for p in validate(package_copy)]
+    grown = len(text) + 4 * BARE_NUMBERS
+    # The coverage scan, and one more for the exclusions that SQL could not match: not one per row.
+    assert scans.count(grown) <= 2
+    assert indexed.count(grown) == 1 and len(lookups) <= 2 * (SHOWN_PER_KIND + 1)  # not one count per problem
+    first_unshown = text.count("\n") + SHOWN_PER_KIND + 1
+    rest = f"… and {BARE_NUMBERS - SHOWN_PER_KIND} more numbers in neither figures.csv nor exclusions.csv"
+    assert [p for p in problems if "… and" in p] == [f"data/texts/article-000.txt:{first_unshown}:3: {rest}"]
+    assert sum("number '1' at" in p for p in problems) == SHOWN_PER_KIND
+    stale = "char_start: excludes no quotation or number that the scan finds"
+    assert [p for p in problems if stale in p] == [f"data/exclusions.csv:{row}:{stale}" for row in stale_rows]
 
 
 # ------------------------------------------------------------------ build

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts.package.read import DataPackage
-from scripts.validation.checks import descriptor_problems
+from scripts.validation.checks import SHOWN_PER_KIND, descriptor_problems
 from scripts.validation.validate import main, table_schema_problems, validate
 from tests.conftest import ROOT, read_table
 from tests.mutations import append_row, cell, delete_row, edit_json, row_number, set_cells
@@ -454,6 +454,34 @@ def test_an_excluded_number_is_not_reported_as_skipped(package_copy: Path) -> No
         {"source_id": "article-001", "char_start": "880", "char_end": "883", "exact": "few", "reason": "t"},
     )  # fmt: skip
     assert problem_lines(package_copy) == []
+
+
+def test_a_text_reports_its_first_uncovered_spans_of_each_kind_and_counts_the_rest(package_copy: Path) -> None:
+    root, path = package_copy.parent, "data/texts/article-000.txt"
+    text = (root / path).read_text(encoding="utf-8") + "\n"
+    numbers, quotations = SHOWN_PER_KIND + 7, SHOWN_PER_KIND + 3
+    grown = text + "x 1\n" * numbers + '"q"\n' * quotations
+    (root / path).write_text(grown, encoding="utf-8")
+    set_cells(root, "sources", "article-000", text_sha256=hashlib.sha256(grown.encode()).hexdigest())
+    first = text.count("\n") + 1  # the line of the first "x 1"
+
+    def number(index: int) -> str:
+        start = len(text) + 4 * index + 2
+        where = f"{path}:{first + index}:3"
+        return f"{where}: number '1' at {start}..{start + 1} is in neither figures.csv nor exclusions.csv"
+
+    def quotation(index: int) -> str:
+        start = len(text) + 4 * numbers + 4 * index + 1
+        where = f"{path}:{first + numbers + index}:2"
+        return f"{where}: quotation 'q' at {start}..{start + 1} is in neither quotes.csv nor exclusions.csv"
+
+    expected = [number(i) for i in range(SHOWN_PER_KIND)] + [quotation(i) for i in range(SHOWN_PER_KIND)]
+    expected += [
+        f"{path}:{first + SHOWN_PER_KIND}:3: … and 7 more numbers in neither figures.csv nor exclusions.csv",
+        f"{path}:{first + numbers + SHOWN_PER_KIND}:2: … and 3 more quotations in neither quotes.csv nor "
+        "exclusions.csv",
+    ]
+    assert sorted(problem_lines(package_copy)) == sorted(expected)
 
 
 def test_all_problems_are_reported_in_one_run(package_copy: Path) -> None:

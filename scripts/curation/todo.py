@@ -13,7 +13,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from scripts.cli import run
@@ -26,41 +29,84 @@ NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|the|de|van|von)\s+)*
 SNIPPET = 60
 
 
-def covered(package: DataPackage, table: str, source_id: str) -> set[tuple[int, int]]:
-    spans = set()
+@dataclass
+class Covering:
+    """Spans sorted by start, with the furthest end reached so far: whether any of them contains a
+    given span is one bisection, not a pass over every row."""
+
+    starts: list[int]
+    reach: list[int]
+
+    @classmethod
+    def of(cls, spans: Iterable[tuple[int, int]]) -> Covering:
+        ordered = sorted(spans)
+        return cls([start for start, _ in ordered], list(accumulate((end for _, end in ordered), max)))
+
+    def contains(self, start: int, end: int) -> bool:
+        index = bisect_right(self.starts, start)  # the spans that start at or before `start`
+        return index > 0 and self.reach[index - 1] >= end
+
+
+@dataclass
+class Rows:
+    """What the package's rows already account for, read once for every source on the list."""
+
+    paths: dict[str, str]
+    quoted: dict[str, set[tuple[int, int]]]
+    counted: dict[str, Covering]
+    names: set[str]
+
+    @classmethod
+    def of(cls, package: DataPackage) -> Rows:
+        counted: dict[str, list[tuple[int, int]]] = {}
+        for table in ("figures", "exclusions"):
+            for source_id, spans in _spans_by_source(package, table).items():
+                counted.setdefault(source_id, []).extend(spans)
+        names = {
+            spelling.casefold()
+            for row in read_rows(package.tables["entities"])
+            for spelling in [row["name"], *row["aliases"].split(",")]
+            if spelling
+        }
+        paths: dict[str, str] = {}
+        for row in read_rows(package.tables["sources"]):
+            paths.setdefault(row["source_id"], row["text_path"])  # the first row, as the key means
+        return cls(
+            paths=paths,
+            quoted={source_id: set(spans) for source_id, spans in _spans_by_source(package, "quotes").items()},
+            counted={source_id: Covering.of(spans) for source_id, spans in counted.items()},
+            names=names,
+        )
+
+
+def _spans_by_source(package: DataPackage, table: str) -> dict[str, list[tuple[int, int]]]:
+    spans: dict[str, list[tuple[int, int]]] = {}
     for row in read_rows(package.tables[table]):
         start, end = as_int(row.get("char_start", "")), as_int(row.get("char_end", ""))
-        if row.get("source_id") == source_id and start is not None and end is not None:
-            spans.add((start, end))
+        if start is not None and end is not None:
+            spans.setdefault(row.get("source_id", ""), []).append((start, end))
     return spans
 
 
-def todo(package: DataPackage, source_id: str) -> Iterator[str]:
+def todo(package: DataPackage, source_id: str, rows: Rows | None = None) -> Iterator[str]:
     text = package.text_of(source_id)
     if text is None:
         raise PackageError(f"{quote(source_id)}: no archived text in this package")
-    path = next(row["text_path"] for row in read_rows(package.tables["sources"]) if row["source_id"] == source_id)
-    quoted = covered(package, "quotes", source_id)
-    counted = covered(package, "figures", source_id) | covered(package, "exclusions", source_id)
-    names = {
-        spelling.casefold()
-        for row in read_rows(package.tables["entities"])
-        for spelling in [row["name"], *row["aliases"].split(",")]
-        if spelling
-    }
-    items = [
-        (span.start, span.end, "quotation")
-        for span in textscan.quotations(text)
-        if (span.start, span.end) not in quoted
-    ]
-    items += [
-        (span.start, span.end, "number")
-        for span in textscan.numbers(text)
-        if not any(s <= span.start and span.end <= e for s, e in counted)
-    ]
-    items += [(m.start(), m.end(), "name") for m in NAME.finditer(text) if not _known(m.group(), names)]
+    rows = rows or Rows.of(package)
+    path = rows.paths[source_id]
+    quoted = rows.quoted.get(source_id, set())
+    counted = rows.counted.get(source_id, Covering.of([]))
+    items = []
+    for kind, span in textscan.spans(text):  # the coverage check's scan
+        if kind == textscan.KIND_QUOTATION:
+            if (span.start, span.end) not in quoted:
+                items.append((span.start, span.end, "quotation"))
+        elif not counted.contains(span.start, span.end):
+            items.append((span.start, span.end, "number"))
+    items += [(m.start(), m.end(), "name") for m in NAME.finditer(text) if not _known(m.group(), rows.names)]
+    lines = textscan.Lines(text)
     for start, end, what in sorted(items):
-        line, column = textscan.line_and_column(text, start)
+        line, column = lines.line_and_column(start)
         yield f"{path}:{line}:{column}: {what} {quote(text[start:end], SNIPPET)} at {start}..{end}"
 
 
@@ -76,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     package = DataPackage(args.datapackage)
     sources = [args.source] if args.source else sorted(package.archived_texts)
-    count = 0
+    rows, count = Rows.of(package), 0
     for source_id in sources:
-        for line in todo(package, source_id):
+        for line in todo(package, source_id, rows):
             print(line)
             count += 1
     print(f"todo: {count} item(s) in {clip(', '.join(sources))}", file=sys.stderr)

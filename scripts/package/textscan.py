@@ -5,6 +5,8 @@ Offsets are 0-based code points, end exclusive, like every span of the package."
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,6 +34,8 @@ QUANTITY_WORDS = (
 NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.IGNORECASE)
 DAY_AFTER_MONTH = re.compile(rf"\b(?:{MONTHS})\.? $")
 YEAR = re.compile(r"^(?:19|20)\d\d$")
+NEWLINE = re.compile("\n")
+KIND_QUOTATION, KIND_NUMBER = 0, 1  # the two kinds of span the scan finds, as the coverage check stages them
 
 
 @dataclass(frozen=True)
@@ -128,10 +132,38 @@ def _word_char(text: str, index: int) -> bool:
     return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
 
 
-def line_and_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a code-point offset, for problem reports on a text file."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+def spans(text: str) -> Iterator[tuple[int, Span]]:
+    """(KIND_QUOTATION or KIND_NUMBER, span) of everything the text must account for: the one scan
+    that the coverage check and the curator's to-do list share."""
+    for span in quotations(text):
+        yield KIND_QUOTATION, span
+    for span in numbers(text):
+        yield KIND_NUMBER, span
+
+
+def span_at(text: str, kind: int, start: int, end: int) -> Span:
+    """The span that `spans` found at start..end, from its kind alone, so that a report need not scan
+    the text again. A lone double mark is the only one-character quotation span that is a double mark:
+    double quotations end at the next one, and single ones begin with a letter or digit."""
+    exact = text[start:end]
+    if kind == KIND_NUMBER:
+        return Span(start, end, exact, "number")
+    lone = end == start + 1 and exact in DOUBLE_MARKS
+    return Span(start, end, exact, "unbalanced quotation mark" if lone else "quotation")
+
+
+class Lines:
+    """Where each line of a text starts, found in one pass, so that the line of any offset is a
+    bisection: counting the newlines before each offset again made a long report quadratic."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = array("q", [0])
+        self.starts.extend(newline.end() for newline in NEWLINE.finditer(text))
+
+    def line_and_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a code-point offset, for problem reports on a text file."""
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def number_value(exact: str) -> float | None:

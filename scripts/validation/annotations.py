@@ -19,6 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from scripts.package.read import MAX_JSON_BYTES, MAX_JSON_DEPTH, PackageError, Problem, inside
+from scripts.package.textscan import Lines
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
@@ -57,13 +58,14 @@ class _Located:
         self.text = text
         self.lines: dict[str, int] = {}
         self.position = 0
+        self.newlines = Lines(text)  # found once: counting them again for each value was quadratic
 
     def _skip_space(self) -> None:
         while self.position < len(self.text) and self.text[self.position] in " \t\r\n":
             self.position += 1
 
     def _line(self) -> int:
-        return self.text.count("\n", 0, self.position) + 1
+        return self.newlines.line_and_column(self.position)[0]
 
     def value(self, where: str, depth: int = 0) -> None:
         if depth > MAX_JSON_DEPTH:
@@ -132,8 +134,13 @@ def github_commands(problems: Iterable[Problem], root: Path, workspace: Path | N
     checkout, where GitHub looks them up), which is the current folder unless told otherwise."""
     problems = list(problems)
     workspace = (workspace or Path.cwd()).resolve()
+    rows: dict[str, set[int]] = {}  # of each file, in one pass: not one pass over every problem per file
+    for problem in problems:
+        found = rows.setdefault(problem.path, set())
+        if problem.row is not None:
+            found.add(problem.row)
     files: dict[str, Path | None] = {}
-    for path in {p.path for p in problems}:
+    for path in rows:
         try:
             file = inside(root, path)
             files[path] = file if file.is_file() else None
@@ -145,8 +152,7 @@ def github_commands(problems: Iterable[Problem], root: Path, workspace: Path | N
         if file is None:
             continue
         if path.endswith(".csv"):
-            rows = {p.row for p in problems if p.path == path and p.row is not None}
-            csv_lines[path] = csv_record_lines(file, rows)
+            csv_lines[path] = csv_record_lines(file, rows[path])
         elif path.endswith(".json") and file.stat().st_size <= MAX_JSON_BYTES:
             json_lines[path] = json_location_lines(file.read_text(encoding="utf-8", errors="replace"))
     for problem in problems:

@@ -521,6 +521,12 @@ def scan_texts(db: Stage, package: DataPackage) -> None:
     )
 
 
+# Each archived text reports at most this many uncovered quotations, and as many numbers; one more line
+# says how many more there are. A text of a million bare numbers is one mistake, not a million.
+SHOWN_PER_KIND = 50
+UNCOVERED = {textscan.KIND_QUOTATION: ("quotations", "quotes"), textscan.KIND_NUMBER: ("numbers", "figures")}
+
+
 @reads(
     {
         "sources": ("source_id", "text_path"),
@@ -531,6 +537,17 @@ def coverage_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every quotation and number in every archived text is a quotes or figures row, or excluded."""
     scan_texts(db, package)
     paths = {r["source_id"]: r["text_path"] for _, r in package.tables["sources"].rows(["source_id", "text_path"])}
+    for source_id, uncovered in sorted(_uncovered_spans(db).items()):
+        yield from _uncovered_in(paths[source_id], package.archived_texts[source_id], uncovered)
+    yield from _stale_exclusions(package, db)
+
+
+Uncovered = dict[int, tuple[list[tuple[int, int]], int]]  # kind: (first spans, how many in all)
+
+
+def _uncovered_spans(db: Stage) -> dict[str, Uncovered]:
+    """For each text and kind, the first SHOWN_PER_KIND + 1 spans that no row covers (start, end),
+    and how many there are in all: SQL counts them, so that Python words only the ones it reports."""
 
     def spans(*tables: str) -> str:
         return " UNION ALL ".join(
@@ -540,29 +557,37 @@ def coverage_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         )
 
     sql = (
-        f"WITH quoted AS ({spans('quotes', 'exclusions')}), counted AS ({spans('figures', 'exclusions')}) "
-        f"SELECT n.source_id, n.start, n.kind FROM {SCANNED} n WHERE "
+        f"WITH quoted AS ({spans('quotes', 'exclusions')}), counted AS ({spans('figures', 'exclusions')}), "
+        f"uncovered AS (SELECT n.source_id, n.start, n.end, n.kind FROM {SCANNED} n WHERE "
         "(n.kind = 0 AND NOT EXISTS (SELECT 1 FROM quoted q WHERE q.source_id = n.source_id AND q.s = n.start "
         "AND q.e = n.end)) OR (n.kind = 1 AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.source_id = n.source_id "
-        "AND c.s <= n.start AND n.end <= c.e))"
+        "AND c.s <= n.start AND n.end <= c.e))) "
+        'SELECT source_id, kind, start, "end", count(*) OVER (PARTITION BY source_id, kind) FROM uncovered '
+        f'QUALIFY row_number() OVER (PARTITION BY source_id, kind ORDER BY start, "end") <= {SHOWN_PER_KIND + 1} '
+        'ORDER BY source_id, kind, start, "end"'
     )
-    uncovered: dict[str, set[tuple[int, int]]] = {}
-    for source_id, start, kind in db.execute(sql):
-        uncovered.setdefault(source_id, set()).add((start, kind))
-    for source_id, wanted in sorted(uncovered.items()):
-        text = package.archived_texts[source_id]
-        for kind, table, spans_found in (
-            (0, "quotes", textscan.quotations(text)),
-            (1, "figures", textscan.numbers(text)),
-        ):
-            for span in spans_found:
-                if (span.start, kind) in wanted:
-                    yield _uncovered(paths[source_id], text, span, table)
-    yield from _stale_exclusions(package, db)
+    found: dict[str, Uncovered] = {}
+    for source_id, kind, start, end, total in db.execute(sql):
+        found.setdefault(source_id, {}).setdefault(kind, ([], total))[0].append((start, end))
+    return found
 
 
-def _uncovered(path: str, text: str, span: textscan.Span, table: str) -> Problem:
-    line, column = textscan.line_and_column(text, span.start)
+def _uncovered_in(path: str, text: str, uncovered: Uncovered) -> Iterator[Problem]:
+    """The problems of one text: the first SHOWN_PER_KIND spans of each kind, and a line that counts
+    the rest from where they start. Its lines are found once, whatever the number of problems."""
+    lines = textscan.Lines(text)
+    for kind, (spans, total) in uncovered.items():
+        what, table = UNCOVERED[kind]
+        for start, end in spans[:SHOWN_PER_KIND]:
+            yield _uncovered(path, lines, textscan.span_at(text, kind, start, end), table)
+        if total > SHOWN_PER_KIND:
+            line, column = lines.line_and_column(spans[SHOWN_PER_KIND][0])
+            message = f"… and {total - SHOWN_PER_KIND} more {what} in neither {table}.csv nor exclusions.csv"
+            yield Problem(path, line, str(column), message)
+
+
+def _uncovered(path: str, lines: textscan.Lines, span: textscan.Span, table: str) -> Problem:
+    line, column = lines.line_and_column(span.start)
     where = f"{span.what} {quote(span.exact)} at {span.start}..{span.end}"
     return Problem(path, line, str(column), f"{where} is in neither {table}.csv nor exclusions.csv")
 
@@ -574,15 +599,21 @@ def _stale_exclusions(package: DataPackage, db: Stage) -> Iterator[Problem]:
         f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {SCANNED} n "
         f"WHERE n.source_id = t.source_id AND n.start = {_int('t.char_start')} AND n.end = {_int('t.char_end')})"
     )
+    # The rows SQL cannot match are judged here, each text scanned once for all of its rows.
+    suspects: dict[str, list[tuple[int, tuple[int | None, int | None]]]] = {}
     for row_number, row in exclusions.rows(["source_id", "char_start", "char_end"], where=f"NOT ({found})"):
-        text = package.text_of(row["source_id"])
+        span = (as_int(row["char_start"]), as_int(row["char_end"]))
+        suspects.setdefault(row["source_id"], []).append((row_number, span))
+    stale = []
+    for source_id, rows in suspects.items():
+        text = package.text_of(source_id)
         if text is None:
             continue
-        spans = {(s.start, s.end) for s in [*textscan.quotations(text), *textscan.numbers(text)]}
-        if (as_int(row["char_start"]), as_int(row["char_end"])) not in spans:
-            yield Problem(
-                exclusions.path, row_number, "char_start", "excludes no quotation or number that the scan finds"
-            )
+        wanted = {span for _, span in rows}
+        scanned = {(s.start, s.end) for _, s in textscan.spans(text) if (s.start, s.end) in wanted}
+        stale += [row_number for row_number, span in rows if span not in scanned]
+    for row_number in sorted(stale):
+        yield Problem(exclusions.path, row_number, "char_start", "excludes no quotation or number that the scan finds")
 
 
 @reads({})  # every column that the schemas name

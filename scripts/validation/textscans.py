@@ -25,7 +25,6 @@ from scripts.package.read import DataPackage
 # sources.csv larger than this (about 3,000 articles) is scanned in a child process: for fewer, the
 # child's start-up would cost more than it saves.
 BACKGROUND_SOURCES_BYTES = 1 << 20
-QUOTATION, NUMBER = 0, 1
 
 
 @dataclass
@@ -43,12 +42,11 @@ def scan(package: DataPackage) -> Scanned:
     result = Scanned()
     for index, (source_id, text) in enumerate(package.archived_texts.items()):
         result.source_ids.append(source_id)
-        for kind, spans in ((QUOTATION, textscan.quotations(text)), (NUMBER, textscan.numbers(text))):
-            for span in spans:
-                result.text_index.append(index)
-                result.starts.append(span.start)
-                result.ends.append(span.end)
-                result.kinds.append(kind)
+        for kind, span in textscan.spans(text):
+            result.text_index.append(index)
+            result.starts.append(span.start)
+            result.ends.append(span.end)
+            result.kinds.append(kind)
     return result
 
 

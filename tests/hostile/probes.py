@@ -7,11 +7,13 @@ Secrets live in `site.outside` (see conftest.py); no probe may get any of them p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scripts.validation.checks import SHOWN_PER_KIND
 from tests.hostile.conftest import Site
 from tests.mutations import append_row, edit_json, set_cells
 
@@ -398,3 +400,20 @@ def dialect_is_a_fifo(site: Site) -> None:
 def archived_text_of_17_mib(site: Site) -> None:
     with (site.root / "data/texts/article-001.txt").open("r+b") as handle:
         handle.truncate(17 * 1024 * 1024)  # sparse: costs no disk
+
+
+# ----------------------------------------------------------------------------- work that grows with the input
+BARE_NUMBERS = 100_000
+UNSHOWN = BARE_NUMBERS - SHOWN_PER_KIND
+
+
+@probe(f"data/texts/article-000.txt:{{row}}:3: … and {UNSHOWN} more numbers in neither figures.csv nor exclusions.csv")
+def text_of_a_hundred_thousand_bare_numbers(site: Site) -> int:
+    """Lines of "x 1": each uncovered number was located by counting the newlines before it again
+    (quadratic) and printed on a line of its own; the report is now the first few and a count."""
+    file = site.root / "data/texts/article-000.txt"
+    text = file.read_text(encoding="utf-8") + "\n"
+    grown = text + "x 1\n" * BARE_NUMBERS
+    file.write_text(grown, encoding="utf-8")
+    set_cells(site.root, "sources", "article-000", text_sha256=hashlib.sha256(grown.encode()).hexdigest())
+    return text.count("\n") + SHOWN_PER_KIND + 1  # the line of the first number not shown
