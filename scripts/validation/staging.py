@@ -346,8 +346,8 @@ def staged(package: DataPackage) -> Iterator[tuple[Stage, list[Problem], bool]]:
     remove_stale(Path(tempfile.gettempdir()), STAGE_PREFIX)
     with temporary_folder(f"{STAGE_PREFIX}{os.getpid()}-") as folder:
         settings = {"memory_limit": MEMORY_LIMIT, "temp_directory": str(folder / "spill")}
-        connection = duckdb.connect(":memory:", config=settings)
         files = [table.regular_file for table in package.tables.values() if table.file.is_file()]
+        connection = duckdb.connect(":memory:", config=settings)
         confine(connection, files, folder)
         connection.create_function("is_number", is_number, ["VARCHAR"], "BOOLEAN", side_effects=False)
         stage = Stage(connection, folder)

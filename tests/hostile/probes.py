@@ -201,6 +201,11 @@ def text_path_with_a_wildcard(site: Site) -> None:
     set_cells(site.root, "sources", "article-000", text_path="data/texts/article-00?.txt")
 
 
+@probe(f"data/sources.csv:2:text_path: path 'data/texts/{'a' * 189}…' cannot be looked up: File name too long")
+def text_path_with_a_name_too_long(site: Site) -> None:
+    set_cells(site.root, "sources", "article-000", text_path=f"data/texts/{'a' * 300}.txt")
+
+
 @probe("datapackage.json:-:$schema: Input should be 'https://datapackage.org/profiles/2.0/datapackage.json'")
 def profile_to_fetch(site: Site) -> None:
     edit_json(site.descriptor, lambda d: d.update({"$schema": "https://example.org/profile.json"}))
