@@ -4,7 +4,10 @@ files inside the package, by paths that no reader can expand to other files (iss
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -79,3 +82,14 @@ def test_add_source_writes_no_text_through_a_folder_that_links_out(
     outcome = command(add_source.main, [str(article), "article-new", "--datapackage", str(sandbox.descriptor)])
     assert_refused_cleanly(outcome, "path 'data/texts/article-new.txt' resolves outside the package root")
     assert sorted(p.name for p in (sandbox.outside / "texts").iterdir()) == before
+
+
+def test_the_curators_checklist_refuses_a_table_that_is_a_fifo(sandbox: Site) -> None:
+    """Opening a FIFO blocks until someone writes to it: `make todo` would wait for ever."""
+    sources = sandbox.root / "data/sources.csv"
+    sources.unlink()
+    os.mkfifo(sources)
+    command = [sys.executable, "-m", "scripts.curation.todo", str(sandbox.descriptor)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "path 'data/sources.csv' is not a regular file" in result.stderr
