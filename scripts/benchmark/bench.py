@@ -56,7 +56,7 @@ def measure(command: list[str], cwd: Path | None = None, stdin: str | None = Non
 
 
 def import_script(package: DataPackage) -> str:
-    return "".join(f".import --csv {t.file} {t.name}\n" for t in package.tables.values())
+    return "".join(f".import --csv {t.regular_file} {t.name}\n" for t in package.tables.values())
 
 
 def run_size(claims: int) -> dict:

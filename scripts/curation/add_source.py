@@ -18,7 +18,7 @@ from pathlib import Path
 from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.curation.tables import read_rows, write_rows
-from scripts.package.read import DataPackage, PackageError, clip, quote
+from scripts.package.read import DataPackage, PackageError, clip, inside, quote
 from scripts.validation.edtf_check import is_edtf
 
 ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -51,7 +51,7 @@ def add_source(
     if publisher and publisher not in entities:
         raise PackageError(f"PUBLISHER {quote(publisher)} is no entity of entities.csv; add it first")
     relative = f"data/texts/{source_id}.txt"
-    target = package.root / relative
+    target = inside(package.root, relative)  # not through a link that leaves the package
     if target.exists():
         raise PackageError(f"{relative} exists already; nothing was changed")
     notes = "Added with make add-source." + ("" if published else " Publication date not given.")

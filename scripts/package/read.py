@@ -3,8 +3,10 @@
 Everything here reads; nothing writes. Row numbers follow frictionless: the header is row 1.
 
 A package is untrusted input. Every file it names is opened through `inside()`, the one place
-that decides what may be read: a relative POSIX path with no `..` segment, that resolves (symbolic
-links followed) inside the package root. Nothing is fetched from a URL."""
+that decides what may be read: a relative POSIX path with no `..` segment and no glob character,
+every folder on the way and the file itself resolving (symbolic links followed) inside the package
+root. What is handed to another reader (DuckDB, the sqlite3 command line, a release) is first held
+by `package_file()` to one regular file. Nothing is fetched from a URL."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ MAX_CELL_CHARS = 131_072  # Python's csv default, kept: a longer cell is an uncl
 MAX_QUOTED_CHARS = 200  # how much of any input a message repeats
 MAX_TEXT_BYTES = 16 * 1024 * 1024  # an archived article; ours are 4 kB
 URL_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# DuckDB's read_csv expands * ? [ ] in a path (brace expansion may follow) to files the package does
+# not name: `data/o[u]t/x` reads `data/out/x`, and `out` may be a link that leaves the package.
+GLOB_CHARACTERS = "*?[]{}"
 
 
 class PackageError(Exception):
@@ -59,34 +64,75 @@ def unsafe_path_reason(path: object) -> str | None:
         return "contains a backslash, a control character or a lone surrogate; use a plain POSIX path"
     if ".." in path.split("/"):
         return "has a '..' segment; only paths inside the package are read"
+    glob = glob_character(path)
+    if glob:
+        return f"contains {glob!r}, which a reader would expand to other files; use a name without * ? [ ] {{ }}"
     return None
+
+
+def glob_character(path: str) -> str | None:
+    """The first character of `path` that a file reader could take as a wildcard, if any."""
+    return next((c for c in path if c in GLOB_CHARACTERS), None)
 
 
 def inside(root: Path, path: str, folders: dict[str, Path] | None = None) -> Path:
     """The file `path` names under the package `root`, refused (PackageError) unless it is a safe
-    relative path that resolves inside the root with every symbolic link followed.
+    relative path (unsafe_path_reason) whose every folder on the way, and the file itself, stays
+    inside the root with every symbolic link followed. The file need not exist.
 
-    `folders` caches resolved folders for one pass over many files in few folders (the archived
-    texts): only the file itself is then looked at, and resolved in full if it is a link."""
+    The path returned has every link followed, so that no reader follows one again; and it has no
+    glob character beyond the root's own, even where a link inside the package points at a name
+    with one. `folders` caches the resolved folders for one pass over many files in few folders
+    (the archived texts): only the file itself is then looked at."""
     reason = unsafe_path_reason(path)
     if reason:
         raise PackageError(f"path {quote(path)} {reason}")
-    if folders is None:
-        base = root.resolve()
-        resolved = (base / path).resolve()
-    else:
-        folder, _, name = path.rpartition("/")
-        if "" not in folders:
-            folders[""] = root.resolve()
-        base = folders[""]
-        if folder not in folders:
-            folders[folder] = (base / folder).resolve()
-        resolved = folders[folder] / name
-        if resolved.is_symlink():
-            resolved = resolved.resolve()
-    if not resolved.is_relative_to(base):
-        raise PackageError(f"path {quote(path)} resolves outside the package root (a symbolic link?)")
-    return resolved
+    folders = {} if folders is None else folders
+    if "" not in folders:
+        folders[""] = root.resolve()
+    base, current, prefix = folders[""], folders[""], ""
+    *steps, name = path.split("/")
+    for step in steps:
+        prefix = f"{prefix}/{step}" if prefix else step
+        if prefix not in folders:
+            folders[prefix] = _followed(base, path, current / step, prefix)
+        current = folders[prefix]
+    return _followed(base, path, current / name, path)
+
+
+def _followed(base: Path, path: str, step: Path, named: str) -> Path:
+    """`step` (a resolved folder and one more name) with its link, if it is one, followed: refused if
+    that leads outside `base` or to a name with a glob character. `named` is the part of `path` it is."""
+    try:
+        if not step.is_symlink():
+            return step
+        target = step.resolve()
+    except OSError as error:  # a name too long, say
+        raise PackageError(f"path {quote(path)} cannot be looked up: {error.strerror}") from None
+    if not target.is_relative_to(base):
+        link = "a symbolic link?" if named == path else f"through the symbolic link {quote(named)}"
+        raise PackageError(f"path {quote(path)} resolves outside the package root ({link})")
+    glob = glob_character(target.relative_to(base).as_posix())
+    if glob:
+        link = "is a symbolic link" if named == path else f"goes through the symbolic link {quote(named)}"
+        raise PackageError(
+            f"path {quote(path)} {link} to a name with {glob!r}, which a reader would expand to other files; "
+            "link to a name without * ? [ ] { }"
+        )
+    return target
+
+
+def package_file(root: Path, path: str, folders: dict[str, Path] | None = None) -> Path:
+    """What a reader may be handed for `path`: exactly one regular file inside the package (inside()),
+    never a folder, a FIFO or a device, which would be read as something else or block for ever."""
+    file = inside(root, path, folders)
+    try:
+        mode = file.stat().st_mode
+    except OSError:
+        raise PackageError(f"path {quote(path)}: no such file") from None
+    if not stat.S_ISREG(mode):
+        raise PackageError(f"path {quote(path)} is not a regular file")
+    return file
 
 
 def depth_of(value: object) -> int:
@@ -180,7 +226,13 @@ class Table:
 
     @property
     def file(self) -> Path:
+        """Where the table's CSV is (inside the package: see inside()); it may not exist."""
         return inside(self.root, self.path)
+
+    @property
+    def regular_file(self) -> Path:
+        """The table's CSV as it is handed to a reader: one regular file inside the package."""
+        return package_file(self.root, self.path)
 
     @property
     def fields(self) -> list[dict[str, Any]]:
@@ -217,7 +269,7 @@ class Table:
         if where is not None:
             raise ValueError("a row condition needs the staging database")
         # Undecodable bytes become U+FFFD here; the hygiene check reports them with their row.
-        with self.file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        with self.regular_file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             reader = csv_reader(handle, self.path)
             header = next(reader, [])
             for number, cells in enumerate(reader, start=2):

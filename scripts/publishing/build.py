@@ -219,7 +219,7 @@ def import_script(package: DataPackage, tables: list[Table], stage_file: Path) -
         return None
     lines = [".bail on", f".open '{stage_file}'", "PRAGMA journal_mode = OFF;", "PRAGMA synchronous = OFF;"]
     for table in tables:
-        path = str(table.file)
+        path = str(table.regular_file)  # one regular file inside the package, links followed
         if not table.fields or any(c in path or c in table.name for c in unsafe):
             return None
         columns = ", ".join(f"{quoted(n)} TEXT" for n in table.field_names)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from scripts.atomic import atomic_output, temporary_folder, write_atomically
 from scripts.cli import run
-from scripts.package.read import DataPackage, clip, inside, quote
+from scripts.package.read import DataPackage, clip, package_file, quote
 from scripts.publishing.build import BuildError, build
 from scripts.releases import annotations, parquet, registry, versioning
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
@@ -96,7 +96,7 @@ def released_descriptor(package: DataPackage, derived: dict[str, tuple[dict, byt
     the resources of the derived files after the tables."""
     descriptor = copy.deepcopy(package.descriptor)
     descriptor["resources"] = [
-        with_size_and_hash(resource, inside(package.root, resource["path"]).read_bytes())
+        with_size_and_hash(resource, package_file(package.root, resource["path"]).read_bytes())
         for resource in descriptor["resources"]
     ]
     # frictionless reads Parquet through pyarrow, not its byte stream, so it would report any `bytes`
@@ -122,10 +122,10 @@ def release_members(package: DataPackage, database: Path) -> dict[str, bytes]:
     descriptor = released_descriptor(package, derived)
     members = {"datapackage.json": (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()}
     for path in named_files(package):
-        members[path] = inside(package.root, path).read_bytes()
+        members[path] = package_file(package.root, path).read_bytes()
     members.update({path: data for path, (_, data) in derived.items()})
     for name in DOCUMENTS:
-        members[name] = inside(package.root, name).read_bytes()
+        members[name] = package_file(package.root, name).read_bytes()
     members[DATABASE_NAME] = database.read_bytes()
     return members
 

@@ -26,7 +26,16 @@ import duckdb
 import pyarrow as pa
 
 from scripts.atomic import remove_stale, temporary_folder
-from scripts.package.read import MAX_CELL_CHARS, CsvError, DataPackage, Problem, Table, csv_reader, quote
+from scripts.package.read import (
+    MAX_CELL_CHARS,
+    CsvError,
+    DataPackage,
+    Problem,
+    Table,
+    csv_reader,
+    glob_character,
+    quote,
+)
 from scripts.progress import progress
 
 # Arrow's own allocator keeps what it frees; the system's returns large blocks at once, so tables
@@ -164,7 +173,7 @@ def scan_file(table: Table) -> FileScan:
     line-aligned chunks (a file is never held whole; a combining mark never starts a chunk)."""
     result = FileScan()
     lines, offset, last, bad_byte, first_cr, carry = 1, 0, b"", None, None, b""
-    with table.file.open("rb") as handle:
+    with table.regular_file.open("rb") as handle:
         while True:
             block = handle.read(CHUNK_BYTES)
             data = carry + block
@@ -211,7 +220,7 @@ def scan_file(table: Table) -> FileScan:
 
 
 def _header(table: Table) -> list[str]:
-    with table.file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with table.regular_file.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         return next(csv_reader(handle, table.path), [])
 
 
@@ -223,13 +232,17 @@ def _raw_ddl(table: Table) -> str:
 def load_with_duckdb(stage: Stage, table: Table) -> bool:
     """Stage a file with DuckDB's strict reader; False (and nothing staged) if it refuses the file or
     reads a cell longer than Python's reader takes. The byte scan has already sent every file that
-    DuckDB would read otherwise than Python's csv module to the Python reader."""
+    DuckDB would read otherwise than Python's csv module to the Python reader, and a file whose path
+    (that is, the package root's) holds a character that DuckDB takes for a wildcard goes there too."""
+    file = str(table.regular_file)
+    if glob_character(file):
+        return False
     names = table.field_names
     name = f"{RAW}.{quoted(table.name)}"
     columns = "{" + ", ".join(f"{sql_text(n)}: 'VARCHAR'" for n in names) + "}"
     cells = ", ".join(f"coalesce({quoted(n)}, '') AS {quoted(n)}" for n in names)
     source = (
-        f"read_csv({sql_text(str(table.file))}, columns = {columns}, header = true, auto_detect = false, "
+        f"read_csv({sql_text(file)}, columns = {columns}, header = true, auto_detect = false, "
         "delim = ',', quote = '\"', escape = '\"', new_line = '\\n', strict_mode = true, null_padding = false, "
         "all_varchar = true, parallel = true)"
     )
@@ -277,7 +290,7 @@ def load_with_python(stage: Stage, table: Table) -> Iterator[Problem]:
     problems: list[Problem] = []
     UNDECODABLE.clear()
     # utf-8-sig: a byte order mark is not part of the header (the hygiene check reports it).
-    with table.file.open(encoding="utf-8-sig", errors="nk-record", newline="") as handle:
+    with table.regular_file.open(encoding="utf-8-sig", errors="nk-record", newline="") as handle:
         reader = csv_reader(handle, table.path)
         next(reader, [])
         batch: list[list[str]] = []
@@ -329,6 +342,15 @@ def load_table(stage: Stage, table: Table, scan: FileScan) -> Iterator[Problem]:
     stage.run(f"CREATE VIEW {quoted(table.name)} AS SELECT rowid + 2 AS {ROW}, {cells} FROM {RAW}.{quoted(table.name)}")
 
 
+def confine(connection: duckdb.DuckDBPyConnection, files: list[Path], folder: Path) -> None:
+    """Let DuckDB open the package's CSVs, each by the exact path that was checked, and its own
+    spill folder, and nothing else, for as long as the connection lives: should a path ever reach it
+    that it would expand as a glob, or any other file name, it refuses to read."""
+    connection.execute("SET allowed_paths = ?", [[str(file) for file in files]])
+    connection.execute("SET allowed_directories = ?", [[f"{folder}/"]])
+    connection.execute("SET enable_external_access = false")  # cannot be turned on again
+
+
 @contextmanager
 def staged(package: DataPackage) -> Iterator[tuple[Stage, list[Problem], bool]]:
     """The package staged in DuckDB (bounded memory: it spills to a temporary folder), the load's
@@ -336,7 +358,9 @@ def staged(package: DataPackage) -> Iterator[tuple[Stage, list[Problem], bool]]:
     remove_stale(Path(tempfile.gettempdir()), STAGE_PREFIX)
     with temporary_folder(f"{STAGE_PREFIX}{os.getpid()}-") as folder:
         settings = {"memory_limit": MEMORY_LIMIT, "temp_directory": str(folder / "spill")}
+        files = [table.regular_file for table in package.tables.values() if table.file.is_file()]
         connection = duckdb.connect(":memory:", config=settings)
+        confine(connection, files, folder)
         connection.create_function("is_number", is_number, ["VARCHAR"], "BOOLEAN", side_effects=False)
         stage = Stage(connection, folder)
         try:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scripts.validation.checks import SHOWN_PER_KIND
-from tests.hostile.conftest import Site
+from tests.hostile.conftest import SECRET, SECRET_NUMBER, Site
 from tests.mutations import append_row, edit_json, set_cells
 
 Attack = Callable[[Site], "int | None"]  # may return the CSV row that `expected` names as {row}
@@ -134,6 +134,78 @@ def dialect_climbs_out(site: Site) -> None:
 @probe("datapackage.json:-:resources.0.dialect: 'delimiter': only the default CSV dialect is read")
 def dialect_that_the_validator_would_ignore(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(dialect={"delimiter": ";"}))
+
+
+# DuckDB's read_csv expands * ? [ ] in a path: `data/o[u]t/credentials` reads `data/out/credentials`,
+# and `data/out` may be a link that leaves the package (issue 19). Every path a package names is
+# refused with such a character, and so is a link inside the package that points at such a name.
+def _glob_trap(site: Site) -> None:
+    """`data/out`, a link to a folder outside holding `credentials` (a secret that reads as a valid
+    table), beside a real folder `data/o[u]t` holding a harmless `credentials` of the same shape."""
+    secrets = site.outside / "out"
+    secrets.mkdir()
+    (secrets / "credentials").write_text(f"line\n{SECRET}\n{SECRET_NUMBER}\n", encoding="utf-8")
+    (site.root / "data/out").symlink_to(secrets)
+    (site.root / "data/o[u]t").mkdir()
+    (site.root / "data/o[u]t/credentials").write_text("line\nharmless\n", encoding="utf-8")
+
+
+def _add_table(site: Site, path: str) -> None:
+    table = {"name": "notes", "path": path, "schema": {"fields": [{"name": "line", "type": "string"}]}}
+    edit_json(site.descriptor, lambda d: d["resources"].append(table))
+
+
+@probe("datapackage.json:-:resources.12.path: Value error, path contains '[', which a reader would expand")
+def glob_path_beside_a_symlink_out(site: Site) -> None:
+    _glob_trap(site)
+    _add_table(site, "data/o[u]t/credentials")
+
+
+@probe("resources.12.path: path 'data/notes.csv' is a symbolic link to a name with '[', which a reader would expand")
+def symlink_to_a_glob_name_beside_a_symlink_out(site: Site) -> None:
+    _glob_trap(site)
+    (site.root / "data/notes.csv").symlink_to("o[u]t/credentials")
+    _add_table(site, "data/notes.csv")
+
+
+@probe("path 'data/notes/credentials' goes through the symbolic link 'data/notes' to a name with '['")
+def folder_on_the_way_is_a_symlink_to_a_glob_name(site: Site) -> None:
+    _glob_trap(site)
+    (site.root / "data/notes").symlink_to("o[u]t")
+    _add_table(site, "data/notes/credentials")
+
+
+@probe(
+    "datapackage.json:-:resources.2.path: path 'data/way/claims.csv' resolves outside the package root "
+    "(through the symbolic link 'data/way')"
+)
+def folder_on_the_way_leaves_the_package_and_comes_back(site: Site) -> None:
+    way = site.outside / "way"
+    way.mkdir()
+    (way / "claims.csv").symlink_to(site.root / "data/claims.csv")
+    (site.root / "data/way").symlink_to(way)
+    _resource(site, "claims")(lambda r: r.update(path="data/way/claims.csv"))
+
+
+@probe("datapackage.json:-:resources.0.path: Value error, path contains '{', which a reader would expand")
+def brace_path(site: Site) -> None:
+    (site.root / "data/{sources}.csv").write_bytes((site.root / "data/sources.csv").read_bytes())
+    _resource(site, "sources")(lambda r: r.update(path="data/{sources}.csv"))
+
+
+@probe("datapackage.json:-:resources.10.schema: Value error, path contains '*', which a reader would expand")
+def schema_path_with_a_wildcard(site: Site) -> None:
+    _resource(site, "exclusions")(lambda r: r.update(schema="schemas/exclusions.schema.*"))
+
+
+@probe("data/sources.csv:2:text_path: path 'data/texts/article-00?.txt' contains '?', which a reader would expand")
+def text_path_with_a_wildcard(site: Site) -> None:
+    set_cells(site.root, "sources", "article-000", text_path="data/texts/article-00?.txt")
+
+
+@probe(f"data/sources.csv:2:text_path: path 'data/texts/{'a' * 189}…' cannot be looked up: File name too long")
+def text_path_with_a_name_too_long(site: Site) -> None:
+    set_cells(site.root, "sources", "article-000", text_path=f"data/texts/{'a' * 300}.txt")
 
 
 @probe("datapackage.json:-:$schema: Input should be 'https://datapackage.org/profiles/2.0/datapackage.json'")
