@@ -163,3 +163,77 @@ async def test_package_text_is_escaped_on_the_home_page(tmp_path: Path) -> None:
     metadata = datasette_metadata(DataPackage(descriptor))
     assert "<script>" not in metadata["description_html"] and "&lt;script&gt;" in metadata["description_html"]
     assert metadata["license_url"] is None
+
+
+# Widths that Python's int() refuses but SQLite reads as huge integers, negative widths, widths of a
+# '%' conversion, a blob format, and many specs each under the limit that add up past it.
+HUGE_PRINTF_WIDTHS = [
+    "select length(printf('%.*c%.*c%.*c%.*c%.*c', '2147483647.0','x','2147483647.0','x','2147483647.0','x',"
+    "'2147483647.0','x','2147483647.0','x'))",
+    "select length(printf('%.*c', ' 1000000000x', 'x'))",
+    "select length(printf('%.*c', 2147483647.0, 'x'))",
+    "select length(printf('%*c', -1000000000, 'x'))",
+    "select length(printf('%-*.*c', '-999999999', '+999999999', 'x'))",
+    "select length(printf('%*%', 1000000000))",
+    "select length(printf('%1000000000%'))",
+    "select length(printf('%*%%.*c', 5, 1000000000, 'x'))",
+    "select length(printf(cast('%.*c' as blob), 1000000000, 'x'))",
+    "select length(printf('%.*c', cast(' 1000000000' as blob), 'x'))",
+    "select length(printf(replace(hex(zeroblob(30)), '00', '%.*c'), " + ", ".join(["900000, 'x'"] * 30) + "))",
+    "select length(printf(replace(hex(zeroblob(30)), '00', '%900000c'), " + ", ".join(["'x'"] * 30) + "))",
+]
+
+
+@pytest.mark.parametrize("sql", HUGE_PRINTF_WIDTHS)
+async def test_printf_widths_as_sqlite_reads_them_are_refused_at_once(
+    site: Datasette, sql: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sqlites_own_printf_ran() -> sqlite3.Connection:
+        raise AssertionError("the guard let SQLite's printf run")
+
+    monkeypatch.setattr(public_site, "_builtin_connection", sqlites_own_printf_ran)
+    response = await site.client.get(f"/{DATABASE}.json", params={"sql": sql})
+    assert response.status_code == 400
+    assert response.json()["error"] == "string or blob too big"
+
+
+sqlite_values = st.one_of(
+    st.none(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=" \t\n\v\f\r\u00a0+-.e0123456789x\uff11", max_size=12),
+    st.binary(max_size=8).map(lambda b: b" 12" + b),
+)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(value=sqlite_values)
+def test_printf_arguments_are_read_as_sqlite_reads_them(value: object) -> None:
+    conn = sqlite3.connect(":memory:")
+    try:
+        (as_sqlite,) = conn.execute("SELECT printf('%d', ?)", [value]).fetchone()  # %d reads as a * width does
+    except OverflowError:  # Python's sqlite3 cannot pass it: no SQL can hold it
+        return
+    finally:
+        conn.close()
+    assert public_site.sqlite_integer(value) == int(as_sqlite)
+
+
+printf_formats = st.lists(st.sampled_from(["%", "*", ".", "-", "0", "5", "l", "c", "d", "s", "x", "!", ",", "%%", "n"]),
+                          max_size=12).map("".join)  # fmt: skip
+printf_arguments = st.lists(st.sampled_from([0, 2, -3, "x", None, 2.5, "4x", 20_000]), max_size=6)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(fmt=printf_formats, arguments=printf_arguments)
+def test_the_guard_counts_every_width_and_precision_sqlite_pads_to(fmt: str, arguments: list) -> None:
+    """What SQLite's printf writes is never longer than the sizes the guard counts, plus a little per
+    conversion: a width the guard does not see would show as 20,000 characters more."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        placeholders = "".join(", ?" for _ in arguments)
+        (written,) = conn.execute(f"SELECT printf(?{placeholders})", [fmt, *arguments]).fetchone()
+    finally:
+        conn.close()
+    counted = sum(public_site.printf_sizes(fmt, tuple(arguments)))
+    assert len(written or "") <= counted + 30 * len(fmt)

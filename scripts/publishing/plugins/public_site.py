@@ -16,7 +16,7 @@ import re
 import sqlite3
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import datasette.handle_exception as default_exception_handler
@@ -47,10 +47,9 @@ SQLITE_LIMITS = {
     sqlite3.SQLITE_LIMIT_VDBE_OP: 100_000,  # instructions in one compiled statement
     sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 100,  # LIKE and GLOB cost up to string × pattern
 }
-MAX_PRINTF_WIDTH = SQLITE_LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]
+MAX_PRINTF_WIDTH = SQLITE_LIMITS[sqlite3.SQLITE_LIMIT_LENGTH]  # all widths and precisions of one call together
 HEAP_LIMIT_BYTES = 512 * 1024 * 1024  # SQLite's memory in this whole process, every request together
 READ_METHODS = ("GET", "HEAD")
-PRINTF_SPEC = re.compile(r"%([-+ 0#,!]*)(\*|\d+)?(?:\.(\*|\d+))?([a-zA-Z%])")
 _builtin = threading.local()  # a connection per thread whose printf is SQLite's own
 
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
@@ -62,32 +61,112 @@ def limit(conn: sqlite3.Connection) -> sqlite3.Connection:
     return conn
 
 
-def printf_widths(fmt: str, args: tuple[Any, ...]) -> Any:
-    """Every width and precision a printf format asks for, literal or taken from the arguments."""
-    position = 0
-    for match in PRINTF_SPEC.finditer(fmt):
-        if match.group(4) == "%":
-            continue
-        for size in match.group(2, 3):
-            if size == "*":
-                yield args[position] if position < len(args) else 0
-                position += 1
-            elif size:
-                yield size
+INT64 = (-(2**63), 2**63 - 1)
+# sqlite3Atoi64: leading spaces (ASCII only), a sign, ASCII digits, and nothing after them counts.
+SQLITE_INTEGER_PREFIX = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]*)")
+
+
+def sqlite_integer(value: Any) -> int:
+    """A value as SQLite reads it where it wants an integer (sqlite3_value_int64), as printf reads a
+    `*` width: text and blobs by their leading digits ('2147483647.0' and ' 1000000000x' are huge,
+    '1e9' is 1), reals truncated, NULL 0; clamped to 64 bits."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        if value != value:
+            return 0  # NaN: SQLite holds it as NULL
+        return INT64[0] if value <= INT64[0] else INT64[1] if value >= INT64[1] else int(value)
+    if isinstance(value, int):
+        return min(max(value, INT64[0]), INT64[1])
+    raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    sign, digits = SQLITE_INTEGER_PREFIX.match(raw).groups()  # type: ignore[union-attr]
+    return min(max(int(digits or b"0") * (-1 if sign == b"-" else 1), INT64[0]), INT64[1])
+
+
+PRINTF_FLAGS = frozenset("-+ #!0,")
+DIGITS, NONZERO_DIGITS = frozenset("0123456789"), frozenset("123456789")
+# The conversions of an SQL printf call: '%' and 'n' take no argument; any other character ends
+# the formatting (sqlite3_str_vappendf returns).
+PRINTF_WITHOUT_ARGUMENT = frozenset("%n")
+PRINTF_WITH_ARGUMENT = frozenset("dsgzqQwcouxXfeEGipr")
+
+
+def printf_sizes(fmt: str, args: tuple[Any, ...]) -> Iterator[int]:
+    """Every width and precision SQLite's printf reads, literal or taken from the arguments (as SQLite
+    reads them), step by step as its own parser reads a format (sqlite3_str_vappendf): flags, width
+    digits or `*`, `.` and precision digits or `*`, `l`/`ll`, then the conversion, which takes the
+    next argument. Sizes come as absolute values: a negative width is a width too."""
+    position, i = 0, 0
+
+    def argument() -> int:
+        nonlocal position
         position += 1
+        return sqlite_integer(args[position - 1]) if position <= len(args) else 0
+
+    def at(index: int) -> str:
+        return fmt[index] if index < len(fmt) else ""
+
+    while (i := fmt.find("%", i)) >= 0:
+        i += 1
+        while c := at(i):
+            if c == "l":
+                i += 2 if at(i + 1) == "l" else 1
+                break
+            if c in NONZERO_DIGITS:
+                start = i
+                while at(i + 1) in DIGITS:
+                    i += 1
+                yield int(fmt[start : i + 1])
+                if at(i + 1) not in (".", "l"):
+                    i += 1
+                    break
+            elif c == "*":
+                yield abs(argument())
+                if at(i + 1) not in (".", "l"):
+                    i += 1
+                    break
+            elif c == ".":
+                i += 1
+                if at(i) == "*":
+                    yield abs(argument())
+                    i += 1
+                else:
+                    start = i
+                    while at(i) in DIGITS:
+                        i += 1
+                    yield int(fmt[start:i] or "0")
+                if at(i) != "l":
+                    break
+                i -= 1
+            elif c not in PRINTF_FLAGS:
+                break
+            i += 1
+        conversion = at(i)
+        if conversion in PRINTF_WITH_ARGUMENT:
+            argument()
+        elif conversion not in PRINTF_WITHOUT_ARGUMENT:
+            return  # SQLite stops formatting here
+        i += 1
+
+
+def printf_too_wide(fmt: Any, args: tuple[Any, ...]) -> bool:
+    """Whether the widths and precisions of one printf call add up past the length limit: SQLite
+    pads or repeats that many times before it finds the result too big (one step, which the time
+    limit cannot stop), and many specs each under the limit add up."""
+    text = fmt.decode("latin-1") if isinstance(fmt, bytes) else fmt if isinstance(fmt, str) else ""
+    total = 0
+    for size in printf_sizes(text, args):
+        total += size
+        if total > MAX_PRINTF_WIDTH:
+            return True
+    return False
 
 
 def guarded_printf(fmt: Any, *args: Any) -> Any:
-    """SQLite's printf(), except that a width or precision above the length limit gives SQLite's own
-    "string or blob too big" at once, instead of looping that many times first."""
-    if isinstance(fmt, str):
-        for size in printf_widths(fmt, args):
-            try:
-                too_wide = abs(int(size)) > MAX_PRINTF_WIDTH
-            except (TypeError, ValueError, OverflowError):
-                too_wide = False
-            if too_wide:
-                return bytes(MAX_PRINTF_WIDTH + 1)  # over the length limit: SQLite refuses the result
+    """SQLite's printf(), except that widths and precisions adding up past the length limit give
+    SQLite's own "string or blob too big" at once, instead of looping that many times first."""
+    if printf_too_wide(fmt, args):
+        return bytes(MAX_PRINTF_WIDTH + 1)  # over the length limit: SQLite refuses the result
     placeholders = ", ".join("?" for _ in range(len(args) + 1))
     return _builtin_connection().execute(f"SELECT printf({placeholders})", (fmt, *args)).fetchone()[0]
 
