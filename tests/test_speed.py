@@ -247,3 +247,29 @@ def test_sort_links_are_datasettes(url: str) -> None:
     for name, link in links.items():
         order = {"_sort_desc": name, "_sort": None} if name == sort else {"_sort": name, "_sort_desc": None}
         assert link == path_with_replaced_args(request, {**order, "_next": None}), name
+
+
+def memo_size(function: object) -> int:
+    """How many answers a remembering function keeps (the dict it closes over)."""
+    cells = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
+    (answers,) = [value for value in cells if isinstance(value, dict)]
+    return len(answers)
+
+
+async def test_the_remembered_schema_keeps_no_name_that_does_not_exist(site: Datasette) -> None:
+    await site.invoke_startup()
+    db = site.get_database(DATABASE)
+    for table in await db.table_names():  # every answer about what exists is kept
+        await db.table_columns(table)
+        site._table_permission_allows(DATABASE, table)
+    methods = ("table_columns", "table_exists", "primary_keys")
+    kept = {name: memo_size(getattr(db, name)) for name in methods}
+    rules_kept = memo_size(site._table_permission_allows)
+    for number in range(500):  # as many requests for tables that do not exist
+        unknown = f"no-such-table-{number}"
+        assert not await db.table_exists(unknown)
+        assert await db.table_columns(unknown) == [] and await db.primary_keys(table=unknown) == []
+        site._table_permission_allows(DATABASE, unknown)
+    assert {name: memo_size(getattr(db, name)) for name in methods} == kept
+    assert memo_size(site._table_permission_allows) == rules_kept
+    assert (await site.client.get(f"/{DATABASE}/no-such-table")).status_code == 404
