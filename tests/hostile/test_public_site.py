@@ -3,8 +3,12 @@ others, nothing can be written, errors are answers and not tracebacks, and keys 
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 import pytest
 from datasette.app import Datasette
@@ -16,6 +20,7 @@ from scripts.publishing.metadata import DATABASE, datasette_metadata
 from scripts.publishing.plugins import public_site
 from scripts.publishing.publish import publish_command
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
+from tests.conftest import site_of
 
 # One huge function call is a single SQLite step, which the time limit alone cannot stop.
 HUGE_CALLS = [
@@ -237,3 +242,113 @@ def test_the_guard_counts_every_width_and_precision_sqlite_pads_to(fmt: str, arg
         conn.close()
     counted = sum(public_site.printf_sizes(fmt, tuple(arguments)))
     assert len(written or "") <= counted + 30 * len(fmt)
+
+
+async def response_start(site: Datasette, raw_path: bytes, query: bytes = b"") -> dict:
+    """The first message the site sends for a request of exactly `raw_path` (no client normalises it)."""
+    scope = {
+        "type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "root_path": "",
+        "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"), "raw_path": raw_path, "query_string": query,
+        "headers": [(b"host", b"localhost")], "server": ("localhost", 80), "client": ("127.0.0.1", 1),
+    }  # fmt: skip
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await site.app()(scope, receive, send)
+    return sent[0]
+
+
+def browser_host(location: str) -> str:
+    """The host a browser sends a redirect to: it drops tabs and newlines and reads \\ as /."""
+    seen = location.translate(str.maketrans("", "", "\t\n\r")).strip().replace("\\", "/")
+    return urlsplit(urljoin("http://localhost/a/b", seen)).netloc
+
+
+PATHS_THAT_LOOK_LIKE_HOSTS = [
+    b"//nk-russia-claims/claims", b"//nk-russia-claims/claims/", b"///nk-russia-claims/claims",
+    b"/%2F%2Fnk-russia-claims/claims", b"//evil.example/", b"//evil.example/%41", b"///evil.example/",
+    b"/\\evil.example/", b"/\\/evil.example/", b"/%5Cevil.example/", b"/%2F%2Fevil.example/", b"/-/articles//x/",
+    b"/-/timeline/", b"/nk-russia-claims/claims/", b"//-/search/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("raw_path", PATHS_THAT_LOOK_LIKE_HOSTS, ids=lambda p: p.decode())
+async def test_no_redirect_leaves_the_site(site: Datasette, raw_path: bytes) -> None:
+    await site.invoke_startup()
+    start = await response_start(site, raw_path)
+    location = {name.lower(): value for name, value in start["headers"]}.get(b"location")
+    assert start["status"] in (200, 302, 404)
+    assert location is None or browser_host(location.decode("latin-1")) == "localhost", location
+
+
+@pytest.mark.parametrize(
+    ("location", "kept"),
+    [("//evil.example/x?y", "/evil.example/x?y"), ("/\\evil.example", "/evil.example"),
+     ("/\t/evil.example", "/evil.example"), ("https://evil.example/x", "/x"),
+     ("/nk-russia-claims/claims?_col=a", "/nk-russia-claims/claims?_col=a"), ("x?page=2", "x?page=2")],
+)  # fmt: skip
+def test_a_redirect_target_is_kept_on_the_site(location: str, kept: str) -> None:
+    assert public_site.on_site(location) == kept and browser_host(public_site.on_site(location)) == "localhost"
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-1+2", "@SUM(1)", "\tx", "\rx", "=1"]
+
+
+async def test_the_csv_of_a_visitors_sql_carries_no_formula(site: Datasette) -> None:
+    cells = ", ".join(f"{sql_literal(value)} AS c{i}" for i, value in enumerate(FORMULAS))
+    sql = f"SELECT {cells}, -5 AS negative, 2.5 AS real, '+7' AS signed, 'ok' AS plain, 1 AS \"=header\""
+    for extra in ({}, {"_stream": "1"}, {"_dl": "1"}, {"_header": "off"}):
+        response = await site.client.get(f"/{DATABASE}.csv", params={"sql": sql, **extra})
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(response.text, newline="")))
+        if extra.get("_header") != "off":
+            assert rows[0][-1] == "'=header"
+        assert rows[-1] == ["'" + value for value in FORMULAS] + ["-5", "2.5", "+7", "ok", "1"], extra
+
+
+def sql_literal(value: str) -> str:
+    """`value` as an SQL literal, its control characters by char()."""
+    return " || ".join(f"char({ord(c)})" if c in "\t\r" else "'" + c.replace("'", "''") + "'" for c in value)
+
+
+async def test_a_table_csv_keeps_the_packages_cells_byte_for_byte(database: Path, tmp_path: Path) -> None:
+    copy = tmp_path / database.name
+    shutil.copy(database, copy)
+    with sqlite3.connect(copy) as db:  # a cell the validator would refuse, to see that nothing changes it
+        db.execute("UPDATE claims SET notes = '=HYPERLINK(1)' WHERE rowid = 1")
+    with sqlite3.connect(copy) as db:
+        rows = db.execute("SELECT * FROM claims ORDER BY claim_id")
+        expected = io.StringIO()
+        writer = csv.writer(expected)  # as Datasette writes a table's CSV
+        writer.writerow([column[0] for column in rows.description])
+        writer.writerows(rows)
+    site = site_of(copy)
+    for extra in ({"_stream": "1"}, {"_stream": "1", "_dl": "1"}):
+        response = await site.client.get(f"/{DATABASE}/claims.csv", params=extra)
+        assert response.text == expected.getvalue() and "=HYPERLINK(1)" in response.text
+
+
+csv_cells = st.text(alphabet=st.sampled_from(list('ab,"\n\r\t=+-@ 1.é')), max_size=8)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(rows=st.lists(st.lists(csv_cells, min_size=1, max_size=4), max_size=5), cuts=st.lists(st.integers(0, 200)))
+def test_the_csv_is_neutralised_record_by_record_however_it_streams(rows: list[list[str]], cuts: list[int]) -> None:
+    written = io.StringIO()
+    csv.writer(written).writerows(rows)
+    data = written.getvalue().encode("utf-8")
+    neutraliser, output, start = public_site.FormulaNeutraliser(), b"", 0
+    for cut in sorted({c for c in cuts if c < len(data)}):  # chunks cut anywhere, even inside a character
+        output += neutraliser.feed(data[start:cut])
+        start = cut
+    output += neutraliser.feed(data[start:], final=True)
+    expected = io.StringIO()
+    csv.writer(expected).writerows([[public_site.neutral_cell(cell) for cell in row] for row in rows])
+    assert output.decode("utf-8") == expected.getvalue()
+    if all(public_site.neutral_cell(cell) == cell for row in rows for cell in row):
+        assert output == data

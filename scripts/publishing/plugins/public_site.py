@@ -7,17 +7,23 @@ and blobs of at most 1 MB, short SQL, shallow expressions), SQLite's heap in thi
 cap, and a printf() that refuses a width or precision past the length limit at once, where SQLite's
 own would first loop that many times. A visitor's SQL then fails fast with a 400.
 
-The site is read-only: anything but GET and HEAD gets a plain 405. Errors a visitor can cause (a bad
+The site is read-only: anything but GET and HEAD gets a plain 405. No redirect leaves the site
+(`//host` or `/\\host` in a Location header is another host to a browser), and in the CSV of a
+visitor's own SQL a cell that a spreadsheet would run as a formula is neutralised. Errors a visitor can cause (a bad
 query, a time-out, a missing row) are logged without a traceback."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import re
 import sqlite3
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import datasette.handle_exception as default_exception_handler
 from datasette import hookimpl
@@ -230,16 +236,116 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
         conn.create_function(name, arguments, linear(name), deterministic=True)
 
 
-@hookimpl
+def on_site(location: str) -> str:
+    """A redirect's target kept on this site. Browsers drop tabs and newlines from a URL and read a
+    backslash as a slash, so `//host`, `/\\host` and `/<tab>/host` name another host: such a target
+    becomes the same path with one leading slash, and an absolute URL its path on this site."""
+    seen = location.translate(URL_IGNORED).lstrip("".join(map(chr, range(33)))).replace("\\", "/")
+    parts = urlsplit(seen)
+    if parts.scheme:
+        return "/" + urlunsplit(("", "", parts.path, parts.query, parts.fragment)).lstrip("/")
+    return "/" + seen.lstrip("/") if seen.startswith("//") else location
+
+
+URL_IGNORED = str.maketrans("", "", "\t\n\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def neutral_cell(cell: str) -> str:
+    """A cell that a spreadsheet would run as a formula (OWASP's CSV injection: it starts with
+    = + - @ tab or carriage return), prefixed with a single quote; a number stays a number."""
+    return "'" + cell if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell) else cell
+
+
+class FormulaNeutraliser:
+    """A CSV download rewritten record by record as it streams, each cell through neutral_cell. Each
+    complete record (up to a newline outside quotes) is read and written again with Datasette's own
+    CSV dialect, so that a record without such a cell comes out byte for byte as it went in."""
+
+    def __init__(self) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.buffer, self.scanned, self.quoted = "", 0, False
+
+    def feed(self, data: bytes, final: bool = False) -> bytes:
+        self.buffer += self.decoder.decode(data, final)
+        end = len(self.buffer) if final else self._records_end()
+        records, self.buffer = self.buffer[:end], self.buffer[end:]
+        self.scanned -= end
+        output = io.StringIO()
+        writer = csv.writer(output)  # Datasette's: the excel dialect, \r\n after each record
+        for row in csv.reader(io.StringIO(records, newline="")):
+            writer.writerow([neutral_cell(cell) for cell in row])
+        return output.getvalue().encode("utf-8")
+
+    def _records_end(self) -> int:
+        """Where the last complete record of the buffer ends, scanning only what is new."""
+        end, position, text = 0, self.scanned, self.buffer
+        while position < len(text):
+            quote = text.find('"', position)
+            if self.quoted:
+                position, self.quoted = (len(text), True) if quote < 0 else (quote + 1, False)
+                continue
+            newline = text.find("\n", position)
+            if newline >= 0 and (quote < 0 or newline < quote):
+                end = position = newline + 1
+            elif quote >= 0:
+                position, self.quoted = quote + 1, True
+            else:
+                position = len(text)
+        self.scanned = position
+        return end
+
+
+def visitors_csv(scope: dict) -> bool:
+    """A CSV of SQL that the visitor wrote (`?sql=`), not of a table or a canned query."""
+    args = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return "sql" in args and (scope["path"].endswith(".csv") or args.get("_format") == ["csv"])
+
+
+def guarded_send(scope: dict, send: Callable) -> Callable:
+    """`send`, with every redirect kept on this site and, in the CSV of a visitor's own SQL, every
+    formula-like cell neutralised (a table's CSV keeps the package's cells: the validator keeps
+    formulas out of the package)."""
+    neutraliser = FormulaNeutraliser() if visitors_csv(scope) else None
+    rewriting = False
+
+    async def guarded(message: dict) -> None:
+        nonlocal rewriting
+        if message["type"] == "http.response.start":
+            headers = [(name, value) for name, value in message.get("headers", [])]
+            kind = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+            rewriting = neutraliser is not None and message["status"] == 200 and kind.startswith(CSV_TYPES)
+            headers = [
+                (name, on_site(value.decode("latin-1")).encode("latin-1") if name.lower() == b"location" else value)
+                for name, value in headers
+                if not (rewriting and name.lower() == b"content-length")
+            ]
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and rewriting and neutraliser is not None:
+            more = message.get("more_body", False)
+            message = {**message, "body": neutraliser.feed(message.get("body", b""), final=not more)}
+        await send(message)
+
+    return guarded
+
+
+CSV_TYPES = (b"text/csv", b"text/plain")  # Datasette's CSV, downloaded or shown
+
+
+@hookimpl(trylast=True)  # applied last, so outermost: it sees every other plugin's responses
 def asgi_wrapper(datasette: Any) -> Callable[[ASGIApp], ASGIApp]:
     def wrap(app: ASGIApp) -> ASGIApp:
         async def read_only(scope: dict, receive: Callable, send: Callable) -> None:
-            if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            if scope["method"] not in READ_METHODS:
                 headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD")]
                 await send({"type": "http.response.start", "status": 405, "headers": headers})
                 await send({"type": "http.response.body", "body": b"This site is read-only: GET and HEAD only.\n"})
                 return
-            await app(scope, receive, send)
+            await app(scope, receive, guarded_send(scope, send))
 
         return read_only
 
