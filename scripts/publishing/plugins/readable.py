@@ -64,7 +64,7 @@ def _reading_url(datasette: Any, scope: dict) -> str | None:
     args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     if any(key in ("_col", "_nocol", "_all", "sql") for key, _ in args):
         return None
-    columns = reading_order(datasette, parts[1])
+    columns = reading_order(datasette, parts[2])
     if not columns:
         return None
     return f"/{DATABASE}/{parts[2]}?" + urlencode([*args, *(("_col", c) for c in columns)])
