@@ -3,6 +3,7 @@ others, nothing can be written, errors are answers and not tracebacks, and keys 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
@@ -352,3 +353,35 @@ def test_the_csv_is_neutralised_record_by_record_however_it_streams(rows: list[l
     assert output.decode("utf-8") == expected.getvalue()
     if all(public_site.neutral_cell(cell) == cell for row in rows for cell in row):
         assert output == data
+
+
+async def test_a_search_word_too_long_is_a_clear_400(site: Datasette) -> None:
+    for word in ("x" * 99, "é" * 65, "%" * 300, "𝔵" * 30 + " troops"):
+        response = await site.client.get("/-/search", params={"q": word})
+        expected = 400 if len(word.split()[0]) > 64 else 200
+        assert response.status_code == expected, word[:10]
+        assert expected == 200 or "Search words are at most 64 characters" in response.text
+    response = await site.client.get("/-/search", params={"q": "Kim\x00"})  # LIKE would read "%Kim" then stop
+    assert response.status_code == 400 and "control characters" in response.text
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_", "%%", "_%_", "\\", "\\%"])
+async def test_like_wildcards_in_a_search_match_only_themselves(site: Datasette, wildcard: str) -> None:
+    response = await site.client.get("/-/search", params={"q": wildcard})
+    assert response.status_code == 200
+    assert f"/{DATABASE}/entities/" not in response.text  # no name holds them
+
+
+search_words = st.lists(
+    st.sampled_from(['"', "'", "NEAR(", ")", "*", "^", "-", ":", "+", "%", "_", "\\", "\x00", " ", "a", "é",
+                              "OR", "AND", "NOT", "{", "}", "troops", "x" * 70, "\u200b", "\U0001d4b5"]),
+    max_size=12,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(words=search_words)
+def test_any_search_is_an_answer_or_a_clear_400(database: Path, words: str) -> None:
+    response = asyncio.run(site_of(database).client.get("/-/search", params={"q": words}))
+    assert response.status_code in (200, 400), (words, response.status_code)
+    assert response.status_code == 200 or 'class="message-error"' in response.text
