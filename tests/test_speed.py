@@ -20,8 +20,8 @@ from datasette.app import Datasette
 from scripts.benchmark.synth import generate
 from scripts.package.read import DataPackage
 from scripts.publishing.build import build
-from scripts.publishing.metadata import DATABASE
-from scripts.publishing.plugins import precomputed_facets, reader
+from scripts.publishing.metadata import DATABASE, LISTED_CHOICES, canned_queries
+from scripts.publishing.plugins import home, precomputed_facets, reader
 from scripts.publishing.summaries import (
     FACET_COUNTS,
     FILTERED_PAGES,
@@ -290,13 +290,15 @@ async def test_the_remembered_schema_keeps_no_name_that_does_not_exist(site: Dat
 
 @pytest.fixture(scope="module")
 def many_estimates(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic package with more troop estimates than one timeline page lists or its chart draws."""
+    """A synthetic package with more troop estimates than one timeline page lists or its chart draws,
+    and more articles than the home page lists."""
     folder = tmp_path_factory.mktemp("many-estimates")
     database = folder / f"{DATABASE}.db"
-    build(generate(300, folder / "package"), database)
+    build(generate(1100, folder / "package"), database)
     with sqlite3.connect(database) as db:
         (estimates,) = db.execute("SELECT count(*) FROM troop_estimates").fetchone()
-    assert estimates > max(reader.PAGE_SIZE, reader.CHART_ESTIMATES)
+        (articles,) = db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL").fetchone()
+    assert estimates > max(reader.PAGE_SIZE, reader.CHART_ESTIMATES) and articles > home.ARTICLES_LISTED
     return database
 
 
@@ -366,3 +368,21 @@ async def test_the_timeline_is_the_same_in_every_time_zone(
     monkeypatch.undo()
     time.tzset()
     assert pages[0] == pages[1] == pages[2]
+
+
+async def test_the_home_page_lists_a_bounded_number_of_articles_and_links_to_every_one(many_estimates: Path) -> None:
+    page = (await site_of(many_estimates).client.get("/")).text
+    with sqlite3.connect(many_estimates) as db:
+        (articles,) = db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL").fetchone()
+    assert page.count('class="reader-link"') == home.ARTICLES_LISTED
+    assert f"And {articles - home.ARTICLES_LISTED:,} more" in page
+    assert f'href="/{DATABASE}/sources?text_path__notblank=1"' in page
+
+
+def test_a_canned_query_lists_a_bounded_number_of_choices(tmp_path: Path) -> None:
+    package = DataPackage(generate(1100, tmp_path))
+    speakers = {row["speaker_id"] for _, row in package.tables["quotes"].rows(["speaker_id"])}
+    assert len(speakers) > LISTED_CHOICES
+    description = canned_queries(package)["who_said"]["description"]
+    listed = description.split("Valid choices: ")[1].split(", and ")[0].split(", ")
+    assert len(listed) == LISTED_CHOICES and f", and {len(speakers) - LISTED_CHOICES:,} more." in description

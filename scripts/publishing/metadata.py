@@ -68,8 +68,11 @@ CANNED_QUERIES = {
 }
 
 
+LISTED_CHOICES = 20  # a description is shown on every page that lists the query: it stays short at any size
+
+
 def canned_queries(package: DataPackage) -> dict[str, Any]:
-    """The canned queries, each description ending with the list of valid choices, from the package."""
+    """The canned queries, each description ending with the first valid choices, from the package."""
     tables = package.tables
     speakers = sorted({row["speaker_id"] for _, row in tables["quotes"].rows(["speaker_id"])})
     sources = [row["source_id"] for _, row in tables["sources"].rows(["source_id"])]
@@ -77,7 +80,8 @@ def canned_queries(package: DataPackage) -> dict[str, Any]:
     choices = {"who_said": speakers, "source_says": sources, "figures_for_measure": measures}
     queries = {name: dict(query) for name, query in CANNED_QUERIES.items()}
     for name, values in choices.items():
-        queries[name]["description"] += " Valid choices: " + ", ".join(values) + "."
+        more = f", and {len(values) - LISTED_CHOICES:,} more" if len(values) > LISTED_CHOICES else ""
+        queries[name]["description"] += " Valid choices: " + ", ".join(values[:LISTED_CHOICES]) + more + "."
     return queries
 
 

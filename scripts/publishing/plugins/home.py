@@ -1,10 +1,11 @@
 """Datasette plugin: a home page that leads with what the data says, and a search of every table.
 
 The home page (templates/site/index.html) shows the latest troop estimates and who made them, the
-articles with links to their readers, the canned queries, and every table and view under its
-human title. /-/search?q=… searches the claims, quotes and entities at once (their FTS5 indexes).
-Whatever a visitor types is a search or a 400 that says why, never an error of ours: words are
-quoted FTS5 terms, LIKE wildcards in them are escaped, and a word is at most MAX_WORD characters."""
+first ARTICLES_LISTED articles with links to their readers (and a link to every one), the canned
+queries, and every table and view under its human title. /-/search?q=… searches the claims, quotes
+and entities at once (their FTS5 indexes). Whatever a visitor types is a search or a 400 that says
+why, never an error of ours: words are quoted FTS5 terms, LIKE wildcards in them are escaped, and a
+word is at most MAX_WORD characters."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ SEARCHED = {  # table: (key, text shown, FTS index, whose it is)
 }
 KIND = {"claims": "claim", "quotes": "quote", "entities": "person or body"}
 MAX_RESULTS = 50
+ARTICLES_LISTED = 20  # on the home page; the sources table lists every one
 MAX_WORDS, MAX_QUERY = 10, 200  # words searched, characters read of the query
 MAX_WORD = 64  # characters of a word: longer is refused with a 400 that says so
 LIKE_PATTERN_BYTES = 100  # the site's limit on a LIKE pattern (public_site.py): longer words have no spellings
@@ -42,7 +44,9 @@ async def home_variables(datasette: Any) -> dict[str, Any]:
         "SELECT s.source_id, coalesce(s.title, 'Untitled news article (' || s.source_id || ')') AS label, "
         "(SELECT count(*) FROM claims c WHERE c.source_id = s.source_id) AS claims, "
         "(SELECT count(*) FROM quotes q WHERE q.source_id = s.source_id) AS quotes "
-        "FROM sources s WHERE s.text_path IS NOT NULL ORDER BY s.source_id")).rows]  # fmt: skip
+        "FROM sources s WHERE s.text_path IS NOT NULL ORDER BY s.source_id LIMIT ?",
+        [ARTICLES_LISTED])).rows]  # fmt: skip
+    (article_count,) = (await db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL")).first()
     tables = datasette.metadata("tables", database=DATABASE) or {}
     queries = datasette.metadata("queries", database=DATABASE) or {}
     listed = [
@@ -50,7 +54,8 @@ async def home_variables(datasette: Any) -> dict[str, Any]:
          "description": meta.get("description", "")}
         for name, meta in tables.items()
     ]  # fmt: skip
-    return {"estimates": estimates, "articles": articles, "listed_tables": listed, "canned": queries}
+    return {"estimates": estimates, "articles": articles, "article_count": article_count, "listed_tables": listed,
+            "canned": queries}  # fmt: skip
 
 
 @hookimpl
