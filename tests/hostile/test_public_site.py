@@ -385,3 +385,13 @@ def test_any_search_is_an_answer_or_a_clear_400(database: Path, words: str) -> N
     response = asyncio.run(site_of(database).client.get("/-/search", params={"q": words}))
     assert response.status_code in (200, 400), (words, response.status_code)
     assert response.status_code == 200 or 'class="message-error"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/{DATABASE}/attributions/x", f"/{DATABASE}/attributions/x.json", f"/{DATABASE}/claims.json?_facet=%00",
+     f"/{DATABASE}/claims?_col=claim&_facet=x%00"],
+)  # fmt: skip
+async def test_what_sqlite_refuses_from_a_url_is_a_400(site: Datasette, path: str) -> None:
+    response = await site.client.get(path)
+    assert response.status_code == 400 and "This request cannot be answered" in response.text

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import datasette.handle_exception as default_exception_handler
 from datasette import hookimpl
+from datasette.utils.asgi import BadRequest
 
 # Datasette prints every error a visitor causes (a bad query, a time-out, a 404) as a traceback with
 # its local variables when `rich` is installed (frictionless brings it in), and a traceback for
@@ -234,6 +235,16 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
         conn.create_function(name, -1, guarded_printf, deterministic=True)
     for name, arguments in LINEAR_FUNCTIONS:
         conn.create_function(name, arguments, linear(name), deterministic=True)
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """SQLite refusing what a visitor's URL gave it (a NUL in a facet's name, a row key with too few
+    parts for a table whose key has several) is the visitor's error, a 400 that says so, not a 500."""
+    if not isinstance(exception, sqlite3.ProgrammingError):
+        return None
+    message = f"This request cannot be answered: {str(exception)[:200]}"
+    return default_exception_handler.handle_exception(datasette, request, BadRequest(message))
 
 
 def on_site(location: str) -> str:
