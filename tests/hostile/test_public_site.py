@@ -182,6 +182,7 @@ HUGE_PRINTF_WIDTHS = [
     "select length(printf('%-*.*c', '-999999999', '+999999999', 'x'))",
     "select length(printf('%*%', 1000000000))",
     "select length(printf('%1000000000%'))",
+    "select length(printf('%' || replace(hex(zeroblob(3000)), '0', '9') || 'c', 'x'))",  # 6,000 digits
     "select length(printf('%*%%.*c', 5, 1000000000, 'x'))",
     "select length(printf(cast('%.*c' as blob), 1000000000, 'x'))",
     "select length(printf('%.*c', cast(' 1000000000' as blob), 'x'))",

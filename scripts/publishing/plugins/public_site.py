@@ -9,8 +9,9 @@ own would first loop that many times. A visitor's SQL then fails fast with a 400
 
 The site is read-only: anything but GET and HEAD gets a plain 405. No redirect leaves the site
 (`//host` or `/\\host` in a Location header is another host to a browser), and in the CSV of a
-visitor's own SQL a cell that a spreadsheet would run as a formula is neutralised. Errors a visitor can cause (a bad
-query, a time-out, a missing row) are logged without a traceback."""
+visitor's own SQL a cell that a spreadsheet would run as a formula is neutralised. Errors a visitor
+can cause (a bad query, a time-out, a missing row, a value SQLite refuses) are 400s or 404s, logged
+without a traceback."""
 
 from __future__ import annotations
 
@@ -98,6 +99,11 @@ PRINTF_WITHOUT_ARGUMENT = frozenset("%n")
 PRINTF_WITH_ARGUMENT = frozenset("dsgzqQwcouxXfeEGipr")
 
 
+def literal_size(digits: str) -> int:
+    """A width written in the format: past 18 digits, huge (Python's int() refuses 4,300 digits)."""
+    return int(digits) if len(digits) <= 18 else INT64[1]
+
+
 def printf_sizes(fmt: str, args: tuple[Any, ...]) -> Iterator[int]:
     """Every width and precision SQLite's printf reads, literal or taken from the arguments (as SQLite
     reads them), step by step as its own parser reads a format (sqlite3_str_vappendf): flags, width
@@ -123,7 +129,7 @@ def printf_sizes(fmt: str, args: tuple[Any, ...]) -> Iterator[int]:
                 start = i
                 while at(i + 1) in DIGITS:
                     i += 1
-                yield int(fmt[start : i + 1])
+                yield literal_size(fmt[start : i + 1])
                 if at(i + 1) not in (".", "l"):
                     i += 1
                     break
@@ -141,7 +147,7 @@ def printf_sizes(fmt: str, args: tuple[Any, ...]) -> Iterator[int]:
                     start = i
                     while at(i) in DIGITS:
                         i += 1
-                    yield int(fmt[start:i] or "0")
+                    yield literal_size(fmt[start:i] or "0")
                 if at(i) != "l":
                     break
                 i -= 1
