@@ -4,20 +4,33 @@ counts, and a filtered page still counts live; cached foreign keys still link (d
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
+import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
 from datasette.app import Datasette
 
+from scripts.benchmark.synth import generate
 from scripts.package.read import DataPackage
-from scripts.publishing.metadata import DATABASE
-from scripts.publishing.plugins import precomputed_facets
-from scripts.publishing.summaries import FACET_COUNTS, FILTERED_PAGES, faceted_columns, filter_key
+from scripts.publishing.build import build
+from scripts.publishing.metadata import DATABASE, LISTED_CHOICES, canned_queries
+from scripts.publishing.plugins import home, precomputed_facets, reader
+from scripts.publishing.summaries import (
+    FACET_COUNTS,
+    FILTERED_PAGES,
+    TIMELINE_COLUMNS,
+    TIMELINE_SUMMARY,
+    column_of_day,
+    faceted_columns,
+    filter_key,
+)
 from tests.conftest import ROOT, served, site_of
 
 FACETED = sorted((table, column) for table, columns in faceted_columns(DataPackage(ROOT / "datapackage.json")).items()
@@ -247,3 +260,129 @@ def test_sort_links_are_datasettes(url: str) -> None:
     for name, link in links.items():
         order = {"_sort_desc": name, "_sort": None} if name == sort else {"_sort": name, "_sort_desc": None}
         assert link == path_with_replaced_args(request, {**order, "_next": None}), name
+
+
+def memo_size(function: object) -> int:
+    """How many answers a remembering function keeps (the dict it closes over)."""
+    cells = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
+    (answers,) = [value for value in cells if isinstance(value, dict)]
+    return len(answers)
+
+
+async def test_the_remembered_schema_keeps_no_name_that_does_not_exist(site: Datasette) -> None:
+    await site.invoke_startup()
+    db = site.get_database(DATABASE)
+    for table in await db.table_names():  # every answer about what exists is kept
+        await db.table_columns(table)
+        site._table_permission_allows(DATABASE, table)
+    methods = ("table_columns", "table_exists", "primary_keys")
+    kept = {name: memo_size(getattr(db, name)) for name in methods}
+    rules_kept = memo_size(site._table_permission_allows)
+    for number in range(500):  # as many requests for tables that do not exist
+        unknown = f"no-such-table-{number}"
+        assert not await db.table_exists(unknown)
+        assert await db.table_columns(unknown) == [] and await db.primary_keys(table=unknown) == []
+        site._table_permission_allows(DATABASE, unknown)
+    assert {name: memo_size(getattr(db, name)) for name in methods} == kept
+    assert memo_size(site._table_permission_allows) == rules_kept
+    assert (await site.client.get(f"/{DATABASE}/no-such-table")).status_code == 404
+
+
+@pytest.fixture(scope="module")
+def many_estimates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic package with more troop estimates than one timeline page lists or its chart draws,
+    and more articles than the home page lists."""
+    folder = tmp_path_factory.mktemp("many-estimates")
+    database = folder / f"{DATABASE}.db"
+    build(generate(1100, folder / "package"), database)
+    with sqlite3.connect(database) as db:
+        (estimates,) = db.execute("SELECT count(*) FROM troop_estimates").fetchone()
+        (articles,) = db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL").fetchone()
+    assert estimates > max(reader.PAGE_SIZE, reader.CHART_ESTIMATES) and articles > home.ARTICLES_LISTED
+    return database
+
+
+def table_rows(page: str) -> int:
+    return page.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+
+
+async def test_the_timeline_renders_a_bounded_page_whatever_the_number_of_estimates(many_estimates: Path) -> None:
+    site = site_of(many_estimates)
+    with sqlite3.connect(many_estimates) as db:
+        (total,) = db.execute("SELECT count(*) FROM troop_estimates").fetchone()
+    first = await site.client.get("/-/timeline")
+    assert first.status_code == 200
+    assert table_rows(first.text) == reader.PAGE_SIZE and 'href="/-/timeline?page=2"' in first.text
+    svg = first.text.split("<svg")[1].split("</svg>")[0]
+    assert 0 < svg.count("<circle") <= TIMELINE_COLUMNS + 1 and "<script" not in svg
+    assert 'class="estimate-point"' not in svg  # not one mark per estimate
+    pages = -(-total // reader.PAGE_SIZE)
+    last = await site.client.get(f"/-/timeline?page={pages}")
+    assert table_rows(last.text) == total - (pages - 1) * reader.PAGE_SIZE
+    assert f'href="/-/timeline?page={pages - 1}"' in last.text and f"page={pages + 1}" not in last.text
+    assert last.text.split("<svg")[1].split("</svg>")[0] == svg  # the chart is every estimate's, on every page
+
+
+async def test_the_timeline_pages_list_every_estimate_once(many_estimates: Path) -> None:
+    site = site_of(many_estimates)
+    with sqlite3.connect(many_estimates) as db:
+        expected = [f for (f,) in db.execute("SELECT figure_id FROM troop_estimates ORDER BY position")]
+    listed: list[str] = []
+    for page in range(1, -(-len(expected) // reader.PAGE_SIZE) + 1):
+        text = (await site.client.get(f"/-/timeline?page={page}")).text
+        listed += re.findall(r'href="/nk-russia-claims/figures/([^"]+)"', text.split("<tbody>")[1])
+    assert listed == expected
+
+
+@pytest.mark.parametrize(("page", "status"), [("0", 400), ("-1", 400), ("x", 400), ("1.5", 400), ("", 400),
+                                              ("٣", 400), ("9" * 30, 400), ("99999", 404)])  # fmt: skip
+async def test_a_timeline_page_that_is_none_is_a_clear_error(many_estimates: Path, page: str, status: int) -> None:
+    response = await site_of(many_estimates).client.get("/-/timeline", params={"page": page})
+    assert response.status_code == status and "page" in response.text
+
+
+def test_the_timeline_summary_holds_every_estimate_in_a_bounded_number_of_columns(many_estimates: Path) -> None:
+    with sqlite3.connect(many_estimates) as db:
+        summary = db.execute(f"SELECT day_from, estimates, lowest, highest FROM {TIMELINE_SUMMARY}").fetchall()
+        (total,) = db.execute("SELECT count(*) FROM troop_estimates").fetchone()
+        per_day = "SELECT substr(as_of, 1, 10), count(*), min(value), max(value) FROM troop_estimates GROUP BY 1"
+        live = {day: (n, low, high) for day, n, low, high in db.execute(per_day)}
+    assert sum(n for _, n, _, _ in summary) == total and len(summary) <= TIMELINE_COLUMNS + 1
+    assert {day: (n, low, high) for day, n, low, high in summary} == live  # few days: a column each
+
+
+def test_many_days_share_a_bounded_number_of_columns_in_date_order() -> None:
+    days = [date(2020, 1, 1) + timedelta(days=3 * i) for i in range(1000)]
+    columns = [column_of_day(days)[day] for day in days]
+    assert columns == sorted(columns) and set(columns) == set(range(TIMELINE_COLUMNS))
+
+
+async def test_the_timeline_is_the_same_in_every_time_zone(
+    many_estimates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = []
+    for zone in ("UTC", "Pacific/Kiritimati", "America/Adak"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        pages.append((await site_of(many_estimates).client.get("/-/timeline")).text.split("<svg")[1])
+    monkeypatch.undo()
+    time.tzset()
+    assert pages[0] == pages[1] == pages[2]
+
+
+async def test_the_home_page_lists_a_bounded_number_of_articles_and_links_to_every_one(many_estimates: Path) -> None:
+    page = (await site_of(many_estimates).client.get("/")).text
+    with sqlite3.connect(many_estimates) as db:
+        (articles,) = db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL").fetchone()
+    assert page.count('class="reader-link"') == home.ARTICLES_LISTED
+    assert f"And {articles - home.ARTICLES_LISTED:,} more" in page
+    assert f'href="/{DATABASE}/sources?text_path__notblank=1"' in page
+
+
+def test_a_canned_query_lists_a_bounded_number_of_choices(tmp_path: Path) -> None:
+    package = DataPackage(generate(1100, tmp_path))
+    speakers = {row["speaker_id"] for _, row in package.tables["quotes"].rows(["speaker_id"])}
+    assert len(speakers) > LISTED_CHOICES
+    description = canned_queries(package)["who_said"]["description"]
+    listed = description.split("Valid choices: ")[1].split(", and ")[0].split(", ")
+    assert len(listed) == LISTED_CHOICES and f", and {len(speakers) - LISTED_CHOICES:,} more." in description

@@ -24,7 +24,7 @@ from scripts.atomic import atomic_output
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.progress import progress
-from scripts.publishing.summaries import FACET_COUNTS, write_summaries
+from scripts.publishing.summaries import FACET_COUNTS, TIMELINE_SUMMARY, write_summaries
 from scripts.validation.schemasql import TRUE_VALUES, sql_list
 from scripts.validation.staging import ROW, Stage, quoted
 from scripts.validation.validate import checked
@@ -145,7 +145,7 @@ def columns_read() -> dict[str, dict[str, tuple[str, ...]]]:
 
 def reserved_names() -> set[str]:
     """Names the build gives its own tables and views, which no resource may take."""
-    return {TEXTS_TABLE, FACET_COUNTS, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
+    return {TEXTS_TABLE, FACET_COUNTS, TIMELINE_SUMMARY, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
 
 
 def column_ddl(field: dict) -> str:

@@ -68,6 +68,7 @@ CANNED_QUERIES = {
 }
 
 
+LISTED_CHOICES = 20  # a description is shown on every page that lists the query: it stays short at any size
 # The column whose values each query's description lists (validation requires them: see build.columns_read).
 CHOICES = {
     "who_said": ("quotes", "speaker_id"),
@@ -85,11 +86,12 @@ def _choices(table: Table, column: str) -> list[str]:
 
 
 def canned_queries(package: DataPackage) -> dict[str, Any]:
-    """The canned queries, each description ending with the list of valid choices, from the package."""
+    """The canned queries, each description ending with the first valid choices, from the package."""
     choices = {name: _choices(package.tables[table], column) for name, (table, column) in CHOICES.items()}
     queries = {name: dict(query) for name, query in CANNED_QUERIES.items()}
     for name, values in choices.items():
-        queries[name]["description"] += " Valid choices: " + ", ".join(values) + "."
+        more = f", and {len(values) - LISTED_CHOICES:,} more" if len(values) > LISTED_CHOICES else ""
+        queries[name]["description"] += " Valid choices: " + ", ".join(values[:LISTED_CHOICES]) + more + "."
     return queries
 
 

@@ -4,12 +4,21 @@ The database is immutable, so the count of every value of every facet that the m
 (every enum column of the tables, the facets of the views) is computed once at build time, into
 FACET_COUNTS: over the whole table, and for the pages filtered as FILTERED_PAGES says, per
 combination of filter values. The site's facet plugin (plugins/precomputed_facets.py) answers
-such pages from it; any other filter is counted live (docs/benchmark.md)."""
+such pages from it; any other filter is counted live (docs/benchmark.md).
+
+The timeline's chart (plugins/reader.py) draws each troop estimate while they are few; beyond that
+it draws TIMELINE_SUMMARY, a bounded summary of every estimate computed here: at most
+TIMELINE_COLUMNS columns of dates, and one of estimates without a date, each with how many
+estimates it holds, their lowest, highest and median number."""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import sqlite3
+import statistics
+from datetime import date
 
 from scripts.package.read import DataPackage
 from scripts.progress import progress
@@ -99,9 +108,88 @@ def page_index_ddl(package: DataPackage) -> list[str]:
     return statements
 
 
+TIMELINE_SUMMARY = "timeline_summary"
+TROOP_ESTIMATES = "troop_estimates"  # the view that build.py precomputes as a table
+TIMELINE_COLUMNS = 40  # the chart's columns of dated estimates, at most: each a day or a run of days
+TIMELINE_SUMMARY_DDL = (
+    f"CREATE TABLE {TIMELINE_SUMMARY} (day_from TEXT, day_to TEXT, year_stated INTEGER NOT NULL, "
+    "estimates INTEGER NOT NULL, in_words INTEGER NOT NULL, lowest REAL, highest REAL, median REAL)"
+)
+EDTF_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[?~%]?")  # ASCII digits only: \d takes any script's
+
+
+def estimate_day(as_of: object) -> tuple[date, bool] | None:
+    """(the day, whether its year is stated) of an EDTF day such as 2024-10-31 or 2024-10-31?."""
+    if not isinstance(as_of, str) or not EDTF_DAY.fullmatch(as_of):
+        return None
+    try:
+        return date.fromisoformat(as_of[:10]), not as_of.endswith(("?", "%"))
+    except ValueError:  # 2024-13-45
+        return None
+
+
+def finite(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+class TimelineColumn:
+    """The estimates of one column of the chart, added one at a time."""
+
+    def __init__(self) -> None:
+        self.first: date | None = None
+        self.last: date | None = None
+        self.year_stated, self.estimates = True, 0
+        self.values: list[float] = []
+        self.lowest, self.highest = math.inf, -math.inf
+
+    def add(self, day: tuple[date, bool] | None, value: object, low: object, high: object) -> None:
+        self.estimates += 1
+        if day is not None:
+            self.first = min(self.first or day[0], day[0])
+            self.last = max(self.last or day[0], day[0])
+            self.year_stated = self.year_stated and day[1]
+        number = finite(value)
+        if number is not None:
+            self.values.append(number)
+            bounds = [b for b in (finite(low), finite(high)) if b is not None]
+            self.lowest, self.highest = min(self.lowest, number, *bounds), max(self.highest, number, *bounds)
+
+    def row(self) -> tuple[object, ...]:
+        days = (self.first.isoformat(), self.last.isoformat()) if self.first and self.last else (None, None)
+        numbers = (self.lowest, self.highest, statistics.median(self.values)) if self.values else (None, None, None)
+        return (*days, int(self.year_stated), self.estimates, self.estimates - len(self.values), *numbers)
+
+
+def column_of_day(days: list[date]) -> dict[date, int]:
+    """Each day's column: one a day when they are few, else TIMELINE_COLUMNS equal runs of days."""
+    if len(days) <= TIMELINE_COLUMNS:
+        return {day: index for index, day in enumerate(days)}
+    first, span = days[0], (days[-1] - days[0]).days + 1
+    return {day: (day - first).days * TIMELINE_COLUMNS // span for day in days}
+
+
+def write_timeline_summary(db: sqlite3.Connection) -> None:
+    """TIMELINE_SUMMARY from the troop estimates, read once, in at most TIMELINE_COLUMNS columns of
+    dates and one (the last) of estimates without a date."""
+    db.execute(TIMELINE_SUMMARY_DDL)
+    if TROOP_ESTIMATES not in columns_of(db):  # a package that is not this project's own
+        return
+    days = {as_of: estimate_day(as_of) for (as_of,) in db.execute(f"SELECT DISTINCT as_of FROM {TROOP_ESTIMATES}")}
+    column_of = column_of_day(sorted({day[0] for day in days.values() if day is not None}))
+    columns: dict[int, TimelineColumn] = {}
+    for as_of, value, low, high in db.execute(f"SELECT as_of, value, value_low, value_high FROM {TROOP_ESTIMATES}"):
+        day = days[as_of]
+        key = TIMELINE_COLUMNS if day is None else column_of[day[0]]
+        columns.setdefault(key, TimelineColumn()).add(day, value, low, high)
+    rows = [columns[key].row() for key in sorted(columns)]
+    db.executemany(f"INSERT INTO {TIMELINE_SUMMARY} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
 def write_summaries(db: sqlite3.Connection, package: DataPackage) -> None:
     """Every summary table and page index, from the tables and views already written."""
     progress("precomputing the facet counts")
     write_facet_counts(db, faceted_columns(package))
+    progress("summing up the troop estimates for the timeline")
+    write_timeline_summary(db)
     for statement in page_index_ddl(package):
         db.execute(statement)

@@ -1,14 +1,20 @@
 """Datasette plugin: a home page that leads with what the data says, and a search of every table.
 
 The home page (templates/site/index.html) shows the latest troop estimates and who made them, the
-articles with links to their readers, the canned queries, and every table and view under its
-human title. /-/search?q=… searches the claims, quotes and entities at once (their FTS5 indexes)."""
+first ARTICLES_LISTED articles with links to their readers (and a link to every one), the canned
+queries, and every table and view under its human title. /-/search?q=… searches the claims, quotes
+and entities at once (their FTS5 indexes). Whatever a visitor types is a search or a 400 that says
+why, never an error of ours: words are quoted FTS5 terms, LIKE wildcards in them are escaped, and a
+word is at most MAX_WORD characters."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
 DATABASE = "nk-russia-claims"
@@ -19,6 +25,15 @@ SEARCHED = {  # table: (key, text shown, FTS index, whose it is)
 }
 KIND = {"claims": "claim", "quotes": "quote", "entities": "person or body"}
 MAX_RESULTS = 50
+ARTICLES_LISTED = 20  # on the home page; the sources table lists every one
+MAX_WORDS, MAX_QUERY = 10, 200  # words searched, characters read of the query
+MAX_WORD = 64  # characters of a word: longer is refused with a 400 that says so
+LIKE_PATTERN_BYTES = 100  # the site's limit on a LIKE pattern (public_site.py): longer words have no spellings
+SPELLED_ENTITIES = 20  # entities whose spellings one word adds to the search, at most
+
+
+class SearchRefused(Exception):
+    """A search that cannot be run as asked: the visitor reads why."""
 
 
 async def home_variables(datasette: Any) -> dict[str, Any]:
@@ -29,7 +44,9 @@ async def home_variables(datasette: Any) -> dict[str, Any]:
         "SELECT s.source_id, coalesce(s.title, 'Untitled news article (' || s.source_id || ')') AS label, "
         "(SELECT count(*) FROM claims c WHERE c.source_id = s.source_id) AS claims, "
         "(SELECT count(*) FROM quotes q WHERE q.source_id = s.source_id) AS quotes "
-        "FROM sources s WHERE s.text_path IS NOT NULL ORDER BY s.source_id")).rows]  # fmt: skip
+        "FROM sources s WHERE s.text_path IS NOT NULL ORDER BY s.source_id LIMIT ?",
+        [ARTICLES_LISTED])).rows]  # fmt: skip
+    (article_count,) = (await db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL")).first()
     tables = datasette.metadata("tables", database=DATABASE) or {}
     queries = datasette.metadata("queries", database=DATABASE) or {}
     listed = [
@@ -37,7 +54,8 @@ async def home_variables(datasette: Any) -> dict[str, Any]:
          "description": meta.get("description", "")}
         for name, meta in tables.items()
     ]  # fmt: skip
-    return {"estimates": estimates, "articles": articles, "listed_tables": listed, "canned": queries}
+    return {"estimates": estimates, "articles": articles, "article_count": article_count, "listed_tables": listed,
+            "canned": queries}  # fmt: skip
 
 
 @hookimpl
@@ -60,40 +78,78 @@ def fts_query(words: str, spellings: dict[str, list[str]]) -> str:
         quoted = ['"' + v.replace('"', '""') + '"' for v in dict.fromkeys(variants)]
         return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
 
-    return " AND ".join(term(word) for word in words.split()[:10])
+    return " AND ".join(term(word) for word in words.split()[:MAX_WORDS])
+
+
+def like_containing(word: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching text that contains `word`, its % and _ literal."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def spellings_of(db: Any, words: str) -> dict[str, list[str]]:
-    """For each word that names an entity, every spelling of that entity (its name and aliases)."""
+    """For each word that names an entity, every spelling of that entity (its name and aliases), of
+    at most SPELLED_ENTITIES entities."""
     found: dict[str, list[str]] = {}
-    for word in words.split()[:10]:
-        sql = "SELECT name, aliases FROM entities WHERE name LIKE ? OR aliases LIKE ?"
-        like = f"%{word}%"
-        for name, aliases in (await db.execute(sql, [like, like])).rows:
+    for word in words.split()[:MAX_WORDS]:
+        like = like_containing(word)
+        if len(like.encode("utf-8")) > LIKE_PATTERN_BYTES:
+            continue  # past the site's LIKE limit: the word is searched without other spellings
+        sql = (
+            "SELECT name, aliases FROM entities WHERE name LIKE :like ESCAPE '\\' OR aliases LIKE :like ESCAPE '\\' "
+            "ORDER BY name LIMIT :limit"
+        )
+        for name, aliases in (await db.execute(sql, {"like": like, "limit": SPELLED_ENTITIES})).rows:
             variants = {name, *(a for a in (aliases or "").split(",") if a)}
             # only single words can be FTS terms here: the last word of each spelling
             found.setdefault(word.casefold(), [word]).extend(sorted({v.split()[-1] for v in variants} - {word}))
     return found
 
 
-async def search_page(request: Any, datasette: Any) -> Response:
-    words = request.args.get("q", "")[:200]
+def checked_words(asked: str) -> str:
+    """The words of a search, or SearchRefused saying what is wrong with them."""
+    words = asked[:MAX_QUERY]
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in words):  # SQLite would end a LIKE pattern at a NUL
+        raise SearchRefused("Search words cannot hold control characters.")
+    long = next((word for word in words.split() if len(word) > MAX_WORD), None)
+    if long is not None:
+        raise SearchRefused(f"Search words are at most {MAX_WORD} characters; one has {len(long)}.")
+    return words
+
+
+async def search_results(datasette: Any, words: str) -> list[dict[str, str]]:
     db = datasette.get_database(DATABASE)
+    query = fts_query(words, await spellings_of(db, words))
+    results = []
+    for table, (key, shown, fts, whose) in SEARCHED.items():
+        sql = (
+            f'SELECT t."{key}", t."{shown}", coalesce(e.name, t."{whose}") FROM "{fts}" '
+            f'JOIN "{table}" t ON t.rowid = "{fts}".rowid LEFT JOIN entities e ON e.entity_id = t."{whose}" '
+            f'WHERE "{fts}" MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}'
+        )
+        for row_key, text, who in (await db.execute(sql, [query])).rows:
+            whose = who if table != "entities" else ""
+            url = datasette.urls.row(DATABASE, table, tilde_encode(row_key))  # a key may hold / . ~ or spaces
+            results.append({"kind": KIND[table], "key": row_key, "text": text, "who": whose, "url": url})
+    return results
+
+
+async def search_page(request: Any, datasette: Any) -> Response:
+    asked = request.args.get("q", "")
     results: list[dict[str, str]] = []
-    if words.strip():
-        query = fts_query(words, await spellings_of(db, words))
-        for table, (key, shown, fts, whose) in SEARCHED.items():
-            sql = (
-                f'SELECT t."{key}", t."{shown}", coalesce(e.name, t."{whose}") FROM "{fts}" '
-                f'JOIN "{table}" t ON t.rowid = "{fts}".rowid LEFT JOIN entities e ON e.entity_id = t."{whose}" '
-                f'WHERE "{fts}" MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}'
-            )
-            for row_key, text, who in (await db.execute(sql, [query])).rows:
-                whose = who if table != "entities" else ""
-                url = datasette.urls.row(DATABASE, table, row_key)
-                results.append({"kind": KIND[table], "key": row_key, "text": text, "who": whose, "url": url})
-    page = await datasette.render_template("search.html", {"q": words, "results": results}, request=request)
-    return Response.html(page)
+    error, status = None, 200
+    try:
+        words = checked_words(asked)
+        if words.strip():
+            results = await search_results(datasette, words)
+    except SearchRefused as refused:
+        words, error, status = asked[:MAX_QUERY], str(refused), 400
+    except QueryInterrupted:
+        words, error, status = asked[:MAX_QUERY], "The search took too long: try fewer or longer words.", 400
+    except sqlite3.Error:  # e.g. text that SQLite cannot take: still the visitor's, not ours
+        words, error, status = asked[:MAX_QUERY], "This search cannot be run: try other words.", 400
+    context = {"q": words, "results": results, "error": error}
+    page = await datasette.render_template("search.html", context, request=request)
+    return Response.html(page, status=status)
 
 
 @hookimpl

@@ -27,21 +27,37 @@ SCHEMA_METHODS = (
 INTERNAL = "_internal"  # Datasette's own record of the schemas, which only Datasette writes
 
 
-def remembered(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def remembered(
+    method: Callable[..., Awaitable[Any]], names: Callable[[], Awaitable[set[str]]]
+) -> Callable[..., Awaitable[Any]]:
+    """The method, its answers kept for calls about the whole schema or a table or view that exists:
+    a visitor can ask about any number of names that do not (each answered anew, as by Datasette)."""
     answers: dict[tuple, Any] = {}
 
     async def call(*args: Any, **kwargs: Any) -> Any:
         key = (args, tuple(sorted(kwargs.items())))
-        if key not in answers:
-            answers[key] = await method(*args, **kwargs)
-        return copy.deepcopy(answers[key])  # a caller may change what it gets
+        if key in answers:
+            return copy.deepcopy(answers[key])  # a caller may change what it gets
+        answer = await method(*args, **kwargs)
+        name = args[0] if args else kwargs.get("table", kwargs.get("view"))
+        if name is None or name in await names():
+            answers[key] = copy.deepcopy(answer)
+        return answer
 
     return call
 
 
 def remember_schema(db: Any) -> None:
+    known: set[str] = set()
+    table_names, view_names = db.table_names, db.view_names
+
+    async def names() -> set[str]:
+        if not known:
+            known.update(await table_names(), await view_names())
+        return known
+
     for name in SCHEMA_METHODS:
-        setattr(db, name, remembered(getattr(db, name)))
+        setattr(db, name, remembered(getattr(db, name), names))
 
 
 def refresh_once(datasette: Any) -> None:
@@ -62,12 +78,15 @@ def refresh_once(datasette: Any) -> None:
     datasette.refresh_schemas = refresh_schemas
 
 
-def remember_table_rules(datasette: Any) -> None:
+def remember_table_rules(datasette: Any, known: set[tuple[str, str]]) -> None:
+    """The `allow` rules of each table and view that exists (`known`: database, name), found once."""
     if pm.hook.get_metadata.get_hookimpls():
         return  # metadata that a plugin computes may change
     find, answers = datasette._table_permission_allows, {}
 
     def table_permission_allows(database: str, table: str) -> Any:
+        if (database, table) not in known:
+            return find(database, table)
         if (database, table) not in answers:
             answers[(database, table)] = find(database, table)
         return copy.deepcopy(answers[(database, table)])
@@ -76,9 +95,14 @@ def remember_table_rules(datasette: Any) -> None:
 
 
 @hookimpl
-def startup(datasette: Any) -> None:
-    for db in datasette.databases.values():
-        if not db.is_mutable:
-            remember_schema(db)
-    refresh_once(datasette)
-    remember_table_rules(datasette)
+def startup(datasette: Any) -> Any:
+    async def inner() -> None:
+        known = set()
+        for name, db in datasette.databases.items():
+            if not db.is_mutable:
+                known.update((name, table) for table in [*await db.table_names(), *await db.view_names()])
+                remember_schema(db)
+        refresh_once(datasette)
+        remember_table_rules(datasette, known)
+
+    return inner

@@ -58,16 +58,16 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 
 def _reading_url(datasette: Any, scope: dict) -> str | None:
     """The table page in reading order, when the visitor asked for no columns of their own."""
-    parts = scope["path"].strip("/").split("/")
-    if len(parts) != 2 or parts[0] != DATABASE or "." in parts[1]:
-        return None  # not an HTML table page (.json, .csv and row pages keep every column)
+    parts = scope["path"].split("/")
+    if len(parts) != 3 or parts[:2] != ["", DATABASE] or not parts[2] or "." in parts[2]:
+        return None  # not an HTML table page (.json, .csv and row pages keep every column), nor `//…`
     args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     if any(key in ("_col", "_nocol", "_all", "sql") for key, _ in args):
         return None
-    columns = reading_order(datasette, parts[1])
+    columns = reading_order(datasette, parts[2])
     if not columns:
         return None
-    return scope["path"] + "?" + urlencode([*args, *(("_col", c) for c in columns)])
+    return f"/{DATABASE}/{parts[2]}?" + urlencode([*args, *(("_col", c) for c in columns)])
 
 
 @hookimpl

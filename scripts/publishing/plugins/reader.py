@@ -7,12 +7,16 @@
   marked by kind and linked to its row; spans that nest or overlap are split into segments,
   each carrying every span it belongs to. No JavaScript.
 - /-/timeline draws every troop estimate as server-side SVG: dated ones on a time axis, undated
-  ones in their article's order under "date not stated", ranges and "could reach" as such.
+  ones in their article's order under "date not stated", ranges and "could reach" as such. Beyond
+  CHART_ESTIMATES estimates it draws the summary the build precomputed (timeline_summary: a bounded
+  number of columns, each its estimates' lowest, highest and median number); the table below lists
+  the estimates a page of PAGE_SIZE at a time (`?page=`), so that no request reads them all.
 
 Everything shown is escaped: the package is untrusted input."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from itertools import pairwise
@@ -227,14 +231,19 @@ def short_id(key: str) -> str:
 
 # --------------------------------------------------------------------------- the timeline
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, UNDATED_BAND = 960, 440, 90, 20, 30, 70, 300
+MAX_TICKS = 8  # date labels under a summary chart
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def parse_day(edtf: str | None) -> tuple[date | None, bool]:
-    """(the day, whether the text states its year) of an EDTF day such as 2024-10-31 or 2024-10-31?."""
-    if not edtf or not re.match(r"^\d{4}-\d{2}-\d{2}[?~%]?$", edtf):
+    """(the day, whether the text states its year) of an EDTF day such as 2024-10-31 or 2024-10-31?;
+    as scripts/publishing/summaries.py reads it (the deployed plugins stand alone: no import)."""
+    if not isinstance(edtf, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[?~%]?", edtf):
         return None, True
-    return date.fromisoformat(edtf[:10]), not edtf.endswith(("?", "%"))
+    try:
+        return date.fromisoformat(edtf[:10]), not edtf.endswith(("?", "%"))
+    except ValueError:  # 2024-13-45
+        return None, True
 
 
 def day_label(day: date, stated: bool) -> str:
@@ -262,13 +271,7 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
     def y_of(value: float) -> float:
         return TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)
 
-    parts = [
-        Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
-            'font-family="sans-serif" font-size="12" id="timeline">'
-        ).format(WIDTH, HEIGHT, WIDTH, HEIGHT),
-        Markup("<title>North Korean troops in Russia: every estimate in the articles</title>"),
-    ]
+    parts = _svg_open("North Korean troops in Russia: every estimate in the articles")
     parts += _y_axis(top_value, y_of, chart_right)
     for day in sorted(set(days)):
         parts.append(
@@ -285,12 +288,7 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
         parts += _point(x_of(day), estimate, y_of)
     if undated:
         band = chart_right + 20
-        parts.append(
-            Markup(
-                '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#999" stroke-dasharray="4 3"/>'
-                '<text x="{3}" y="{4}" text-anchor="middle" class="undated">date not stated</text>'
-            ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
-        )
+        parts.append(_undated_band(band))
         undated.sort(key=lambda e: e["source_id"])  # stable: each article's estimates in reading order
         counted = [e for e in undated if e["value"] is not None]
         step = (UNDATED_BAND - 40) / max(len(counted), 1)
@@ -300,6 +298,91 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
             parts += _point(band + 8, estimate, lambda v, i=index: y_of(v) - 8 - 16 * i, anchor="start")
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def _svg_open(title: str) -> list[Markup]:
+    return [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
+            'font-family="sans-serif" font-size="12" id="timeline">'
+        ).format(WIDTH, HEIGHT, WIDTH, HEIGHT),
+        Markup("<title>{}</title>").format(title),
+    ]
+
+
+def _undated_band(band: float) -> Markup:
+    return Markup(
+        '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#999" stroke-dasharray="4 3"/>'
+        '<text x="{3}" y="{4}" text-anchor="middle" class="undated">date not stated</text>'
+    ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
+
+
+def summary_svg(columns: list[dict[str, Any]]) -> Markup:
+    """The estimates, too many to draw one by one, as the build summed them up (timeline_summary):
+    for each day or run of days a bar from the lowest number to the highest and a point at the
+    median, and the estimates without a date in one more column, under "date not stated". A
+    bounded number of marks, whatever the number of estimates; no script, the same in every time zone."""
+    dated = [(parse_day(c["day_from"])[0], parse_day(c["day_to"])[0], c) for c in columns]
+    on_axis = [(first, last, c) for first, last, c in dated if first is not None and last is not None]
+    undated = [c for first, last, c in dated if first is None or last is None]
+    top_value = max([1.0, *(c["highest"] or 0 for c in columns)]) * 1.15
+    first = min((f for f, _, _ in on_axis), default=date(2024, 10, 1))
+    span_days = max((max((last for _, last, _ in on_axis), default=first) - first).days, 1)
+    chart_right = WIDTH - RIGHT - (UNDATED_BAND if undated else 0)
+
+    def x_of(day: date) -> float:
+        return LEFT + 40 + (day - first).days / span_days * (chart_right - LEFT - 80)
+
+    def y_of(value: float) -> float:
+        return TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)
+
+    parts = _svg_open("North Korean troops in Russia: every estimate in the articles, summed up by date")
+    parts += _y_axis(top_value, y_of, chart_right)
+    every = -(-len(on_axis) // MAX_TICKS)  # a tick label for every n-th column, so that none overlap
+    for index, (day, _, column) in enumerate(on_axis):
+        if index % every == 0:
+            parts.append(
+                Markup('<text x="{:.1f}" y="{}" text-anchor="middle" class="x-tick">{}</text>').format(
+                    x_of(day), HEIGHT - BOTTOM + 18, day_label(day, bool(column["year_stated"]))
+                )
+            )
+    parts.append(
+        Markup(
+            '<text x="{:.1f}" y="{}" text-anchor="middle">date of the estimates (as the texts give it)</text>'
+        ).format((LEFT + chart_right) / 2, HEIGHT - BOTTOM + 40)
+    )
+    for day, last, column in on_axis:
+        parts += _summary(
+            x_of(day + (last - day) / 2), column, y_of, f"{day_label(day, True)} to {day_label(last, True)}"
+        )
+    for column in undated:
+        band = chart_right + 20
+        parts += [_undated_band(band), *_summary(band + (UNDATED_BAND - 20) / 2, column, y_of, "date not stated")]
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def _summary(x: float, column: dict[str, Any], y_of: Any, when: str) -> list[Markup]:
+    """One column of the summary: a bar from the lowest number to the highest, a point at the median."""
+    count = Markup("{:,} estimate{}").format(column["estimates"], "" if column["estimates"] == 1 else "s")
+    in_words = Markup(", {:,} in words only").format(column["in_words"]) if column["in_words"] else ""
+    if column["median"] is None:
+        return [
+            Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="estimate">{} (no number)</text>').format(
+                x, y_of(0) - 8, count
+            )
+        ]
+    title = Markup("{}: {}{}, from {} to {} soldiers, median {}").format(
+        when, count, in_words, soldiers(column["lowest"]), soldiers(column["highest"]), soldiers(column["median"])
+    )
+    return [
+        Markup('<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#276890" stroke-width="3"/>').format(
+            x, y_of(column["lowest"]), y_of(column["highest"])
+        ),
+        Markup(
+            '<circle cx="{:.1f}" cy="{:.1f}" r="5" fill="#276890" class="estimate-summary"><title>{}</title></circle>'
+        ).format(x, y_of(column["median"]), title),
+    ]
 
 
 def _y_axis(top_value: float, y_of: Any, chart_right: float) -> list[Markup]:
@@ -366,16 +449,71 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     return parts
 
 
+CHART_ESTIMATES = 60  # estimates drawn one by one; more are drawn as the build summed them up
+PAGE_SIZE = 100  # estimates listed in the table of one page
+TROOP_ESTIMATES, TIMELINE_SUMMARY = "troop_estimates", "timeline_summary"  # scripts/publishing/build.py, summaries.py
+
+
+def chartable(estimate: dict[str, Any]) -> dict[str, Any]:
+    """An estimate whose numbers the chart can place: one that is not finite is drawn as words."""
+    numbers = ("value", "value_low", "value_high")
+    finite = {
+        k: v if isinstance(v, int | float) and math.isfinite(v) else None for k, v in estimate.items() if k in numbers
+    }
+    return {**estimate, **finite}
+
+
+def page_number(asked: str | None, pages: int) -> int | Response:
+    """The page a visitor asks for (`?page=`, the first by default), or the answer that it is none."""
+    if asked is None:
+        return 1
+    if not (asked.isascii() and asked.isdigit() and len(asked) <= 12 and int(asked) >= 1):
+        return Response.html(f"<h1>page must be a whole number from 1 to {pages}</h1>", status=400)
+    if int(asked) > pages:
+        return Response.html(f"<h1>There is no page {int(asked)}: the last is {pages}</h1>", status=404)
+    return int(asked)
+
+
+async def timeline_chart(db: Any) -> tuple[Markup, bool]:
+    """The chart, and whether it sums the estimates up instead of drawing each."""
+    first = [dict(row) for row in (await db.execute(
+        f"SELECT * FROM {TROOP_ESTIMATES} ORDER BY position LIMIT ?", [CHART_ESTIMATES + 1])).rows]  # fmt: skip
+    if len(first) <= CHART_ESTIMATES:
+        return timeline_svg([chartable(e) for e in first]), False
+    if not await db.table_exists(TIMELINE_SUMMARY):
+        return Markup(""), True  # a database built before the summary: the table alone
+    columns = [dict(row) for row in (await db.execute(f"SELECT * FROM {TIMELINE_SUMMARY}")).rows]
+    return summary_svg(columns), True
+
+
 async def timeline_page(request: Any, datasette: Any) -> Response:
     db = datasette.get_database(DATABASE)
-    result = await db.execute("SELECT * FROM troop_estimates")
-    estimates = [dict(row) for row in result.rows]
-    page = await datasette.render_template(
-        "timeline.html",
-        {"svg": timeline_svg(estimates), "estimates": estimates, "source_label": source_label},
-        request=request,
+    if not await db.table_exists(TROOP_ESTIMATES):
+        return Response.html("<h1>This database holds no troop estimates</h1>", status=404)
+    # `position` numbers the rows 1, 2, … in the view's order (build.py): its largest is their count
+    (total,) = (await db.execute(f"SELECT coalesce(max(position), 0) FROM {TROOP_ESTIMATES}")).first()
+    pages = max(-(-total // PAGE_SIZE), 1)
+    page = page_number(request.args.get("page"), pages)
+    if isinstance(page, Response):
+        return page
+    rows = await db.execute(
+        f"SELECT * FROM {TROOP_ESTIMATES} WHERE position > ? ORDER BY position LIMIT ?",
+        [(page - 1) * PAGE_SIZE, PAGE_SIZE],
     )
-    return Response.html(page)
+    estimates = [
+        {**row, "article_url": reader_url(datasette, row["source_id"]),
+         "figure_url": row_url(datasette, "figures", row["figure_id"])}
+        for row in map(dict, rows.rows)
+    ]  # fmt: skip
+    svg, summed_up = await timeline_chart(db)
+    here = datasette.urls.path("/-/timeline")
+    context = {
+        "svg": svg, "summed_up": summed_up, "estimates": estimates, "total": total, "page": page, "pages": pages,
+        "first_shown": (page - 1) * PAGE_SIZE + 1, "last_shown": (page - 1) * PAGE_SIZE + len(estimates),
+        "previous_url": f"{here}?page={page - 1}" if page > 1 else None,
+        "next_url": f"{here}?page={page + 1}" if page < pages else None,
+    }  # fmt: skip
+    return Response.html(await datasette.render_template("timeline.html", context, request=request))
 
 
 @hookimpl
