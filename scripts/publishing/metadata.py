@@ -69,6 +69,7 @@ CANNED_QUERIES = {
 
 
 LISTED_CHOICES = 20  # a description is shown on every page that lists the query: it stays short at any size
+
 # The column whose values each query's description lists (validation requires them: see build.columns_read).
 CHOICES = {
     "who_said": ("quotes", "speaker_id"),
