@@ -98,7 +98,78 @@ def test_release_checks_tag_and_record_builds_without_recording_and_attaches_the
     attach = runs[-1]
     assert "gh release create" in attach and "gh release upload" in attach and "dist/SHA256SUMS" in attach
     assert "${{" not in "".join(runs)  # no expression is pasted into a shell script
-    assert release["jobs"]["publish"] == {"needs": "release", "uses": "$/.github/workflows/publish.yml"}
+    assert release["jobs"]["publish"] == {"needs": "release", "uses": "./.github/workflows/publish.yml"}
+
+
+# The forms GitHub documents for `uses:` (docs.github.com, "Workflow syntax": jobs.<job_id>.uses and
+# jobs.<job_id>.steps[*].uses). A job calls a reusable workflow, which lives in .github/workflows.
+NAME = r"[A-Za-z0-9_.-]+"
+REF = r"@[A-Za-z0-9_./-]+"
+WORKFLOW_FILE = rf"\.github/workflows/{NAME}\.ya?ml"
+JOB_USES = re.compile(rf"\./{WORKFLOW_FILE}|{NAME}/{NAME}/{WORKFLOW_FILE}{REF}")
+STEP_USES = re.compile(rf"\./(?:{NAME}/)*{NAME}|{NAME}/{NAME}(?:/{NAME})*{REF}|docker://[^\s]+")
+
+
+def uses_problems(document: dict, root: Path = ROOT) -> list[str]:
+    """Each `uses:` of a workflow that is not one of GitHub's documented forms, or names a local file
+    that does not exist."""
+    problems = []
+    for job_name, job in document["jobs"].items():
+        found = [(f"jobs.{job_name}.uses", job["uses"], JOB_USES)] if "uses" in job else []
+        found += [
+            (f"jobs.{job_name}.steps[{i}].uses", step["uses"], STEP_USES)
+            for i, step in enumerate(job.get("steps", []))
+            if "uses" in step
+        ]
+        for where, value, form in found:
+            if not isinstance(value, str) or not form.fullmatch(value):
+                problems.append(f"{where}: {value!r} is not a form GitHub accepts")
+            elif value.startswith("./") and not local_target_exists(root / value, form is JOB_USES):
+                problems.append(f"{where}: {value!r} names no {'workflow' if form is JOB_USES else 'action'} here")
+    return problems
+
+
+def local_target_exists(path: Path, workflow_file: bool) -> bool:
+    """A local reusable workflow is a file; a local action is a folder with its metadata file."""
+    if workflow_file:
+        return path.is_file()
+    return any((path / name).is_file() for name in ("action.yml", "action.yaml", "Dockerfile"))
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "release.yml", "publish.yml"])
+def test_every_uses_of_every_workflow_has_a_form_github_accepts(name: str) -> None:
+    assert uses_problems(workflow(name)) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "accepted"),
+    [
+        ("job", "./.github/workflows/publish.yml", True),
+        ("job", "octo/repo/.github/workflows/build.yaml@v1", True),
+        ("job", "$/.github/workflows/publish.yml", False),
+        ("job", ".github/workflows/publish.yml", False),
+        ("job", "./.github/workflows/missing.yml", False),
+        ("job", "./scripts/publish.yml", False),
+        ("job", "octo/repo/.github/workflows/build.yml", False),  # no ref
+        ("job", "actions/checkout@v5", False),  # an action is no job
+        ("step", "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8", True),
+        ("step", "github/codeql-action/init@v3", True),
+        ("step", "docker://alpine:3.20", True),
+        ("step", "./actions/hello", True),  # a local action: a folder with its action.yml
+        ("step", "./.github/workflows", False),  # a folder, but no action
+        ("step", "actions/checkout", False),
+        ("step", "$/actions/checkout@v5", False),
+        ("step", "./no/such/action", False),
+        ("step", "docker://", False),
+    ],
+)
+def test_the_uses_check_refuses_what_github_refuses(tmp_path: Path, where: str, value: str, accepted: bool) -> None:
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/workflows/publish.yml").write_text("jobs: {}\n")
+    (tmp_path / "actions/hello").mkdir(parents=True)
+    (tmp_path / "actions/hello/action.yml").write_text("runs: {using: node20, main: x.js}\n")
+    job = {"uses": value} if where == "job" else {"runs-on": "ubuntu-24.04", "steps": [{"uses": value}]}
+    assert (uses_problems({"jobs": {"x": job}}, tmp_path) == []) is accepted
 
 
 def test_make_release_records_unless_told_not_to() -> None:
