@@ -98,16 +98,19 @@ def test_release_checks_tag_and_record_builds_without_recording_and_attaches_the
     attach = runs[-1]
     assert "gh release create" in attach and "gh release upload" in attach and "dist/SHA256SUMS" in attach
     assert "${{" not in "".join(runs)  # no expression is pasted into a shell script
-    assert release["jobs"]["publish"] == {"needs": "release", "uses": "./.github/workflows/publish.yml"}
+    assert release["jobs"]["publish"] == {"needs": "release", "uses": "$/.github/workflows/publish.yml"}
 
 
 # The forms GitHub documents for `uses:` (docs.github.com, "Workflow syntax": jobs.<job_id>.uses and
-# jobs.<job_id>.steps[*].uses). A job calls a reusable workflow, which lives in .github/workflows.
+# jobs.<job_id>.steps[*].uses). A job calls a reusable workflow, which lives in .github/workflows. The same
+# repository is `$/…` (at the running commit; github.blog changelog 2026-07-30, zizmor's self-repository
+# audit asks for it) or `./…` (in the checked-out workspace).
 NAME = r"[A-Za-z0-9_.-]+"
 REF = r"@[A-Za-z0-9_./-]+"
+SAME_REPOSITORY = r"(?:\$|\.)/"
 WORKFLOW_FILE = rf"\.github/workflows/{NAME}\.ya?ml"
-JOB_USES = re.compile(rf"\./{WORKFLOW_FILE}|{NAME}/{NAME}/{WORKFLOW_FILE}{REF}")
-STEP_USES = re.compile(rf"\./(?:{NAME}/)*{NAME}|{NAME}/{NAME}(?:/{NAME})*{REF}|docker://[^\s]+")
+JOB_USES = re.compile(rf"{SAME_REPOSITORY}{WORKFLOW_FILE}|{NAME}/{NAME}/{WORKFLOW_FILE}{REF}")
+STEP_USES = re.compile(rf"{SAME_REPOSITORY}(?:{NAME}/)*{NAME}|{NAME}/{NAME}(?:/{NAME})*{REF}|docker://[^\s]+")
 
 
 def uses_problems(document: dict, root: Path = ROOT) -> list[str]:
@@ -124,7 +127,7 @@ def uses_problems(document: dict, root: Path = ROOT) -> list[str]:
         for where, value, form in found:
             if not isinstance(value, str) or not form.fullmatch(value):
                 problems.append(f"{where}: {value!r} is not a form GitHub accepts")
-            elif value.startswith("./") and not local_target_exists(root / value, form is JOB_USES):
+            elif re.match(SAME_REPOSITORY, value) and not local_target_exists(root / value[2:], form is JOB_USES):
                 problems.append(f"{where}: {value!r} names no {'workflow' if form is JOB_USES else 'action'} here")
     return problems
 
@@ -144,10 +147,14 @@ def test_every_uses_of_every_workflow_has_a_form_github_accepts(name: str) -> No
 @pytest.mark.parametrize(
     ("where", "value", "accepted"),
     [
+        ("job", "$/.github/workflows/publish.yml", True),
         ("job", "./.github/workflows/publish.yml", True),
         ("job", "octo/repo/.github/workflows/build.yaml@v1", True),
-        ("job", "$/.github/workflows/publish.yml", False),
+        ("job", "$.github/workflows/publish.yml", False),
+        ("job", "$/github/workflows/publish.yml", False),
+        ("job", "$/.github/workflows/missing.yml", False),
         ("job", ".github/workflows/publish.yml", False),
+        ("job", "/.github/workflows/publish.yml", False),
         ("job", "./.github/workflows/missing.yml", False),
         ("job", "./scripts/publish.yml", False),
         ("job", "octo/repo/.github/workflows/build.yml", False),  # no ref
@@ -156,9 +163,11 @@ def test_every_uses_of_every_workflow_has_a_form_github_accepts(name: str) -> No
         ("step", "github/codeql-action/init@v3", True),
         ("step", "docker://alpine:3.20", True),
         ("step", "./actions/hello", True),  # a local action: a folder with its action.yml
+        ("step", "$/actions/hello", True),
         ("step", "./.github/workflows", False),  # a folder, but no action
         ("step", "actions/checkout", False),
         ("step", "$/actions/checkout@v5", False),
+        ("step", "$/actions/missing", False),
         ("step", "./no/such/action", False),
         ("step", "docker://", False),
     ],
