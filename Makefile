@@ -3,12 +3,9 @@
 
 PYTHON ?= python3
 VENV ?= .venv
-PY := $(VENV)/bin/python
 DATAPACKAGE ?= datapackage.json
-SETUP := $(VENV)/.setup-done
 # cffconvert needs jsonschema 3, frictionless needs 4: it gets a virtualenv of its own.
 CFFCONVERT_VENV ?= .venv-cffconvert
-CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 DATABASE := build/nk-russia-claims.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
@@ -17,20 +14,45 @@ PORT ?= 8001
 CHROMIUM ?= /usr/bin/chromium
 SQLITE3 := /usr/bin/sqlite3
 SIZES ?= 1000,10000
+SERVICE ?= nk-russia-claims
+RECORD ?= --record
+TO ?= .
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+
+# Every variable a recipe uses reaches it through the environment, quoted ("$$TITLE"), and is never
+# pasted into the shell script; make takes each value literally (no `$(…)` or `$5` of it is expanded).
+# A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
+ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE DATABASE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
+	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS
+$(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
+export $(ARGUMENTS)
+
+# These also name files in make's own rules, where nothing can be quoted: plain paths only.
+PATH_CHARACTERS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z \
+	0 1 2 3 4 5 6 7 8 9 / . _ - + @ ~
+without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+plain_path = $(and $(filter 1,$(words $(1))),$(if $(call without,$(1),$(PATH_CHARACTERS)),,yes))
+$(foreach name,VENV CFFCONVERT_VENV CHROMIUM SQLITE3,$(if $(call plain_path,$($(name))),,\
+	$(error $(name) must be one path of letters, digits and / . _ - + @ ~ (make names it in a rule))))
+
+override BIN := "$$VENV/bin"
+override PY := $(BIN)/python
+override SETUP := $(VENV)/.setup-done
+override CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 
 .PHONY: setup browser validate build serve publish release tag-check diff citation versions bench test screenshots lint docs lock clean add-source spans todo
 
 setup: $(SETUP)
 
 $(SETUP): requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	touch $@
+	"$$PYTHON" -m venv "$$VENV"
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	touch "$$VENV/.setup-done"
 
 $(CFFCONVERT): requirements-cffconvert.lock
-	$(PYTHON) -m venv $(CFFCONVERT_VENV)
-	$(CFFCONVERT_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-cffconvert.lock
-	touch $@
+	"$$PYTHON" -m venv "$$CFFCONVERT_VENV"
+	"$$CFFCONVERT_VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-cffconvert.lock
+	touch "$$CFFCONVERT_VENV/.setup-done"
 
 # Debian's Chromium for the browser test (Playwright drives it; it downloads no browser of its own).
 # Another browser that CHROMIUM names is used as it is.
@@ -41,7 +63,7 @@ browser: $(CHROMIUM)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 $(filter-out /usr/bin/chromium,$(CHROMIUM)):
-	@echo "no browser at CHROMIUM=$(CHROMIUM): install Chromium or Chrome there, or leave CHROMIUM unset" >&2; exit 1
+	@echo "no browser at CHROMIUM=$$CHROMIUM: install Chromium or Chrome there, or leave CHROMIUM unset" >&2; exit 1
 
 # The sqlite3 command line: the build imports the CSVs with it (without it, through Python: slower),
 # and the benchmark's .import floor is its own.
@@ -52,87 +74,83 @@ $(SQLITE3):
 # Table Schema rules run as set-based SQL; `make validate REFERENCE=1` runs frictionless instead.
 # Under GitHub Actions (or FORMAT=github) each problem is also an ::error annotation for the pull request.
 validate: $(SETUP)
-	$(PY) -m scripts.validation.validate $(DATAPACKAGE) $(if $(REFERENCE),--reference) $(if $(FORMAT),--format $(FORMAT))
+	$(PY) -m scripts.validation.validate "$$DATAPACKAGE" $${REFERENCE:+--reference} $${FORMAT:+--format "$$FORMAT"}
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
 build: $(SETUP) $(SQLITE3)
-	$(PY) -m scripts.publishing.build $(DATAPACKAGE) --output $(DATABASE)
+	$(PY) -m scripts.publishing.build "$$DATAPACKAGE" --output "$$DATABASE"
 
 # uvicorn with one Datasette worker per core; `make serve WORKERS=1` for a single process.
 serve: build
-	$(PY) -m scripts.publishing.serve --datapackage $(DATAPACKAGE) --database $(DATABASE) --host $(HOST) --port $(PORT) \
-		$(if $(WORKERS),--workers $(WORKERS))
+	$(PY) -m scripts.publishing.serve --datapackage "$$DATAPACKAGE" --database "$$DATABASE" --host "$$HOST" \
+		--port "$$PORT" $${WORKERS:+--workers "$$WORKERS"}
 
 # Deploys the same site to Google Cloud Run (`datasette publish cloudrun`); needs an authenticated gcloud.
 # .github/workflows/publish.yml runs it once the GCP_SERVICE_ACCOUNT_KEY secret is set.
-SERVICE ?= nk-russia-claims
-export SERVICE
 publish: build
-	$(PY) -m scripts.publishing.publish --datapackage $(DATAPACKAGE) --database $(DATABASE) --service "$$SERVICE"
+	$(PY) -m scripts.publishing.publish --datapackage "$$DATAPACKAGE" --database "$$DATABASE" --service "$$SERVICE"
 
 # A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes; a new version is
 # recorded in releases.json (its commit and the archive hash: commit that file).
-RECORD ?= --record
+# (`make release RECORD=` records nothing.)
 release: $(SETUP)
-	$(PY) -m scripts.releases.release $(DATAPACKAGE) --dist dist $(RECORD)
+	$(PY) -m scripts.releases.release "$$DATAPACKAGE" --dist dist $${RECORD:+--record}
 
 # Rows added, removed and changed per table: make diff FROM=0.1.0 (a version in releases.json, a git revision,
 # a release zip or a folder) [TO=…].
-TO ?= .
 diff: $(SETUP)
-	@test -n "$(FROM)" || { echo "usage: make diff FROM=<version, git revision, release zip or folder> [TO=…]" >&2; exit 2; }
-	$(PY) -m scripts.releases.diff -- "$(FROM)" "$(TO)"
+	@test -n "$$FROM" || { echo "usage: make diff FROM=<version, git revision, release zip or folder> [TO=…]" >&2; exit 2; }
+	$(PY) -m scripts.releases.diff -- "$$FROM" "$$TO"
 
 # The curator's tools (CONTRIBUTING.md): archive an article, place spans, list what is left to do.
 add-source: $(SETUP)
-	@test -n "$(TEXT)" -a -n "$(ID)" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=]" >&2; exit 2; }
-	$(PY) -m scripts.curation.add_source --datapackage $(DATAPACKAGE) --title "$(TITLE)" --url "$(URL)" \
-		--published "$(PUBLISHED)" --publisher "$(PUBLISHER)" -- "$(TEXT)" "$(ID)"
+	@test -n "$$TEXT" && test -n "$$ID" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=]" >&2; exit 2; }
+	$(PY) -m scripts.curation.add_source --datapackage "$$DATAPACKAGE" --title "$$TITLE" --url "$$URL" \
+		--published "$$PUBLISHED" --publisher "$$PUBLISHER" -- "$$TEXT" "$$ID"
 
 spans: $(SETUP)
-	$(PY) -m scripts.curation.spans $(DATAPACKAGE)
+	$(PY) -m scripts.curation.spans "$$DATAPACKAGE"
 
 todo: $(SETUP)
-	$(PY) -m scripts.curation.todo $(DATAPACKAGE) $(if $(SOURCE),--source "$(SOURCE)")
+	$(PY) -m scripts.curation.todo "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"}
 
 # Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
 # make bench SIZES=10000,100000,1000000. Writes build/bench.json.
 bench: $(SETUP) $(SQLITE3)
-	$(PY) -m scripts.benchmark.bench --sizes $(SIZES)
+	$(PY) -m scripts.benchmark.bench --sizes "$$SIZES"
 
 # Regenerates CITATION.cff and .zenodo.json from datapackage.json, CHANGELOG.md and releases.json,
 # then checks the citation with cffconvert.
 citation: $(SETUP) $(CFFCONVERT)
 	$(PY) -m scripts.releases.versioning citation
-	$(CFFCONVERT_VENV)/bin/cffconvert --validate -i CITATION.cff
+	"$$CFFCONVERT_VENV/bin/cffconvert" --validate -i CITATION.cff
 
 # Fails if the version, changelog, citation, releases.json and git history disagree.
 versions: $(SETUP)
 	$(PY) -m scripts.releases.versioning check
 
 # Python with ruff; the GitHub workflows against their schema (bundled, offline) and with zizmor's
-# security audit (offline).
-WORKFLOWS := $(wildcard .github/workflows/*.yml)
+# security audit (offline). $$WORKFLOWS is a list of files: the shell splits it, quoting nothing.
 # A release tag names the package version, with its changelog entry and its record in releases.json
 # (the release workflow runs it): make tag-check TAG=v1.2.3 [ARCHIVE=dist] (then the built archive must
-# be the recorded one). TAG and ARCHIVE reach the command through the environment, never the shell.
-export TAG ARCHIVE
+# be the recorded one).
 tag-check: $(SETUP)
-	$(PY) -m scripts.releases.versioning tag "$$TAG" $(if $(ARCHIVE),--archive "$$ARCHIVE")
+	$(PY) -m scripts.releases.versioning tag "$$TAG" $${ARCHIVE:+--archive "$$ARCHIVE"}
 
 lint: $(SETUP)
-	$(VENV)/bin/ruff check scripts tests
-	$(VENV)/bin/ruff format --check scripts tests
-	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
-	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	$(VENV)/bin/zizmor --offline --no-progress $(WORKFLOWS) .github/dependabot.yml
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $$WORKFLOWS
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/zizmor --offline --no-progress $$WORKFLOWS .github/dependabot.yml
 
+test: export NK_CFFCONVERT := $(abspath $(CFFCONVERT_VENV))/bin/cffconvert
 test: $(SETUP) $(CFFCONVERT) $(SQLITE3) browser lint
-	NK_CFFCONVERT=$(abspath $(CFFCONVERT_VENV))/bin/cffconvert NK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
+	NK_CHROMIUM="$$CHROMIUM" $(PY) -m pytest -q
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
 screenshots: $(SETUP) browser
-	NK_SCREENSHOTS=docs NK_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests/test_browser.py
+	NK_SCREENSHOTS=docs NK_CHROMIUM="$$CHROMIUM" $(PY) -m pytest -q tests/test_browser.py
 
 # Rewrites the generated data dictionary in README.md and docs/codebook.md from the package.
 docs: $(SETUP)
@@ -141,11 +159,11 @@ docs: $(SETUP)
 
 # Re-pins every dependency (with hashes) from pyproject.toml.
 lock: $(SETUP)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -p 3.11 --generate-hashes --no-header -o requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 --generate-hashes --no-header -o requirements.lock
 	sed -i '1i # Pinned dependencies of nk-russia-claims with hashes. Regenerate with `make lock`.' requirements.lock
-	echo "cffconvert==2.0.0" | $(VENV)/bin/uv pip compile - -p 3.11 --generate-hashes --no-header -o requirements-cffconvert.lock
+	echo "cffconvert==2.0.0" | $(BIN)/uv pip compile - -p 3.11 --generate-hashes --no-header -o requirements-cffconvert.lock
 	sed -i '1i # cffconvert (its own virtualenv: it needs jsonschema 3) with hashes. Regenerate with `make lock`.' requirements-cffconvert.lock
 
 clean:
-	rm -rf $(VENV) $(CFFCONVERT_VENV) build dist .pytest_cache .ruff_cache
+	rm -rf "$$VENV" "$$CFFCONVERT_VENV" build dist .pytest_cache .ruff_cache

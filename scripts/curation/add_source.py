@@ -21,7 +21,7 @@ from scripts.curation.tables import read_rows, write_rows
 from scripts.package.read import DataPackage, PackageError, clip, inside, quote
 from scripts.validation.edtf_check import is_edtf
 
-ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the whole id: fullmatch (`$` lets a final newline in)
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 
@@ -36,7 +36,7 @@ def add_source(
     rows = read_rows(sources)
     data = _read_text(text)
     digest = hashlib.sha256(data).hexdigest()
-    if not ID.match(source_id):
+    if not ID.fullmatch(source_id):
         raise PackageError(f"ID {quote(source_id)}: use lowercase letters, digits, - and _ (e.g. article-002)")
     if any(row["source_id"] == source_id for row in rows):
         raise PackageError(f"{sources.path}: source {quote(source_id)} exists already; nothing was changed")

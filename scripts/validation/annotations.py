@@ -6,7 +6,12 @@ A problem's row is a CSV record (the header is row 1); a record can span several
 holds a line break, so the line is found by reading the CSV. A problem in a JSON file (the
 descriptor, a Table Schema) names a dotted location such as `resources.6.path`; its line is the line
 where that value starts. Files are read through `inside()`, like every package file.
-Workflow-command syntax: https://docs.github.com/actions/reference/workflow-commands-for-github-actions"""
+Workflow-command syntax: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+
+The runner reads every line of a step's output as a possible command: one that starts with `::` after
+any white space, or that holds `##[` anywhere (the older syntax). Input data reaches the output in file
+names, column names and messages, so the commands escape each of them, and the plain lines printed
+beside them (`plain_line`) can neither start a line of their own nor begin or hold a command."""
 
 from __future__ import annotations
 
@@ -30,6 +35,19 @@ def escape_data(text: str) -> str:
 
 def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_LINE_BREAKS = str.maketrans({"\r": "\\r", "\n": "\\n"})
+
+
+def plain_line(text: str) -> str:
+    """A line of plain output that the runner reads as text: line breaks from the input are shown as
+    `\\r` and `\\n` (one problem, one line), a leading `::` as `\\::` and `##[` as `#\\#[`."""
+    line = text.translate(_LINE_BREAKS).replace("##[", "#\\#[")
+    stripped = line.lstrip()  # the runner skips leading white space (Python's set holds .NET's)
+    if stripped.startswith("::"):
+        line = line[: len(line) - len(stripped)] + "\\" + stripped
+    return line
 
 
 def csv_record_lines(file: Path, wanted: set[int]) -> dict[int, int]:

@@ -31,7 +31,7 @@ def is_edtf(value: str) -> bool:
 
 
 def _is_date(value: str) -> bool:
-    match = DATE.match(value)
+    match = DATE.fullmatch(value)  # `$` alone would let a final newline in
     if not match:
         return False
     year, month, day = match.group("year"), match.group("month"), match.group("day")

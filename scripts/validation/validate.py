@@ -21,7 +21,7 @@ from pathlib import Path
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
-from scripts.validation.annotations import github_commands, step_summary
+from scripts.validation.annotations import github_commands, plain_line, step_summary
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import Stage, staged
 from scripts.validation.tabular import frictionless_problems
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
         return 1 if problems else 0
     for problem in problems:
-        print(problem)
+        print(plain_line(str(problem)) if args.format == "github" else problem)
     if args.format == "github":
         for command in github_commands(problems, args.datapackage.parent):
             print(command)
