@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
+import shutil
 import signal
 import sqlite3
 import stat
@@ -25,7 +28,7 @@ from scripts.releases import diff
 from scripts.releases.release import main as release_main
 from scripts.releases.release import named_files, release_members
 from scripts.validation import validate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_table
 from tests.hostile.conftest import SECRET, Runner, Site, assert_refused_cleanly
 from tests.mutations import edit_json, set_cells
 
@@ -135,6 +138,115 @@ def test_diff_refuses_a_descriptor_that_is_not_json(sandbox: Site, command: Runn
     sandbox.descriptor.write_text("{not json", encoding="utf-8")
     outcome = command(diff.main, [str(sandbox.root), str(ROOT)])
     assert_refused_cleanly(outcome, "datapackage.json: not valid JSON")
+
+
+def _git_commit_all(repo: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], cwd=repo, check=True)
+
+
+def _peak_memory_of_diff(argv: list[str]) -> tuple[subprocess.CompletedProcess[str], int]:
+    """A diff run in its own process, and the most memory that process held (bytes; git not counted)."""
+    program = (
+        "import resource, sys; from scripts.cli import run; from scripts.releases.diff import main; code = run(main); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program, *argv], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return result, int(result.stderr.strip().splitlines()[-1]) * 1024  # Linux reports kB
+
+
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_diff_refuses_a_table_past_the_byte_cap_naming_it(
+    sandbox: Site, command: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    size = (sandbox.root / "data/claims.csv").stat().st_size
+    monkeypatch.setattr(diff, "MAX_FILE_BYTES", size - 1)
+    old = str(sandbox.root) if form == "folder" else str(_zip(tmp_path / "old.zip", _release_members(sandbox)))
+    outcome = command(diff.main, [old, str(sandbox.root)])
+    assert_refused_cleanly(outcome, f"is larger than {size - 1} bytes, the most a diff reads")
+    assert "data/claims.csv" in outcome.err
+
+
+def test_diff_refuses_a_revision_whose_table_is_past_the_byte_cap_before_reading_it(
+    sandbox: Site, command: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _git_commit_all(sandbox.root)
+    size = (sandbox.root / "data/claims.csv").stat().st_size
+    monkeypatch.setattr(diff, "MAX_FILE_BYTES", size - 1)
+    outcome = command(diff.main, ["--repo", str(sandbox.root), "HEAD", str(sandbox.root)])
+    assert_refused_cleanly(outcome, f"'HEAD': 'data/claims.csv' is larger than {size - 1} bytes, the most a diff reads")
+
+
+def test_diff_of_a_revision_never_reads_a_large_file_it_does_not_compare(sandbox: Site) -> None:
+    with (sandbox.root / "data/texts/large.txt").open("wb") as large:  # 200 MB that git stores in 200 kB
+        for _ in range(200):
+            large.write(bytes(1 << 20))
+    _git_commit_all(sandbox.root)
+    result, peak = _peak_memory_of_diff(["--repo", str(sandbox.root), "HEAD", str(sandbox.root)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No data changed." in result.stdout
+    assert peak < 300 << 20, f"{peak >> 20} MiB for a revision holding a 200 MB file"
+
+
+def _wide_table(root: Path, columns: int, rows: int) -> list[str]:
+    """A table `wide` of `columns` columns and `rows` rows added to the package; its CSV lines."""
+    names = [f"c{i}" for i in range(columns)]
+    resource = {"name": "wide", "path": "data/wide.csv", "schema": "schemas/wide.json"}
+    edit_json(root / "datapackage.json", lambda d: d["resources"].append(resource))
+    schema = {"fields": [{"name": n, "type": "string"} for n in names], "primaryKey": ["c0"]}
+    (root / "schemas/wide.json").write_text(json.dumps(schema), encoding="utf-8")
+    cells = random.Random(0)  # cells that compress as data does, not as a bomb
+    lines = [",".join(names)]
+    lines += [",".join([f"k{row}", *(f"{cells.getrandbits(16):04x}" for _ in names[1:])]) for row in range(rows)]
+    (root / "data/wide.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
+
+
+def test_diff_holds_a_wide_table_as_keys_and_digests_not_its_cells(sandbox: Site, tmp_path: Path) -> None:
+    lines = _wide_table(sandbox.root, columns=1000, rows=6000)  # 30 MB
+    old = _zip(tmp_path / "old.zip", _release_members(sandbox))
+    lines[1] = lines[1].replace(",", ",x", 1)
+    (sandbox.root / "data/wide.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result, peak = _peak_memory_of_diff([str(old), str(sandbox.root)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "### wide: 0 added, 0 removed, 1 changed" in result.stdout and "| `k0` | `c1` |" in result.stdout
+    assert peak < 300 << 20, f"{peak >> 20} MiB to compare two 30 MB tables"
+
+
+def test_diff_lists_at_most_its_cap_of_changed_cells_and_counts_every_changed_row(
+    sandbox: Site, command: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    claims = read_table("claims", sandbox.root)
+    for claim in claims[:5]:
+        set_cells(sandbox.root, "claims", claim["claim_id"], notes=f"changed {claim['claim_id']}")
+    monkeypatch.setattr(diff, "MAX_LISTED_CHANGES", 2)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert outcome.code == 0, outcome.text[-2000:]
+    assert "### claims: 0 added, 0 removed, 5 changed" in outcome.out
+    listed = [line for line in outcome.out.splitlines() if line.startswith("| `")]
+    assert listed == [
+        f"| `{c['claim_id']}` | `notes` | {c['notes'] or '∅'} | changed {c['claim_id']} |" for c in claims[:2]
+    ]
+    assert "3 more changed row(s) not listed here" in outcome.out
+
+
+def test_diff_shows_control_characters_in_cells_as_visible_escapes(
+    sandbox: Site, command: Runner, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    claim = read_table("claims", sandbox.root)[0]["claim_id"]
+    hostile = "clear\x1b[2J c1\u009b31m bell\x07 return\r new\nline del\x7f"
+    set_cells(sandbox.root, "claims", claim, notes=hostile)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert outcome.code == 0, outcome.text[-2000:]
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", outcome.out), "a control character reached the terminal"
+    assert "clear\\x1b[2J c1\\x9b31m bell\\x07 return\\x0d new line del\\x7f |" in outcome.out
 
 
 # ----------------------------------------------------------------------------- release
