@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from scripts.benchmark.synth import generate
-from scripts.cli import EXIT_CRASH, run
-from scripts.package.read import DataPackage
+from scripts.cli import EXIT_CRASH, EXIT_PROBLEMS, run
+from scripts.curation import todo
+from scripts.package.read import DataPackage, PackageError
 from scripts.publishing import build
 from scripts.releases import diff
 from scripts.releases.release import main as release_main
@@ -42,6 +43,21 @@ def test_an_unexpected_exception_exits_2_with_one_line_and_no_traceback(capsys: 
     err = capsys.readouterr().err
     assert err.startswith("internal error: ZeroDivisionError: ") and err.count("\n") == 1
     assert "Traceback" not in err and len(err) < 300
+
+
+def test_a_command_error_keeps_its_lines_and_escapes_every_control_character(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refused(argv: list[str] | None) -> int:
+        raise PackageError("first \x1b[2J line\nsecond \u009b line\r")
+
+    def broken(argv: list[str] | None) -> int:
+        raise ValueError("one\nline \x07")
+
+    assert run(refused, []) == EXIT_PROBLEMS
+    assert capsys.readouterr().err == "first \\x1b[2J line\nsecond \\x9b line\\x0d\n"
+    assert run(broken, []) == EXIT_CRASH
+    assert capsys.readouterr().err == "internal error: ValueError: one\\x0aline \\x07\n"
 
 
 def test_a_refused_package_exits_1_and_a_valid_one_0(sandbox: Site, command: Runner) -> None:
@@ -77,6 +93,32 @@ def test_a_pattern_with_a_quote_mark_is_checked_not_injected(sandbox: Site, comm
         and "data/entities.csv:" in outcome.out
         and ':entity_id: constraint-error: constraint "pattern"' in outcome.out
     )
+
+
+# ----------------------------------------------------------------------------- control characters
+CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0 but the newline, DEL, C1
+
+
+def test_validator_messages_show_control_characters_as_visible_escapes(sandbox: Site, command: Runner) -> None:
+    def escaping_pattern(schema: dict) -> None:
+        field = next(f for f in schema["fields"] if f["name"] == "entity_id")
+        field["constraints"]["pattern"] = "^[a-z][a-z0-9_-]*$|\x1b\\[2J\u009b31m\x07\r"
+
+    edit_json(sandbox.root / "schemas/entities.schema.json", escaping_pattern)
+    set_cells(sandbox.root, "entities", read_table("entities", sandbox.root)[0]["entity_id"], entity_id="BAD")
+    outcome = command(validate.main, [str(sandbox.descriptor)])
+    assert outcome.code == 1 and not CONTROLS.search(outcome.text), outcome.text[-2000:]
+    assert 'constraint "pattern" is "^[a-z][a-z0-9_-]*$|\\x1b\\[2J\\x9b31m\\x07\\x0d"' in outcome.out
+
+
+def test_todo_prints_no_control_character_of_a_text_path(sandbox: Site, command: Runner) -> None:
+    source = read_table("sources", sandbox.root)[0]
+    renamed = source["text_path"].replace(".txt", "\u009b2J\x7f.txt")
+    (sandbox.root / source["text_path"]).rename(sandbox.root / renamed)
+    set_cells(sandbox.root, "sources", source["source_id"], text_path=renamed)
+    outcome = command(todo.main, [str(sandbox.descriptor), "--source", source["source_id"]])
+    assert not CONTROLS.search(outcome.text), outcome.text[-2000:]
+    assert outcome.code == 1 or "\\x9b2J\\x7f.txt:" in outcome.out, outcome.text[-2000:]
 
 
 # ----------------------------------------------------------------------------- diff
