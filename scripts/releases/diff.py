@@ -58,7 +58,7 @@ MAX_COLUMNS = 10_000  # cells in a row, fields in a schema; ours have at most a 
 MAX_LISTED_CHANGES = 10_000  # changed cells per table
 MAX_LISTED_BYTES = 64 << 20  # of old rows held while the changed cells are found
 COMPARED = (".json", ".csv")  # what is unpacked: the database and the texts stay packed
-PATHS_PER_CALL = 1_000  # paths named on one git command line, well within the system's limit
+ARGUMENT_CHARS = 100_000  # paths named on one git command line, well within the system's limit
 
 
 @dataclass
@@ -109,11 +109,24 @@ def unpack_revision(ref: str, repo: Path, folder: Path) -> None:
     read, and git reads no other file (a tree may hold files of any size). The archive of the rest
     is streamed member by member through tarfile's data filter, which refuses links that leave the
     folder; nothing is held whole."""
-    wanted = _compared_paths(ref, repo)
-    for start in range(0, len(wanted), PATHS_PER_CALL):
-        arguments = ["--literal-pathspecs", "archive", "--format=tar", "--end-of-options", ref]
-        with _git(ref, repo, [*arguments, *wanted[start : start + PATHS_PER_CALL]]) as stream:
+    arguments = ["--literal-pathspecs", "archive", "--format=tar", "--end-of-options", ref]
+    for paths in _batches(_compared_paths(ref, repo)):
+        with _git(ref, repo, [*arguments, *paths]) as stream:
             _extract_tar_stream(stream, ref, folder)
+
+
+def _batches(paths: list[str]) -> Iterator[list[str]]:
+    """The paths in groups short enough for one command line."""
+    batch: list[str] = []
+    length = 0
+    for path in paths:
+        if batch and length + len(path) > ARGUMENT_CHARS:
+            yield batch
+            batch, length = [], 0
+        batch.append(path)
+        length += len(path) + 1
+    if batch:
+        yield batch
 
 
 def _compared_paths(ref: str, repo: Path) -> list[str]:
@@ -135,9 +148,12 @@ def _compared_paths(ref: str, repo: Path) -> list[str]:
 def _git(ref: str, repo: Path, arguments: list[str]) -> Iterator[IO[bytes]]:
     """The output of a git command as a stream; refused with git's reason if it fails."""
     with tempfile.TemporaryFile() as errors:
-        git = subprocess.Popen(
-            ["git", *arguments], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
-        )
+        try:
+            git = subprocess.Popen(
+                ["git", *arguments], cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
+            )
+        except OSError as error:  # a path too long for a command line
+            raise PackageError(f"{quote(ref)}: cannot be unpacked: {error.strerror}") from None
         assert git.stdout is not None
         try:
             yield git.stdout
@@ -408,7 +424,8 @@ def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
 
 def diff_packages(old_root: Path, new_root: Path) -> list[TableDiff]:
     old, new = _readable_package(old_root), _readable_package(new_root)
-    _check_sizes(old), _check_sizes(new)
+    _check_sizes(old)
+    _check_sizes(new)
     names = list(new.tables) + [n for n in old.tables if n not in new.tables]
     return [diff_tables(old.tables.get(n), new.tables.get(n), n) for n in names]
 

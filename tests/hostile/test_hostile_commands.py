@@ -233,6 +233,33 @@ def test_diff_of_a_revision_never_reads_a_large_file_it_does_not_compare(sandbox
     assert peak < 300 << 20, f"{peak >> 20} MiB for a revision holding a 200 MB file"
 
 
+@pytest.mark.parametrize(
+    ("cap", "value", "row", "message"),
+    [
+        ("MAX_COLUMNS", 100, ",".join(["x"] * 101), "more than 100 cells"),
+        ("MAX_ROW_CHARS", 5000, 'x,"' + "a line\n" * 1000 + '"', "row longer than 5000 characters"),
+    ],
+)
+def test_diff_refuses_a_row_past_its_cap_naming_file_and_row(
+    sandbox: Site,
+    command: Runner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cap: str,
+    value: int,
+    row: str,
+    message: str,
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    claims = sandbox.root / "data/claims.csv"
+    rows = len(read_table("claims", sandbox.root))
+    claims.write_text(claims.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
+    monkeypatch.setattr(diff, cap, value)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert_refused_cleanly(outcome, f"data/claims.csv:{rows + 2}:-: {message}")
+
+
 def _wide_table(root: Path, columns: int, rows: int) -> list[str]:
     """A table `wide` of `columns` columns and `rows` rows added to the package; its CSV lines."""
     names = [f"c{i}" for i in range(columns)]
