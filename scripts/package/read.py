@@ -158,13 +158,14 @@ class Problem:
 
     def __post_init__(self) -> None:
         # A backstop for every message: no problem line repeats more than a few hundred characters.
-        object.__setattr__(self, "path", clip(self.path, 300))
-        object.__setattr__(self, "column", None if self.column is None else clip(self.column, MAX_QUOTED_CHARS))
-        object.__setattr__(self, "message", clip(self.message, 3 * MAX_QUOTED_CHARS))
+        object.__setattr__(self, "path", _cut(self.path, 300))
+        object.__setattr__(self, "column", None if self.column is None else _cut(self.column, MAX_QUOTED_CHARS))
+        object.__setattr__(self, "message", _cut(self.message, 3 * MAX_QUOTED_CHARS))
 
     def __str__(self) -> str:
+        """The problem as one line of text: no control character of the input reaches a terminal."""
         row = "-" if self.row is None else str(self.row)
-        return f"{self.path}:{row}:{self.column or '-'}: {self.message}"
+        return printable(f"{self.path}:{row}:{self.column or '-'}: {self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "row": self.row, "column": self.column, "message": self.message}

@@ -189,15 +189,17 @@ def _git_commit_all(repo: Path) -> None:
 
 
 def _peak_memory_of_diff(argv: list[str]) -> tuple[subprocess.CompletedProcess[str], int]:
-    """A diff run in its own process, and the most memory that process held (bytes; git not counted)."""
+    """A diff run in its own process, and the most memory that process held, in bytes (git not
+    counted). VmHWM counts from the process's own start: ru_maxrss would count the memory of the
+    test process it was forked from."""
     program = (
-        "import resource, sys; from scripts.cli import run; from scripts.releases.diff import main; code = run(main); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+        "import sys; from scripts.cli import run; from scripts.releases.diff import main; code = run(main); "
+        "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0], file=sys.stderr); sys.exit(code)"
     )
     result = subprocess.run(
         [sys.executable, "-c", program, *argv], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    return result, int(result.stderr.strip().splitlines()[-1]) * 1024  # Linux reports kB
+    return result, int(result.stderr.strip().splitlines()[-1]) * 1024  # in kB
 
 
 @pytest.mark.parametrize("form", ["folder", "zip"])
