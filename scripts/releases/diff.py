@@ -4,7 +4,13 @@
 
 FROM and TO are each a released version (0.1.0 or v0.1.0, resolved to its commit through
 releases.json, so no git tag is needed), a git revision, a release zip, or a folder holding a
-datapackage.json; TO defaults to the working tree. Prints Markdown."""
+datapackage.json; TO defaults to the working tree. Prints Markdown, every name and cell of the
+input made printable.
+
+Memory follows the number of rows, not the size of the files: only the descriptor, the schemas and
+the tables are read, as streams, each side held as the rows' keys and digests; the cells of changed
+rows are read again for the first MAX_LISTED_CHANGES of them. A table past MAX_FILE_BYTES (or all
+past MAX_TOTAL_BYTES), a row past MAX_ROW_CHARS or MAX_COLUMNS cells is refused, naming it."""
 
 from __future__ import annotations
 
