@@ -30,7 +30,7 @@ def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) 
     try:
         return main(argv)
     except PackageError as error:
-        print(clip(str(error), 2000), file=sys.stderr)
+        print(clip(str(error), 2000, lines=True), file=sys.stderr)
         return EXIT_PROBLEMS
     except Terminated:
         print("terminated: temporary files removed, nothing written", file=sys.stderr)

@@ -200,6 +200,14 @@ def test_a_malformed_or_incomplete_releases_file_is_refused(tmp_path: Path, edit
     )
 
 
+def test_version_check_shows_control_characters_of_a_version_as_visible_escapes(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    edit_json(root / "datapackage.json", lambda d: d.update(version="9.9.9\x1b[2J\u009b"))
+    problems = versioning.version_problems(root)
+    assert any(p.endswith("but datapackage.json is 9.9.9\\x1b[2J\\x9b") for p in problems), problems
+    assert not any(re.search("[\x00-\x1f\x7f-\x9f]", p) for p in problems), problems
+
+
 def test_make_diff_from_a_version_number_works_in_a_clone_without_tags(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(clone))

@@ -22,7 +22,7 @@ from pathlib import Path
 from scripts.cli import run
 from scripts.curation.tables import read_rows
 from scripts.package import textscan
-from scripts.package.read import DataPackage, PackageError, as_int, clip, quote
+from scripts.package.read import DataPackage, PackageError, as_int, clip, printable, quote
 
 # Two or more capitalised words in a row ("Dmytro Ponomarenko", "Center for Strategic and International Studies").
 NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|the|de|van|von)\s+)*[A-Z][\w'’-]+)+")
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, count = Rows.of(package), 0
     for source_id in sources:
         for line in todo(package, source_id, rows):
-            print(line)
+            print(printable(line))  # the path is a cell of sources.csv
             count += 1
     print(f"todo: {count} item(s) in {clip(', '.join(sources))}", file=sys.stderr)
     return 0

@@ -32,21 +32,36 @@ URL_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # DuckDB's read_csv expands * ? [ ] in a path (brace expansion may follow) to files the package does
 # not name: `data/o[u]t/x` reads `data/out/x`, and `out` may be a link that leaves the package.
 GLOB_CHARACTERS = "*?[]{}"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
+LINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 class PackageError(Exception):
     """The package cannot be read as asked: a clear message for the user, exit code 1."""
 
 
-def clip(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
-    """At most `limit` characters of some input, marked when cut."""
+def printable(text: str, lines: bool = False) -> str:
+    """`text` with every C0 and C1 control character and DEL written as a visible escape (`\\x1b`),
+    so that input shown in a terminal or a log cannot move the cursor, clear the screen, or start a
+    line of its own (newlines are kept with `lines`: a message of several lines)."""
+    controls = LINE_CONTROL_CHARACTERS if lines else CONTROL_CHARACTERS
+    return controls.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def clip(text: str, limit: int = MAX_QUOTED_CHARS, lines: bool = False) -> str:
+    """At most `limit` characters of some input, marked when cut, made printable."""
+    return printable(_cut(text, limit), lines)
+
+
 def quote(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
-    """A value of the input as a message quotes it: repr, cut to about `limit` characters."""
+    """A value of the input as a message quotes it: repr (which escapes control characters), cut to
+    about `limit` characters."""
     text = value if isinstance(value, str) else str(value)
-    return repr(clip(text, limit))
+    return repr(_cut(text, limit))
 
 
 def unsafe_path_reason(path: object) -> str | None:
@@ -189,13 +204,14 @@ class Problem:
 
     def __post_init__(self) -> None:
         # A backstop for every message: no problem line repeats more than a few hundred characters.
-        object.__setattr__(self, "path", clip(self.path, 300))
-        object.__setattr__(self, "column", None if self.column is None else clip(self.column, MAX_QUOTED_CHARS))
-        object.__setattr__(self, "message", clip(self.message, 3 * MAX_QUOTED_CHARS))
+        object.__setattr__(self, "path", _cut(self.path, 300))
+        object.__setattr__(self, "column", None if self.column is None else _cut(self.column, MAX_QUOTED_CHARS))
+        object.__setattr__(self, "message", _cut(self.message, 3 * MAX_QUOTED_CHARS))
 
     def __str__(self) -> str:
+        """The problem as one line of text: no control character of the input reaches a terminal."""
         row = "-" if self.row is None else str(self.row)
-        return f"{self.path}:{row}:{self.column or '-'}: {self.message}"
+        return printable(f"{self.path}:{row}:{self.column or '-'}: {self.message}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "row": self.row, "column": self.column, "message": self.message}

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
+import shutil
 import signal
 import sqlite3
 import stat
@@ -18,14 +21,15 @@ from pathlib import Path
 import pytest
 
 from scripts.benchmark.synth import generate
-from scripts.cli import EXIT_CRASH, run
-from scripts.package.read import DataPackage
+from scripts.cli import EXIT_CRASH, EXIT_PROBLEMS, run
+from scripts.curation import todo
+from scripts.package.read import DataPackage, PackageError
 from scripts.publishing import build
 from scripts.releases import diff
 from scripts.releases.release import main as release_main
 from scripts.releases.release import named_files, release_members
 from scripts.validation import validate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_table
 from tests.hostile.conftest import SECRET, Runner, Site, assert_refused_cleanly
 from tests.mutations import edit_json, set_cells
 
@@ -39,6 +43,21 @@ def test_an_unexpected_exception_exits_2_with_one_line_and_no_traceback(capsys: 
     err = capsys.readouterr().err
     assert err.startswith("internal error: ZeroDivisionError: ") and err.count("\n") == 1
     assert "Traceback" not in err and len(err) < 300
+
+
+def test_a_command_error_keeps_its_lines_and_escapes_every_control_character(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def refused(argv: list[str] | None) -> int:
+        raise PackageError("first \x1b[2J line\nsecond \u009b line\r")
+
+    def broken(argv: list[str] | None) -> int:
+        raise ValueError("one\nline \x07")
+
+    assert run(refused, []) == EXIT_PROBLEMS
+    assert capsys.readouterr().err == "first \\x1b[2J line\nsecond \\x9b line\\x0d\n"
+    assert run(broken, []) == EXIT_CRASH
+    assert capsys.readouterr().err == "internal error: ValueError: one\\x0aline \\x07\n"
 
 
 def test_a_refused_package_exits_1_and_a_valid_one_0(sandbox: Site, command: Runner) -> None:
@@ -74,6 +93,32 @@ def test_a_pattern_with_a_quote_mark_is_checked_not_injected(sandbox: Site, comm
         and "data/entities.csv:" in outcome.out
         and ':entity_id: constraint-error: constraint "pattern"' in outcome.out
     )
+
+
+# ----------------------------------------------------------------------------- control characters
+CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0 but the newline, DEL, C1
+
+
+def test_validator_messages_show_control_characters_as_visible_escapes(sandbox: Site, command: Runner) -> None:
+    def escaping_pattern(schema: dict) -> None:
+        field = next(f for f in schema["fields"] if f["name"] == "entity_id")
+        field["constraints"]["pattern"] = "^[a-z][a-z0-9_-]*$|\x1b\\[2J\u009b31m\x07\r"
+
+    edit_json(sandbox.root / "schemas/entities.schema.json", escaping_pattern)
+    set_cells(sandbox.root, "entities", read_table("entities", sandbox.root)[0]["entity_id"], entity_id="BAD")
+    outcome = command(validate.main, [str(sandbox.descriptor)])
+    assert outcome.code == 1 and not CONTROLS.search(outcome.text), outcome.text[-2000:]
+    assert 'constraint "pattern" is "^[a-z][a-z0-9_-]*$|\\x1b\\[2J\\x9b31m\\x07\\x0d"' in outcome.out
+
+
+def test_todo_prints_no_control_character_of_a_text_path(sandbox: Site, command: Runner) -> None:
+    source = read_table("sources", sandbox.root)[0]
+    renamed = source["text_path"].replace(".txt", "\u009b2J\x7f.txt")
+    (sandbox.root / source["text_path"]).rename(sandbox.root / renamed)
+    set_cells(sandbox.root, "sources", source["source_id"], text_path=renamed)
+    outcome = command(todo.main, [str(sandbox.descriptor), "--source", source["source_id"]])
+    assert not CONTROLS.search(outcome.text), outcome.text[-2000:]
+    assert outcome.code == 1 or "\\x9b2J\\x7f.txt:" in outcome.out, outcome.text[-2000:]
 
 
 # ----------------------------------------------------------------------------- diff
@@ -135,6 +180,144 @@ def test_diff_refuses_a_descriptor_that_is_not_json(sandbox: Site, command: Runn
     sandbox.descriptor.write_text("{not json", encoding="utf-8")
     outcome = command(diff.main, [str(sandbox.root), str(ROOT)])
     assert_refused_cleanly(outcome, "datapackage.json: not valid JSON")
+
+
+def _git_commit_all(repo: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], cwd=repo, check=True)
+
+
+def _peak_memory_of_diff(argv: list[str]) -> tuple[subprocess.CompletedProcess[str], int]:
+    """A diff run in its own process, and the most memory that process held, in bytes (git not
+    counted). VmHWM counts from the process's own start: ru_maxrss would count the memory of the
+    test process it was forked from."""
+    program = (
+        "import sys; from scripts.cli import run; from scripts.releases.diff import main; code = run(main); "
+        "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0], file=sys.stderr); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program, *argv], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return result, int(result.stderr.strip().splitlines()[-1]) * 1024  # in kB
+
+
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_diff_refuses_a_table_past_the_byte_cap_naming_it(
+    sandbox: Site, command: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    size = (sandbox.root / "data/claims.csv").stat().st_size
+    monkeypatch.setattr(diff, "MAX_FILE_BYTES", size - 1)
+    old = str(sandbox.root) if form == "folder" else str(_zip(tmp_path / "old.zip", _release_members(sandbox)))
+    outcome = command(diff.main, [old, str(sandbox.root)])
+    assert_refused_cleanly(outcome, f"is larger than {size - 1} bytes, the most a diff reads")
+    assert "data/claims.csv" in outcome.err
+
+
+def test_diff_refuses_a_revision_whose_table_is_past_the_byte_cap_before_reading_it(
+    sandbox: Site, command: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _git_commit_all(sandbox.root)
+    size = (sandbox.root / "data/claims.csv").stat().st_size
+    monkeypatch.setattr(diff, "MAX_FILE_BYTES", size - 1)
+    outcome = command(diff.main, ["--repo", str(sandbox.root), "HEAD", str(sandbox.root)])
+    assert_refused_cleanly(outcome, f"'HEAD': 'data/claims.csv' is larger than {size - 1} bytes, the most a diff reads")
+
+
+def test_diff_of_a_revision_never_reads_a_large_file_it_does_not_compare(sandbox: Site) -> None:
+    with (sandbox.root / "data/texts/large.txt").open("wb") as large:  # 200 MB that git stores in 200 kB
+        for _ in range(200):
+            large.write(bytes(1 << 20))
+    _git_commit_all(sandbox.root)
+    result, peak = _peak_memory_of_diff(["--repo", str(sandbox.root), "HEAD", str(sandbox.root)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No data changed." in result.stdout
+    assert peak < 300 << 20, f"{peak >> 20} MiB for a revision holding a 200 MB file"
+
+
+@pytest.mark.parametrize(
+    ("cap", "value", "row", "message"),
+    [
+        ("MAX_COLUMNS", 100, ",".join(["x"] * 101), "more than 100 cells"),
+        ("MAX_ROW_CHARS", 5000, 'x,"' + "a line\n" * 1000 + '"', "row longer than 5000 characters"),
+    ],
+)
+def test_diff_refuses_a_row_past_its_cap_naming_file_and_row(
+    sandbox: Site,
+    command: Runner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cap: str,
+    value: int,
+    row: str,
+    message: str,
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    claims = sandbox.root / "data/claims.csv"
+    rows = len(read_table("claims", sandbox.root))
+    claims.write_text(claims.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
+    monkeypatch.setattr(diff, cap, value)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert_refused_cleanly(outcome, f"data/claims.csv:{rows + 2}:-: {message}")
+
+
+def _wide_table(root: Path, columns: int, rows: int) -> list[str]:
+    """A table `wide` of `columns` columns and `rows` rows added to the package; its CSV lines."""
+    names = [f"c{i}" for i in range(columns)]
+    resource = {"name": "wide", "path": "data/wide.csv", "schema": "schemas/wide.json"}
+    edit_json(root / "datapackage.json", lambda d: d["resources"].append(resource))
+    schema = {"fields": [{"name": n, "type": "string"} for n in names], "primaryKey": ["c0"]}
+    (root / "schemas/wide.json").write_text(json.dumps(schema), encoding="utf-8")
+    cells = random.Random(0)  # cells that compress as data does, not as a bomb
+    lines = [",".join(names)]
+    lines += [",".join([f"k{row}", *(f"{cells.getrandbits(16):04x}" for _ in names[1:])]) for row in range(rows)]
+    (root / "data/wide.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
+
+
+def test_diff_holds_a_wide_table_as_keys_and_digests_not_its_cells(sandbox: Site, tmp_path: Path) -> None:
+    lines = _wide_table(sandbox.root, columns=1000, rows=6000)  # 30 MB
+    old = _zip(tmp_path / "old.zip", _release_members(sandbox))
+    lines[1] = lines[1].replace(",", ",x", 1)
+    (sandbox.root / "data/wide.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result, peak = _peak_memory_of_diff([str(old), str(sandbox.root)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "### wide: 0 added, 0 removed, 1 changed" in result.stdout and "| `k0` | `c1` |" in result.stdout
+    assert peak < 300 << 20, f"{peak >> 20} MiB to compare two 30 MB tables"
+
+
+def test_diff_lists_at_most_its_cap_of_changed_cells_and_counts_every_changed_row(
+    sandbox: Site, command: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    claims = read_table("claims", sandbox.root)
+    for claim in claims[:5]:
+        set_cells(sandbox.root, "claims", claim["claim_id"], notes=f"changed {claim['claim_id']}")
+    monkeypatch.setattr(diff, "MAX_LISTED_CHANGES", 2)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert outcome.code == 0, outcome.text[-2000:]
+    assert "### claims: 0 added, 0 removed, 5 changed" in outcome.out
+    listed = [line for line in outcome.out.splitlines() if line.startswith("| `")]
+    assert listed == [
+        f"| `{c['claim_id']}` | `notes` | {c['notes'] or '∅'} | changed {c['claim_id']} |" for c in claims[:2]
+    ]
+    assert "3 more changed row(s) not listed here" in outcome.out
+
+
+def test_diff_shows_control_characters_in_cells_as_visible_escapes(
+    sandbox: Site, command: Runner, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    claim = read_table("claims", sandbox.root)[0]["claim_id"]
+    hostile = "clear\x1b[2J c1\u009b31m bell\x07 return\r new\nline del\x7f"
+    set_cells(sandbox.root, "claims", claim, notes=hostile)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert outcome.code == 0, outcome.text[-2000:]
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", outcome.out), "a control character reached the terminal"
+    assert "clear\\x1b[2J c1\\x9b31m bell\\x07 return\\x0d new line del\\x7f |" in outcome.out
 
 
 # ----------------------------------------------------------------------------- release
