@@ -75,7 +75,7 @@ def unsafe_path_reason(path: object) -> str | None:
         return "is a URL or a drive path; only relative paths inside the package are read"
     if path.startswith("/"):
         return "is absolute; only relative paths inside the package are read"
-    if "\\" in path or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in path):
+    if "\\" in path or CONTROL_CHARACTERS.search(path) or any(0xD800 <= ord(c) <= 0xDFFF for c in path):
         return "contains a backslash, a control character or a lone surrogate; use a plain POSIX path"
     if ".." in path.split("/"):
         return "has a '..' segment; only paths inside the package are read"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scripts.validation.checks import SHOWN_PER_KIND
+from tests.conftest import read_table
 from tests.hostile.conftest import SECRET, SECRET_NUMBER, Site
 from tests.mutations import append_row, edit_json, set_cells
 
@@ -70,6 +71,14 @@ def _field(schema: dict, name: str) -> dict:
 @probe("data/sources.csv:2:text_path: path '../outside/secret.txt' has a '..' segment")
 def text_path_climbs_out(site: Site) -> None:
     set_cells(site.root, "sources", "article-000", text_path="../outside/secret.txt")
+
+
+@probe("data/sources.csv:{row}:text_path: path 'data/texts/x\\x9b2J\\x7f.txt' contains a backslash, a control")
+def text_path_with_a_c1_control_and_del(site: Site) -> int:
+    """A terminal reads U+009B as the start of an escape sequence, as it does ESC [."""
+    source_id = read_table("sources", site.root)[0]["source_id"]
+    set_cells(site.root, "sources", source_id, text_path="data/texts/x\u009b2J\x7f.txt")
+    return 2
 
 
 @probe("data/sources.csv:2:text_path: path '/")

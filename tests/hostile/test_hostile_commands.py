@@ -111,6 +111,21 @@ def test_validator_messages_show_control_characters_as_visible_escapes(sandbox: 
     assert 'constraint "pattern" is "^[a-z][a-z0-9_-]*$|\\x1b\\[2J\\x9b31m\\x07\\x0d"' in outcome.out
 
 
+def test_validator_json_shows_control_characters_as_visible_escapes(sandbox: Site, command: Runner) -> None:
+    """`--format json` prints no raw DEL or C1 control (JSON itself escapes only C0): the pattern is
+    quoted with visible escapes, as in the text format."""
+    pattern = "^[a-z][a-z0-9_-]*$|\u009b31m\x7f"
+
+    def escaping_pattern(schema: dict) -> None:
+        next(f for f in schema["fields"] if f["name"] == "entity_id")["constraints"]["pattern"] = pattern
+
+    edit_json(sandbox.root / "schemas/entities.schema.json", escaping_pattern)
+    set_cells(sandbox.root, "entities", read_table("entities", sandbox.root)[0]["entity_id"], entity_id="BAD")
+    outcome = command(validate.main, [str(sandbox.descriptor), "--format", "json"])
+    assert outcome.code == 1 and not CONTROLS.search(outcome.text), outcome.text[-2000:]
+    assert any("\\x9b31m\\x7f" in problem["message"] for problem in json.loads(outcome.out))
+
+
 def test_todo_prints_no_control_character_of_a_text_path(sandbox: Site, command: Runner) -> None:
     source = read_table("sources", sandbox.root)[0]
     renamed = source["text_path"].replace(".txt", "\u009b2J\x7f.txt")
