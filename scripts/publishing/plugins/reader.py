@@ -13,6 +13,7 @@ Everything shown is escaped: the package is untrusted input."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from itertools import pairwise
@@ -40,6 +41,35 @@ mark.claim.quote { background: #d8f0a0; } mark a { color: inherit; text-decorati
 .reader p { max-width: 46em; line-height: 1.8; } .legend mark { padding: 0 0.4em; }
 sup.ref { font-size: 0.65em; color: #666; margin: 0 0.2em 0 0.1em; } sup.ref a { color: #666; text-decoration: none; }
 </style>""")
+
+
+# --------------------------------------------------------------------------- stored values
+# The pages read what the database holds, which the validator vouches for only when this project's
+# build wrote it: a database built by an older build, or edited by hand, may hold text, inf or a
+# huge number where a number belongs. No stored value makes a page fail.
+LARGEST = 1e15  # the largest magnitude the validator lets a number cell have (scripts.package.read.NUMBER_LIMIT)
+
+
+def stored_number(value: Any) -> float | None:
+    """A stored number the pages can draw and count with: finite, within ±10^15; else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and abs(value) <= LARGEST else None
+
+
+def shown_number(value: Any) -> str:
+    """A stored number as a page writes it (12,000); anything else as it is stored."""
+    number = stored_number(value)
+    return f"{number:,.0f}" if number is not None else str(value)
+
+
+def stored_span(start: Any, end: Any, length: int) -> tuple[int, int] | None:
+    """Stored offsets that mark a span of a text of `length` characters; None for any others."""
+    offsets = [int(v) if isinstance(v, float) and v.is_integer() else v for v in (start, end)]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in offsets):
+        return None
+    first, last = offsets
+    return (first, last) if 0 <= first <= last <= length else None
 
 
 # --------------------------------------------------------------------------- text and spans
@@ -100,7 +130,11 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
     text_row = (await db.execute("SELECT text FROM texts WHERE source_id = ?", [row["source_id"]])).first()
     if text_row is None:
         return Markup("")
-    text, start, end = text_row[0], row["char_start"], row["char_end"]
+    text = text_row[0]
+    span = stored_span(row["char_start"], row["char_end"], len(text))
+    if span is None:
+        return Markup("")  # offsets no text has: the row's own page still shows them
+    start, end = span
     article = await label(db, "sources", "source_id", row["source_id"])
     parts = [
         Markup("<h2>In the article's words</h2>"),
@@ -170,7 +204,10 @@ async def article_page(request: Any, datasette: Any) -> Response:
     for table in READER_KINDS:
         (key_column,) = await db.primary_keys(table)
         sql = f'SELECT char_start, char_end, "{key_column}" FROM "{table}" WHERE source_id = ?'
-        spans += [(s, e, table, key) for s, e, key in await db.execute(sql, [source_id])]
+        for start, end, key in await db.execute(sql, [source_id]):
+            span = stored_span(start, end, len(text))
+            if span is not None:  # a span no text has cannot be marked: left out, never a failure
+                spans.append((*span, table, str(key)))
     body = render_text(datasette, text, spans)
     heading = source_label(source_id, title, kind)
     page = await datasette.render_template(
@@ -232,9 +269,13 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def parse_day(edtf: str | None) -> tuple[date | None, bool]:
     """(the day, whether the text states its year) of an EDTF day such as 2024-10-31 or 2024-10-31?."""
-    if not edtf or not re.match(r"^\d{4}-\d{2}-\d{2}[?~%]?$", edtf):
+    if not isinstance(edtf, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[?~%]?", edtf):
         return None, True
-    return date.fromisoformat(edtf[:10]), not edtf.endswith(("?", "%"))
+    try:
+        day = date.fromisoformat(edtf[:10])
+    except ValueError:  # a day no calendar has (2024-13-45), stored by another build or by hand
+        return None, True
+    return day, not edtf.endswith(("?", "%"))
 
 
 def day_label(day: date, stated: bool) -> str:
@@ -291,7 +332,7 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
                 '<text x="{3}" y="{4}" text-anchor="middle" class="undated">date not stated</text>'
             ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
         )
-        undated.sort(key=lambda e: e["source_id"])  # stable: each article's estimates in reading order
+        undated.sort(key=lambda e: str(e["source_id"]))  # stable: each article's estimates in reading order
         counted = [e for e in undated if e["value"] is not None]
         step = (UNDATED_BAND - 40) / max(len(counted), 1)
         for index, estimate in enumerate(counted):
@@ -326,7 +367,8 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     """One estimate: a point (hollow and dashed when it is only a possibility), its range, and a
     two-line label, who and how many."""
     value, high, qualifier = estimate["value"], estimate["value_high"], estimate["qualifier"]
-    who = estimate["claimant"] if len(estimate["claimant"]) <= 32 else estimate["claimant"][:31] + "…"
+    claimant = str(estimate["claimant"] or "")
+    who = claimant if len(claimant) <= 32 else claimant[:31] + "…"
     possible = qualifier in ("could_reach", "potentially") or estimate.get("second_qualifier") == "up_to"
     dx = 10 if anchor == "start" else -10
     if value is None:  # a number in words ("thousands"): written, not plotted
@@ -366,16 +408,26 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     return parts
 
 
+def drawable(estimate: dict[str, Any]) -> dict[str, Any]:
+    """An estimate as the chart reads it: a stored number it cannot draw counts as no number."""
+    return {**estimate, **{c: stored_number(estimate[c]) for c in ("value", "value_low", "value_high")}}
+
+
 async def timeline_page(request: Any, datasette: Any) -> Response:
     db = datasette.get_database(DATABASE)
     result = await db.execute("SELECT * FROM troop_estimates")
     estimates = [dict(row) for row in result.rows]
     page = await datasette.render_template(
         "timeline.html",
-        {"svg": timeline_svg(estimates), "estimates": estimates, "source_label": source_label},
+        {"svg": timeline_svg([drawable(e) for e in estimates]), "estimates": estimates, "source_label": source_label},
         request=request,
     )
     return Response.html(page)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["stored_number"] = shown_number
 
 
 @hookimpl
