@@ -14,6 +14,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,8 @@ from scripts.package.read import DataPackage
 from scripts.publishing import build as build_module
 from scripts.publishing.build import BuildError, build
 from scripts.validation import staging, textscans
+from scripts.validation.checks import is_plain_number
+from scripts.validation.schemasql import plain_number
 from scripts.validation.validate import validate
 
 PROPERTY = settings(
@@ -263,3 +266,19 @@ def test_a_table_the_command_line_reads_otherwise_is_loaded_through_python(
     build(descriptor, tmp_path / "db.sqlite")
     db = sqlite3.connect(tmp_path / "db.sqlite")
     assert db.execute("SELECT count(*), sum(char_end) FROM claims").fetchone()[0] == 100
+
+
+NUMBER_LIKE = st.text(st.sampled_from("0123456789+-.eE_ xXinfatyINFATY٣８"), max_size=24) | st.sampled_from(
+    ["1000000000000000", "1000000000000001", "-1e15", "1e15", "1.0000000000000001e15", "1e16", "1.7e308", "1e400",
+     "9" * 400, ".5", "5.", "+.5e-3", "8_000", "１２", "٣٤", "inf", "-Infinity", "nan", "0x10", "1e", "."]
+)  # fmt: skip
+
+
+@PROPERTY
+@given(cell=NUMBER_LIKE, kind=st.sampled_from(["integer", "number"]))
+def test_the_sql_filter_and_the_python_judge_agree_on_plain_numbers(cell: str, kind: str) -> None:
+    (in_sql,) = IN_MEMORY.execute(f"SELECT {plain_number('c', kind)} FROM (SELECT ? AS c)", [cell]).fetchone()
+    assert in_sql == is_plain_number(cell, kind)
+
+
+IN_MEMORY = duckdb.connect()  # no file: one connection for every example

@@ -7,6 +7,7 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from scripts.package import spec, textscan
 from scripts.package.read import (
     EDTF_RDF_TYPE,
     MAX_TEXT_BYTES,
+    NUMBER_LIMIT,
     SPAN_COLUMNS,
     DataPackage,
     PackageError,
@@ -35,8 +37,8 @@ from scripts.package.read import (
 from scripts.progress import progress
 from scripts.validation import textscans
 from scripts.validation.edtf_check import is_edtf
-from scripts.validation.schemasql import valid_integer
-from scripts.validation.staging import ROW, Stage, quoted, sql_text
+from scripts.validation.schemasql import NUMERIC_TYPES, plain_number, valid_integer
+from scripts.validation.staging import ROW, Stage, is_integer, is_number, quoted, sql_text
 
 NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not a formula
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
@@ -327,7 +329,8 @@ def figure_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         if written is None and row["value"]:
             message = "exact states no number in digits (a quantity in words): value stays empty"
             yield Problem(figures.path, row_number, "value", message)
-        elif written is not None and value != written:
+        elif written is not None and value != written and (value is not None or not row["value"]):
+            # a value that is there but no plain number is a type or number error, reported once as such
             yield Problem(figures.path, row_number, "value", f"is {quote(row['value'])}, but exact says {written:g}")
         low, high = as_float(row["value_low"]), as_float(row["value_high"])
         if value is not None and low is not None and low > value:
@@ -570,6 +573,50 @@ def _character_problems(table: Table) -> Iterator[Problem]:
                 yield Problem(table.path, row_number, column, f"control character U+{ord(control.group()):04X}")
 
 
+def number_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """Every integer and number cell is plain: ASCII digits, finite, within ±10^15. Table Schema
+    (Python's int() and float(), and so frictionless) also takes `8_000`, other scripts' digits,
+    `inf`, `nan` and 1e308, which DuckDB, SQLite and its command line each read otherwise."""
+    for table in package.tables.values():
+        kinds = {f["name"]: f["type"] for f in table.fields if f.get("type") in NUMERIC_TYPES}
+        if not kinds or not table.file.is_file():
+            continue
+        # SQL passes the plain cells; Python words the rest (and leaves type errors to Table Schema).
+        unplain = " OR ".join(
+            f"(t.{quoted(n)} != '' AND NOT {plain_number(f't.{quoted(n)}', k)})" for n, k in kinds.items()
+        )
+        for row_number, row in table.rows(list(kinds), where=unplain):
+            for name, kind in kinds.items():
+                message = number_cell_problem(row[name], kind)
+                if message:
+                    yield Problem(table.path, row_number, name, message)
+
+
+def is_plain_number(cell: str, kind: str) -> bool:
+    """Python's reading of schemasql.plain_number: the cells that every reader reads alike."""
+    value = as_int(cell) if kind == "integer" else as_float(cell)
+    return value is not None and abs(value) <= NUMBER_LIMIT
+
+
+def number_cell_problem(cell: str, kind: str) -> str | None:
+    """What is wrong with an integer or number cell that Table Schema reads, and what to do; None
+    for a plain cell, an empty one, or one that Table Schema refuses (a type error, reported so)."""
+    if not cell or is_plain_number(cell, kind) or not (is_integer(cell) if kind == "integer" else is_number(cell)):
+        return None
+    plain = "ASCII digits 0-9" + (
+        " with an optional sign" if kind == "integer" else ", an optional sign, '.' and exponent"
+    )
+    if any(c.isdigit() and not c.isascii() for c in cell):
+        return f"{quote(cell)} is written in digits other than ASCII 0-9: write it in {plain}"
+    if "_" in cell:
+        return f"{quote(cell)} has an underscore, which readers take differently: write it in {plain}, without '_'"
+    if not math.isfinite(float(cell)):
+        return f"{quote(cell)} is not a finite number: write the number in {plain}, or leave the cell empty"
+    if as_int(cell) is None and as_float(cell) is None:
+        return f"{quote(cell)} is not a plain {kind}: write it in {plain}"
+    return f"{quote(cell)} is beyond ±10^15, the largest magnitude a number cell may have: check its digits and unit"
+
+
 def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Both ends of a link exist; no claim links to itself; no link is given twice."""
     links = package.tables["claim_links"]
@@ -696,6 +743,7 @@ def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
 
 CONTENT_CHECKS: list[Callable[[DataPackage, Stage], Iterator[Problem]]] = [
     hygiene_problems,
+    number_problems,
     archive_problems,
     evidence_problems,
     figure_problems,

@@ -347,3 +347,46 @@ def dialect_is_a_fifo(site: Site) -> None:
 def archived_text_of_17_mib(site: Site) -> None:
     with (site.root / "data/texts/article-001.txt").open("r+b") as handle:
         handle.truncate(17 * 1024 * 1024)  # sparse: costs no disk
+
+
+# ----------------------------------------------------------------------------- numbers no two readers read alike
+# Python's float() (and frictionless) read each as a number; the sqlite3 command line, SQLite and
+# DuckDB read it otherwise, or not at all: the published value would depend on the build's path.
+@probe("data/figures.csv:{row}:value: '8_000' has an underscore")
+def number_with_an_underscore(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="8_000")
+
+
+@probe("data/claims.csv:{row}:char_start: '２１' is written in digits other than ASCII 0-9")
+def integer_in_full_width_digits(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", char_start="２１")
+
+
+@probe("data/figures.csv:{row}:value: '٨٠٠٠' is written in digits other than ASCII 0-9")
+def number_in_arabic_indic_digits(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="٨٠٠٠")
+
+
+@probe("data/figures.csv:{row}:value: 'inf' is not a finite number")
+def infinite_number(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="inf")
+
+
+@probe("data/figures.csv:{row}:value: 'nan' is not a finite number")
+def number_that_is_not_a_number(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="nan")
+
+
+@probe("data/figures.csv:{row}:value: '1.7e308' is beyond ±10^15")
+def number_near_the_largest_double(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="1.7e308")
+
+
+@probe("data/figures.csv:{row}:value: '1e16' is beyond ±10^15")
+def number_beyond_10_to_the_15(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="1e16")
+
+
+@probe("data/claims.csv:{row}:claimed_on: '٢٠٢٤-١٠-٣١' is not a valid EDTF date")
+def date_in_arabic_indic_digits(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", claimed_on="٢٠٢٤-١٠-٣١")
