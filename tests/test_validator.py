@@ -291,6 +291,11 @@ def control_character(root: Path) -> str:
     return f"data/sources.csv:{row}:title: control character U+0007"
 
 
+def invisible_format_character(root: Path) -> str:
+    row = set_cells(root, "sources", "csis-pardo", title="CSIS \u202ereport")
+    return f"data/sources.csv:{row}:title: invisible format character U+202E RIGHT-TO-LEFT OVERRIDE"
+
+
 def spreadsheet_formula(root: Path) -> str:
     row = set_cells(root, "claims", "a000-c11", notes='=HYPERLINK("http://example.org","x")')
     return f"data/claims.csv:{row}:notes: starts with '=': a spreadsheet would run it as a formula"
@@ -464,7 +469,8 @@ MUTATIONS: list[Mutation] = [
     number_near_the_largest_double, integer_beyond_10_to_the_15, alias_of_two_entities, speaker_not_named_in_article,
     claimant_not_named_in_article, quotation_skipped, nested_quotation_skipped, number_skipped,
     number_in_words_skipped, exclusion_of_nothing, byte_order_mark, crlf_line_endings, no_final_newline,
-    not_utf8, trailing_space, not_nfc, control_character, spreadsheet_formula, formula_with_at_sign,
+    not_utf8, trailing_space, not_nfc, control_character, invisible_format_character, spreadsheet_formula,
+    formula_with_at_sign,
     url_not_http, link_to_itself, link_repeated_in_reverse, link_to_missing_claim, value_outside_enum,
     unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug, above_maximum,
     at_exclusive_minimum, longer_than_max_length, unique_key_repeated, chain_step_one_is_not_the_claimant,

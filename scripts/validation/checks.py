@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -526,10 +528,32 @@ def hygiene_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
 
 
 FORMULA_MARKS = "=+-@"
+TEXT_TYPES = ("string", "list")  # the Table Schema types whose cells are text written by a curator
+
+
+@lru_cache(maxsize=1)
+def format_characters() -> str:
+    """A regex class (RE2 syntax) of every Unicode format character (category Cf: U+200B zero width
+    space, U+202E right-to-left override, U+2066 isolate, U+FEFF, …), from Python's own tables."""
+    codes = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges) + "]"
+
+
+def _format_character(cell: str) -> str | None:
+    """The first invisible format character of a cell, as U+XXXX and its name."""
+    found = next((c for c in cell if unicodedata.category(c) == "Cf"), None)
+    return None if found is None else f"U+{ord(found):04X} {unicodedata.name(found, 'FORMAT CHARACTER')}"
 
 
 def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
-    """What is wrong with one cell: stray white space, a line feed, a formula-like start, a non-web URL."""
+    """What is wrong with one cell: stray white space, a line feed, a formula-like start, an
+    invisible format character in text, a non-web URL."""
     if cell[:1] in WHITESPACE or cell[-1:] in WHITESPACE:
         yield "leading or trailing white space"
     if "\n" in cell:
@@ -537,14 +561,17 @@ def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
     if cell[:1] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
         yield f"starts with '{cell[0]}': a spreadsheet would run it as a formula"
     field = table.field(column) or {}
+    invisible = _format_character(cell) if field.get("type") in TEXT_TYPES else None
+    if invisible:
+        yield f"invisible format character {invisible}: it reorders, hides or joins text unseen; delete it"
     if field.get("format") == "uri" and cell and not cell.lower().startswith(("http://", "https://")):
         yield "URL scheme must be http or https"
 
 
 def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
     """Every cell of the table as one column (UNPIVOT), so that each rule is written once: SQL picks
-    the cells that may break one (comparing first and last code points, cheap on every cell) and
-    Python says which."""
+    the cells that may break one (comparing first and last code points, cheap on every cell; a
+    format character, by one RE2 class over text cells) and Python says which."""
     if not table.fields:
         return
     spaces = ", ".join(str(ord(c)) for c in WHITESPACE)
@@ -552,11 +579,14 @@ def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
     uris = [f["name"] for f in table.fields if f.get("format") == "uri"]
     web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
     uri_rule = f" OR (name IN ({', '.join(sql_text(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
+    texts = [f["name"] for f in table.fields if f.get("type") in TEXT_TYPES]
+    invisible = f"regexp_matches(cell, {sql_text(format_characters())})"
+    text_rule = f" OR (name IN ({', '.join(sql_text(t) for t in texts)}) AND {invisible})" if texts else ""
     columns = ", ".join(quoted(n) for n in table.field_names)
     sql = (
         f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {quoted(table.name)}) "
         f"ON {columns} INTO NAME name VALUE cell) WHERE unicode(cell) IN ({spaces}, {marks}) "
-        f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}"
+        f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}{text_rule}"
     )
     for row_number, column, cell in db.execute(sql):
         for message in _cell_problems(table, column, cell):

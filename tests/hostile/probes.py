@@ -390,3 +390,26 @@ def number_beyond_10_to_the_15(site: Site) -> int:
 @probe("data/claims.csv:{row}:claimed_on: '٢٠٢٤-١٠-٣١' is not a valid EDTF date")
 def date_in_arabic_indic_digits(site: Site) -> int:
     return set_cells(site.root, "claims", "a000-c02", claimed_on="٢٠٢٤-١٠-٣١")
+
+
+# ----------------------------------------------------------------------------- text that hides what it says
+# Unicode format characters (category Cf) show nothing, yet reorder (U+202E, U+2066), split or join
+# (U+200B, U+FEFF) the text around them: a cell reads otherwise than it shows, and a search misses it.
+@probe("data/claims.csv:{row}:claim: invisible format character U+202E RIGHT-TO-LEFT OVERRIDE")
+def right_to_left_override_in_a_claim(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", claim="North Korea \u202eseitilaucas")
+
+
+@probe("data/entities.csv:{row}:aliases: invisible format character U+200B ZERO WIDTH SPACE")
+def zero_width_space_in_an_alias(site: Site) -> int:
+    return set_cells(site.root, "entities", "vladimir-putin", aliases="Vladimir Putin,Pu\u200btin")
+
+
+@probe("data/sources.csv:{row}:title: invisible format character U+2066 LEFT-TO-RIGHT ISOLATE")
+def isolate_in_a_title(site: Site) -> int:
+    return set_cells(site.root, "sources", "article-000", title="\u2066Troops\u2069 arrive")
+
+
+@probe("data/vocabulary.csv:{row}:definition: invisible format character U+FEFF ZERO WIDTH NO-BREAK SPACE")
+def byte_order_mark_inside_a_definition(site: Site) -> int:
+    return set_cells(site.root, "vocabulary", "sources", definition="\ufeffA published news article.")
