@@ -20,10 +20,12 @@ from scripts.atomic import write_atomically
 from scripts.package.read import PackageError, clip, inside, read_json
 
 RELEASES_FILE = "releases.json"
-VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-COMMIT = re.compile(r"^[0-9a-f]{40}$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
-DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# Each is matched whole (fullmatch: `$` would also match before a final line feed), in ASCII
+# digits ([0-9]: Python's \d takes any script's).
+VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+COMMIT = re.compile(r"[0-9a-f]{40}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
 FIELDS = {"version", "date", "commit", "archive", "sha256", "doi", "note"}
 
 
@@ -47,21 +49,21 @@ def _entry_problems(entry: object, where: str) -> list[str]:
     problems = [f"{where}: unknown field {clip(str(key))}" for key in entry if key not in FIELDS]
     checks = {
         "version": VERSION,
-        "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+        "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
         "commit": COMMIT,
-        "archive": re.compile(r"^[\w.-]+\.zip$"),
+        "archive": re.compile(r"[\w.-]+\.zip"),
         "sha256": SHA256,
     }
     for key, pattern in checks.items():
         value = entry.get(key)
-        if not isinstance(value, str) or not pattern.match(value):
+        if not isinstance(value, str) or not pattern.fullmatch(value):
             problems.append(f"{where}.{key}: {clip(repr(value))} is not a valid {key}")
     if "date" not in " ".join(problems):
         try:
             date.fromisoformat(entry["date"])
         except ValueError:
             problems.append(f"{where}.date: {clip(entry['date'])} is not a calendar date")
-    if "doi" in entry and not (isinstance(entry["doi"], str) and DOI.match(entry["doi"])):
+    if "doi" in entry and not (isinstance(entry["doi"], str) and DOI.fullmatch(entry["doi"])):
         problems.append(f"{where}.doi: {clip(repr(entry['doi']))} is not a DOI (10.NNNN/…)")
     if "note" in entry and not isinstance(entry["note"], str):
         problems.append(f"{where}.note: a string is needed")
@@ -99,7 +101,7 @@ def _key(version: str) -> tuple[int, ...]:
 
 def previous(root: Path, version: str) -> Release | None:
     """The newest recorded release older than `version`."""
-    older = [r for r in read_releases(root) if not VERSION.match(version) or _key(r.version) < _key(version)]
+    older = [r for r in read_releases(root) if not VERSION.fullmatch(version) or _key(r.version) < _key(version)]
     return older[-1] if older else None
 
 

@@ -413,3 +413,8 @@ def isolate_in_a_title(site: Site) -> int:
 @probe("data/vocabulary.csv:{row}:definition: invisible format character U+FEFF ZERO WIDTH NO-BREAK SPACE")
 def byte_order_mark_inside_a_definition(site: Site) -> int:
     return set_cells(site.root, "vocabulary", "sources", definition="\ufeffA published news article.")
+
+
+@probe("datapackage.json:-:version: String should match pattern")
+def version_in_arabic_indic_digits(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(version="1١.0.0"))  # the release's file names carry it
