@@ -23,6 +23,8 @@ from scripts.package.read import (
     EDTF_RDF_TYPE,
     MAX_TEXT_BYTES,
     NUMBER_LIMIT,
+    PLAIN_INTEGER,
+    PLAIN_NUMBER,
     SPAN_COLUMNS,
     DataPackage,
     PackageError,
@@ -636,15 +638,17 @@ def number_cell_problem(cell: str, kind: str) -> str | None:
     plain = "ASCII digits 0-9" + (
         " with an optional sign" if kind == "integer" else ", an optional sign, '.' and exponent"
     )
+    if re.fullmatch(PLAIN_INTEGER if kind == "integer" else PLAIN_NUMBER, cell):  # 1e16, or 1e999 (inf)
+        return (
+            f"{quote(cell)} is beyond ±10^15, the largest magnitude a number cell may have: check its digits and unit"
+        )
     if any(c.isdigit() and not c.isascii() for c in cell):
         return f"{quote(cell)} is written in digits other than ASCII 0-9: write it in {plain}"
     if "_" in cell:
         return f"{quote(cell)} has an underscore, which readers take differently: write it in {plain}, without '_'"
     if not math.isfinite(float(cell)):
         return f"{quote(cell)} is not a finite number: write the number in {plain}, or leave the cell empty"
-    if as_int(cell) is None and as_float(cell) is None:
-        return f"{quote(cell)} is not a plain {kind}: write it in {plain}"
-    return f"{quote(cell)} is beyond ±10^15, the largest magnitude a number cell may have: check its digits and unit"
+    return f"{quote(cell)} is not a plain {kind}: write it in {plain}"
 
 
 def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
