@@ -582,7 +582,8 @@ def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
     web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
     uri_rule = f" OR (name IN ({', '.join(sql_text(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
     texts = [f["name"] for f in table.fields if f.get("type") in TEXT_TYPES]
-    invisible = f"regexp_matches(cell, {sql_text(format_characters())})"
+    # every format character is outside ASCII: only cells of more bytes than characters meet the regex
+    invisible = f"strlen(cell) != length(cell) AND regexp_matches(cell, {sql_text(format_characters())})"
     text_rule = f" OR (name IN ({', '.join(sql_text(t) for t in texts)}) AND {invisible})" if texts else ""
     columns = ", ".join(quoted(n) for n in table.field_names)
     sql = (
