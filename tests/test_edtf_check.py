@@ -38,3 +38,10 @@ def test_stray_spaces_are_never_edtf(value: str) -> None:
 @pytest.mark.parametrize("value", ["2023-02-29", "2024-25", "2024-41"])
 def test_stricter_than_the_library_on_impossible_days_and_level_2_seasons(value: str) -> None:
     assert reference(value) and not is_edtf(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["٢٠٢٤-١٠-٣١", "２０２４-１０", "2024-1٠", "Y１７００００００２", "2024\n", "2024-10-31\n"]
+)
+def test_only_ascii_digits_and_no_final_line_feed_are_edtf(value: str) -> None:
+    assert not is_edtf(value)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+import sqlite3
+from pathlib import Path
 
 import pytest
 from datasette.app import Datasette
 
 from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
 from scripts.publishing.plugins.reader import segments, source_label
-from tests.conftest import archived_text, read_table
+from tests.conftest import archived_text, read_table, site_of
 
 KEYS = (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"))
 SPAN_ROWS = [(table, key, row) for table, key in KEYS for row in read_table(table)]
@@ -169,3 +172,40 @@ async def test_every_attribution_step_page_shows_its_own_words(site: Datasette, 
     page = await _page(site, f"/{DATABASE}/attributions/{row['claim_id']},{row['step']}")  # a two-column key
     marked = re.search(r"<mark>(.*?)</mark>", page[page.index('<section class="evidence-in-context">') :], re.S)
     assert marked and html.unescape(marked.group(1)) == row["exact"]
+
+
+# What a database built by an older build, or edited by hand, may hold where the build writes numbers
+# and dates (SQLite stores whatever it is given); 9e999 is SQLite's infinity.
+FIGURE_TABLES = ("figures", "troop_estimates")
+SPAN_TABLES = ("claims", "quotes", "figures", "quotes_in_context")
+STORED_BY_HAND = {
+    "infinite numbers": (FIGURE_TABLES, "value = 9e999, value_low = -9e999"),
+    "huge numbers": (FIGURE_TABLES, "value = 1.7e308, value_high = 9223372036854775807"),
+    "text for numbers": (FIGURE_TABLES, "value = 'eight thousand', value_high = 'nan'"),
+    "offsets as text": (SPAN_TABLES, "char_start = 'abc'"),
+    "offsets as fractions": (SPAN_TABLES, "char_start = 1.5"),
+    "infinite offsets": (SPAN_TABLES, "char_end = 9e999"),
+    "offsets past any text": (SPAN_TABLES, "char_start = -9223372036854775808, char_end = 9223372036854775807"),
+    "dates no calendar has": (FIGURE_TABLES, "as_of = '2024-13-45'"),
+    "dates as numbers": (FIGURE_TABLES, "as_of = 20241031"),
+}
+
+
+@pytest.mark.parametrize("case", STORED_BY_HAND)
+async def test_no_stored_value_makes_a_page_fail(database: Path, tmp_path: Path, case: str) -> None:
+    copy = tmp_path / database.name
+    shutil.copy(database, copy)
+    tables, assignment = STORED_BY_HAND[case]
+    with sqlite3.connect(copy) as db:
+        for table in tables:
+            db.execute(f"UPDATE {table} SET {assignment}")
+    db.close()
+    first = {table: read_table(table)[0][key] for table, key in KEYS}
+    article = next(s["source_id"] for s in read_table("sources") if s["text_path"])
+    site = site_of(copy)
+    pages = ["/-/timeline", "/", f"/-/articles/{article}", f"/{DATABASE}/troop_estimates", f"/{DATABASE}/figures"]
+    pages += [f"/{DATABASE}/{table}/{key}" for table, key in first.items()]
+    for path in pages:
+        response = await site.client.get(path, follow_redirects=True)
+        assert response.status_code == 200, (path, response.text[-300:])
+    assert "<svg" in await _page(site, "/-/timeline")

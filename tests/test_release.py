@@ -366,3 +366,24 @@ def test_diff_names_rows_by_their_whole_key_and_new_tables_without_column_noise(
     assert diff_main([str(old), str(new)]) == 0
     flags = capsys.readouterr().out.split("### flags")[1].split("###")[0]
     assert "- table added" in flags and "column added" not in flags
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("version", "1١.0.0"),
+        ("version", "0.9.0\n"),
+        ("date", "٢٠٢٤-10-31"),
+        ("archive", "x.zip\n"),
+        ("doi", "10.١٢٣٤/x"),
+    ],
+)
+def test_a_recorded_release_is_in_ascii_digits_and_has_no_final_line_feed(
+    tmp_path: Path, field: str, value: str
+) -> None:
+    entry = {"version": "0.9.0", "date": "2024-10-31", "commit": "0" * 40, "archive": "x.zip", "sha256": "0" * 64}
+    (tmp_path / registry.RELEASES_FILE).write_text(
+        json.dumps({"releases": [{**entry, field: value}]}), encoding="utf-8"
+    )
+    with pytest.raises(PackageError, match=rf"releases\[0\]\.{field}: "):
+        registry.read_releases(tmp_path)

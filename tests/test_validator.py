@@ -163,6 +163,47 @@ def date_that_is_not_edtf(root: Path) -> str:
     return f"data/sources.csv:{row}:published: 'October 31' is not a valid EDTF date"
 
 
+def date_in_other_digits(root: Path) -> str:
+    row = set_cells(root, "claims", "a000-c14", claimed_on="٢٠٢٤-١٠-٣١")  # Arabic-Indic digits
+    return f"data/claims.csv:{row}:claimed_on: '٢٠٢٤-١٠-٣١' is not a valid EDTF date"
+
+
+# ----------------------------------------------------------------------------- numbers every reader reads alike
+def number_with_an_underscore(root: Path) -> str:
+    row = set_cells(root, "figures", "a000-f03", value="8_000")  # Python: 8000; the sqlite3 import: 8
+    return f"data/figures.csv:{row}:value: '8_000' has an underscore"
+
+
+def integer_in_full_width_digits(root: Path) -> str:
+    row = set_cells(root, "claims", "a000-c03", char_start="１２")
+    return f"data/claims.csv:{row}:char_start: '１２' is written in digits other than ASCII 0-9"
+
+
+def number_in_arabic_indic_digits(root: Path) -> str:
+    row = set_cells(root, "figures", "a001-f01", value_low="٨٠٠٠")
+    return f"data/figures.csv:{row}:value_low: '٨٠٠٠' is written in digits other than ASCII 0-9"
+
+
+def infinite_number(root: Path) -> str:
+    row = set_cells(root, "figures", "a001-f02", value_high="inf")
+    return f"data/figures.csv:{row}:value_high: 'inf' is not a finite number"
+
+
+def number_that_is_not_a_number(root: Path) -> str:
+    row = set_cells(root, "figures", "a001-f02", value_high="nan")
+    return f"data/figures.csv:{row}:value_high: 'nan' is not a finite number"
+
+
+def number_near_the_largest_double(root: Path) -> str:
+    row = set_cells(root, "figures", "a001-f02", value_high="1.7e308")
+    return f"data/figures.csv:{row}:value_high: '1.7e308' is beyond ±10^15"
+
+
+def integer_beyond_10_to_the_15(root: Path) -> str:
+    row = set_cells(root, "claims", "a000-c03", char_end="10000000000000000")
+    return f"data/claims.csv:{row}:char_end: '10000000000000000' is beyond ±10^15"
+
+
 # ----------------------------------------------------------------------------- entities
 def alias_of_two_entities(root: Path) -> str:
     row = set_cells(root, "entities", "vladimir-putin", aliases="Vladimir Putin,Putin,Zelensky")
@@ -248,6 +289,11 @@ def not_nfc(root: Path) -> str:
 def control_character(root: Path) -> str:
     row = set_cells(root, "sources", "csis-pardo", title="CSIS\x07 report")
     return f"data/sources.csv:{row}:title: control character U+0007"
+
+
+def invisible_format_character(root: Path) -> str:
+    row = set_cells(root, "sources", "csis-pardo", title="CSIS \u202ereport")
+    return f"data/sources.csv:{row}:title: invisible format character U+202E RIGHT-TO-LEFT OVERRIDE"
 
 
 def spreadsheet_formula(root: Path) -> str:
@@ -418,10 +464,13 @@ MUTATIONS: list[Mutation] = [
     figure_value_differs_from_its_words, figure_low_above_value, figure_high_below_value,
     figure_outside_its_claim, value_for_a_number_in_words, quote_and_claim_do_not_nest,
     quote_not_between_quotation_marks, nested_quote_outside_its_parent, month_thirteen, impossible_day,
-    stray_space_in_date, date_that_is_not_edtf, alias_of_two_entities, speaker_not_named_in_article,
+    stray_space_in_date, date_that_is_not_edtf, date_in_other_digits, number_with_an_underscore,
+    integer_in_full_width_digits, number_in_arabic_indic_digits, infinite_number, number_that_is_not_a_number,
+    number_near_the_largest_double, integer_beyond_10_to_the_15, alias_of_two_entities, speaker_not_named_in_article,
     claimant_not_named_in_article, quotation_skipped, nested_quotation_skipped, number_skipped,
     number_in_words_skipped, exclusion_of_nothing, byte_order_mark, crlf_line_endings, no_final_newline,
-    not_utf8, trailing_space, not_nfc, control_character, spreadsheet_formula, formula_with_at_sign,
+    not_utf8, trailing_space, not_nfc, control_character, invisible_format_character, spreadsheet_formula,
+    formula_with_at_sign,
     url_not_http, link_to_itself, link_repeated_in_reverse, link_to_missing_claim, value_outside_enum,
     unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug, above_maximum,
     at_exclusive_minimum, longer_than_max_length, unique_key_repeated, chain_step_one_is_not_the_claimant,
@@ -540,6 +589,28 @@ def test_set_based_checks_flag_the_same_cells_as_frictionless(package_copy: Path
         pytest.skip("a broken descriptor stops validation before any Table Schema rule runs")
     reference = {(p.path, p.row, p.column) for p in table_schema_problems(package, reference=True)}
     assert {(p.path, p.row, p.column) for p in table_schema_problems(package)} == reference
+
+
+# Table Schema reads a number as Python's int() and float() do, and so frictionless takes `8_000`,
+# other scripts' digits, `inf`, `nan` and 1e308 (the differential test above holds the set-based
+# engine's type rule to the same). The sqlite3 command line, SQLite and DuckDB each read them otherwise,
+# so the project's own check refuses them, in both modes.
+TAKEN_BY_TABLE_SCHEMA = [
+    number_with_an_underscore, integer_in_full_width_digits, number_in_arabic_indic_digits, infinite_number,
+    number_that_is_not_a_number, number_near_the_largest_double,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("mutation", TAKEN_BY_TABLE_SCHEMA, ids=lambda m: m.__name__)
+def test_numbers_that_frictionless_takes_are_refused_by_the_project_check_in_both_modes(
+    package_copy: Path, mutation: Mutation
+) -> None:
+    expected = mutation(package_copy.parent)
+    location = expected.split(": ", 1)[0]
+    reference = table_schema_problems(DataPackage(package_copy), reference=True)
+    assert not any(str(p).startswith(location) for p in reference), "frictionless now refuses it: update the note"
+    for mode in (False, True):
+        assert any(str(p).startswith(expected) for p in validate(package_copy, mode))
 
 
 @pytest.mark.parametrize(

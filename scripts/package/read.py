@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import re
 import stat
 from collections.abc import Iterator
@@ -421,15 +422,27 @@ def _utf8_error(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# A number as every reader reads it alike (Python, DuckDB, SQLite and its command line): ASCII
+# digits, an optional sign, and for a number a decimal point and an exponent. Python's int() and
+# float() also take `8_000`, other scripts' digits, `inf` and `nan`, which SQLite reads otherwise.
+PLAIN_INTEGER = r"[+-]?[0-9]+"
+PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+NUMBER_LIMIT = 10**15  # the largest magnitude a number cell may have: exact as a double, far beyond any count
+
+
 def as_int(cell: str) -> int | None:
+    """A plain integer cell as an int; None for anything else (empty, a type error, `8_000`)."""
+    if not re.fullmatch(PLAIN_INTEGER, cell):
+        return None
     try:
         return int(cell)
-    except ValueError:
+    except ValueError:  # more digits than Python converts (4300)
         return None
 
 
 def as_float(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
+    """A plain number cell as a finite float; None for anything else (empty, `inf`, `8_000`)."""
+    if not re.fullmatch(PLAIN_NUMBER, cell):
         return None
+    value = float(cell)
+    return value if math.isfinite(value) else None

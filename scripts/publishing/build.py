@@ -230,7 +230,9 @@ def import_script(package: DataPackage, tables: list[Table], stage_file: Path) -
 class CommandLineImport:
     """The sqlite3 command line importing the CSVs that DuckDB staged (the files whose every byte
     both read alike) while the checks run: the `.import` floor of the benchmark, off the interpreter.
-    Its cells are compared with DuckDB's (rows and characters per column) before they are used."""
+    Its cells are compared with DuckDB's (rows and characters per column) and so are their typed
+    values (SQLite's casts against DuckDB's) before they are used: the database holds the numbers
+    the Python path would hold, whichever path wrote them."""
 
     def __init__(self, package: DataPackage, stage: Stage) -> None:
         self.stage_file = stage.folder / "import.sqlite"
@@ -249,16 +251,41 @@ class CommandLineImport:
         return self.process is not None and self.process.wait() == 0
 
     def agrees(self, db: sqlite3.Connection, source: Any, table: Table) -> bool:
-        """Whether the command line read the rows and characters DuckDB staged, column by column."""
-        lengths = ", ".join(f"sum(length({quoted(n)}))" for n in table.field_names)
-        mine = db.execute(f"SELECT count(*), {lengths} FROM stage.{quoted(table.name)}").fetchone()
-        theirs = source.execute(f"SELECT count(*), {lengths} FROM {quoted(table.name)}").fetchone()
-        return tuple(v or 0 for v in mine) == tuple(int(v or 0) for v in theirs)
+        """Whether the command line read the rows and characters DuckDB staged, column by column,
+        and SQLite types them as DuckDB does."""
+        lengths = [f"sum(length({quoted(n)}))" for n in table.field_names]
+        mine = db.execute(f"SELECT count(*), {', '.join(lengths)} FROM stage.{quoted(table.name)}").fetchone()
+        theirs = source.execute(f"SELECT count(*), {', '.join(lengths)} FROM {quoted(table.name)}").fetchone()
+        if tuple(v or 0 for v in mine) != tuple(int(v or 0) for v in theirs):
+            return False
+        return same_typed_values(db, source, table)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def same_typed_values(db: sqlite3.Connection, source: Any, table: Table) -> bool:
+    """Every typed integer, number and boolean column holds the same values in both, row by row.
+    SQLite casts `8_000` to 8 where DuckDB reads 8000, and reads some long decimals one bit off the
+    correctly rounded double (DuckDB's and Python's): no aggregate would show that."""
+    typed = [f for f in table.fields if f["type"] in SQLITE_TYPES]
+    if not typed:
+        return True
+    mine = db.execute(
+        f"SELECT {', '.join(typed_column(f, SQLITE_TYPES) for f in typed)} FROM stage.{quoted(table.name)} "
+        "ORDER BY rowid"
+    )
+    theirs = source.execute(
+        f"SELECT {', '.join(typed_column(f) for f in typed)} FROM {quoted(table.name)} ORDER BY {ROW}"
+    )
+    while True:
+        batch = mine.fetchmany(BATCH_ROWS)
+        if batch != theirs.fetchmany(BATCH_ROWS):  # lists of tuples from both: equal values compare equal
+            return False
+        if not batch:
+            return True
 
 
 def copy_imported(db: sqlite3.Connection, table: Table) -> None:

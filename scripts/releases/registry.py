@@ -20,11 +20,12 @@ from scripts.atomic import write_atomically
 from scripts.package.read import PackageError, clip, inside, read_json
 
 RELEASES_FILE = "releases.json"
-# Whole values, matched with fullmatch (`$` would let a final newline in).
-VERSION = re.compile(r"\d+\.\d+\.\d+")
+# Each is matched whole (fullmatch: `$` would also match before a final line feed), in ASCII
+# digits ([0-9]: Python's \d takes any script's).
+VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 COMMIT = re.compile(r"[0-9a-f]{40}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
-DOI = re.compile(r"10\.\d{4,9}/\S+")
+DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
 FIELDS = {"version", "date", "commit", "archive", "sha256", "doi", "note"}
 
 
@@ -48,7 +49,7 @@ def _entry_problems(entry: object, where: str) -> list[str]:
     problems = [f"{where}: unknown field {clip(str(key))}" for key in entry if key not in FIELDS]
     checks = {
         "version": VERSION,
-        "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+        "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
         "commit": COMMIT,
         "archive": re.compile(r"[\w.-]+\.zip"),
         "sha256": SHA256,

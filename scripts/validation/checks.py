@@ -7,9 +7,12 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -19,6 +22,9 @@ from scripts.package import spec, textscan
 from scripts.package.read import (
     EDTF_RDF_TYPE,
     MAX_TEXT_BYTES,
+    NUMBER_LIMIT,
+    PLAIN_INTEGER,
+    PLAIN_NUMBER,
     SPAN_COLUMNS,
     DataPackage,
     PackageError,
@@ -35,8 +41,8 @@ from scripts.package.read import (
 from scripts.progress import progress
 from scripts.validation import textscans
 from scripts.validation.edtf_check import is_edtf
-from scripts.validation.schemasql import valid_integer
-from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, quoted, sql_text
+from scripts.validation.schemasql import NUMERIC_TYPES, plain_number, valid_integer
+from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, is_integer, is_number, quoted, sql_text
 
 NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not a formula
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
@@ -370,7 +376,8 @@ def figure_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         if written is None and row["value"]:
             message = "exact states no number in digits (a quantity in words): value stays empty"
             yield Problem(figures.path, row_number, "value", message)
-        elif written is not None and value != written:
+        elif written is not None and value != written and (value is not None or not row["value"]):
+            # a value that is there but no plain number is a type or number error, reported once as such
             yield Problem(figures.path, row_number, "value", f"is {quote(row['value'])}, but exact says {written:g}")
         low, high = as_float(row["value_low"]), as_float(row["value_high"])
         if value is not None and low is not None and low > value:
@@ -629,10 +636,32 @@ def hygiene_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
 
 
 FORMULA_MARKS = "=+-@"
+TEXT_TYPES = ("string", "list")  # the Table Schema types whose cells are text written by a curator
+
+
+@lru_cache(maxsize=1)
+def format_characters() -> str:
+    """A regex class (RE2 syntax) of every Unicode format character (category Cf: U+200B zero width
+    space, U+202E right-to-left override, U+2066 isolate, U+FEFF, …), from Python's own tables."""
+    codes = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges) + "]"
+
+
+def _format_character(cell: str) -> str | None:
+    """The first invisible format character of a cell, as U+XXXX and its name."""
+    found = next((c for c in cell if unicodedata.category(c) == "Cf"), None)
+    return None if found is None else f"U+{ord(found):04X} {unicodedata.name(found, 'FORMAT CHARACTER')}"
 
 
 def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
-    """What is wrong with one cell: stray white space, a line feed, a formula-like start, a non-web URL."""
+    """What is wrong with one cell: stray white space, a line feed, a formula-like start, an
+    invisible format character in text, a non-web URL."""
     if cell[:1] in WHITESPACE or cell[-1:] in WHITESPACE:
         yield "leading or trailing white space"
     if "\n" in cell:
@@ -640,14 +669,17 @@ def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
     if cell[:1] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
         yield f"starts with '{cell[0]}': a spreadsheet would run it as a formula"
     field = table.field(column) or {}
+    invisible = _format_character(cell) if field.get("type") in TEXT_TYPES else None
+    if invisible:
+        yield f"invisible format character {invisible}: it reorders, hides or joins text unseen; delete it"
     if field.get("format") == "uri" and cell and not cell.lower().startswith(("http://", "https://")):
         yield "URL scheme must be http or https"
 
 
 def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
     """Every cell of the table as one column (UNPIVOT), so that each rule is written once: SQL picks
-    the cells that may break one (comparing first and last code points, cheap on every cell) and
-    Python says which."""
+    the cells that may break one (comparing first and last code points, cheap on every cell; a
+    format character, by one RE2 class over text cells) and Python says which."""
     if not table.fields:
         return
     spaces = ", ".join(str(ord(c)) for c in WHITESPACE)
@@ -655,11 +687,15 @@ def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
     uris = [f["name"] for f in table.fields if f.get("format") == "uri"]
     web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
     uri_rule = f" OR (name IN ({', '.join(sql_text(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
+    texts = [f["name"] for f in table.fields if f.get("type") in TEXT_TYPES]
+    # every format character is outside ASCII: only cells of more bytes than characters meet the regex
+    invisible = f"strlen(cell) != length(cell) AND regexp_matches(cell, {sql_text(format_characters())})"
+    text_rule = f" OR (name IN ({', '.join(sql_text(t) for t in texts)}) AND {invisible})" if texts else ""
     columns = ", ".join(quoted(n) for n in table.field_names)
     sql = (
         f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {quoted(table.name)}) "
         f"ON {columns} INTO NAME name VALUE cell) WHERE unicode(cell) IN ({spaces}, {marks}) "
-        f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}"
+        f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}{text_rule}"
     )
     for row_number, column, cell in db.execute(sql):
         for message in _cell_problems(table, column, cell):
@@ -674,6 +710,53 @@ def _character_problems(table: Table) -> Iterator[Problem]:
             control = CONTROL.search(cell)
             if control:
                 yield Problem(table.path, row_number, column, f"control character U+{ord(control.group()):04X}")
+
+
+@reads({})  # every integer and number column that the schemas name
+def number_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """Every integer and number cell is plain: ASCII digits, finite, within ±10^15. Table Schema
+    (Python's int() and float(), and so frictionless) also takes `8_000`, other scripts' digits,
+    `inf`, `nan` and 1e308, which DuckDB, SQLite and its command line each read otherwise."""
+    for table in package.tables.values():
+        kinds = {f["name"]: f["type"] for f in table.fields if f.get("type") in NUMERIC_TYPES}
+        if not kinds or not table.file.is_file():
+            continue
+        # SQL passes the plain cells; Python words the rest (and leaves type errors to Table Schema).
+        unplain = " OR ".join(
+            f"(t.{quoted(n)} != '' AND NOT {plain_number(f't.{quoted(n)}', k)})" for n, k in kinds.items()
+        )
+        for row_number, row in table.rows(list(kinds), where=unplain):
+            for name, kind in kinds.items():
+                message = number_cell_problem(row[name], kind)
+                if message:
+                    yield Problem(table.path, row_number, name, message)
+
+
+def is_plain_number(cell: str, kind: str) -> bool:
+    """Python's reading of schemasql.plain_number: the cells that every reader reads alike."""
+    value = as_int(cell) if kind == "integer" else as_float(cell)
+    return value is not None and abs(value) <= NUMBER_LIMIT
+
+
+def number_cell_problem(cell: str, kind: str) -> str | None:
+    """What is wrong with an integer or number cell that Table Schema reads, and what to do; None
+    for a plain cell, an empty one, or one that Table Schema refuses (a type error, reported so)."""
+    if not cell or is_plain_number(cell, kind) or not (is_integer(cell) if kind == "integer" else is_number(cell)):
+        return None
+    plain = "ASCII digits 0-9" + (
+        " with an optional sign" if kind == "integer" else ", an optional sign, '.' and exponent"
+    )
+    if re.fullmatch(PLAIN_INTEGER if kind == "integer" else PLAIN_NUMBER, cell):  # 1e16, or 1e999 (inf)
+        return (
+            f"{quote(cell)} is beyond ±10^15, the largest magnitude a number cell may have: check its digits and unit"
+        )
+    if any(c.isdigit() and not c.isascii() for c in cell):
+        return f"{quote(cell)} is written in digits other than ASCII 0-9: write it in {plain}"
+    if "_" in cell:
+        return f"{quote(cell)} has an underscore, which readers take differently: write it in {plain}, without '_'"
+    if not math.isfinite(float(cell)):
+        return f"{quote(cell)} is not a finite number: write the number in {plain}, or leave the cell empty"
+    return f"{quote(cell)} is not a plain {kind}: write it in {plain}"
 
 
 @reads({"claim_links": ("from_claim_id", "to_claim_id", "relation"), "claims": ("claim_id",)})
@@ -813,6 +896,7 @@ def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
 
 CONTENT_CHECKS: list[Callable[[DataPackage, Stage], Iterator[Problem]]] = [
     hygiene_problems,
+    number_problems,
     archive_problems,
     evidence_problems,
     figure_problems,

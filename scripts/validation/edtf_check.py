@@ -13,9 +13,11 @@ import calendar
 import re
 from functools import lru_cache
 
+# [0-9], not \d: Python's \d takes any script's digits (Arabic-Indic, full-width), and so do int()
+# and the `edtf` library, but no other reader of the dates does.
 DATE = re.compile(
-    r"^(?P<year>-?(?:\d{4}|\d{3}X|\d{2}XX)|Y-?\d{5,})"
-    r"(?:-(?P<month>\d{2}|XX)(?:-(?P<day>\d{2}|XX))?)?"
+    r"^(?P<year>-?(?:[0-9]{4}|[0-9]{3}X|[0-9]{2}XX)|Y-?[0-9]{5,})"
+    r"(?:-(?P<month>[0-9]{2}|XX)(?:-(?P<day>[0-9]{2}|XX))?)?"
     r"(?P<qualifier>[?~%])?$"
 )
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scripts.package.read import DataPackage, Problem, Table, clip
+from scripts.package.read import NUMBER_LIMIT, PLAIN_INTEGER, PLAIN_NUMBER, DataPackage, Problem, Table, clip
 from scripts.progress import progress
-from scripts.validation.staging import ROW, Stage, quoted, sql_text
+from scripts.validation.staging import MAX_INTEGER_DIGITS, ROW, Stage, quoted, sql_text
 
-MAX_INTEGER_DIGITS = 18  # what a 64-bit integer always holds; longer is a type error, as in frictionless
 RULES_PER_QUERY = 8  # DuckDB plans a query in time that grows faster than its number of rules
 SIMPLE_NUMBER = r"[+-]?[0-9]+(\.[0-9]+)?"  # most numbers; the rest is asked of Python's float()
 
@@ -26,6 +25,21 @@ def _matches(column: str, pattern: str) -> str:
 def valid_integer(column: str) -> str:
     """SQL true when the column is an optional sign followed by at most 18 digits."""
     return f"regexp_full_match({column}, '[+-]?[0-9]{{1,{MAX_INTEGER_DIGITS}}}')"
+
+
+def valid_integer_type(column: str) -> str:
+    """SQL true when Python's int() reads the column as frictionless does (at most 18 digits, no
+    surrounding space); Python is asked only about cells that are not plain."""
+    return f"(CASE WHEN {valid_integer(column)} THEN true ELSE is_integer({column}) END)"
+
+
+def plain_number(column: str, kind: str) -> str:
+    """SQL true when a cell of an integer or number field is plain (scripts.package.read.as_int and
+    as_float read it): ASCII digits, finite, within ±10^15. The project's own rule, stricter than
+    Table Schema's: every reader reads such a cell alike."""
+    pattern = PLAIN_INTEGER if kind == "integer" else PLAIN_NUMBER
+    within = f"abs(TRY_CAST({column} AS DOUBLE)) <= {NUMBER_LIMIT}"
+    return f"coalesce(regexp_full_match({column}, {sql_text(pattern)}) AND {within}, false)"
 
 
 def valid_number(column: str) -> str:
@@ -46,7 +60,7 @@ FIELD_KEYS_WITH_DEFAULTS = {"missingValues": [""], "delimiter": ",", "itemType":
 
 def _valid_type(column: str, kind: str) -> str | None:
     if kind == "integer":
-        return valid_integer(column)
+        return valid_integer_type(column)
     if kind == "number":
         return valid_number(column)
     if kind == "boolean":

@@ -498,3 +498,74 @@ def text_of_a_hundred_thousand_bare_numbers(site: Site) -> int:
     file.write_text(grown, encoding="utf-8")
     set_cells(site.root, "sources", "article-000", text_sha256=hashlib.sha256(grown.encode()).hexdigest())
     return text.count("\n") + SHOWN_PER_KIND + 1  # the line of the first number not shown
+
+
+# ----------------------------------------------------------------------------- numbers no two readers read alike
+# Python's float() (and frictionless) read each as a number; the sqlite3 command line, SQLite and
+# DuckDB read it otherwise, or not at all: the published value would depend on the build's path.
+@probe("data/figures.csv:{row}:value: '8_000' has an underscore")
+def number_with_an_underscore(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="8_000")
+
+
+@probe("data/claims.csv:{row}:char_start: '２１' is written in digits other than ASCII 0-9")
+def integer_in_full_width_digits(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", char_start="２１")
+
+
+@probe("data/figures.csv:{row}:value: '٨٠٠٠' is written in digits other than ASCII 0-9")
+def number_in_arabic_indic_digits(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="٨٠٠٠")
+
+
+@probe("data/figures.csv:{row}:value: 'inf' is not a finite number")
+def infinite_number(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="inf")
+
+
+@probe("data/figures.csv:{row}:value: 'nan' is not a finite number")
+def number_that_is_not_a_number(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="nan")
+
+
+@probe("data/figures.csv:{row}:value: '1.7e308' is beyond ±10^15")
+def number_near_the_largest_double(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="1.7e308")
+
+
+@probe("data/figures.csv:{row}:value: '1e16' is beyond ±10^15")
+def number_beyond_10_to_the_15(site: Site) -> int:
+    return set_cells(site.root, "figures", "a000-f03", value="1e16")
+
+
+@probe("data/claims.csv:{row}:claimed_on: '٢٠٢٤-١٠-٣١' is not a valid EDTF date")
+def date_in_arabic_indic_digits(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", claimed_on="٢٠٢٤-١٠-٣١")
+
+
+# ----------------------------------------------------------------------------- text that hides what it says
+# Unicode format characters (category Cf) show nothing, yet reorder (U+202E, U+2066), split or join
+# (U+200B, U+FEFF) the text around them: a cell reads otherwise than it shows, and a search misses it.
+@probe("data/claims.csv:{row}:claim: invisible format character U+202E RIGHT-TO-LEFT OVERRIDE")
+def right_to_left_override_in_a_claim(site: Site) -> int:
+    return set_cells(site.root, "claims", "a000-c02", claim="North Korea \u202eseitilaucas")
+
+
+@probe("data/entities.csv:{row}:aliases: invisible format character U+200B ZERO WIDTH SPACE")
+def zero_width_space_in_an_alias(site: Site) -> int:
+    return set_cells(site.root, "entities", "vladimir-putin", aliases="Vladimir Putin,Pu\u200btin")
+
+
+@probe("data/sources.csv:{row}:title: invisible format character U+2066 LEFT-TO-RIGHT ISOLATE")
+def isolate_in_a_title(site: Site) -> int:
+    return set_cells(site.root, "sources", "article-000", title="\u2066Troops\u2069 arrive")
+
+
+@probe("data/vocabulary.csv:{row}:definition: invisible format character U+FEFF ZERO WIDTH NO-BREAK SPACE")
+def byte_order_mark_inside_a_definition(site: Site) -> int:
+    return set_cells(site.root, "vocabulary", "sources", definition="\ufeffA published news article.")
+
+
+@probe("datapackage.json:-:version: String should match pattern")
+def version_in_arabic_indic_digits(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(version="1١.0.0"))  # the release's file names carry it

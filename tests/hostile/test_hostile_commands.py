@@ -414,6 +414,16 @@ def _extra_resource(sandbox: Site, fields: list[dict], rows: list[list[str]]) ->
         {"name": "extra", "path": "data/extra.csv", "schema": "schemas/extra.json"}))  # fmt: skip
 
 
+def test_invisible_characters_are_flagged_in_the_text_fields_the_schemas_name_and_only_there(
+    sandbox: Site, command: Runner
+) -> None:
+    fields = [{"name": "label", "type": "string"}, {"name": "tags", "type": "list"}, {"name": "blob", "type": "any"}]
+    _extra_resource(sandbox, fields, [["a\u200bb", "\u2066y", "c\u200bd"]])
+    outcome = command(validate.main, [str(sandbox.descriptor)])
+    flagged = {line.split(":")[2] for line in outcome.out.splitlines() if "invisible format character" in line}
+    assert outcome.code == 1 and flagged == {"label", "tags"}, outcome.text[-500:]
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -46,6 +46,35 @@ sup.ref { font-size: 0.65em; color: #666; margin: 0 0.2em 0 0.1em; } sup.ref a {
 </style>""")
 
 
+# --------------------------------------------------------------------------- stored values
+# The pages read what the database holds, which the validator vouches for only when this project's
+# build wrote it: a database built by an older build, or edited by hand, may hold text, inf or a
+# huge number where a number belongs. No stored value makes a page fail.
+LARGEST = 1e15  # the largest magnitude the validator lets a number cell have (scripts.package.read.NUMBER_LIMIT)
+
+
+def stored_number(value: Any) -> float | None:
+    """A stored number the pages can draw and count with: finite, within ±10^15; else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and abs(value) <= LARGEST else None
+
+
+def shown_number(value: Any) -> str:
+    """A stored number as a page writes it (12,000); anything else as it is stored."""
+    number = stored_number(value)
+    return f"{number:,.0f}" if number is not None else str(value)
+
+
+def stored_span(start: Any, end: Any, length: int) -> tuple[int, int] | None:
+    """Stored offsets that mark a span of a text of `length` characters; None for any others."""
+    offsets = [int(v) if isinstance(v, float) and v.is_integer() else v for v in (start, end)]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in offsets):
+        return None
+    first, last = offsets
+    return (first, last) if 0 <= first <= last <= length else None
+
+
 # --------------------------------------------------------------------------- text and spans
 def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The paragraph (lines) around a span."""
@@ -104,7 +133,11 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
     text_row = (await db.execute("SELECT text FROM texts WHERE source_id = ?", [row["source_id"]])).first()
     if text_row is None:
         return Markup("")
-    text, start, end = text_row[0], row["char_start"], row["char_end"]
+    text = text_row[0]
+    span = stored_span(row["char_start"], row["char_end"], len(text))
+    if span is None:
+        return Markup("")  # offsets no text has: the row's own page still shows them
+    start, end = span
     article = await label(db, "sources", "source_id", row["source_id"])
     parts = [
         Markup("<h2>In the article's words</h2>"),
@@ -174,7 +207,10 @@ async def article_page(request: Any, datasette: Any) -> Response:
     for table in READER_KINDS:
         (key_column,) = await db.primary_keys(table)
         sql = f'SELECT char_start, char_end, "{key_column}" FROM "{table}" WHERE source_id = ?'
-        spans += [(s, e, table, key) for s, e, key in await db.execute(sql, [source_id])]
+        for start, end, key in await db.execute(sql, [source_id]):
+            span = stored_span(start, end, len(text))
+            if span is not None:  # a span no text has cannot be marked: left out, never a failure
+                spans.append((*span, table, str(key)))
     body = render_text(datasette, text, spans)
     heading = source_label(source_id, title, kind)
     page = await datasette.render_template(
@@ -289,7 +325,7 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
     if undated:
         band = chart_right + 20
         parts.append(_undated_band(band))
-        undated.sort(key=lambda e: e["source_id"])  # stable: each article's estimates in reading order
+        undated.sort(key=lambda e: str(e["source_id"]))  # stable: each article's estimates in reading order
         counted = [e for e in undated if e["value"] is not None]
         step = (UNDATED_BAND - 40) / max(len(counted), 1)
         for index, estimate in enumerate(counted):
@@ -409,7 +445,8 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     """One estimate: a point (hollow and dashed when it is only a possibility), its range, and a
     two-line label, who and how many."""
     value, high, qualifier = estimate["value"], estimate["value_high"], estimate["qualifier"]
-    who = estimate["claimant"] if len(estimate["claimant"]) <= 32 else estimate["claimant"][:31] + "…"
+    claimant = str(estimate["claimant"] or "")
+    who = claimant if len(claimant) <= 32 else claimant[:31] + "…"
     possible = qualifier in ("could_reach", "potentially") or estimate.get("second_qualifier") == "up_to"
     dx = 10 if anchor == "start" else -10
     if value is None:  # a number in words ("thousands"): written, not plotted
@@ -454,13 +491,9 @@ PAGE_SIZE = 100  # estimates listed in the table of one page
 TROOP_ESTIMATES, TIMELINE_SUMMARY = "troop_estimates", "timeline_summary"  # scripts/publishing/build.py, summaries.py
 
 
-def chartable(estimate: dict[str, Any]) -> dict[str, Any]:
-    """An estimate whose numbers the chart can place: one that is not finite is drawn as words."""
-    numbers = ("value", "value_low", "value_high")
-    finite = {
-        k: v if isinstance(v, int | float) and math.isfinite(v) else None for k, v in estimate.items() if k in numbers
-    }
-    return {**estimate, **finite}
+def drawable(estimate: dict[str, Any]) -> dict[str, Any]:
+    """An estimate as the chart reads it: a stored number it cannot draw counts as no number."""
+    return {**estimate, **{c: stored_number(estimate[c]) for c in ("value", "value_low", "value_high")}}
 
 
 def page_number(asked: str | None, pages: int) -> int | Response:
@@ -479,7 +512,7 @@ async def timeline_chart(db: Any) -> tuple[Markup, bool]:
     first = [dict(row) for row in (await db.execute(
         f"SELECT * FROM {TROOP_ESTIMATES} ORDER BY position LIMIT ?", [CHART_ESTIMATES + 1])).rows]  # fmt: skip
     if len(first) <= CHART_ESTIMATES:
-        return timeline_svg([chartable(e) for e in first]), False
+        return timeline_svg([drawable(e) for e in first]), False
     if not await db.table_exists(TIMELINE_SUMMARY):
         return Markup(""), True  # a database built before the summary: the table alone
     columns = [dict(row) for row in (await db.execute(f"SELECT * FROM {TIMELINE_SUMMARY}")).rows]
@@ -514,6 +547,11 @@ async def timeline_page(request: Any, datasette: Any) -> Response:
         "next_url": f"{here}?page={page + 1}" if page < pages else None,
     }  # fmt: skip
     return Response.html(await datasette.render_template("timeline.html", context, request=request))
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["stored_number"] = shown_number
 
 
 @hookimpl
