@@ -54,13 +54,15 @@ def _cut(text: str, limit: int) -> str:
 
 
 def clip(text: str, limit: int = MAX_QUOTED_CHARS, lines: bool = False) -> str:
-    """At most `limit` characters of some input, marked when cut, made printable."""
+    """At most `limit` characters of some input, marked when cut, made printable, with no quote marks
+    added: for input a message shows as it is (a path, a line). `quote()` puts a value in quote marks."""
     return printable(_cut(text, limit), lines)
 
 
 def quote(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
-    """A value of the input as a message quotes it: repr (which escapes control characters), cut to
-    about `limit` characters."""
+    """A value of the input as a message quotes it: repr (quote marks around it, control characters
+    escaped), cut to about `limit` characters. For messages only; not SQL quoting, and `clip()` is the
+    same cut without quote marks."""
     text = value if isinstance(value, str) else str(value)
     return repr(_cut(text, limit))
 

@@ -39,7 +39,7 @@ from scripts.package.read import (
     unsafe_path_reason,
 )
 from scripts.progress import progress
-from scripts.validation import textscans
+from scripts.validation import background_scan
 from scripts.validation.edtf_check import is_edtf
 from scripts.validation.schemasql import NUMERIC_TYPES, plain_number, valid_integer
 from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, is_integer, is_number, quoted, sql_text
@@ -517,7 +517,7 @@ SCANNED = "nk_scanned"  # what the text scan finds: (source_id, start, end, kind
 def scan_texts(db: Stage, package: DataPackage) -> None:
     """Every quotation and number of every archived text, as a staged table (columns, not objects:
     a million spans take a few megabytes): from the background scan when one runs."""
-    found = db.background.result() if db.background is not None else textscans.scan(package)
+    found = db.background.result() if db.background is not None else background_scan.scan(package)
     spans = pa.table({"text": pa.array(found.text_index, pa.int32()), "start": pa.array(found.starts, pa.int64()),
                       "end": pa.array(found.ends, pa.int64()), "kind": pa.array(found.kinds, pa.int8())})  # fmt: skip
     db.create_table("nk_spans", spans)
