@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from scripts.package import spec, textscan
 from scripts.package.read import (
     EDTF_RDF_TYPE,
+    HEADLINE_MEASURE,
     MAX_TEXT_BYTES,
     NUMBER_LIMIT,
     PLAIN_INTEGER,
@@ -879,6 +880,19 @@ def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         yield Problem(vocabulary.path, defined[key], "value", message)
 
 
+@reads({"vocabulary": ("table", "column", "value")})
+def headline_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """The descriptor's headline measure, when it names one, is a measure that vocabulary.csv defines."""
+    measure = package.headline_measure
+    if measure is None:
+        return
+    sql = 'SELECT count(*) FROM vocabulary WHERE "table" = ? AND "column" = ? AND value = ?'
+    ((defined,),) = db.execute(sql, ["figures", "measure", measure])
+    if not defined:
+        message = f"names {quote(measure)}, which vocabulary.csv does not define as a figures.measure"
+        yield Problem(package.relative(package.descriptor_path), None, HEADLINE_MEASURE, message)
+
+
 @reads({"affiliations": ("person_id", "organization_id"), "entities": ("entity_id", "kind")})
 def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """An affiliation links a person to something that is not a person."""
@@ -908,5 +922,6 @@ CONTENT_CHECKS: list[Callable[[DataPackage, Stage], Iterator[Problem]]] = [
     attribution_problems,
     inference_problems,
     vocabulary_problems,
+    headline_problems,
     affiliation_problems,
 ]
