@@ -14,8 +14,8 @@ import pytest
 
 from scripts.package import textscan
 from scripts.package.read import Problem
-from scripts.validation import annotations
-from scripts.validation.annotations import (
+from scripts.validation import github_annotations
+from scripts.validation.github_annotations import (
     csv_record_lines,
     escape_data,
     escape_property,
@@ -146,7 +146,7 @@ def test_json_lines_are_found_once_per_document_not_once_per_value(monkeypatch: 
             indexed.append(text)
             super().__init__(text)
 
-    monkeypatch.setattr(annotations, "Lines", CountedLines, raising=False)
+    monkeypatch.setattr(github_annotations, "Lines", CountedLines, raising=False)
     text = json.dumps({"keywords": [f"k{n}" for n in range(1000)]}, indent=1)
     lines = json_location_lines(text)
     assert indexed == [text]

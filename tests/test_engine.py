@@ -26,7 +26,7 @@ from scripts.package import textscan
 from scripts.package.read import DataPackage
 from scripts.publishing import build as build_module
 from scripts.publishing.build import BuildError, CommandLineImport, build
-from scripts.validation import staging, textscans
+from scripts.validation import background_scan, staging
 from scripts.validation.checks import SHOWN_PER_KIND, is_plain_number
 from scripts.validation.schemasql import plain_number
 from scripts.validation.validate import validate
@@ -160,26 +160,26 @@ def test_quotations_are_the_character_scan_spans(text: str) -> None:
 
 def test_the_background_scan_finds_what_the_scan_here_finds(tmp_path: Path) -> None:
     package = DataPackage(generate(200, tmp_path))
-    background = textscans.Background(package)
+    background = background_scan.Background(package)
     try:
         found = background.result()
     finally:
         background.stop()
-    here = textscans.scan(package)
+    here = background_scan.scan(package)
     assert found == here and len(here.starts) > 100
 
 
 def test_a_large_package_is_scanned_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     descriptor = generate(200, tmp_path)
-    monkeypatch.setattr(textscans, "BACKGROUND_SOURCES_BYTES", 0)
-    started: list[textscans.Background] = []
-    original = textscans.Background.__init__
+    monkeypatch.setattr(background_scan, "BACKGROUND_SOURCES_BYTES", 0)
+    started: list[background_scan.Background] = []
+    original = background_scan.Background.__init__
 
-    def spy(self: textscans.Background, package: DataPackage) -> None:
+    def spy(self: background_scan.Background, package: DataPackage) -> None:
         original(self, package)
         started.append(self)
 
-    monkeypatch.setattr(textscans.Background, "__init__", spy)
+    monkeypatch.setattr(background_scan.Background, "__init__", spy)
     figures = tmp_path / "data/figures.csv"
     header, _first, *rest = figures.read_text().splitlines(keepends=True)
     figures.write_text(header + "".join(rest))  # the first figure's number is now accounted for by nothing

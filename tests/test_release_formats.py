@@ -19,7 +19,7 @@ from pyld import jsonld
 
 from scripts.package.read import DataPackage
 from scripts.publishing.build import BuildError
-from scripts.releases import annotations, parquet
+from scripts.releases import parquet, web_annotations
 from scripts.releases.release import release
 from tests.conftest import ROOT, archived_text, read_table
 from tests.mutations import edit_json
@@ -144,8 +144,8 @@ def test_pandas_reads_typed_columns_from_the_parquet_files(released: Path) -> No
 
 
 def annotation_items(folder: Path) -> list[dict]:
-    document = json.loads((folder / annotations.RELEASE_PATH).read_text(encoding="utf-8"))
-    assert document["@context"] == annotations.ANNO_CONTEXT and document["type"] == "AnnotationCollection"
+    document = json.loads((folder / web_annotations.RELEASE_PATH).read_text(encoding="utf-8"))
+    assert document["@context"] == web_annotations.ANNO_CONTEXT and document["type"] == "AnnotationCollection"
     items = document["first"]["items"]
     assert document["total"] == len(items)
     return items
@@ -184,11 +184,11 @@ def test_every_selector_yields_the_exact_words_of_its_row(released: Path) -> Non
 
 
 def test_annotations_expand_offline_with_the_vendored_context_and_lose_no_term(released: Path, no_network) -> None:
-    document = json.loads((released / annotations.RELEASE_PATH).read_text(encoding="utf-8"))
-    base = (released / annotations.RELEASE_PATH).as_uri()
-    expanded = annotations.expand_offline(document, base)
+    document = json.loads((released / web_annotations.RELEASE_PATH).read_text(encoding="utf-8"))
+    base = (released / web_annotations.RELEASE_PATH).as_uri()
+    expanded = web_annotations.expand_offline(document, base)
     # Compacting back with the same context gives the document again: no key was dropped as unknown.
-    context = json.loads((released / annotations.CONTEXT_RELEASE_PATH).read_text(encoding="utf-8"))
+    context = json.loads((released / web_annotations.CONTEXT_RELEASE_PATH).read_text(encoding="utf-8"))
     loader = {"documentLoader": lambda url, options: pytest.fail(f"fetched {url}")}
     compacted = jsonld.compact(expanded, context, {**loader, "base": base})
     compacted.pop("@context")
@@ -211,8 +211,8 @@ def normalise(node: object) -> object:
 
 
 def test_the_context_defines_every_term_the_annotations_use() -> None:
-    terms = set(json.loads(annotations.CONTEXT_FILE.read_text(encoding="utf-8"))["@context"])
-    document = annotations.collection(PACKAGE)
+    terms = set(json.loads(web_annotations.CONTEXT_FILE.read_text(encoding="utf-8"))["@context"])
+    document = web_annotations.collection(PACKAGE)
 
     def used(node: object) -> Iterator[str]:
         if isinstance(node, dict):

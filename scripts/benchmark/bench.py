@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-from scripts.benchmark.synth import generate, shape, token
+from scripts.benchmark.synth import generate, headline_measure, shape, token
 from scripts.package.read import DataPackage
 from scripts.progress import progress
 from scripts.publishing.metadata import DATABASE
@@ -130,6 +130,7 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
     from what the synthetic package holds (scripts.benchmark.synth)."""
     draw = random.Random(seed)
     people, articles, venues, estimates = shape(claims)
+    measure = quote(headline_measure())
 
     def distinct(make: Callable[[], str]) -> list[str]:
         urls: dict[str, None] = {}
@@ -162,7 +163,7 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
         "query_source_says": distinct(source),
         "figures_by_date": distinct(
             lambda: (
-                f"{base}/figures?measure=nk_troops_in_russia&as_of={quote(f'2024-10-{draw.randrange(1, 29):02d}')}"
+                f"{base}/figures?measure={measure}&as_of={quote(f'2024-10-{draw.randrange(1, 29):02d}')}"
                 f"&_next={draw.randrange(claims)}"
             )
         ),

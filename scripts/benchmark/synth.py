@@ -51,12 +51,21 @@ def shape(claims: int) -> Shape:
     return Shape(max(claims // 20, 2), -(-claims // CLAIMS_PER_ARTICLE), max(claims // 100, 1), (claims * 2 + 4) // 5)
 
 
+def headline_measure() -> str:
+    """The measure of every synthetic figure: the one the project's descriptor charts."""
+    measure = DataPackage(ROOT / "datapackage.json").headline_measure
+    if measure is None:
+        raise SystemExit("datapackage.json names no headlineMeasure for the synthetic figures")
+    return measure
+
+
 class Synthesizer:
     """Writes the CSV rows and texts of one synthetic package."""
 
     def __init__(self, claims: int, folder: Path) -> None:
         self.claims, self.folder = claims, folder
         self.people, self.articles, self.venues, _ = shape(claims)
+        self.measure = headline_measure()
         self.headers = {
             name: table.field_names for name, table in DataPackage(ROOT / "datapackage.json").tables.items()
         }
@@ -134,7 +143,7 @@ class Synthesizer:
             start, end = figure
             exact = text[start:end]
             self.row("figures", figure_id=f"f{i}", claim_id=f"c{i}", source_id=source, exact=exact,
-                     char_start=offset + start, char_end=offset + end, measure="nk_troops_in_russia",
+                     char_start=offset + start, char_end=offset + end, measure=self.measure,
                      value=int(exact.replace(",", "")), unit="soldiers", qualifier="exact", as_of=date,
                      place="Kursk region", reported_by_id=f"p{person}")  # fmt: skip
         if i % 5 == 0 and i > 0:

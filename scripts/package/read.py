@@ -24,6 +24,9 @@ from typing import Any
 
 EDTF_RDF_TYPE = "http://id.loc.gov/datatypes/edtf/EDTF-level1"
 SPAN_COLUMNS = ("exact", "char_start", "char_end")
+# The descriptor's own property naming the measure (a figures.measure value) that the troop
+# estimates, the timeline and the README's opening table show: no code names a measure.
+HEADLINE_MEASURE = "headlineMeasure"
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a descriptor or Table Schema; ours are a few kB
 MAX_JSON_DEPTH = 64  # ours nest 5 deep; deeper would only exhaust the parser's stack
 MAX_CELL_CHARS = 131_072  # Python's csv default, kept: a longer cell is an unclosed quote, not data
@@ -54,13 +57,15 @@ def _cut(text: str, limit: int) -> str:
 
 
 def clip(text: str, limit: int = MAX_QUOTED_CHARS, lines: bool = False) -> str:
-    """At most `limit` characters of some input, marked when cut, made printable."""
+    """At most `limit` characters of some input, marked when cut, made printable, with no quote marks
+    added: for input a message shows as it is (a path, a line). `quote()` puts a value in quote marks."""
     return printable(_cut(text, limit), lines)
 
 
 def quote(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
-    """A value of the input as a message quotes it: repr (which escapes control characters), cut to
-    about `limit` characters."""
+    """A value of the input as a message quotes it: repr (quote marks around it, control characters
+    escaped), cut to about `limit` characters. For messages only; not SQL quoting, and `clip()` is the
+    same cut without quote marks."""
     text = value if isinstance(value, str) else str(value)
     return repr(_cut(text, limit))
 
@@ -338,6 +343,12 @@ class DataPackage:
     @property
     def root(self) -> Path:
         return self.descriptor_path.parent
+
+    @property
+    def headline_measure(self) -> str | None:
+        """The measure the site charts, as the descriptor names it (None when it names none)."""
+        value = self.descriptor.get(HEADLINE_MEASURE)
+        return value if isinstance(value, str) else None
 
     def relative(self, path: Path) -> str:
         """A path as the package names it, for problem reports."""

@@ -257,6 +257,8 @@ class Package(Strict):
     contributors: list[Contributor] | None = None
     sources: list[Source] | None = None
     resources: list[Resource] = Field(min_length=1)
+    # This project's own property: the figures.measure that the site charts (read.HEADLINE_MEASURE).
+    headlineMeasure: str | None = None
 
     @model_validator(mode="after")
     def resource_names_are_not_sqlites(self) -> Package:

@@ -63,7 +63,7 @@ VIEWS = {
         JOIN entities claimant ON claimant.entity_id = c.claimant_id
         LEFT JOIN sources venue ON venue.source_id = c.via_source_id
         JOIN sources article ON article.source_id = f.source_id
-        WHERE f.measure = 'nk_troops_in_russia'
+        WHERE f.measure = :headline_measure
         ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
         ("qualifier", "claimant"),
     ),
@@ -388,12 +388,17 @@ def build(descriptor: Path, output: Path) -> None:
                 raise writer.error
 
 
-def precompute(db: sqlite3.Connection, name: str, view: View) -> None:
+def view_parameters(package: DataPackage) -> dict[str, Any]:
+    """The values the views' SQL takes from the package, by parameter name."""
+    return {"headline_measure": package.headline_measure}
+
+
+def precompute(db: sqlite3.Connection, name: str, view: View, parameters: dict[str, Any]) -> None:
     """The view as a table, its rows numbered in the view's order, with its indexes. A package
     without a column that the view reads (one that is not this project's own) gets no such table,
     and a warning that says why."""
     try:
-        columns = [d[0] for d in db.execute(f"SELECT * FROM ({view.sql}) LIMIT 0").description]
+        columns = [d[0] for d in db.execute(f"SELECT * FROM ({view.sql}) LIMIT 0", parameters).description]
     except sqlite3.OperationalError as error:
         if "no such column" not in str(error):
             raise
@@ -401,7 +406,7 @@ def precompute(db: sqlite3.Connection, name: str, view: View) -> None:
         return
     # `position` numbers the rows in the view's order: the site's default order, with nothing to sort.
     db.execute(f"CREATE TABLE {quoted(name)} (position INTEGER PRIMARY KEY, {_names(columns)})")
-    db.execute(f"INSERT INTO {quoted(name)} ({_names(columns)}) {view.sql}")
+    db.execute(f"INSERT INTO {quoted(name)} ({_names(columns)}) {view.sql}", parameters)
     for column in view.indexed:
         db.execute(f"CREATE INDEX {quoted(f'idx_{name}_{column}')} ON {quoted(name)} ({quoted(column)})")
 
@@ -444,7 +449,7 @@ def write_database(
             for name, view in VIEWS.items():
                 step()
                 progress(f"precomputing {name}")
-                precompute(db, name, view)
+                precompute(db, name, view, view_parameters(package))
             write_summaries(db, package)
             progress("")
         if imported:

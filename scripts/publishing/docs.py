@@ -58,8 +58,13 @@ def _row(field: dict) -> str:
     return f"| `{field['name']}` | {kind} | {required} | {description} |"
 
 
+# Said under the table only when one of its dates ends in `?`; true of any number of articles.
+INFERRED_YEAR_NOTE = "A date ending in `?` has its year inferred from context: the article prints none."
+
+
 def troop_estimates(package: DataPackage) -> str:
-    """The README's opening table: every troop count the articles report, who gives it, and when."""
+    """The README's opening table: every figure of the headline measure (the descriptor's
+    headlineMeasure) that the articles report, who gives it, and when."""
     tables = package.tables
     names = {row["entity_id"]: row["name"] for _, row in tables["entities"].rows(["entity_id", "name"])}
     claims = {row["claim_id"]: row for _, row in tables["claims"].rows(["claim_id", "claimant_id", "modality"])}
@@ -68,7 +73,7 @@ def troop_estimates(package: DataPackage) -> str:
         "| troop count | as the text puts it | date | who says so | how | article |",
         "|---|---|---|---|---|---|",
     ]
-    rows = [row for _, row in tables["figures"].rows() if row["measure"] == "nk_troops_in_russia"]
+    rows = [row for _, row in tables["figures"].rows() if row["measure"] == package.headline_measure]
     for row in sorted(rows, key=lambda r: (r["as_of"] == "", r["as_of"], r["source_id"], int(r["char_start"]))):
         count = f"{float(row['value']):,.0f}" if row["value"] else "(no number)"
         qualifiers = ", ".join(q.replace("_", " ") for q in (row["qualifier"], row["second_qualifier"]) if q)
@@ -78,7 +83,8 @@ def troop_estimates(package: DataPackage) -> str:
             f"| {count} ({qualifiers}) | “{row['exact']}” | {date} | {names.get(claim['claimant_id'], '')} "
             f"| {claim['modality']} | `{row['source_id']}` |"
         )
-    lines.append("\nA date ending in `?` has its year inferred from context; neither article prints a year.")
+    if any(row["as_of"].endswith("?") for row in rows):
+        lines.append(f"\n{INFERRED_YEAR_NOTE}")
     return "\n".join(lines)
 
 
@@ -126,7 +132,9 @@ def codebook(package: DataPackage) -> str:
     for _, row in package.tables["vocabulary"].rows():
         groups.setdefault((row["table"], row["column"]), []).append(row)
     words = ", ".join(f"*{word}*" for word in QUANTITY_WORDS)
-    return environment.get_template("codebook.md.j2").render(groups=groups.items(), quantity_words=words)
+    return environment.get_template("codebook.md.j2").render(
+        groups=groups.items(), quantity_words=words, headline_measure=package.headline_measure
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,7 +60,7 @@ CANNED_QUERIES = {
     },
     "figures_for_measure": {
         "title": "Figures for a measure",
-        "description": "Every figure of one measure, e.g. nk_troops_in_russia; leave it empty for every figure.",
+        "description": "Every figure of one measure; leave it empty for every figure.",
         "sql": "SELECT f.figure_id, f.exact, f.value, f.value_low, f.value_high, f.unit, f.qualifier, f.as_of,\n"
         "       f.place, c.claim\nFROM figures f JOIN claims c ON c.claim_id = f.claim_id\n"
         "WHERE :measure = '' OR f.measure = :measure\nORDER BY f.as_of IS NULL, f.as_of, f.figure_id",

@@ -5,7 +5,7 @@
 The archive is reproducible: the same commit gives the same bytes (sorted entries, fixed
 timestamps and permissions). It holds datapackage.json, the CSVs, schemas and archived texts, every
 table as typed Parquet (scripts/releases/parquet.py), every claim, quote and figure as W3C Web
-Annotations (scripts/releases/annotations.py), the SQLite database, README, CHANGELOG, CITATION.cff
+Annotations (scripts/releases/web_annotations.py), the SQLite database, README, CHANGELOG, CITATION.cff
 and LICENSE. The descriptor gives `bytes` and `hash` of every resource but the Parquet files.
 
 The notes are the version's changelog entry and its data diff against the previous release in
@@ -27,7 +27,7 @@ from scripts.atomic import atomic_output, temporary_folder, write_atomically
 from scripts.cli import run
 from scripts.package.read import DataPackage, clip, package_file, quote
 from scripts.publishing.build import BuildError, build
-from scripts.releases import annotations, parquet, registry, versioning
+from scripts.releases import parquet, registry, versioning, web_annotations
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
 from scripts.validation.checks import descriptor_problems
 
@@ -48,25 +48,25 @@ def derived_files(package: DataPackage) -> dict[str, tuple[dict, bytes]]:
         parquet.parquet_path(table): (parquet.parquet_resource(table, resources[name]), parquet.parquet_bytes(table))
         for name, table in package.tables.items()
     }
-    files[annotations.RELEASE_PATH] = (ANNOTATIONS_RESOURCE, annotations.jsonld_bytes(package))
-    files[annotations.CONTEXT_RELEASE_PATH] = (CONTEXT_RESOURCE, annotations.CONTEXT_FILE.read_bytes())
+    files[web_annotations.RELEASE_PATH] = (ANNOTATIONS_RESOURCE, web_annotations.jsonld_bytes(package))
+    files[web_annotations.CONTEXT_RELEASE_PATH] = (CONTEXT_RESOURCE, web_annotations.CONTEXT_FILE.read_bytes())
     return files
 
 
 ANNOTATIONS_RESOURCE = {
     "name": "annotations",
-    "path": annotations.RELEASE_PATH,
+    "path": web_annotations.RELEASE_PATH,
     "format": "jsonld",
-    "mediatype": annotations.MEDIATYPE,
+    "mediatype": web_annotations.MEDIATYPE,
     "title": "Claims, quotes and figures as W3C Web Annotations",
     "description": "Every claim, quote and figure as a Web Annotation (JSON-LD): its target is the archived "
     "source text with a TextQuoteSelector and a TextPositionSelector, its body a schema.org Claim or Quotation.",
 }
 CONTEXT_RESOURCE = {
     "name": "annotations-context",
-    "path": annotations.CONTEXT_RELEASE_PATH,
+    "path": web_annotations.CONTEXT_RELEASE_PATH,
     "format": "jsonld",
-    "mediatype": annotations.MEDIATYPE,
+    "mediatype": web_annotations.MEDIATYPE,
     "title": "Web Annotation terms, for offline JSON-LD processing",
     "description": "The terms of the Web Annotation context (http://www.w3.org/ns/anno.jsonld) that "
     "annotations.jsonld uses, with the IRIs of the Web Annotation Vocabulary: map that URL to this file to "
@@ -78,7 +78,7 @@ def derived_name_problems(package: DataPackage) -> list[str]:
     """A resource of the package may not take a name or path that the release gives a derived file."""
     names = {f"{name}-parquet" for name in package.tables} | {"annotations", "annotations-context"}
     paths = {parquet.parquet_path(t) for t in package.tables.values()}
-    paths |= {annotations.RELEASE_PATH, annotations.CONTEXT_RELEASE_PATH}
+    paths |= {web_annotations.RELEASE_PATH, web_annotations.CONTEXT_RELEASE_PATH}
     return [
         f"datapackage.json: resource {quote(str(r.get('name')))} takes a name or path that a release gives its "
         "Parquet or JSON-LD files"

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from scripts.package import spec, textscan
 from scripts.package.read import (
     EDTF_RDF_TYPE,
+    HEADLINE_MEASURE,
     MAX_TEXT_BYTES,
     NUMBER_LIMIT,
     PLAIN_INTEGER,
@@ -39,7 +40,7 @@ from scripts.package.read import (
     unsafe_path_reason,
 )
 from scripts.progress import progress
-from scripts.validation import textscans
+from scripts.validation import background_scan
 from scripts.validation.edtf_check import is_edtf
 from scripts.validation.schemasql import NUMERIC_TYPES, plain_number, valid_integer
 from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, is_integer, is_number, quoted, sql_text
@@ -517,7 +518,7 @@ SCANNED = "nk_scanned"  # what the text scan finds: (source_id, start, end, kind
 def scan_texts(db: Stage, package: DataPackage) -> None:
     """Every quotation and number of every archived text, as a staged table (columns, not objects:
     a million spans take a few megabytes): from the background scan when one runs."""
-    found = db.background.result() if db.background is not None else textscans.scan(package)
+    found = db.background.result() if db.background is not None else background_scan.scan(package)
     spans = pa.table({"text": pa.array(found.text_index, pa.int32()), "start": pa.array(found.starts, pa.int64()),
                       "end": pa.array(found.ends, pa.int64()), "kind": pa.array(found.kinds, pa.int8())})  # fmt: skip
     db.create_table("nk_spans", spans)
@@ -879,6 +880,19 @@ def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         yield Problem(vocabulary.path, defined[key], "value", message)
 
 
+@reads({"vocabulary": ("table", "column", "value")})
+def headline_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """The descriptor's headline measure, when it names one, is a measure that vocabulary.csv defines."""
+    measure = package.headline_measure
+    if measure is None:
+        return
+    sql = 'SELECT count(*) FROM vocabulary WHERE "table" = ? AND "column" = ? AND value = ?'
+    ((defined,),) = db.execute(sql, ["figures", "measure", measure])
+    if not defined:
+        message = f"names {quote(measure)}, which vocabulary.csv does not define as a figures.measure"
+        yield Problem(package.relative(package.descriptor_path), None, HEADLINE_MEASURE, message)
+
+
 @reads({"affiliations": ("person_id", "organization_id"), "entities": ("entity_id", "kind")})
 def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """An affiliation links a person to something that is not a person."""
@@ -908,5 +922,6 @@ CONTENT_CHECKS: list[Callable[[DataPackage, Stage], Iterator[Problem]]] = [
     attribution_problems,
     inference_problems,
     vocabulary_problems,
+    headline_problems,
     affiliation_problems,
 ]

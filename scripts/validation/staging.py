@@ -96,7 +96,7 @@ class Stage:
         self.folder = folder
         self.scans: dict[str, FileScan] = {}  # each table's byte scan, for the hygiene checks
         self.read_by_duckdb: set[str] = set()  # tables whose file DuckDB's reader staged (every byte plain)
-        self.background: Any = None  # a scripts.validation.textscans.Background, for the coverage check
+        self.background: Any = None  # a scripts.validation.background_scan.Background, for the coverage check
 
     def execute(self, sql: str, parameters: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
         """The rows of a query, fetched in batches: a check can stream a large result."""

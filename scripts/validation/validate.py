@@ -21,11 +21,11 @@ from pathlib import Path
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
-from scripts.validation.annotations import github_commands, plain_line, step_summary
+from scripts.validation.background_scan import scanning
+from scripts.validation.github_annotations import github_commands, plain_line, step_summary
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import Stage, staged
 from scripts.validation.tabular import frictionless_problems
-from scripts.validation.textscans import scanning
 
 Alongside = Callable[[DataPackage, Stage], AbstractContextManager[object]]
 

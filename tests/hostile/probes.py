@@ -569,3 +569,14 @@ def byte_order_mark_inside_a_definition(site: Site) -> int:
 @probe("datapackage.json:-:version: String should match pattern")
 def version_in_arabic_indic_digits(site: Site) -> None:
     edit_json(site.descriptor, lambda d: d.update(version="1١.0.0"))  # the release's file names carry it
+
+
+# ----------------------------------------------------------------------------- the headline measure
+@probe("datapackage.json:-:headlineMeasure: names 'troops\\x1b[2J', which vocabulary.csv does not define as")
+def headline_measure_that_the_vocabulary_does_not_define(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(headlineMeasure="troops\x1b[2J"))
+
+
+@probe("datapackage.json:-:headlineMeasure: Input should be a valid string")
+def headline_measure_that_is_not_a_string(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(headlineMeasure=["nk_troops_in_russia"]))

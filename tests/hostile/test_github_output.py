@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scripts.package.read import printable
 from scripts.validation import validate
-from scripts.validation.annotations import plain_line
+from scripts.validation.github_annotations import plain_line
 from tests.hostile.conftest import Runner, Site
 from tests.mutations import edit_json, set_cells
 

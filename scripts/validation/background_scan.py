@@ -1,6 +1,6 @@
 """The coverage check's scan of every archived text, in a second process for a large package.
 
-    python -m scripts.validation.textscans datapackage.json   (writes its result to standard output)
+    python -m scripts.validation.background_scan datapackage.json   (writes its result to standard output)
 
 Finding every quotation and number (scripts.package.textscan) is Python, row by row, about 5 s for a
 million claims; DuckDB's staging and checks meanwhile release the interpreter. So a large package's
@@ -56,7 +56,7 @@ class Background:
 
     def __init__(self, package: DataPackage) -> None:
         self.package = package
-        command = [sys.executable, "-m", "scripts.validation.textscans", str(package.descriptor_path)]
+        command = [sys.executable, "-m", "scripts.validation.background_scan", str(package.descriptor_path)]
         root = Path(__file__).resolve().parents[2]  # the project, so that `scripts` imports in the child
         self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
