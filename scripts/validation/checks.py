@@ -634,17 +634,53 @@ def hygiene_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             yield from _hygiene_cells(db, table)
             if scanned.unsafe_characters:  # only then are the cells read one by one to say where
                 yield from _character_problems(table)
+    yield from _invisible_in_json(package.relative(package.descriptor_path), package.descriptor)
+    for table in package.tables.values():
+        yield from _invisible_in_json(table.schema_path, table.schema)
+
+
+def _invisible_in_json(path: str, document: Any, where: str = "") -> Iterator[Problem]:
+    """An invisible character in any string of a descriptor or schema (a title, a description, a
+    field name), as in a text cell: shown as nothing, it makes the text read otherwise than it shows."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield from _invisible_in_json(path, value, f"{where}.{key}" if where else str(key))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            yield from _invisible_in_json(path, value, f"{where}.{index}")
+    elif isinstance(document, str) and (invisible := _format_character(document)):
+        yield Problem(path, None, where, f"invisible format character {invisible}: {INVISIBLE_ADVICE}")
 
 
 FORMULA_MARKS = "=+-@"
 TEXT_TYPES = ("string", "list")  # the Table Schema types whose cells are text written by a curator
 
 
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, stable since Unicode 5): characters
+# a renderer shows as nothing (combining grapheme joiner U+034F, Hangul fillers U+115F and U+3164,
+# variation selectors, tag characters). Python's unicodedata has no table of the property.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+INVISIBLE_CATEGORIES = ("Cf", "Zl", "Zp")  # format characters, and the line and paragraph separators
+INVISIBLE_ADVICE = "it reorders, hides or joins text unseen; delete it"
+
+
+def is_invisible(character: str) -> bool:
+    """A character that text shows as nothing (or as a line break no CSV reader sees as one)."""
+    code = ord(character)
+    return unicodedata.category(character) in INVISIBLE_CATEGORIES or any(a <= code <= b for a, b in DEFAULT_IGNORABLE)
+
+
 @lru_cache(maxsize=1)
 def format_characters() -> str:
-    """A regex class (RE2 syntax) of every Unicode format character (category Cf: U+200B zero width
-    space, U+202E right-to-left override, U+2066 isolate, U+FEFF, …), from Python's own tables."""
-    codes = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    """A regex class (RE2 syntax) of every invisible character (is_invisible: U+200B zero width space,
+    U+202E right-to-left override, U+2066 isolate, U+FEFF, U+034F, U+2028, …), from Python's own
+    tables and the default-ignorable ranges."""
+    codes = [c for c in range(sys.maxunicode + 1) if c > 0x7F and is_invisible(chr(c))]
     ranges: list[list[int]] = []
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
@@ -655,8 +691,8 @@ def format_characters() -> str:
 
 
 def _format_character(cell: str) -> str | None:
-    """The first invisible format character of a cell, as U+XXXX and its name."""
-    found = next((c for c in cell if unicodedata.category(c) == "Cf"), None)
+    """The first invisible character of a cell, as U+XXXX and its name."""
+    found = next((c for c in cell if c > "\x7f" and is_invisible(c)), None)
     return None if found is None else f"U+{ord(found):04X} {unicodedata.name(found, 'FORMAT CHARACTER')}"
 
 
@@ -672,7 +708,7 @@ def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
     field = table.field(column) or {}
     invisible = _format_character(cell) if field.get("type") in TEXT_TYPES else None
     if invisible:
-        yield f"invisible format character {invisible}: it reorders, hides or joins text unseen; delete it"
+        yield f"invisible format character {invisible}: {INVISIBLE_ADVICE}"
     if field.get("format") == "uri" and cell and not cell.lower().startswith(("http://", "https://")):
         yield "URL scheme must be http or https"
 

@@ -566,6 +566,42 @@ def byte_order_mark_inside_a_definition(site: Site) -> int:
     return set_cells(site.root, "vocabulary", "sources", definition="\ufeffA published news article.")
 
 
+# Characters Unicode calls default-ignorable (shown as nothing, though not of category Cf), and the
+# line and paragraph separators (a line break to a reader, none to a CSV reader).
+def _first_claim(site: Site, claim: str) -> int:
+    return set_cells(site.root, "claims", read_table("claims", site.root)[0]["claim_id"], claim=claim)
+
+
+@probe("data/claims.csv:{row}:claim: invisible format character U+034F COMBINING GRAPHEME JOINER")
+def combining_grapheme_joiner_in_a_claim(site: Site) -> int:
+    return _first_claim(site, "North\u034f Korea sent troops")
+
+
+@probe("data/claims.csv:{row}:claim: invisible format character U+3164 HANGUL FILLER")
+def hangul_filler_in_a_claim(site: Site) -> int:
+    return _first_claim(site, "North Korea\u3164sent troops")
+
+
+@probe("data/claims.csv:{row}:claim: invisible format character U+FE0F VARIATION SELECTOR-16")
+def variation_selector_in_a_claim(site: Site) -> int:
+    return _first_claim(site, "North Korea sent\ufe0f troops")
+
+
+@probe("data/claims.csv:{row}:claim: invisible format character U+2028 LINE SEPARATOR")
+def line_separator_in_a_claim(site: Site) -> int:
+    return _first_claim(site, "North Korea sent troops\u2028to Russia")
+
+
+@probe("datapackage.json:-:title: invisible format character U+202E RIGHT-TO-LEFT OVERRIDE")
+def right_to_left_override_in_the_package_title(site: Site) -> None:
+    edit_json(site.descriptor, lambda d: d.update(title="North Korean troops \u202eaissuR ni"))
+
+
+@probe("schemas/claims.schema.json:-:fields.0.description: invisible format character U+2066 LEFT-TO-RIGHT")
+def isolate_in_a_field_description(site: Site) -> None:
+    _schema(site, "claims", lambda s: s["fields"][0].update(description="\u2066An identifier\u2069"))
+
+
 @probe("datapackage.json:-:version: String should match pattern")
 def version_in_arabic_indic_digits(site: Site) -> None:
     edit_json(site.descriptor, lambda d: d.update(version="1١.0.0"))  # the release's file names carry it
