@@ -154,8 +154,8 @@ screenshots: $(SETUP) browser
 
 # Rewrites the generated data dictionary in README.md and docs/codebook.md from the package.
 docs: $(SETUP)
-	$(PY) -m scripts.publishing.docs --write README.md
-	$(PY) -m scripts.publishing.docs --codebook docs/codebook.md
+	$(PY) -m scripts.releases.docs --write README.md
+	$(PY) -m scripts.releases.docs --codebook docs/codebook.md
 
 # Re-pins every dependency (with hashes) from pyproject.toml.
 lock: $(SETUP)

@@ -30,8 +30,8 @@ from urllib.parse import quote
 
 from scripts.benchmark.synth import generate, shape, token
 from scripts.package.read import DataPackage
+from scripts.package.site import DATABASE, DATABASE_FILE
 from scripts.progress import progress
-from scripts.publishing.metadata import DATABASE
 from scripts.publishing.serve import default_workers, server_command, write_inspect_file, write_metadata
 
 BIN = Path(sys.executable).parent
@@ -71,7 +71,7 @@ def run_size(claims: int) -> dict:
     progress(f"N={claims}: validate")
     steps["validate"] = measure([python, "-m", "scripts.validation.validate", str(descriptor)])
     progress(f"N={claims}: build (validate + database + FTS)")
-    database = folder / f"{DATABASE}.db"
+    database = folder / DATABASE_FILE
     steps["build"] = measure([python, "-m", "scripts.publishing.build", str(descriptor), "--output", str(database)])
     progress(f"N={claims}: frictionless validate")
     steps["frictionless"] = measure([str(BIN / "frictionless"), "validate", "datapackage.json"], cwd=folder)
