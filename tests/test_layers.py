@@ -17,6 +17,7 @@ from scripts.package.read import DataPackage
 from scripts.package.site import DATABASE, FTS_COLUMNS, VIEWS, fts_table, reserved_names
 from scripts.publishing.metadata import datasette_metadata
 from tests.conftest import ROOT
+from tests.makefile import StandIn
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
@@ -42,6 +43,12 @@ def test_the_layers_and_folders_keep_their_contracts() -> None:
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "2 kept, 0 broken" in result.stdout
+
+
+def test_make_lint_runs_the_import_contracts(tmp_path: Path) -> None:
+    project = StandIn(tmp_path / "project")
+    assert project.make("lint", *project.defaults()).returncode == 0
+    assert [c.arguments for c in project.calls() if c.program == "lint-imports"] == [["--no-cache"]]
 
 
 BACK_EDGES = {

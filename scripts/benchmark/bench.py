@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 from scripts.benchmark.synth import generate, shape, token
 from scripts.package.read import DataPackage
-from scripts.package.site import DATABASE, DATABASE_FILE
+from scripts.package.site import DATABASE, DATABASE_FILE, TROOP_ESTIMATES
 from scripts.progress import progress
 from scripts.publishing.serve import default_workers, server_command, write_inspect_file, write_metadata
 
@@ -156,7 +156,7 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
         "facet": distinct(facet),
         "table_page": distinct(lambda: f"{base}/claims?_next={draw.randrange(claims)}"),
         "troop_estimates": distinct(
-            lambda: f"{base}/troop_estimates?_next={draw.randrange(0, min(estimates, 5000), 50)}"
+            lambda: f"{base}/{TROOP_ESTIMATES}?_next={draw.randrange(0, min(estimates, 5000), 50)}"
         ),
         "query_who_said": distinct(lambda: f"{base}/who_said?speaker=p{draw.randrange(people)}"),
         "query_source_says": distinct(source),
