@@ -323,7 +323,7 @@ async def test_the_timeline_pages_list_every_estimate_once(many_estimates: Path)
     listed: list[str] = []
     for page in range(1, -(-len(expected) // reader.PAGE_SIZE) + 1):
         text = (await site.client.get(f"/-/timeline?page={page}")).text
-        listed += re.findall(r'href="/nk-russia-claims/figures/([^"]+)"', text.split("<tbody>")[1])
+        listed += re.findall(rf'href="/{re.escape(DATABASE)}/figures/([^"]+)"', text.split("<tbody>")[1])
     assert listed == expected
 
 
