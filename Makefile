@@ -129,8 +129,8 @@ citation: $(SETUP) $(CFFCONVERT)
 versions: $(SETUP)
 	$(PY) -m scripts.releases.versioning check
 
-# Python with ruff; the GitHub workflows against their schema (bundled, offline) and with zizmor's
-# security audit (offline). $$WORKFLOWS is a list of files: the shell splits it, quoting nothing.
+# Python with ruff, its layers with import-linter (pyproject.toml); the GitHub workflows against their
+# schema (bundled, offline) and with zizmor's security audit (offline). $$WORKFLOWS is a list of files: the shell splits it, quoting nothing.
 # A release tag names the package version, with its changelog entry and its record in releases.json
 # (the release workflow runs it): make tag-check TAG=v1.2.3 [ARCHIVE=dist] (then the built archive must
 # be the recorded one).
@@ -140,6 +140,7 @@ tag-check: $(SETUP)
 lint: $(SETUP)
 	$(BIN)/ruff check scripts tests
 	$(BIN)/ruff format --check scripts tests
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $$WORKFLOWS
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/zizmor --offline --no-progress $$WORKFLOWS .github/dependabot.yml
@@ -154,8 +155,8 @@ screenshots: $(SETUP) browser
 
 # Rewrites the generated data dictionary in README.md and docs/codebook.md from the package.
 docs: $(SETUP)
-	$(PY) -m scripts.publishing.docs --write README.md
-	$(PY) -m scripts.publishing.docs --codebook docs/codebook.md
+	$(PY) -m scripts.releases.docs --write README.md
+	$(PY) -m scripts.releases.docs --codebook docs/codebook.md
 
 # Re-pins every dependency (with hashes) from pyproject.toml.
 lock: $(SETUP)

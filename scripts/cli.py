@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from scripts.package.read import PackageError, clip
+from scripts.messages import PackageError, clip
 
 EXIT_PROBLEMS, EXIT_CRASH, EXIT_TERMINATED = 1, 2, 143
 

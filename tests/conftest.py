@@ -17,8 +17,9 @@ import pytest
 from datasette.app import Datasette
 
 from scripts.package.read import DataPackage
+from scripts.package.site import DATABASE
 from scripts.publishing.build import build
-from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.metadata import datasette_metadata
 from scripts.publishing.serve import (
     PLUGINS_DIR,
     SETTINGS,

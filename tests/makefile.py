@@ -38,7 +38,7 @@ STUB = """#!/bin/sh
 # Records its name, two environment variables and its arguments, NUL-separated, behind their count.
 printf '%s\\0' "$#" "$0" "${NK_CHROMIUM-}" "${NK_CFFCONVERT-}" "$@" >> "$STUB_LOG"
 """
-PROGRAMS = ("python", "pip", "ruff", "check-jsonschema", "zizmor", "uv", "cffconvert")
+PROGRAMS = ("python", "pip", "ruff", "lint-imports", "check-jsonschema", "zizmor", "uv", "cffconvert")
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from datasette.app import Datasette
 from scripts.benchmark import bench
 from scripts.benchmark.synth import generate, token
 from scripts.package.read import DataPackage
+from scripts.package.site import DATABASE
 from scripts.package.textscan import NUMBER_WORD
 from scripts.publishing.build import build
-from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.publishing.metadata import datasette_metadata
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
 from scripts.validation.validate import validate
 

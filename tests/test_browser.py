@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from scripts.package.site import DATABASE
 from scripts.publishing.build import build
-from scripts.publishing.metadata import DATABASE
 from tests.conftest import ROOT, read_table, served
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).

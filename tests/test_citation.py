@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.publishing.docs import CITATION_END, CITATION_START
 from scripts.releases import citation, registry, versioning
+from scripts.releases.docs import CITATION_END, CITATION_START
 from tests.conftest import ROOT
 from tests.mutations import edit_json
 from tests.test_release import copy_project

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.publishing.build import VIEWS
-from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
+from scripts.package.site import DATABASE, VIEWS
+from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.serve import SETTINGS
 from tests.conftest import read_table
 

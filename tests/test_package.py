@@ -12,7 +12,7 @@ import re
 import pytest
 
 from scripts.package.textscan import quotations
-from scripts.publishing.docs import main as docs_main
+from scripts.releases.docs import main as docs_main
 from scripts.validation.validate import validate
 from tests.conftest import ROOT, archived_text, read_table
 
@@ -222,7 +222,7 @@ def test_the_real_package_validates_without_problems() -> None:
 
 
 def test_readme_data_dictionary_is_generated_from_the_schemas() -> None:
-    from scripts.publishing.docs import main
+    from scripts.releases.docs import main
 
     assert main(["--datapackage", str(ROOT / "datapackage.json"), "--check", str(ROOT / "README.md")]) == 0
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.publishing.metadata import CANNED_QUERIES, DATABASE
+from scripts.package.site import DATABASE
+from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.plugins.reader import segments, source_label
 from tests.conftest import archived_text, read_table, site_of
 

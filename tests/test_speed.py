@@ -19,18 +19,11 @@ from datasette.app import Datasette
 
 from scripts.benchmark.synth import generate
 from scripts.package.read import DataPackage
+from scripts.package.site import DATABASE, FACET_COUNTS, FILTERED_PAGES, TIMELINE_SUMMARY, faceted_columns
 from scripts.publishing.build import build
-from scripts.publishing.metadata import DATABASE, LISTED_CHOICES, canned_queries
+from scripts.publishing.metadata import LISTED_CHOICES, canned_queries
 from scripts.publishing.plugins import home, precomputed_facets, reader
-from scripts.publishing.summaries import (
-    FACET_COUNTS,
-    FILTERED_PAGES,
-    TIMELINE_COLUMNS,
-    TIMELINE_SUMMARY,
-    column_of_day,
-    faceted_columns,
-    filter_key,
-)
+from scripts.publishing.summaries import TIMELINE_COLUMNS, column_of_day, filter_key
 from tests.conftest import ROOT, served, site_of
 
 FACETED = sorted((table, column) for table, columns in faceted_columns(DataPackage(ROOT / "datapackage.json")).items()
@@ -330,7 +323,7 @@ async def test_the_timeline_pages_list_every_estimate_once(many_estimates: Path)
     listed: list[str] = []
     for page in range(1, -(-len(expected) // reader.PAGE_SIZE) + 1):
         text = (await site.client.get(f"/-/timeline?page={page}")).text
-        listed += re.findall(r'href="/nk-russia-claims/figures/([^"]+)"', text.split("<tbody>")[1])
+        listed += re.findall(rf'href="/{re.escape(DATABASE)}/figures/([^"]+)"', text.split("<tbody>")[1])
     assert listed == expected
 
 

@@ -30,8 +30,8 @@ from urllib.parse import quote
 
 from scripts.benchmark.synth import generate, headline_measure, shape, token
 from scripts.package.read import DataPackage
+from scripts.package.site import DATABASE, DATABASE_FILE, TROOP_ESTIMATES
 from scripts.progress import progress
-from scripts.publishing.metadata import DATABASE
 from scripts.publishing.serve import default_workers, server_command, write_inspect_file, write_metadata
 
 BIN = Path(sys.executable).parent
@@ -71,7 +71,7 @@ def run_size(claims: int) -> dict:
     progress(f"N={claims}: validate")
     steps["validate"] = measure([python, "-m", "scripts.validation.validate", str(descriptor)])
     progress(f"N={claims}: build (validate + database + FTS)")
-    database = folder / f"{DATABASE}.db"
+    database = folder / DATABASE_FILE
     steps["build"] = measure([python, "-m", "scripts.publishing.build", str(descriptor), "--output", str(database)])
     progress(f"N={claims}: frictionless validate")
     steps["frictionless"] = measure([str(BIN / "frictionless"), "validate", "datapackage.json"], cwd=folder)
@@ -157,7 +157,7 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
         "facet": distinct(facet),
         "table_page": distinct(lambda: f"{base}/claims?_next={draw.randrange(claims)}"),
         "troop_estimates": distinct(
-            lambda: f"{base}/troop_estimates?_next={draw.randrange(0, min(estimates, 5000), 50)}"
+            lambda: f"{base}/{TROOP_ESTIMATES}?_next={draw.randrange(0, min(estimates, 5000), 50)}"
         ),
         "query_who_said": distinct(lambda: f"{base}/who_said?speaker=p{draw.randrange(people)}"),
         "query_source_says": distinct(source),

@@ -22,6 +22,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+# The messages' helpers live in the core layer (scripts.messages), which scripts.cli uses; they are
+# named here too, where the readers of a package have always found them.
+from scripts.messages import (
+    CONTROL_CHARACTERS,
+    MAX_QUOTED_CHARS,
+    PackageError,
+    clip,
+    cut,
+    printable,
+    quote,
+)
+
 EDTF_RDF_TYPE = "http://id.loc.gov/datatypes/edtf/EDTF-level1"
 SPAN_COLUMNS = ("exact", "char_start", "char_end")
 # The descriptor's own property naming the measure (a figures.measure value) that the troop
@@ -30,44 +42,11 @@ HEADLINE_MEASURE = "headlineMeasure"
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a descriptor or Table Schema; ours are a few kB
 MAX_JSON_DEPTH = 64  # ours nest 5 deep; deeper would only exhaust the parser's stack
 MAX_CELL_CHARS = 131_072  # Python's csv default, kept: a longer cell is an unclosed quote, not data
-MAX_QUOTED_CHARS = 200  # how much of any input a message repeats
 MAX_TEXT_BYTES = 16 * 1024 * 1024  # an archived article; ours are 4 kB
 URL_OR_DRIVE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # DuckDB's read_csv expands * ? [ ] in a path (brace expansion may follow) to files the package does
 # not name: `data/o[u]t/x` reads `data/out/x`, and `out` may be a link that leaves the package.
 GLOB_CHARACTERS = "*?[]{}"
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
-LINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-
-class PackageError(Exception):
-    """The package cannot be read as asked: a clear message for the user, exit code 1."""
-
-
-def printable(text: str, lines: bool = False) -> str:
-    """`text` with every C0 and C1 control character and DEL written as a visible escape (`\\x1b`),
-    so that input shown in a terminal or a log cannot move the cursor, clear the screen, or start a
-    line of its own (newlines are kept with `lines`: a message of several lines)."""
-    controls = LINE_CONTROL_CHARACTERS if lines else CONTROL_CHARACTERS
-    return controls.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def clip(text: str, limit: int = MAX_QUOTED_CHARS, lines: bool = False) -> str:
-    """At most `limit` characters of some input, marked when cut, made printable, with no quote marks
-    added: for input a message shows as it is (a path, a line). `quote()` puts a value in quote marks."""
-    return printable(_cut(text, limit), lines)
-
-
-def quote(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
-    """A value of the input as a message quotes it: repr (quote marks around it, control characters
-    escaped), cut to about `limit` characters. For messages only; not SQL quoting, and `clip()` is the
-    same cut without quote marks."""
-    text = value if isinstance(value, str) else str(value)
-    return repr(_cut(text, limit))
 
 
 def unsafe_path_reason(path: object) -> str | None:
@@ -210,9 +189,9 @@ class Problem:
 
     def __post_init__(self) -> None:
         # A backstop for every message: no problem line repeats more than a few hundred characters.
-        object.__setattr__(self, "path", _cut(self.path, 300))
-        object.__setattr__(self, "column", None if self.column is None else _cut(self.column, MAX_QUOTED_CHARS))
-        object.__setattr__(self, "message", _cut(self.message, 3 * MAX_QUOTED_CHARS))
+        object.__setattr__(self, "path", cut(self.path, 300))
+        object.__setattr__(self, "column", None if self.column is None else cut(self.column, MAX_QUOTED_CHARS))
+        object.__setattr__(self, "message", cut(self.message, 3 * MAX_QUOTED_CHARS))
 
     def __str__(self) -> str:
         """The problem as one line of text: no control character of the input reaches a terminal."""

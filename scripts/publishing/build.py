@@ -16,136 +16,26 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import duckdb
 
 from scripts.atomic import atomic_output
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, Table, clip
+from scripts.package.site import DATABASE_FILE, FTS_COLUMNS, TEXTS_TABLE, VIEWS, View, fts_table
 from scripts.progress import progress
-from scripts.publishing.summaries import FACET_COUNTS, TIMELINE_SUMMARY, write_summaries
+from scripts.publishing.summaries import write_summaries
 from scripts.validation.schemasql import TRUE_VALUES, sql_list
 from scripts.validation.staging import ROW, Stage, quoted
 from scripts.validation.validate import checked
 
-DEFAULT_OUTPUT = Path("build/nk-russia-claims.db")
+DEFAULT_OUTPUT = Path("build") / DATABASE_FILE
 SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  # all else is TEXT
-FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
-CONTEXT_CHARS = 80
-TEXTS_TABLE = "texts"
-# An article without a headline is named as such, never shown as an empty title or "None".
-ARTICLE_LABEL = "coalesce(article.title, 'Untitled news article (' || article.source_id || ')')"
-
-
-class View(NamedTuple):
-    """A joined reading of the tables. The database is immutable, so each is stored as a table,
-    computed once at build time in its ORDER BY order, with indexes on the columns that its facets
-    and the canned queries filter on: a page then reads rows by key instead of joining and sorting
-    the whole view, and `datasette inspect` counts it once (docs/benchmark.md)."""
-
-    description: str
-    sql: str
-    indexed: tuple[str, ...] = ()
-
-
-VIEWS = {
-    "troop_estimates": View(
-        "Every figure of North Korean troops in Russia: value, bounds, qualifier, date, "
-        "who claims it and where, ordered by date.",
-        f"""
-        SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.second_qualifier, f.unit,
-               f.place, claimant.name AS claimant, venue.title AS venue,
-               {ARTICLE_LABEL} AS article, f.exact, c.claim, f.inferred,
-               f.claim_id, f.source_id
-        FROM figures f
-        JOIN claims c ON c.claim_id = f.claim_id
-        JOIN entities claimant ON claimant.entity_id = c.claimant_id
-        LEFT JOIN sources venue ON venue.source_id = c.via_source_id
-        JOIN sources article ON article.source_id = f.source_id
-        WHERE f.measure = :headline_measure
-        ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
-        ("qualifier", "claimant"),
-    ),
-    "who_said_what": View(
-        "Every quotation with its speaker's name, the venue, the article and the claims it supports.",
-        f"""
-        SELECT q.quote_id, speaker.name AS speaker, q.exact AS quote, q.kind, q.said_on,
-               venue.title AS venue, {ARTICLE_LABEL} AS article,
-               (SELECT group_concat(c.claim, ' | ') FROM quote_claims l JOIN claims c ON c.claim_id = l.claim_id
-                WHERE l.quote_id = q.quote_id) AS claims,
-               q.inferred, q.speaker_id, q.via_source_id, q.source_id, q.rowid AS quote_rowid
-        FROM quotes q
-        JOIN entities speaker ON speaker.entity_id = q.speaker_id
-        LEFT JOIN sources venue ON venue.source_id = q.via_source_id
-        JOIN sources article ON article.source_id = q.source_id
-        ORDER BY q.source_id, q.char_start""",
-        ("speaker", "kind", "speaker_id", "quote_rowid"),
-    ),
-    "claims_with_sources": View(
-        "Every claim with its claimant's name, the venue and the article.",
-        f"""
-        SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
-               venue.title AS venue, venue.kind AS venue_kind, {ARTICLE_LABEL} AS article,
-               c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id, c.rowid AS claim_rowid
-        FROM claims c
-        JOIN entities claimant ON claimant.entity_id = c.claimant_id
-        LEFT JOIN sources venue ON venue.source_id = c.via_source_id
-        JOIN sources article ON article.source_id = c.source_id
-        ORDER BY c.source_id, c.char_start""",
-        ("topic", "modality", "claimant", "source_id", "via_source_id", "claim_rowid"),
-    ),
-    "attribution_chains": View(
-        "Every step of every claim's attribution chain: who asserts it, who relays it, through which venue, "
-        "in the article's words.",
-        f"""
-        SELECT a.claim_id, c.claim, a.step, a.role, party.name AS party, venue.title AS venue, a.exact AS words,
-               {ARTICLE_LABEL} AS article, a.inferred, a.entity_id, a.via_source_id,
-               a.source_id
-        FROM attributions a
-        JOIN claims c ON c.claim_id = a.claim_id
-        JOIN entities party ON party.entity_id = a.entity_id
-        LEFT JOIN sources venue ON venue.source_id = a.via_source_id
-        JOIN sources article ON article.source_id = a.source_id
-        ORDER BY a.source_id, c.char_start, a.claim_id, a.step""",
-        ("role", "party"),
-    ),
-    "quotes_in_context": View(
-        f"Every quotation with the {CONTEXT_CHARS} characters of its archived text on each side.",
-        f"""
-        SELECT q.quote_id, speaker.name AS speaker,
-               substr(t.text, max(q.char_start - {CONTEXT_CHARS}, 0) + 1,
-                      q.char_start - max(q.char_start - {CONTEXT_CHARS}, 0)) AS before,
-               q.exact AS quote,
-               substr(t.text, q.char_end + 1, {CONTEXT_CHARS}) AS after,
-               q.source_id, q.char_start, q.char_end
-        FROM quotes q
-        JOIN texts t ON t.source_id = q.source_id
-        JOIN entities speaker ON speaker.entity_id = q.speaker_id
-        ORDER BY q.source_id, q.char_start""",
-        ("speaker",),
-    ),
-}
 
 
 class BuildError(PackageError):
     """The package does not validate, or the database cannot be written: nothing is built."""
-
-
-def columns_read() -> dict[str, dict[str, tuple[str, ...]]]:
-    """What the build reads beyond the views, by who reads it: validation refuses a package without
-    one, as it does for the checks' columns (a view whose columns are missing is only left out)."""
-    from scripts.publishing.metadata import CHOICES  # metadata imports this module
-
-    return {
-        "the database's search index": FTS_COLUMNS,
-        **{f"the canned query {name}": {table: (column,)} for name, (table, column) in CHOICES.items()},
-    }
-
-
-def reserved_names() -> set[str]:
-    """Names the build gives its own tables and views, which no resource may take."""
-    return {TEXTS_TABLE, FACET_COUNTS, TIMELINE_SUMMARY, *VIEWS, *(f"{table}_fts" for table in FTS_COLUMNS)}
 
 
 def column_ddl(field: dict) -> str:
@@ -306,7 +196,7 @@ def load_texts(db: sqlite3.Connection, package: DataPackage) -> None:
 def add_search(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
     """FTS5 index named <table>_fts over the table's content, which Datasette detects."""
     names = _names(list(columns))
-    fts = quoted(f"{table}_fts")
+    fts = quoted(fts_table(table))
     content = "'" + table.replace("'", "''") + "'"
     db.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content={content}, content_rowid=rowid)")
     db.execute(f"INSERT INTO {fts} (rowid, {names}) SELECT rowid, {names} FROM {quoted(table)}")

@@ -17,9 +17,20 @@ from urllib.parse import urlencode
 
 from scripts.cli import run
 from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
-from scripts.publishing.build import FTS_COLUMNS, VIEWS
+from scripts.package.site import (
+    DATABASE,
+    FACET_COUNTS,
+    FTS_COLUMNS,
+    QUERY_CHOICES,
+    TEXTS_TABLE,
+    TIMELINE_SUMMARY,
+    TROOP_ESTIMATES,
+    VIEWS,
+    View,
+    fts_table,
+    table_facets,
+)
 
-DATABASE = "nk-russia-claims"
 LABEL_CANDIDATES = ("name", "title", "claim", "exact")
 TIMELINE_CHART = {
     "g.mark": "circle",  # estimates by different claimants: points, not a joined line
@@ -29,7 +40,7 @@ TIMELINE_CHART = {
     "g.y_type": "quantitative",
     "g.color_column": "claimant",
 }
-TIMELINE_PATH = f"/{DATABASE}/troop_estimates?as_of__notblank=1#" + urlencode(TIMELINE_CHART)
+TIMELINE_PATH = f"/{DATABASE}/{TROOP_ESTIMATES}?as_of__notblank=1#" + urlencode(TIMELINE_CHART)
 
 CANNED_QUERIES = {
     "troop_estimates_over_time": {
@@ -70,13 +81,6 @@ CANNED_QUERIES = {
 
 LISTED_CHOICES = 20  # a description is shown on every page that lists the query: it stays short at any size
 
-# The column whose values each query's description lists (validation requires them: see build.columns_read).
-CHOICES = {
-    "who_said": ("quotes", "speaker_id"),
-    "source_says": ("sources", "source_id"),
-    "figures_for_measure": ("figures", "measure"),
-}
-
 
 def _choices(table: Table, column: str) -> list[str]:
     """The values of an enum column, else every distinct value, sorted."""
@@ -88,7 +92,7 @@ def _choices(table: Table, column: str) -> list[str]:
 
 def canned_queries(package: DataPackage) -> dict[str, Any]:
     """The canned queries, each description ending with the first valid choices, from the package."""
-    choices = {name: _choices(package.tables[table], column) for name, (table, column) in CHOICES.items()}
+    choices = {name: _choices(package.tables[table], column) for name, (table, column) in QUERY_CHOICES.items()}
     queries = {name: dict(query) for name, query in CANNED_QUERIES.items()}
     for name, values in choices.items():
         more = f", and {len(values) - LISTED_CHOICES:,} more" if len(values) > LISTED_CHOICES else ""
@@ -118,15 +122,13 @@ def reading_order(table: Table) -> list[str]:
     return [f["name"] for f in sorted(shown, key=rank)]
 
 
-VIEW_METADATA = {  # human titles, facets and search for the views, as their tables have
-    "troop_estimates": {"title": "Troop estimates", "facets": ["qualifier", "claimant"]},
-    "who_said_what": {"title": "Every quotation and its speaker", "facets": ["speaker", "kind"],
-                      "fts_table": "quotes_fts", "fts_pk": "quote_rowid"},
-    "claims_with_sources": {"title": "Claims with their sources", "facets": ["topic", "modality", "claimant"],
-                            "fts_table": "claims_fts", "fts_pk": "claim_rowid"},
-    "attribution_chains": {"title": "Attribution chains, step by step", "facets": ["role", "party"]},
-    "quotes_in_context": {"title": "Quotes in context", "facets": ["speaker"]},
-}  # fmt: skip
+def view_metadata(view: View) -> dict[str, Any]:
+    """Human title, facets and search of a view, as its tables have."""
+    meta: dict[str, Any] = {"description": view.description, "title": view.title, "facets": list(view.facets)}
+    if view.search:
+        table, rowid = view.search
+        meta |= {"fts_table": fts_table(table), "fts_pk": rowid}
+    return meta
 
 
 def table_metadata(table: Table, resource: dict[str, Any]) -> dict[str, Any]:
@@ -134,13 +136,26 @@ def table_metadata(table: Table, resource: dict[str, Any]) -> dict[str, Any]:
         "title": resource.get("title", table.name),
         "description": resource.get("description", ""),
         "columns": {f["name"]: f.get("description", "") for f in table.fields},
-        "facets": [f["name"] for f in table.fields if "enum" in f.get("constraints", {})],
+        "facets": table_facets(table),
     }
     if label := label_column(table):
         meta["label_column"] = label
     if table.name in FTS_COLUMNS:
-        meta["fts_table"] = f"{table.name}_fts"
+        meta["fts_table"] = fts_table(table.name)
     return meta
+
+
+def site_configuration() -> dict[str, Any]:
+    """The names of scripts.package.site that the plugins read (`datasette.plugin_config("nk-site")`):
+    the deployed plugins stand alone, without this package to import."""
+    return {
+        "database": DATABASE,
+        "texts": TEXTS_TABLE,
+        "facet_counts": FACET_COUNTS,
+        "timeline_summary": TIMELINE_SUMMARY,
+        "troop_estimates": TROOP_ESTIMATES,
+        "search": {table: fts_table(table) for table in FTS_COLUMNS},
+    }
 
 
 def datasette_metadata(package: DataPackage) -> dict[str, Any]:
@@ -148,13 +163,11 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
     licence = descriptor["licenses"][0]
     resources = {r["name"]: r for r in descriptor["resources"]}
     tables = {name: table_metadata(table, resources[name]) for name, table in package.tables.items()}
-    tables["texts"] = {
+    tables[TEXTS_TABLE] = {
         "description": "The archived source texts, byte for byte as received.",
         "hidden": False,
     }
-    tables.update(
-        {name: {"description": view.description, **VIEW_METADATA.get(name, {})} for name, view in VIEWS.items()}
-    )
+    tables.update({name: view_metadata(view) for name, view in VIEWS.items()})
     reading = {name: reading_order(table) for name, table in package.tables.items()}
     titles = {
         name: {f["name"]: f.get("title") or f["name"] for f in table.fields} for name, table in package.tables.items()
@@ -168,14 +181,14 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
             '<a href="/-/timeline">Timeline of troop estimates</a> · '
             f'<a href="/{DATABASE}/who_said_what">Every quotation and its speaker</a> · '
             f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a> · '
-            '<a href="/nk-russia-claims/vocabulary">Vocabulary</a></p>'
+            f'<a href="/{DATABASE}/vocabulary">Vocabulary</a></p>'
         ),
         "license": licence.get("name") or licence.get("title") or licence_url,  # the spec asks only one of them
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
         "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
-        "plugins": {"nk-readable": {"columns": reading, "titles": titles}},
+        "plugins": {"nk-readable": {"columns": reading, "titles": titles}, "nk-site": site_configuration()},
     }
 
 

@@ -17,12 +17,13 @@ import sys
 from pathlib import Path
 
 from scripts.cli import run
+from scripts.package.site import DATABASE
 from scripts.publishing.build import DEFAULT_OUTPUT
 from scripts.publishing.serve import PLUGINS_DIR, TEMPLATES_DIR, setting_options, write_metadata
 
 LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements.lock"
 SITE_PACKAGES = ("datasette", "datasette-vega")  # what the deployed site installs
-DEFAULT_SERVICE = "nk-russia-claims"
+DEFAULT_SERVICE = DATABASE  # a Cloud Run service name may be the database's
 
 
 def pinned(packages: tuple[str, ...], lock: Path = LOCK_FILE) -> list[str]:

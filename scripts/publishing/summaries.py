@@ -21,14 +21,13 @@ import statistics
 from datetime import date
 
 from scripts.package.read import DataPackage
+from scripts.package.site import FACET_COUNTS, FILTERED_PAGES, TIMELINE_SUMMARY, TROOP_ESTIMATES, faceted_columns
 from scripts.progress import progress
 from scripts.validation.staging import quoted
 
-FACET_COUNTS = "facet_counts"
-# Equality filters of pages people ask for (the figures of a measure on a date, as the benchmark
-# asks): their facets are precomputed for every combination of values, and an index of the filters,
-# then the primary key (the page's order and its `_next` cursor), gives the rows and their count.
-FILTERED_PAGES = {"figures": ("measure", "as_of")}
+# FILTERED_PAGES (scripts.package.site): the facets of those pages are precomputed for every
+# combination of values, and an index of the filters, then the primary key (the page's order and
+# its `_next` cursor), gives the rows and their count.
 UNFILTERED = ""  # the `filters` of the counts over the whole table
 # One row per value of each column, NULL included (how many rows have none): so every faceted column
 # has a row, even one that is always empty. `value` has no type: each value keeps its own (a text
@@ -45,15 +44,6 @@ def filter_key(filters: dict[str, object]) -> str:
     """The filters of a page as FACET_COUNTS writes them: values as the query string gives them (text).
     plugins/precomputed_facets.py has the same function, since the deployed plugins stand alone."""
     return json.dumps({name: str(filters[name]) for name in sorted(filters)}, ensure_ascii=False, separators=(",", ":"))
-
-
-def faceted_columns(package: DataPackage) -> dict[str, list[str]]:
-    """The facets of every table and view, as the site's metadata configures them."""
-    from scripts.publishing.metadata import datasette_metadata  # metadata imports build, which imports this
-
-    tables = datasette_metadata(package)["databases"]
-    (database,) = tables.values()
-    return {name: meta.get("facets", []) for name, meta in database["tables"].items() if meta.get("facets")}
 
 
 def columns_of(db: sqlite3.Connection) -> dict[str, set[str]]:
@@ -108,8 +98,6 @@ def page_index_ddl(package: DataPackage) -> list[str]:
     return statements
 
 
-TIMELINE_SUMMARY = "timeline_summary"
-TROOP_ESTIMATES = "troop_estimates"  # the view that build.py precomputes as a table
 TIMELINE_COLUMNS = 40  # the chart's columns of dated estimates, at most: each a day or a run of days
 TIMELINE_SUMMARY_DDL = (
     f"CREATE TABLE {TIMELINE_SUMMARY} (day_from TEXT, day_to TEXT, year_stated INTEGER NOT NULL, "

@@ -26,6 +26,7 @@ from pathlib import Path
 from scripts.atomic import atomic_output, temporary_folder, write_atomically
 from scripts.cli import run
 from scripts.package.read import DataPackage, clip, package_file, quote
+from scripts.package.site import DATABASE_FILE
 from scripts.publishing.build import BuildError, build
 from scripts.releases import parquet, registry, versioning, web_annotations
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
@@ -33,7 +34,7 @@ from scripts.validation.checks import descriptor_problems
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
-DATABASE_NAME = "nk-russia-claims.db"
+DATABASE_NAME = DATABASE_FILE  # the database in the archive
 
 
 def archive_name(descriptor: dict) -> str:

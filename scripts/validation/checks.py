@@ -39,6 +39,7 @@ from scripts.package.read import (
     read_json,
     unsafe_path_reason,
 )
+from scripts.package.site import FTS_SUFFIX, columns_read, reserved_names  # the build's own tables, and what it reads
 from scripts.progress import progress
 from scripts.validation import background_scan
 from scripts.validation.edtf_check import is_edtf
@@ -182,8 +183,6 @@ def _dialect_problems(package: DataPackage, name: str, index: int, dialect: obje
 
 
 def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
-    from scripts.publishing.build import columns_read, reserved_names  # the build's own tables, and what it reads
-
     for resource, columns in required_columns(READS, columns_read()).items():
         if resource not in schemas:
             readers = sorted({reader for readers in columns.values() for reader in readers})
@@ -197,7 +196,7 @@ def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: d
                 yield Problem(paths[resource], None, "fields", message)
     taken = reserved_names()
     for resource in sorted(schemas):
-        if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith("_fts")):
+        if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith(FTS_SUFFIX)):
             yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
         elif resource.startswith(OWN_TABLES_PREFIX):
             message = f"resource name {resource!r} is taken by the validator (names beginning {OWN_TABLES_PREFIX})"

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scripts.package.read import DataPackage
-from scripts.publishing.metadata import DATABASE, datasette_metadata
+from scripts.package.site import DATABASE
+from scripts.publishing.metadata import datasette_metadata
 from scripts.publishing.plugins import public_site
 from scripts.publishing.publish import publish_command
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS

@@ -1,8 +1,12 @@
 """Generate the README's data dictionary, troop-count table and citing section from the package.
 
-python -m scripts.publishing.docs              # print the dictionary
-python -m scripts.publishing.docs --write README.md
-python -m scripts.publishing.docs --check README.md   # exit 1 if the README is stale"""
+python -m scripts.releases.docs              # print the dictionary
+python -m scripts.releases.docs --write README.md
+python -m scripts.releases.docs --check README.md   # exit 1 if the README is stale
+
+It belongs to the releases layer, not publishing: the citing section is made of release facts
+(releases.json, CHANGELOG.md, scripts.releases.citation), and the README and codebook ship in the
+release archive."""
 
 from __future__ import annotations
 
