@@ -22,7 +22,7 @@ from datetime import date
 
 from scripts.package.read import DataPackage
 from scripts.progress import progress
-from scripts.validation.staging import quoted
+from scripts.sql import identifier, identifiers
 
 FACET_COUNTS = "facet_counts"
 # Equality filters of pages people ask for (the figures of a measure on a date, as the benchmark
@@ -58,24 +58,24 @@ def faceted_columns(package: DataPackage) -> dict[str, list[str]]:
 
 def columns_of(db: sqlite3.Connection) -> dict[str, set[str]]:
     tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {table: {row[1] for row in db.execute(f"PRAGMA table_info({quoted(table)})")} for table in tables}
+    return {table: {row[1] for row in db.execute(f"PRAGMA table_info({identifier(table)})")} for table in tables}
 
 
 def count_unfiltered(db: sqlite3.Connection, table: str, column: str) -> None:
     db.execute(
-        f"INSERT INTO {FACET_COUNTS} SELECT ?, ?, ?, {quoted(column)}, count(*) FROM {quoted(table)} "
-        f"GROUP BY {quoted(column)}",
+        f"INSERT INTO {FACET_COUNTS} SELECT ?, ?, ?, {identifier(column)}, count(*) FROM {identifier(table)} "
+        f"GROUP BY {identifier(column)}",
         [table, UNFILTERED, column],
     )
 
 
 def count_filtered(db: sqlite3.Connection, table: str, filters: tuple[str, ...], column: str) -> None:
     """Per combination of filter values; a NULL value is left out, since no equality filter matches it."""
-    names = ", ".join(map(quoted, filters))
-    present = " AND ".join(f"{quoted(f)} IS NOT NULL" for f in filters)
+    names = identifiers(filters)
+    present = " AND ".join(f"{identifier(f)} IS NOT NULL" for f in filters)
     groups = db.execute(
-        f"SELECT {names}, {quoted(column)}, count(*) FROM {quoted(table)} WHERE {present} "
-        f"GROUP BY {names}, {quoted(column)}"
+        f"SELECT {names}, {identifier(column)}, count(*) FROM {identifier(table)} WHERE {present} "
+        f"GROUP BY {names}, {identifier(column)}"
     )
     n = len(filters)
     rows = [(table, filter_key(dict(zip(filters, g[:n], strict=True))), column, g[n], g[n + 1]) for g in groups]
@@ -103,8 +103,8 @@ def page_index_ddl(package: DataPackage) -> list[str]:
         if not set(filters) <= set(fields):
             continue  # a package that is not this project's own
         columns = list(dict.fromkeys([*filters, *package.tables[table].primary_key]))
-        name = quoted(f"idx_{table}_{'_'.join(filters)}_page")
-        statements.append(f"CREATE INDEX {name} ON {quoted(table)} ({', '.join(map(quoted, columns))})")
+        name = identifier(f"idx_{table}_{'_'.join(filters)}_page")
+        statements.append(f"CREATE INDEX {name} ON {identifier(table)} ({identifiers(columns)})")
     return statements
 
 
