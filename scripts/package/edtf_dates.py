@@ -1,14 +1,15 @@
 """EDTF dates (Library of Congress, ISO 8601-2), levels 0 and 1: the one reading of them that the
-validator and the Parquet export share. (The site's timeline plugin, deployed on its own, keeps a
-reading of its own: scripts/publishing/plugins/reader.py.)
+validator, the build's timeline summary and the Parquet export share. (The site's timeline plugin,
+deployed on its own, keeps a copy of `edtf_day`: scripts/publishing/plugins/reader.py.)
 
 `is_edtf` is a strict, fast check. The `edtf` library parses with pyparsing at about 26 ms a value,
-too slow for a million rows; it stays the reference in the tests, and gives `edtf_bounds`. Covered:
-dates (YYYY, YYYY-MM, YYYY-MM-DD) with ? ~ % qualifiers, unspecified digits (X: trailing in a year,
-whole month or day), seasons (21-24), Y-prefixed long years, and intervals with open or unknown
-ends. Stricter than the library in two ways: a day must exist in its month (the library takes
-2023-02-29), and level-2 seasons (25-41) are refused. Date-times are not used by this dataset and
-are refused.
+too slow for a million rows; it stays the reference in the tests, and gives `edtf_bounds`, the first
+and last day a value can mean. Covered: dates (YYYY, YYYY-MM, YYYY-MM-DD) with ? ~ % qualifiers,
+unspecified digits (X: trailing in a year, whole month or day), seasons (21-24), Y-prefixed long
+years, and intervals with open or unknown ends. Stricter than the library in two ways: a day must
+exist in its month (the library takes 2023-02-29), and level-2 seasons (25-41) are refused.
+Date-times are not used by this dataset and are refused. `edtf_day` reads a single day, as the
+site's timeline plots it.
 
 (Named edtf_dates, not edtf, so that it never stands in for the `edtf` library it imports.)"""
 
@@ -58,6 +59,21 @@ def _is_date(value: str) -> bool:
     if "X" in year:
         return 1 <= int(day) <= 31
     return 1 <= int(day) <= calendar.monthrange(int(year.lstrip("-")) or 2000, number)[1]
+
+
+EDTF_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[?~%]?")  # a day, with a qualifier or none
+
+
+def edtf_day(value: object) -> tuple[datetime.date, bool] | None:
+    """(the day, whether its year is stated) of an EDTF day such as 2024-10-31 or 2024-10-31?; None
+    for anything else (a month, an interval). The site's timeline plots such days (the deployed
+    plugin, scripts/publishing/plugins/reader.py, holds a copy)."""
+    if not isinstance(value, str) or not EDTF_DAY.fullmatch(value):
+        return None
+    try:
+        return datetime.date.fromisoformat(value[:10]), not value.endswith(("?", "%"))
+    except ValueError:  # 2024-13-45
+        return None
 
 
 def _day(moment: time.struct_time) -> datetime.date:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 import statistics
 from datetime import date
 
+from scripts.package.edtf_dates import edtf_day
 from scripts.package.read import DataPackage
 from scripts.progress import progress
 from scripts.sql import identifier, identifiers
@@ -115,17 +115,6 @@ TIMELINE_SUMMARY_DDL = (
     f"CREATE TABLE {TIMELINE_SUMMARY} (day_from TEXT, day_to TEXT, year_stated INTEGER NOT NULL, "
     "estimates INTEGER NOT NULL, in_words INTEGER NOT NULL, lowest REAL, highest REAL, median REAL)"
 )
-EDTF_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[?~%]?")  # ASCII digits only: \d takes any script's
-
-
-def estimate_day(as_of: object) -> tuple[date, bool] | None:
-    """(the day, whether its year is stated) of an EDTF day such as 2024-10-31 or 2024-10-31?."""
-    if not isinstance(as_of, str) or not EDTF_DAY.fullmatch(as_of):
-        return None
-    try:
-        return date.fromisoformat(as_of[:10]), not as_of.endswith(("?", "%"))
-    except ValueError:  # 2024-13-45
-        return None
 
 
 def finite(value: object) -> float | None:
@@ -174,7 +163,7 @@ def write_timeline_summary(db: sqlite3.Connection) -> None:
     db.execute(TIMELINE_SUMMARY_DDL)
     if TROOP_ESTIMATES not in columns_of(db):  # a package that is not this project's own
         return
-    days = {as_of: estimate_day(as_of) for (as_of,) in db.execute(f"SELECT DISTINCT as_of FROM {TROOP_ESTIMATES}")}
+    days = {as_of: edtf_day(as_of) for (as_of,) in db.execute(f"SELECT DISTINCT as_of FROM {TROOP_ESTIMATES}")}
     column_of = column_of_day(sorted({day[0] for day in days.values() if day is not None}))
     columns: dict[int, TimelineColumn] = {}
     for as_of, value, low, high in db.execute(f"SELECT as_of, value, value_low, value_high FROM {TROOP_ESTIMATES}"):
