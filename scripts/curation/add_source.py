@@ -18,8 +18,8 @@ from pathlib import Path
 from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.curation.tables import read_rows, write_rows
+from scripts.package.edtf_dates import is_edtf
 from scripts.package.read import DataPackage, PackageError, clip, inside, quote
-from scripts.validation.edtf_check import is_edtf
 
 ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the whole id: fullmatch (`$` lets a final newline in)
 MAX_TEXT_BYTES = 16 * 1024 * 1024

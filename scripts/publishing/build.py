@@ -16,22 +16,22 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 
 from scripts.atomic import atomic_output
 from scripts.cli import run
+from scripts.package.fieldtypes import TRUE_VALUES, field_type
 from scripts.package.read import DataPackage, PackageError, Table, clip
 from scripts.package.site import DATABASE_FILE, FTS_COLUMNS, TEXTS_TABLE, VIEWS, View, fts_table
 from scripts.progress import progress
 from scripts.publishing.summaries import write_summaries
-from scripts.validation.schemasql import TRUE_VALUES, sql_list
-from scripts.validation.staging import ROW, Stage, quoted
+from scripts.sql import identifier, identifiers, literal, literals
+from scripts.validation.staging import ROW, Stage
 from scripts.validation.validate import checked
 
 DEFAULT_OUTPUT = Path("build") / DATABASE_FILE
-SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}  # all else is TEXT
 
 
 class BuildError(PackageError):
@@ -39,19 +39,21 @@ class BuildError(PackageError):
 
 
 def column_ddl(field: dict) -> str:
-    sql_type = SQLITE_TYPES.get(field["type"], "TEXT")
+    sql_type = field_type(field).sqlite
     not_null = " NOT NULL" if field["constraints"].get("required") else ""
-    return f"{quoted(field['name'])} {sql_type}{not_null}"
+    return f"{identifier(field['name'])} {sql_type}{not_null}"
 
 
 def table_ddl(table: Table) -> str:
     """CREATE TABLE derived from the Table Schema: types, NOT NULL, primary and foreign keys."""
     lines = [column_ddl(field) for field in table.fields]
     if table.primary_key:
-        lines.append(f"PRIMARY KEY ({_names(table.primary_key)})")
+        lines.append(f"PRIMARY KEY ({identifiers(table.primary_key)})")
     for fields, resource, ref_fields in table.foreign_keys():
-        lines.append(f"FOREIGN KEY ({_names(fields)}) REFERENCES {quoted(resource)} ({_names(ref_fields)})")
-    return f"CREATE TABLE {quoted(table.name)} (\n  " + ",\n  ".join(lines) + "\n)"
+        lines.append(
+            f"FOREIGN KEY ({identifiers(fields)}) REFERENCES {identifier(resource)} ({identifiers(ref_fields)})"
+        )
+    return f"CREATE TABLE {identifier(table.name)} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
 def index_ddl(table: Table) -> Iterator[str]:
@@ -63,28 +65,21 @@ def index_ddl(table: Table) -> Iterator[str]:
         if fields not in indexed:  # two foreign keys on one column need one index
             indexed.append(fields)
     for fields in indexed:
-        name = quoted(f"idx_{table.name}_{'_'.join(fields)}")
-        yield f"CREATE INDEX {name} ON {quoted(table.name)} ({_names(fields)})"
-
-
-def _names(names: list[str]) -> str:
-    return ", ".join(quoted(n) for n in names)
+        name = identifier(f"idx_{table.name}_{'_'.join(fields)}")
+        yield f"CREATE INDEX {name} ON {identifier(table.name)} ({identifiers(fields)})"
 
 
 BATCH_ROWS = 20_000  # rows moved from the staging database to SQLite at a time
 
 
-DUCKDB_TYPES = {"integer": "BIGINT", "number": "DOUBLE"}  # SQLITE_TYPES in DuckDB's names
-
-
-def typed_column(field: dict, types: dict[str, str] = DUCKDB_TYPES) -> str:
-    """SQL turning a staged text cell into its Table Schema type (`types`: the SQL type of each,
+def typed_column(field: dict, engine: Literal["duckdb", "sqlite"] = "duckdb") -> str:
+    """SQL turning a staged text cell into its Table Schema type (in `engine`'s names of the types,
     DuckDB's by default); empty means NULL, a boolean is 1 or 0."""
-    cell = f"nullif({quoted(field['name'])}, '')"
+    cell = f"nullif({identifier(field['name'])}, '')"
     if field["type"] == "boolean":
-        return f"CASE WHEN {cell} IN ({sql_list(list(TRUE_VALUES))}) THEN 1 WHEN {cell} IS NOT NULL THEN 0 END"
-    sql_type = types.get(field["type"])
-    return f"CAST({cell} AS {sql_type})" if sql_type else cell
+        return f"CASE WHEN {cell} IN ({literals(TRUE_VALUES)}) THEN 1 WHEN {cell} IS NOT NULL THEN 0 END"
+    kind = field_type(field)
+    return f"CAST({cell} AS {kind.duckdb if engine == 'duckdb' else kind.sqlite})" if kind.typed else cell
 
 
 def load_table(db: sqlite3.Connection, source: Any, table: Table) -> None:
@@ -93,8 +88,8 @@ def load_table(db: sqlite3.Connection, source: Any, table: Table) -> None:
     db.execute(table_ddl(table))
     columns = ", ".join(typed_column(f) for f in table.fields)
     placeholders = ", ".join("?" for _ in table.fields)
-    insert = f"INSERT INTO {quoted(table.name)} VALUES ({placeholders})"
-    result = source.execute(f"SELECT {columns} FROM {quoted(table.name)} ORDER BY {ROW}")
+    insert = f"INSERT INTO {identifier(table.name)} VALUES ({placeholders})"
+    result = source.execute(f"SELECT {columns} FROM {identifier(table.name)} ORDER BY {ROW}")
     while rows := result.fetchmany(BATCH_ROWS):
         db.executemany(insert, rows)
     for statement in index_ddl(table):
@@ -112,8 +107,11 @@ def import_script(package: DataPackage, tables: list[Table], stage_file: Path) -
         path = str(table.regular_file)  # one regular file inside the package, links followed
         if not table.fields or any(c in path or c in table.name for c in unsafe):
             return None
-        columns = ", ".join(f"{quoted(n)} TEXT" for n in table.field_names)
-        lines += [f"CREATE TABLE {quoted(table.name)} ({columns});", f".import --csv --skip 1 '{path}' '{table.name}'"]
+        columns = ", ".join(f"{identifier(n)} TEXT" for n in table.field_names)
+        lines += [
+            f"CREATE TABLE {identifier(table.name)} ({columns});",
+            f".import --csv --skip 1 '{path}' '{table.name}'",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -143,9 +141,9 @@ class CommandLineImport:
     def agrees(self, db: sqlite3.Connection, source: Any, table: Table) -> bool:
         """Whether the command line read the rows and characters DuckDB staged, column by column,
         and SQLite types them as DuckDB does."""
-        lengths = [f"sum(length({quoted(n)}))" for n in table.field_names]
-        mine = db.execute(f"SELECT count(*), {', '.join(lengths)} FROM stage.{quoted(table.name)}").fetchone()
-        theirs = source.execute(f"SELECT count(*), {', '.join(lengths)} FROM {quoted(table.name)}").fetchone()
+        lengths = [f"sum(length({identifier(n)}))" for n in table.field_names]
+        mine = db.execute(f"SELECT count(*), {', '.join(lengths)} FROM stage.{identifier(table.name)}").fetchone()
+        theirs = source.execute(f"SELECT count(*), {', '.join(lengths)} FROM {identifier(table.name)}").fetchone()
         if tuple(v or 0 for v in mine) != tuple(int(v or 0) for v in theirs):
             return False
         return same_typed_values(db, source, table)
@@ -160,15 +158,15 @@ def same_typed_values(db: sqlite3.Connection, source: Any, table: Table) -> bool
     """Every typed integer, number and boolean column holds the same values in both, row by row.
     SQLite casts `8_000` to 8 where DuckDB reads 8000, and reads some long decimals one bit off the
     correctly rounded double (DuckDB's and Python's): no aggregate would show that."""
-    typed = [f for f in table.fields if f["type"] in SQLITE_TYPES]
+    typed = [f for f in table.fields if field_type(f).typed]
     if not typed:
         return True
     mine = db.execute(
-        f"SELECT {', '.join(typed_column(f, SQLITE_TYPES) for f in typed)} FROM stage.{quoted(table.name)} "
+        f"SELECT {', '.join(typed_column(f, 'sqlite') for f in typed)} FROM stage.{identifier(table.name)} "
         "ORDER BY rowid"
     )
     theirs = source.execute(
-        f"SELECT {', '.join(typed_column(f) for f in typed)} FROM {quoted(table.name)} ORDER BY {ROW}"
+        f"SELECT {', '.join(typed_column(f) for f in typed)} FROM {identifier(table.name)} ORDER BY {ROW}"
     )
     while True:
         batch = mine.fetchmany(BATCH_ROWS)
@@ -181,8 +179,10 @@ def same_typed_values(db: sqlite3.Connection, source: Any, table: Table) -> bool
 def copy_imported(db: sqlite3.Connection, table: Table) -> None:
     """The command line's text cells into the typed table, in CSV order, at SQLite's own speed."""
     db.execute(table_ddl(table))
-    columns = ", ".join(typed_column(f, SQLITE_TYPES) for f in table.fields)
-    db.execute(f"INSERT INTO {quoted(table.name)} SELECT {columns} FROM stage.{quoted(table.name)} ORDER BY rowid")
+    columns = ", ".join(typed_column(f, "sqlite") for f in table.fields)
+    db.execute(
+        f"INSERT INTO {identifier(table.name)} SELECT {columns} FROM stage.{identifier(table.name)} ORDER BY rowid"
+    )
     for statement in index_ddl(table):
         db.execute(statement)
 
@@ -195,11 +195,11 @@ def load_texts(db: sqlite3.Connection, package: DataPackage) -> None:
 
 def add_search(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
     """FTS5 index named <table>_fts over the table's content, which Datasette detects."""
-    names = _names(list(columns))
-    fts = quoted(fts_table(table))
-    content = "'" + table.replace("'", "''") + "'"
+    names = identifiers(list(columns))
+    fts = identifier(fts_table(table))
+    content = literal(table)
     db.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content={content}, content_rowid=rowid)")
-    db.execute(f"INSERT INTO {fts} (rowid, {names}) SELECT rowid, {names} FROM {quoted(table)}")
+    db.execute(f"INSERT INTO {fts} (rowid, {names}) SELECT rowid, {names} FROM {identifier(table)}")
 
 
 class Cancelled(Exception):
@@ -295,10 +295,10 @@ def precompute(db: sqlite3.Connection, name: str, view: View, parameters: dict[s
         print(f"warning: {name} is left out of the database: {clip(str(error))}", file=sys.stderr)
         return
     # `position` numbers the rows in the view's order: the site's default order, with nothing to sort.
-    db.execute(f"CREATE TABLE {quoted(name)} (position INTEGER PRIMARY KEY, {_names(columns)})")
-    db.execute(f"INSERT INTO {quoted(name)} ({_names(columns)}) {view.sql}", parameters)
+    db.execute(f"CREATE TABLE {identifier(name)} (position INTEGER PRIMARY KEY, {identifiers(columns)})")
+    db.execute(f"INSERT INTO {identifier(name)} ({identifiers(columns)}) {view.sql}", parameters)
     for column in view.indexed:
-        db.execute(f"CREATE INDEX {quoted(f'idx_{name}_{column}')} ON {quoted(name)} ({quoted(column)})")
+        db.execute(f"CREATE INDEX {identifier(f'idx_{name}_{column}')} ON {identifier(name)} ({identifier(column)})")
 
 
 def write_database(

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 import statistics
 from datetime import date
 
+from scripts.package.edtf_dates import edtf_day
 from scripts.package.read import DataPackage
 from scripts.package.site import FACET_COUNTS, FILTERED_PAGES, TIMELINE_SUMMARY, TROOP_ESTIMATES, faceted_columns
 from scripts.progress import progress
-from scripts.validation.staging import quoted
+from scripts.sql import identifier, identifiers
 
 # FILTERED_PAGES (scripts.package.site): the facets of those pages are precomputed for every
 # combination of values, and an index of the filters, then the primary key (the page's order and
@@ -48,24 +48,24 @@ def filter_key(filters: dict[str, object]) -> str:
 
 def columns_of(db: sqlite3.Connection) -> dict[str, set[str]]:
     tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return {table: {row[1] for row in db.execute(f"PRAGMA table_info({quoted(table)})")} for table in tables}
+    return {table: {row[1] for row in db.execute(f"PRAGMA table_info({identifier(table)})")} for table in tables}
 
 
 def count_unfiltered(db: sqlite3.Connection, table: str, column: str) -> None:
     db.execute(
-        f"INSERT INTO {FACET_COUNTS} SELECT ?, ?, ?, {quoted(column)}, count(*) FROM {quoted(table)} "
-        f"GROUP BY {quoted(column)}",
+        f"INSERT INTO {FACET_COUNTS} SELECT ?, ?, ?, {identifier(column)}, count(*) FROM {identifier(table)} "
+        f"GROUP BY {identifier(column)}",
         [table, UNFILTERED, column],
     )
 
 
 def count_filtered(db: sqlite3.Connection, table: str, filters: tuple[str, ...], column: str) -> None:
     """Per combination of filter values; a NULL value is left out, since no equality filter matches it."""
-    names = ", ".join(map(quoted, filters))
-    present = " AND ".join(f"{quoted(f)} IS NOT NULL" for f in filters)
+    names = identifiers(filters)
+    present = " AND ".join(f"{identifier(f)} IS NOT NULL" for f in filters)
     groups = db.execute(
-        f"SELECT {names}, {quoted(column)}, count(*) FROM {quoted(table)} WHERE {present} "
-        f"GROUP BY {names}, {quoted(column)}"
+        f"SELECT {names}, {identifier(column)}, count(*) FROM {identifier(table)} WHERE {present} "
+        f"GROUP BY {names}, {identifier(column)}"
     )
     n = len(filters)
     rows = [(table, filter_key(dict(zip(filters, g[:n], strict=True))), column, g[n], g[n + 1]) for g in groups]
@@ -93,8 +93,8 @@ def page_index_ddl(package: DataPackage) -> list[str]:
         if not set(filters) <= set(fields):
             continue  # a package that is not this project's own
         columns = list(dict.fromkeys([*filters, *package.tables[table].primary_key]))
-        name = quoted(f"idx_{table}_{'_'.join(filters)}_page")
-        statements.append(f"CREATE INDEX {name} ON {quoted(table)} ({', '.join(map(quoted, columns))})")
+        name = identifier(f"idx_{table}_{'_'.join(filters)}_page")
+        statements.append(f"CREATE INDEX {name} ON {identifier(table)} ({identifiers(columns)})")
     return statements
 
 
@@ -103,17 +103,6 @@ TIMELINE_SUMMARY_DDL = (
     f"CREATE TABLE {TIMELINE_SUMMARY} (day_from TEXT, day_to TEXT, year_stated INTEGER NOT NULL, "
     "estimates INTEGER NOT NULL, in_words INTEGER NOT NULL, lowest REAL, highest REAL, median REAL)"
 )
-EDTF_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[?~%]?")  # ASCII digits only: \d takes any script's
-
-
-def estimate_day(as_of: object) -> tuple[date, bool] | None:
-    """(the day, whether its year is stated) of an EDTF day such as 2024-10-31 or 2024-10-31?."""
-    if not isinstance(as_of, str) or not EDTF_DAY.fullmatch(as_of):
-        return None
-    try:
-        return date.fromisoformat(as_of[:10]), not as_of.endswith(("?", "%"))
-    except ValueError:  # 2024-13-45
-        return None
 
 
 def finite(value: object) -> float | None:
@@ -162,7 +151,7 @@ def write_timeline_summary(db: sqlite3.Connection) -> None:
     db.execute(TIMELINE_SUMMARY_DDL)
     if TROOP_ESTIMATES not in columns_of(db):  # a package that is not this project's own
         return
-    days = {as_of: estimate_day(as_of) for (as_of,) in db.execute(f"SELECT DISTINCT as_of FROM {TROOP_ESTIMATES}")}
+    days = {as_of: edtf_day(as_of) for (as_of,) in db.execute(f"SELECT DISTINCT as_of FROM {TROOP_ESTIMATES}")}
     column_of = column_of_day(sorted({day[0] for day in days.values() if day is not None}))
     columns: dict[int, TimelineColumn] = {}
     for as_of, value, low, high in db.execute(f"SELECT as_of, value, value_low, value_high FROM {TROOP_ESTIMATES}"):

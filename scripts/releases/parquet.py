@@ -10,18 +10,18 @@ The files are reproducible: the same rows give the same bytes (no timestamps, fi
 
 from __future__ import annotations
 
-import datetime
 import io
-import time
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from edtf import parse_edtf
 
+from scripts.package.edtf_dates import edtf_bounds
+from scripts.package.fieldtypes import FIELD_TYPES, field_type
 from scripts.package.read import EDTF_RDF_TYPE, Table
 
 MEDIATYPE = "application/vnd.apache.parquet"
+DATE = "date"  # the Table Schema type of an EDTF date's first and last days
 DICTIONARY_LIMIT = 127  # an enum of at most this many values is stored with int8 codes
 
 
@@ -39,48 +39,9 @@ def _enum(field: dict[str, Any]) -> list[str] | None:
 
 
 def arrow_type(field: dict[str, Any]) -> pa.DataType:
-    kind = field.get("type", "any")
-    if kind == "integer":
-        return pa.int64()
-    if kind == "number":
-        return pa.float64()
-    if kind == "boolean":
-        return pa.bool_()
-    if kind == "list":
-        return pa.list_(pa.string())
-    if kind == "string" and _enum(field):
+    if field.get("type", "any") == "string" and _enum(field):
         return pa.dictionary(pa.int8(), pa.string())
-    return pa.string()
-
-
-def _cell(field: dict[str, Any], text: str) -> Any:
-    kind = field.get("type", "any")
-    if kind == "list":
-        return text.split(field.get("delimiter", ",")) if text else []
-    if text == "":
-        return None
-    if kind == "integer":
-        return int(text)
-    if kind == "number":
-        return float(text)
-    if kind == "boolean":
-        return text in field.get("trueValues", ["true", "True", "TRUE", "1"])
-    return text
-
-
-def _day(moment: time.struct_time) -> datetime.date:
-    return datetime.date(moment.tm_year, moment.tm_mon, moment.tm_mday)
-
-
-def edtf_bounds(text: str) -> tuple[datetime.date | None, datetime.date | None]:
-    """The first and last day an EDTF value can mean; (None, None) when empty or open-ended."""
-    if not text:
-        return None, None
-    parsed = parse_edtf(text)
-    try:
-        return _day(parsed.lower_strict()), _day(parsed.upper_strict())
-    except (OverflowError, ValueError, AttributeError):
-        return None, None  # an open or unknown end ("2024-10/..") has no day to give
+    return field_type(field).arrow
 
 
 def _array(field: dict[str, Any], cells: list[Any]) -> pa.Array:
@@ -99,13 +60,13 @@ def arrow_table(table: Table) -> pa.Table:
     columns: dict[str, list[Any]] = {f["name"]: [] for f in fields}
     for _, row in table.rows():
         for f in fields:
-            columns[f["name"]].append(_cell(f, row.get(f["name"], "")))
+            columns[f["name"]].append(field_type(f).parse(f, row.get(f["name"], "")))
     arrays = {f["name"]: _array(f, columns[f["name"]]) for f in fields}
     for f in fields:
         if is_edtf(f):
             bounds = [edtf_bounds(text or "") for text in columns[f["name"]]]
-            arrays[f"{f['name']}_earliest"] = pa.array([b[0] for b in bounds], pa.date32())
-            arrays[f"{f['name']}_latest"] = pa.array([b[1] for b in bounds], pa.date32())
+            arrays[f"{f['name']}_earliest"] = pa.array([b[0] for b in bounds], FIELD_TYPES[DATE].arrow)
+            arrays[f"{f['name']}_latest"] = pa.array([b[1] for b in bounds], FIELD_TYPES[DATE].arrow)
     return pa.table(arrays)
 
 
@@ -130,7 +91,7 @@ def _companion(field: dict[str, Any], end: str) -> dict[str, Any]:
     first_or_last = "first" if end == "earliest" else "last"
     return {
         "name": f"{name}_{end}",
-        "type": "date",
+        "type": DATE,
         "title": f"{title}: {end} day",
         "description": f"The {first_or_last} day that the EDTF value of {name} can mean, computed from it "
         f"(the same day as {name} for a plain date); empty when {name} is empty. Parquet only.",

@@ -19,6 +19,8 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from scripts.package import spec, textscan
+from scripts.package.edtf_dates import is_edtf
+from scripts.package.fieldtypes import NUMERIC_TYPES, is_integer, is_number, valid_integer
 from scripts.package.read import (
     EDTF_RDF_TYPE,
     HEADLINE_MEASURE,
@@ -41,10 +43,10 @@ from scripts.package.read import (
 )
 from scripts.package.site import FTS_SUFFIX, columns_read, reserved_names  # the build's own tables, and what it reads
 from scripts.progress import progress
+from scripts.sql import identifier, literal
 from scripts.validation import background_scan
-from scripts.validation.edtf_check import is_edtf
-from scripts.validation.schemasql import NUMERIC_TYPES, plain_number, valid_integer
-from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage, is_integer, is_number, quoted, sql_text
+from scripts.validation.schemasql import plain_number
+from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage
 
 NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not a formula
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
@@ -323,8 +325,8 @@ def _outside(db: Stage, inner: Table, key: str, outer: str, outer_key: str) -> I
     """(row, outer id) of `inner` rows whose span is not inside the span of the row they name."""
     integers = " AND ".join(valid_integer(f"{alias}.{c}") for alias in ("t", "o") for c in ("char_start", "char_end"))
     sql = (
-        f"SELECT t.{ROW}, o.{quoted(outer_key)} FROM {quoted(inner.name)} t "
-        f"JOIN {quoted(outer)} o ON o.{quoted(outer_key)} = t.{quoted(key)} WHERE {integers} AND ("
+        f"SELECT t.{ROW}, o.{identifier(outer_key)} FROM {identifier(inner.name)} t "
+        f"JOIN {identifier(outer)} o ON o.{identifier(outer_key)} = t.{identifier(key)} WHERE {integers} AND ("
         "t.source_id != o.source_id OR TRY_CAST(t.char_start AS BIGINT) < TRY_CAST(o.char_start AS BIGINT) "
         "OR TRY_CAST(t.char_end AS BIGINT) > TRY_CAST(o.char_end AS BIGINT))"
     )
@@ -423,7 +425,7 @@ def quote_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         message = f"the parts of utterance {clip(utterance)} must share speaker and article"
         yield Problem(quotes.path, row_number, "utterance_id", message)
     start, end = _int("t.char_start"), _int("t.char_end")
-    marks = lambda chars: ", ".join(sql_text(c) for c in chars)  # noqa: E731
+    marks = lambda chars: ", ".join(literal(c) for c in chars)  # noqa: E731
     enclosed = (
         f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {TEXTS} x "
         f"WHERE x.source_id = t.source_id AND 0 < {start} AND {start} < {end} AND {end} < x.length "
@@ -452,12 +454,12 @@ def date_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             continue
         for column in columns:
             # Each distinct value is parsed once; only the rows holding a bad one are read back.
-            sql = f"SELECT DISTINCT {quoted(column)} FROM {quoted(table.name)} WHERE {quoted(column)} != ''"
+            sql = f"SELECT DISTINCT {identifier(column)} FROM {identifier(table.name)} WHERE {identifier(column)} != ''"
             invalid = [value for (value,) in db.execute(sql) if not is_edtf(value)]
             if not invalid:
                 continue
             db.create_table("nk_bad_dates", pa.table({"value": pa.array(invalid, pa.string())}))
-            condition = f"t.{quoted(column)} IN (SELECT value FROM nk_bad_dates)"
+            condition = f"t.{identifier(column)} IN (SELECT value FROM nk_bad_dates)"
             found = list(table.rows([column], where=condition))
             for row_number, row in found:
                 yield Problem(table.path, row_number, column, f"{quote(row[column])} is not a valid EDTF date")
@@ -492,9 +494,9 @@ def entity_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
 def _names_resolve(db: Stage, table: Table, column: str) -> Iterator[Problem]:
     """Rows whose entity is named in their article by neither its name nor an alias. A missing
     entity is a foreign-key error; an article's own voice (its publisher) needs no name."""
-    who = f"t.{quoted(column)}"
+    who = f"t.{identifier(column)}"
     sql = (
-        f"WITH pairs AS (SELECT DISTINCT {who} AS entity_id, t.source_id FROM {quoted(table.name)} t "
+        f"WITH pairs AS (SELECT DISTINCT {who} AS entity_id, t.source_id FROM {identifier(table.name)} t "
         f"JOIN {TEXTS} x ON x.source_id = t.source_id JOIN entities e ON e.entity_id = {who} "
         f"LEFT JOIN sources s ON s.source_id = t.source_id WHERE s.publisher_id IS DISTINCT FROM {who}), "
         "spellings AS (SELECT entity_id, unnest(list_prepend(name, string_split(aliases, ','))) AS spelling "
@@ -502,7 +504,7 @@ def _names_resolve(db: Stage, table: Table, column: str) -> Iterator[Problem]:
         "named AS (SELECT p.entity_id, p.source_id, bool_or(contains(x.text, n.spelling)) AS found FROM pairs p "
         f"JOIN {TEXTS} x ON x.source_id = p.source_id "
         "LEFT JOIN spellings n ON n.entity_id = p.entity_id AND n.spelling != '' GROUP BY p.entity_id, p.source_id) "
-        f"SELECT t._row, {who}, t.source_id FROM {quoted(table.name)} t "
+        f"SELECT t._row, {who}, t.source_id FROM {identifier(table.name)} t "
         f"JOIN named u ON u.entity_id = {who} AND u.source_id = t.source_id WHERE NOT coalesce(u.found, false) "
         "ORDER BY t._row"
     )
@@ -558,7 +560,7 @@ def _uncovered_spans(db: Stage) -> dict[str, Uncovered]:
 
     def spans(*tables: str) -> str:
         return " UNION ALL ".join(
-            f"SELECT source_id, {_int('char_start')} AS s, {_int('char_end')} AS e FROM {quoted(t)} "
+            f"SELECT source_id, {_int('char_start')} AS s, {_int('char_end')} AS e FROM {identifier(t)} "
             f"WHERE {_integers('char_start', 'char_end')}"
             for t in tables
         )
@@ -722,14 +724,14 @@ def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
     marks = ", ".join(str(ord(c)) for c in FORMULA_MARKS)
     uris = [f["name"] for f in table.fields if f.get("format") == "uri"]
     web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
-    uri_rule = f" OR (name IN ({', '.join(sql_text(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
+    uri_rule = f" OR (name IN ({', '.join(literal(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
     texts = [f["name"] for f in table.fields if f.get("type") in TEXT_TYPES]
     # every format character is outside ASCII: only cells of more bytes than characters meet the regex
-    invisible = f"strlen(cell) != length(cell) AND regexp_matches(cell, {sql_text(format_characters())})"
-    text_rule = f" OR (name IN ({', '.join(sql_text(t) for t in texts)}) AND {invisible})" if texts else ""
-    columns = ", ".join(quoted(n) for n in table.field_names)
+    invisible = f"strlen(cell) != length(cell) AND regexp_matches(cell, {literal(format_characters())})"
+    text_rule = f" OR (name IN ({', '.join(literal(t) for t in texts)}) AND {invisible})" if texts else ""
+    columns = ", ".join(identifier(n) for n in table.field_names)
     sql = (
-        f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {quoted(table.name)}) "
+        f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {identifier(table.name)}) "
         f"ON {columns} INTO NAME name VALUE cell) WHERE unicode(cell) IN ({spaces}, {marks}) "
         f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}{text_rule}"
     )
@@ -759,7 +761,7 @@ def number_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             continue
         # SQL passes the plain cells; Python words the rest (and leaves type errors to Table Schema).
         unplain = " OR ".join(
-            f"(t.{quoted(n)} != '' AND NOT {plain_number(f't.{quoted(n)}', k)})" for n, k in kinds.items()
+            f"(t.{identifier(n)} != '' AND NOT {plain_number(f't.{identifier(n)}', k)})" for n, k in kinds.items()
         )
         for row_number, row in table.rows(list(kinds), where=unplain):
             for name, kind in kinds.items():
@@ -801,12 +803,12 @@ def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     links = package.tables["claim_links"]
     for column in ("from_claim_id", "to_claim_id"):
         sql = (
-            f"SELECT {ROW}, {quoted(column)} FROM claim_links l "
-            f"WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.claim_id = l.{quoted(column)})"
+            f"SELECT {ROW}, {identifier(column)} FROM claim_links l "
+            f"WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.claim_id = l.{identifier(column)})"
         )
         for row_number, claim_id in db.execute(sql):
             yield Problem(links.path, row_number, column, f"no claim {quote(claim_id)}")
-    symmetric = ", ".join(sql_text(r) for r in sorted(SYMMETRIC_RELATIONS))
+    symmetric = ", ".join(literal(r) for r in sorted(SYMMETRIC_RELATIONS))
     # A link repeats an earlier row's pair, or (for a symmetric relation) an earlier row's pair reversed.
     sql = (
         f"WITH firsts AS (SELECT from_claim_id, to_claim_id, min({ROW}) AS first FROM claim_links "

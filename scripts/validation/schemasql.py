@@ -8,29 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scripts.package.fieldtypes import CHECKED_TYPES, NUMERIC_TYPES, field_type, valid_integer, valid_number
 from scripts.package.read import NUMBER_LIMIT, PLAIN_INTEGER, PLAIN_NUMBER, DataPackage, Problem, Table, clip
 from scripts.progress import progress
-from scripts.validation.staging import MAX_INTEGER_DIGITS, ROW, Stage, quoted, sql_text
+from scripts.sql import identifier, literal, literals
+from scripts.validation.staging import ROW, Stage
 
 RULES_PER_QUERY = 8  # DuckDB plans a query in time that grows faster than its number of rules
-SIMPLE_NUMBER = r"[+-]?[0-9]+(\.[0-9]+)?"  # most numbers; the rest is asked of Python's float()
 
 
 def _matches(column: str, pattern: str) -> str:
     """SQL that is true when the column matches the regex: DuckDB's RE2, linear in the cell whatever
     the pattern, so no schema can stall a check."""
-    return f"regexp_matches({column}, {sql_text(pattern)})"
-
-
-def valid_integer(column: str) -> str:
-    """SQL true when the column is an optional sign followed by at most 18 digits."""
-    return f"regexp_full_match({column}, '[+-]?[0-9]{{1,{MAX_INTEGER_DIGITS}}}')"
-
-
-def valid_integer_type(column: str) -> str:
-    """SQL true when Python's int() reads the column as frictionless does (at most 18 digits, no
-    surrounding space); Python is asked only about cells that are not plain."""
-    return f"(CASE WHEN {valid_integer(column)} THEN true ELSE is_integer({column}) END)"
+    return f"regexp_matches({column}, {literal(pattern)})"
 
 
 def plain_number(column: str, kind: str) -> str:
@@ -39,50 +29,33 @@ def plain_number(column: str, kind: str) -> str:
     Table Schema's: every reader reads such a cell alike."""
     pattern = PLAIN_INTEGER if kind == "integer" else PLAIN_NUMBER
     within = f"abs(TRY_CAST({column} AS DOUBLE)) <= {NUMBER_LIMIT}"
-    return f"coalesce(regexp_full_match({column}, {sql_text(pattern)}) AND {within}, false)"
+    return f"coalesce(regexp_full_match({column}, {literal(pattern)}) AND {within}, false)"
 
 
-def valid_number(column: str) -> str:
-    """SQL true when Python's float() reads the column (without surrounding space); Python is asked
-    only about cells that are not plain decimals."""
-    return f"(CASE WHEN regexp_full_match({column}, '{SIMPLE_NUMBER}') THEN true ELSE is_number({column}) END)"
-
-
-TRUE_VALUES, FALSE_VALUES = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")  # Table Schema defaults
 BOUNDS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}  # fails when true
 # What the set-based engine checks; anything else in a schema is reported, never skipped in silence.
-CHECKED_TYPES = {"string", "integer", "number", "boolean", "list", "any"}
 CHECKED_FORMATS = {None, "default", "uri"}  # uri: the hygiene check requires http(s)
 CHECKED_CONSTRAINTS = {"required", "unique", "enum", "pattern", "minLength", "maxLength", *BOUNDS}
 FIELD_KEYS_DESCRIBING = {"name", "type", "format", "title", "description", "example", "rdfType", "constraints"}
 FIELD_KEYS_WITH_DEFAULTS = {"missingValues": [""], "delimiter": ",", "itemType": "string"}
 
 
-def _valid_type(column: str, kind: str) -> str | None:
-    if kind == "integer":
-        return valid_integer_type(column)
-    if kind == "number":
-        return valid_number(column)
-    if kind == "boolean":
-        return f"{column} IN ({sql_list([*TRUE_VALUES, *FALSE_VALUES])})"
-    return None  # string, list and any: every text is valid
-
-
 def _sql_number(value: float) -> str:
-    return f"CAST('{value!r}' AS DOUBLE)"  # inf and nan too
+    return f"CAST({literal(repr(value))} AS DOUBLE)"  # inf and nan too
 
 
 def sql_list(values: list) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+    return literals(str(v) for v in values)
 
 
 def field_conditions(field: dict) -> Iterator[tuple[str, str]]:
     """(SQL condition true on a failing row, message) for every per-cell rule of one field."""
     name, kind = field["name"], field["type"]
-    column = quoted(name)
+    column = identifier(name)
     constraints = field.get("constraints", {})
     present = f"{column} != ''"
-    valid = _valid_type(column, kind)
+    judge = field_type(field).valid
+    valid = judge(column) if judge else None  # string, list and any: every text is valid
     if valid:
         yield f"{present} AND NOT {valid}", f"type-error: not a valid {kind}"
     typed_ok = f"{present} AND {valid}" if valid else present
@@ -133,9 +106,6 @@ def unchecked_rules(table: Table) -> Iterator[Problem]:
         yield Problem(table.schema_path, None, "fieldsMatch", f"fieldsMatch other than 'exact' {advice}")
 
 
-NUMERIC_TYPES = ("integer", "number")
-
-
 def key_value(field: dict | None, column: str, tagged: bool = False) -> str:
     """A key cell as its Table Schema type compares it: 1025 and 01025 are one integer, 7 and 7.0
     one number. Tagged (for a key compared with one of another type class), a number never equals
@@ -158,11 +128,11 @@ def key_value(field: dict | None, column: str, tagged: bool = False) -> str:
 
 def _repeated(table: Table, names: list[str]) -> str:
     """Rows whose key repeats an earlier row's (the first occurrence is not an error)."""
-    key = ", ".join(key_value(table.field(n), quoted(n)) for n in names)
-    present = " AND ".join(f"{quoted(n)} != ''" for n in names)
+    key = ", ".join(key_value(table.field(n), identifier(n)) for n in names)
+    present = " AND ".join(f"{identifier(n)} != ''" for n in names)
     return (
         f"SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) AS n "
-        f"FROM {quoted(table.name)} WHERE {present}) WHERE n > 1"
+        f"FROM {identifier(table.name)} WHERE {present}) WHERE n > 1"
     )
 
 
@@ -175,7 +145,7 @@ def scan(db: Stage, table: Table, rules: list[Rule]) -> Iterator[Problem]:
         batch = rules[first : first + RULES_PER_QUERY]
         # The flags are computed only for rows that fail the WHERE: nearly none on good data.
         conditions = [f"({condition})" for _, condition, _ in batch]
-        sql = f"SELECT {ROW}, {', '.join(conditions)} FROM {quoted(table.name)} WHERE {' OR '.join(conditions)}"
+        sql = f"SELECT {ROW}, {', '.join(conditions)} FROM {identifier(table.name)} WHERE {' OR '.join(conditions)}"
         for row, *flagged in db.execute(sql):
             for (column, _, message), failed in zip(batch, flagged, strict=True):
                 if failed:
@@ -195,15 +165,15 @@ def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, s
     for fields, resource, ref_fields in table.foreign_keys():
         if resource not in package.tables:
             continue
-        present = " AND ".join(f"t.{quoted(f)} != ''" for f in fields)
+        present = " AND ".join(f"t.{identifier(f)} != ''" for f in fields)
         target = package.tables[resource]
         joined = " AND ".join(
-            _key_equal(table.field(f), f"t.{quoted(f)}", target.field(rf), f"r.{quoted(rf)}")
+            _key_equal(table.field(f), f"t.{identifier(f)}", target.field(rf), f"r.{identifier(rf)}")
             for f, rf in zip(fields, ref_fields, strict=True)
         )
         sql = (
-            f"SELECT t.{ROW} FROM {quoted(table.name)} t WHERE {present} "
-            f"AND NOT EXISTS (SELECT 1 FROM {quoted(resource)} r WHERE {joined})"
+            f"SELECT t.{ROW} FROM {identifier(table.name)} t WHERE {present} "
+            f"AND NOT EXISTS (SELECT 1 FROM {identifier(resource)} r WHERE {joined})"
         )
         message = f'foreign-key: not found in "{resource}" as {", ".join(ref_fields)}'
         yield sql, ",".join(fields), message

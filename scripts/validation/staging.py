@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from scripts.atomic import remove_stale, temporary_folder
+from scripts.package.fieldtypes import SQL_FUNCTIONS
 from scripts.package.read import (
     MAX_CELL_CHARS,
     CsvError,
@@ -37,6 +38,7 @@ from scripts.package.read import (
     quote,
 )
 from scripts.progress import progress
+from scripts.sql import identifier, literal
 
 # Arrow's own allocator keeps what it frees; the system's returns large blocks at once, so tables
 # handed to DuckDB (the texts: as large as every article together) do not stay in memory twice.
@@ -49,43 +51,6 @@ OWN_TABLES_PREFIX = "nk_"  # of the tables the validator stages of its own (text
 BATCH_ROWS = 50_000  # rows the Python reader stages at a time
 MEMORY_LIMIT = "600MB"  # DuckDB spills to the staging folder beyond this (the benchmark's goal is 1 GiB)
 CHUNK_BYTES = 1 << 22
-
-
-def is_number(value: str | None) -> bool:
-    """A Table Schema number as Python's float() reads it (as frictionless does: `inf` and `8_000`
-    too, which the project's own check then refuses), with no surrounding space (the cells that
-    SQL does not already recognise as plain decimals)."""
-    if value is None or value != value.strip():
-        return False
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-MAX_INTEGER_DIGITS = 18  # what a 64-bit integer always holds; longer is a type error
-
-
-def is_integer(value: str | None) -> bool:
-    """A Table Schema integer as Python's int() reads it (as frictionless does: `8_000` and other
-    scripts' digits too, which the project's own check then refuses), with no surrounding space and
-    at most 18 digits (the cells that SQL does not already recognise as plain)."""
-    if value is None or value != value.strip() or sum(c.isdigit() for c in value) > MAX_INTEGER_DIGITS:
-        return False
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 class Stage:
@@ -114,9 +79,9 @@ class Stage:
         """(CSV row number, cells by column) of a staged table in CSV order: only `columns`, and only
         the rows for which the SQL condition `where` holds (the table is aliased `t`). A column the
         table lacks is an error, never a silently missing cell: the checks declare what they read."""
-        selected = ", ".join([f"t.{ROW}", *(f"t.{quoted(c)}" for c in columns)])
+        selected = ", ".join([f"t.{ROW}", *(f"t.{identifier(c)}" for c in columns)])
         condition = f" WHERE {where}" if where else ""
-        for number, *cells in self.execute(f"SELECT {selected} FROM {quoted(table)} t{condition} ORDER BY t.{ROW}"):
+        for number, *cells in self.execute(f"SELECT {selected} FROM {identifier(table)} t{condition} ORDER BY t.{ROW}"):
             yield number, dict(zip(columns, cells, strict=True))
 
     def run(self, sql: str, parameters: list[Any] | None = None) -> None:
@@ -126,7 +91,7 @@ class Stage:
         """A staged table (visible to every cursor) holding an Arrow table made in Python."""
         self.connection.register("nk_arrow", rows)
         try:
-            self.run(f"CREATE OR REPLACE TABLE {quoted(name)} AS SELECT * FROM nk_arrow")
+            self.run(f"CREATE OR REPLACE TABLE {identifier(name)} AS SELECT * FROM nk_arrow")
         finally:
             self.connection.unregister("nk_arrow")
 
@@ -242,8 +207,8 @@ def _header(table: Table) -> list[str]:
 
 
 def _raw_ddl(table: Table) -> str:
-    columns = ", ".join(f"{quoted(n)} VARCHAR" for n in table.field_names)
-    return f"CREATE TABLE {RAW}.{quoted(table.name)} ({columns})"
+    columns = ", ".join(f"{identifier(n)} VARCHAR" for n in table.field_names)
+    return f"CREATE TABLE {RAW}.{identifier(table.name)} ({columns})"
 
 
 def load_with_duckdb(stage: Stage, table: Table) -> bool:
@@ -255,11 +220,11 @@ def load_with_duckdb(stage: Stage, table: Table) -> bool:
     if glob_character(file):
         return False
     names = table.field_names
-    name = f"{RAW}.{quoted(table.name)}"
-    columns = "{" + ", ".join(f"{sql_text(n)}: 'VARCHAR'" for n in names) + "}"
-    cells = ", ".join(f"coalesce({quoted(n)}, '') AS {quoted(n)}" for n in names)
+    name = f"{RAW}.{identifier(table.name)}"
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    cells = ", ".join(f"coalesce({identifier(n)}, '') AS {identifier(n)}" for n in names)
     source = (
-        f"read_csv({sql_text(file)}, columns = {columns}, header = true, auto_detect = false, "
+        f"read_csv({literal(file)}, columns = {columns}, header = true, auto_detect = false, "
         "delim = ',', quote = '\"', escape = '\"', new_line = '\\n', strict_mode = true, null_padding = false, "
         "all_varchar = true, parallel = true)"
     )
@@ -276,11 +241,11 @@ def load_with_duckdb(stage: Stage, table: Table) -> bool:
 
 def _longest_cell(stage: Stage, table: Table) -> int:
     """The most characters in any cell (bytes are counted first: no more characters than bytes)."""
-    name = f"{RAW}.{quoted(table.name)}"
-    widest = "greatest(" + ", ".join(f"max(strlen({quoted(n)}))" for n in table.field_names) + ", 0)"
+    name = f"{RAW}.{identifier(table.name)}"
+    widest = "greatest(" + ", ".join(f"max(strlen({identifier(n)}))" for n in table.field_names) + ", 0)"
     if (stage.one(f"SELECT {widest} FROM {name}") or 0) <= MAX_CELL_CHARS:
         return 0
-    longest = "greatest(" + ", ".join(f"max(length({quoted(n)}))" for n in table.field_names) + ", 0)"
+    longest = "greatest(" + ", ".join(f"max(length({identifier(n)}))" for n in table.field_names) + ", 0)"
     return int(stage.one(f"SELECT {longest} FROM {name}") or 0)
 
 
@@ -335,7 +300,7 @@ def _append(stage: Stage, table: Table, rows: list[list[str]], schema: pa.Schema
     batch = pa.table([pa.array(column, pa.string()) for column in zip(*rows, strict=True)], schema=schema)
     stage.connection.register("nk_batch", batch)
     try:
-        stage.run(f"INSERT INTO {RAW}.{quoted(table.name)} SELECT * FROM nk_batch")
+        stage.run(f"INSERT INTO {RAW}.{identifier(table.name)} SELECT * FROM nk_batch")
     finally:
         stage.connection.unregister("nk_batch")
 
@@ -354,9 +319,10 @@ def load_table(stage: Stage, table: Table, scan: FileScan) -> Iterator[Problem]:
         stage.read_by_duckdb.add(table.name)
     else:
         yield from load_with_python(stage, table)
-    cells = ", ".join(quoted(n) for n in table.field_names)
+    cells = ", ".join(identifier(n) for n in table.field_names)
     # rowid is the insertion order, which both readers keep: the record's CSV row is rowid + 2.
-    stage.run(f"CREATE VIEW {quoted(table.name)} AS SELECT rowid + 2 AS {ROW}, {cells} FROM {RAW}.{quoted(table.name)}")
+    name = identifier(table.name)
+    stage.run(f"CREATE VIEW {name} AS SELECT rowid + 2 AS {ROW}, {cells} FROM {RAW}.{name}")
 
 
 def confine(connection: duckdb.DuckDBPyConnection, files: list[Path], folder: Path) -> None:
@@ -378,8 +344,8 @@ def staged(package: DataPackage) -> Iterator[tuple[Stage, list[Problem], bool]]:
         files = [table.regular_file for table in package.tables.values() if table.file.is_file()]
         connection = duckdb.connect(":memory:", config=settings)
         confine(connection, files, folder)
-        connection.create_function("is_number", is_number, ["VARCHAR"], "BOOLEAN", side_effects=False)
-        connection.create_function("is_integer", is_integer, ["VARCHAR"], "BOOLEAN", side_effects=False)
+        for name, judge in SQL_FUNCTIONS.items():  # the Python judges that the type checks call
+            connection.create_function(name, judge, ["VARCHAR"], "BOOLEAN", side_effects=False)
         stage = Stage(connection, folder)
         try:
             stage.run(f"CREATE SCHEMA {RAW}")

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from scripts.cli import run
 from scripts.publishing import build
+from scripts.sql import identifier as quoted
 from scripts.validation import checks, validate
-from scripts.validation.staging import quoted
 from tests.conftest import ROOT, copy_package
 
 SCHEMA_FIELDS = [

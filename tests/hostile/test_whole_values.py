@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from scripts.curation.add_source import add_source
+from scripts.package.edtf_dates import is_edtf
 from scripts.package.read import PackageError
 from scripts.releases import registry
-from scripts.validation.edtf_check import is_edtf
 from tests.conftest import ROOT
 from tests.hostile.conftest import Site
 
