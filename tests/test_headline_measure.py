@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scripts.package.read import DataPackage
 from scripts.publishing.build import build
-from scripts.publishing.docs import INFERRED_YEAR_NOTE, troop_estimates
+from scripts.releases.docs import INFERRED_YEAR_NOTE, troop_estimates
 from tests.conftest import ROOT, read_table
 from tests.mutations import edit_json
 
