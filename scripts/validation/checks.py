@@ -53,6 +53,14 @@ CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF sep
 WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
                                 8232, 8233, 8239, 8287, 12288]))  # what Python's str.strip() removes  # fmt: skip
 SPAN_TABLES = ("claims", "quotes", "attributions", "figures", "affiliations", "flags")
+# The columns the checks and the site read as numbers, with the type a schema must give them: a schema
+# may not make one text (`"type": "string"`), or every number check and the timeline would pass `inf`.
+READ_AS: dict[str, dict[str, str]] = {
+    **{table: {"char_start": "integer", "char_end": "integer"} for table in (*SPAN_TABLES, "exclusions")},
+    "figures": {"char_start": "integer", "char_end": "integer",
+                "value": "number", "value_low": "number", "value_high": "number"},
+    "attributions": {"char_start": "integer", "char_end": "integer", "step": "integer"},
+}  # fmt: skip
 SYMMETRIC_RELATIONS = {"corroborates", "contradicts", "in_tension"}
 
 
@@ -196,6 +204,14 @@ def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: d
             if column not in known:
                 message = f"no field {column!r}, which the project's checks need{_read_by(readers, resource, column)}"
                 yield Problem(paths[resource], None, "fields", message)
+    for resource, types in READ_AS.items():
+        for index, field in enumerate(schemas[resource].fields if resource in schemas else []):
+            wanted = types.get(field.name)
+            if wanted is not None and (field.type or "any") != wanted:
+                article = "an" if wanted == "integer" else "a"
+                message = (f"field {field.name!r} has type {(field.type or 'any')!r}, but the project's checks read "
+                           f"{resource}.{field.name} as {article} {wanted}; set its type to {wanted!r}")  # fmt: skip
+                yield Problem(paths[resource], None, f"fields.{index}.type", message)
     taken = reserved_names()
     for resource in sorted(schemas):
         if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith(FTS_SUFFIX)):

@@ -602,6 +602,23 @@ def isolate_in_a_field_description(site: Site) -> None:
     _schema(site, "claims", lambda s: s["fields"][0].update(description="\u2066An identifier\u2069"))
 
 
+# A schema that makes a number column text would take every number check with it: `inf` or `8_000`
+# in figures.value would then validate, and the site would publish them.
+def _retyped(site: Site, table: str, column: str, kind: str) -> None:
+    _schema(site, table, lambda s: _field(s, column).update(type=kind, constraints={}))
+
+
+@probe("figures.value as a number; set its type to 'number'")
+def figure_value_made_text(site: Site) -> None:
+    _retyped(site, "figures", "value", "string")
+    set_cells(site.root, "figures", read_table("figures", site.root)[0]["figure_id"], value="inf")
+
+
+@probe("claims.char_start as an integer; set its type to 'integer'")
+def span_offset_made_a_number(site: Site) -> None:
+    _retyped(site, "claims", "char_start", "number")
+
+
 @probe("datapackage.json:-:version: String should match pattern")
 def version_in_arabic_indic_digits(site: Site) -> None:
     edit_json(site.descriptor, lambda d: d.update(version="1١.0.0"))  # the release's file names carry it
