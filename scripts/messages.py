@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 
 MAX_QUOTED_CHARS = 200  # how much of any input a message repeats
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
-LINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# C0, DEL and C1, and the characters that reorder or break a terminal's line without being seen: the
+# bidirectional marks, embeddings, overrides and isolates, and the line and paragraph separators.
+BIDI_AND_SEPARATORS = "\u200e\u200f\u2028-\u202e\u2066-\u2069"
+CONTROL_CHARACTERS = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}]")
+LINE_CONTROL_CHARACTERS = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{BIDI_AND_SEPARATORS}]")
 
 
 class PackageError(Exception):
@@ -16,11 +19,17 @@ class PackageError(Exception):
 
 
 def printable(text: str, lines: bool = False) -> str:
-    """`text` with every C0 and C1 control character and DEL written as a visible escape (`\\x1b`),
-    so that input shown in a terminal or a log cannot move the cursor, clear the screen, or start a
-    line of its own (newlines are kept with `lines`: a message of several lines)."""
+    """`text` with every C0 and C1 control character, DEL, bidirectional control and line or paragraph
+    separator written as a visible escape (`\\x1b`, `\\u202e`), so that input shown in a terminal or a
+    log cannot move the cursor, clear the screen, reorder what a line shows or start a line of its own
+    (newlines are kept with `lines`: a message of several lines)."""
     controls = LINE_CONTROL_CHARACTERS if lines else CONTROL_CHARACTERS
-    return controls.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return controls.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def cut(text: str, limit: int) -> str:

@@ -23,7 +23,7 @@ import pytest
 from scripts.benchmark.synth import generate
 from scripts.cli import EXIT_CRASH, EXIT_PROBLEMS, run
 from scripts.curation import todo
-from scripts.package.read import DataPackage, PackageError
+from scripts.package.read import DataPackage, PackageError, clip
 from scripts.publishing import build
 from scripts.releases import diff
 from scripts.releases.release import main as release_main
@@ -124,6 +124,12 @@ def test_validator_json_shows_control_characters_as_visible_escapes(sandbox: Sit
     outcome = command(validate.main, [str(sandbox.descriptor), "--format", "json"])
     assert outcome.code == 1 and not CONTROLS.search(outcome.text), outcome.text[-2000:]
     assert any("\\x9b31m\\x7f" in problem["message"] for problem in json.loads(outcome.out))
+
+
+def test_messages_show_bidirectional_controls_and_separators_as_visible_escapes() -> None:
+    """U+202E would show `data/evil\u202etxt.csv` reversed; U+2028 would break a line unseen."""
+    shown = clip("claims\u202ecsv.exe \u2066x\u2069 a\u2028b \u200f")
+    assert shown == "claims\\u202ecsv.exe \\u2066x\\u2069 a\\u2028b \\u200f"
 
 
 def test_todo_prints_no_control_character_of_a_text_path(sandbox: Site, command: Runner) -> None:
