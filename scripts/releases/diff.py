@@ -7,10 +7,12 @@ releases.json, so no git tag is needed), a git revision, a release zip, or a fol
 datapackage.json; TO defaults to the working tree. Prints Markdown, every name and cell of the
 input made printable.
 
-Memory follows the number of rows, not the size of the files: only the descriptor, the schemas and
-the tables are read, as streams, each side held as the rows' keys and digests; the cells of changed
-rows are read again for the first MAX_LISTED_CHANGES of them. A table past MAX_FILE_BYTES (or all
-past MAX_TOTAL_BYTES), a row past MAX_ROW_CHARS or MAX_COLUMNS cells is refused, naming it."""
+Memory stays bounded whatever the size of the files or the number of rows: only the descriptor, the
+schemas and the tables are read, as streams, each side's rows kept as keys and digests in an SQLite
+file of a temporary folder; the cells of changed rows are read again for the first
+MAX_LISTED_CHANGES of them, and at most MAX_LISTED_KEYS added and removed rows are listed. A table
+past MAX_FILE_BYTES (or all past MAX_TOTAL_BYTES), a row past MAX_ROW_CHARS or MAX_COLUMNS cells is
+refused, naming it."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import json
 import marshal
 import operator
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -63,6 +66,8 @@ MAX_COLUMNS = 10_000  # cells in a row, fields in a schema; ours have at most a 
 # by nobody, and holding it would take memory in proportion to the table.
 MAX_LISTED_CHANGES = 10_000  # changed cells per table
 MAX_LISTED_BYTES = 64 << 20  # of old rows held while the changed cells are found
+MAX_LISTED_KEYS = 10_000  # added rows listed per table, and as many removed ones
+INDEX_CACHE_KIB = 64 * 1024  # SQLite's page cache while the rows' keys and digests are compared on disk
 COMPARED = (".json", ".csv")  # what is unpacked: the database and the texts stay packed
 ARGUMENT_CHARS = 100_000  # paths named on one git command line, well within the system's limit
 
@@ -78,6 +83,8 @@ class TableDiff:
     table_added: bool = False
     table_removed: bool = False
     unlisted: int = 0  # changed rows counted but not listed cell by cell (MAX_LISTED_CHANGES)
+    added_unlisted: int = 0  # added and removed rows counted but not listed (MAX_LISTED_KEYS)
+    removed_unlisted: int = 0
 
     @property
     def empty(self) -> bool:
@@ -362,12 +369,36 @@ def _digest(cells: tuple[str, ...]) -> bytes:
     return hashlib.blake2b(marshal.dumps(cells, 2), digest_size=16).digest()
 
 
-def _index(table: Table | None, columns: list[str]) -> dict[str, bytes]:
-    """Each row's key and a digest of its cells in `columns`: what a diff holds of a whole table.
-    A repeated key keeps its first place and its last row, as a dict of rows would."""
-    if table is None:
-        return {}
-    return {key: _digest(cells) for key, cells in _rows(table, columns)}
+@contextmanager
+def _row_index() -> Iterator[sqlite3.Connection]:
+    """A database in a temporary folder for the keys and digests of both sides' rows: memory stays
+    within SQLite's page cache however many rows a table has (a dict of twelve million keys took 3 GB)."""
+    with temporary_folder(f"nk-diff-{os.getpid()}-rows-") as folder:
+        db = sqlite3.connect(folder / "rows.db")
+        try:
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{INDEX_CACHE_KIB}"):
+                db.execute(f"PRAGMA {pragma}")
+            yield db
+        finally:
+            db.close()
+
+
+def _index(db: sqlite3.Connection, side: str, table: Table | None, columns: list[str]) -> None:
+    """Each row's key and a digest of its cells in `columns`, in table `side` in the rows' order. A
+    repeated key keeps its first place and its last row, as a dict of rows would."""
+    db.execute(f"CREATE TABLE {side} (key TEXT NOT NULL UNIQUE, digest BLOB NOT NULL)")
+    if table is not None:
+        rows = ((key, _digest(cells)) for key, cells in _rows(table, columns))
+        upsert = (
+            f"INSERT INTO {side} (key, digest) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET digest = excluded.digest"
+        )
+        db.executemany(upsert, rows)
+
+
+def _keys(db: sqlite3.Connection, query: str, limit: int) -> tuple[list[str], int]:
+    """The first `limit` keys a query selects (in its order), and how many more there are."""
+    total = db.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    return [key for (key,) in db.execute(f"{query} LIMIT ?", [limit])], max(total - limit, 0)
 
 
 def _old_cells(old: Table, columns: list[str], wanted: set[str]) -> dict[str, bytes]:
@@ -413,18 +444,26 @@ def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
     result = TableDiff(name)
     old_columns, new_columns = (old.field_names if old else []), (new.field_names if new else [])
     common = [c for c in new_columns if c in old_columns]
-    old_rows, new_rows = _index(old, common), _index(new, common)
     result.columns_added = [c for c in new_columns if c not in old_columns]
     result.columns_removed = [c for c in old_columns if c not in new_columns]
-    result.added = [key for key in new_rows if key not in old_rows]
-    result.removed = [key for key in old_rows if key not in new_rows]
     result.table_added, result.table_removed = old is None, new is None
-    changed = [key for key, digest in new_rows.items() if old_rows.get(key, digest) != digest]
-    del old_rows, new_rows
+    with _row_index() as db:
+        _index(db, "old", old, common)
+        _index(db, "new", new, common)
+        result.added, result.added_unlisted = _keys(
+            db, "SELECT key FROM new WHERE key NOT IN (SELECT key FROM old) ORDER BY rowid", MAX_LISTED_KEYS
+        )
+        result.removed, result.removed_unlisted = _keys(
+            db, "SELECT key FROM old WHERE key NOT IN (SELECT key FROM new) ORDER BY rowid", MAX_LISTED_KEYS
+        )
+        changed, unlisted = _keys(
+            db, "SELECT n.key FROM new n JOIN old o ON o.key = n.key WHERE o.digest != n.digest ORDER BY n.rowid",
+            MAX_LISTED_CHANGES,
+        )  # fmt: skip
     if changed and old is not None and new is not None:
-        listed = _changed_cells(new, common, _old_cells(old, common, set(changed[:MAX_LISTED_CHANGES])))
+        listed = _changed_cells(new, common, _old_cells(old, common, set(changed)))
         result.changed = list(listed.items())
-        result.unlisted = len(changed) - len(result.changed)
+        result.unlisted = len(changed) + unlisted - len(result.changed)
     return result
 
 
@@ -453,7 +492,8 @@ def to_markdown(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
     for d in diffs:
         if d.empty:
             continue
-        counts = f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed) + d.unlisted} changed"
+        added, removed = len(d.added) + d.added_unlisted, len(d.removed) + d.removed_unlisted
+        counts = f"{added} added, {removed} removed, {len(d.changed) + d.unlisted} changed"
         lines += [f"### {printable(d.name)}: {counts}", ""]
         if d.table_added or d.table_removed:
             lines.append(f"- table {'added' if d.table_added else 'removed'}")
@@ -462,6 +502,8 @@ def to_markdown(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
             lines += [f"- column removed: `{printable(c)}`" for c in d.columns_removed]
         lines += [f"- added `{_code(key)}`" for key in d.added]
         lines += [f"- removed `{_code(key)}`" for key in d.removed]
+        lines += [f"- {n} more {what} row(s) not listed here" for n, what in
+                  ((d.added_unlisted, "added"), (d.removed_unlisted, "removed")) if n]  # fmt: skip
         if d.changed:
             lines += ["", "| row | column | old | new |", "|---|---|---|---|"]
             lines += [

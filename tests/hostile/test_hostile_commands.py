@@ -327,6 +327,48 @@ def test_diff_lists_at_most_its_cap_of_changed_cells_and_counts_every_changed_ro
     assert "3 more changed row(s) not listed here" in outcome.out
 
 
+def test_diff_lists_at_most_its_cap_of_added_and_removed_rows_and_counts_them_all(
+    sandbox: Site, command: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    _many_rows(old, "gone", 5)
+    _many_rows(sandbox.root, "new", 4)
+    monkeypatch.setattr(diff, "MAX_LISTED_KEYS", 3)
+    outcome = command(diff.main, [str(old), str(sandbox.root)])
+    assert outcome.code == 0, outcome.text[-2000:]
+    assert "### many: 4 added, 5 removed, 0 changed" in outcome.out
+    assert [line for line in outcome.out.splitlines() if line.startswith("- added")] == [
+        f"- added `new{n}`" for n in range(3)
+    ]
+    assert "- 1 more added row(s) not listed here" in outcome.out
+    assert "- 2 more removed row(s) not listed here" in outcome.out
+
+
+def _many_rows(root: Path, prefix: str, rows: int) -> None:
+    """A table `many` of `rows` short rows, keyed `<prefix>0`, `<prefix>1`, …"""
+    schema = {"fields": [{"name": "key", "type": "string"}], "primaryKey": ["key"]}
+    (root / "schemas/many.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    with (root / "data/many.csv").open("w", encoding="utf-8") as handle:
+        handle.write("key\n")
+        handle.writelines(f"{prefix}{n}\n" for n in range(rows))
+    edit_json(root / "datapackage.json", lambda d: d["resources"].append(
+        {"name": "many", "path": "data/many.csv", "schema": "schemas/many.schema.json"}))  # fmt: skip
+
+
+def test_diff_memory_stays_bounded_by_the_number_of_rows(sandbox: Site, tmp_path: Path) -> None:
+    """Keys and digests are compared in an SQLite file, not held in dicts (a million keys a side took
+    about 300 MB in dicts; twelve million, 3 GB)."""
+    old = tmp_path / "old"
+    shutil.copytree(sandbox.root, old)
+    _many_rows(old, "k", 1_000_000)
+    _many_rows(sandbox.root, "k", 1_000_001)
+    result, peak = _peak_memory_of_diff([str(old), str(sandbox.root)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "### many: 1 added, 0 removed, 0 changed" in result.stdout
+    assert peak < 200 << 20, f"{peak >> 20} MiB to compare two tables of a million rows"
+
+
 def test_diff_shows_control_characters_in_cells_as_visible_escapes(
     sandbox: Site, command: Runner, tmp_path: Path
 ) -> None:
