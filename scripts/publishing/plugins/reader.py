@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import date
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
@@ -27,7 +29,11 @@ from datasette.utils import tilde_decode, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-DATABASE = "nk-russia-claims"
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
+
+from nk_datasette.site import DATABASE, article_label, quoted
+
 SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come from the database)
     "claims": "claimant_id",
     "quotes": "speaker_id",
@@ -124,8 +130,8 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
     pks = await db.primary_keys(table)
     if len(pks) != len(key_values):
         return Markup("")
-    where = " AND ".join(f'"{pk}" = ?' for pk in pks)
-    row = (await db.execute(f'SELECT * FROM "{table}" WHERE {where}', key_values)).first()
+    where = " AND ".join(f"{quoted(pk)} = ?" for pk in pks)
+    row = (await db.execute(f"SELECT * FROM {quoted(table)} WHERE {where}", key_values)).first()
     key = ",".join(key_values)
     if row is None:
         return Markup("")
@@ -165,16 +171,9 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
 async def label(db: Any, table: str, key_column: str, key: str) -> str:
     if table == "sources":
         row = (await db.execute("SELECT title, kind FROM sources WHERE source_id = ?", [key])).first()
-        return source_label(key, row[0] if row else None, row[1] if row else None)
-    row = (await db.execute(f'SELECT name FROM "{table}" WHERE "{key_column}" = ?', [key])).first()
+        return article_label(key, row[0] if row else None, row[1] if row else None)
+    row = (await db.execute(f"SELECT name FROM {quoted(table)} WHERE {quoted(key_column)} = ?", [key])).first()
     return row[0] if row and row[0] else key
-
-
-def source_label(source_id: str, title: str | None, kind: str | None) -> str:
-    """A source's title, or a description for an article without a headline: never "None"."""
-    if title:
-        return title
-    return f"Untitled {'news article' if kind == 'news_article' else 'source'} ({source_id})"
 
 
 @hookimpl
@@ -206,13 +205,13 @@ async def article_page(request: Any, datasette: Any) -> Response:
     spans: list[tuple[int, int, str, str]] = []
     for table in READER_KINDS:
         (key_column,) = await db.primary_keys(table)
-        sql = f'SELECT char_start, char_end, "{key_column}" FROM "{table}" WHERE source_id = ?'
+        sql = f"SELECT char_start, char_end, {quoted(key_column)} FROM {quoted(table)} WHERE source_id = ?"
         for start, end, key in await db.execute(sql, [source_id]):
             span = stored_span(start, end, len(text))
             if span is not None:  # a span no text has cannot be marked: left out, never a failure
                 spans.append((*span, table, str(key)))
     body = render_text(datasette, text, spans)
-    heading = source_label(source_id, title, kind)
+    heading = article_label(source_id, title, kind)
     page = await datasette.render_template(
         "reader.html",
         {"heading": heading, "source_id": source_id, "body": body, "style": STYLE, "counts": count_kinds(spans)},
