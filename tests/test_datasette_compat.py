@@ -13,10 +13,14 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
+from scripts.package.read import DataPackage
+from scripts.publishing.metadata import DATABASE, datasette_metadata
 from scripts.publishing.plugins.nk_datasette import compat
+from scripts.publishing.plugins.nk_datasette.site import database_name
 from scripts.publishing.publish import pinned
 from scripts.publishing.serve import PLUGINS_DIR, SETTINGS
 
+ROOT = Path(__file__).resolve().parent.parent
 COMPAT = PLUGINS_DIR / "nk_datasette" / "compat.py"
 PUBLIC_MODULES = {"datasette", "datasette.utils", "datasette.utils.asgi", "datasette.database", "datasette.app"}
 SQL_WORDS = ("select ", " from ", " where ", " join ")
@@ -149,3 +153,16 @@ async def test_a_source_without_a_title_has_one_label_on_every_page(tmp_path: Pa
     site = Datasette(immutables=[str(path)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))
     page = (await site.client.get("/labels/notes")).text
     assert "Untitled source (interview-1)" in page and "Untitled news article" not in page
+
+
+def test_the_plugins_serve_the_database_the_metadata_names() -> None:
+    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
+    assert database_name(Datasette(memory=True, metadata=metadata)) == DATABASE
+    assert database_name(Datasette(memory=True, metadata={"plugins": {"nk-site": {"database": "other"}}})) == "other"
+
+
+@pytest.mark.parametrize("path", ["/-/timeline", "/-/articles/a", "/-/search?q=x"])
+async def test_a_site_whose_metadata_names_no_database_has_no_pages_of_ours(path: str) -> None:
+    site = Datasette(memory=True, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR))
+    response = await site.client.get(path)
+    assert response.status_code == 404 and "serves no database of the package" in response.text

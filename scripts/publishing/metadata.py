@@ -175,8 +175,14 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
         "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
-        "plugins": {"nk-readable": {"columns": reading, "titles": titles}},
+        "plugins": {"nk-readable": {"columns": reading, "titles": titles}, **site_plugin_config()},
     }
+
+
+def site_plugin_config() -> dict[str, Any]:
+    """What the site's plugins read of the site, since they cannot import scripts.* (their shared
+    scripts/publishing/plugins/nk_datasette/site.py reads it): the database they serve."""
+    return {"nk-site": {"database": DATABASE}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
-from nk_datasette.site import DATABASE, article_label, quoted
+from nk_datasette.site import article_label, database_name, quoted
 
 SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come from the database)
     "claims": "claimant_id",
@@ -43,6 +43,7 @@ SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come f
     "flags": None,
 }
 READER_KINDS = ("claims", "quotes", "figures")  # the spans the reader marks
+NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
 STYLE = Markup("""<style>
 mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.figure { background: #ffd0c0; }
 mark.claim.quote { background: #d8f0a0; } mark a { color: inherit; text-decoration: none; }
@@ -112,7 +113,7 @@ def segments(
 
 
 def row_url(datasette: Any, table: str, key: str) -> str:
-    return datasette.urls.row(DATABASE, table, tilde_encode(key))
+    return datasette.urls.row(database_name(datasette), table, tilde_encode(key))
 
 
 def reader_url(datasette: Any, source_id: str, anchor: str = "") -> str:
@@ -125,7 +126,7 @@ def anchor_of(table: str, key: str) -> str:
 
 # --------------------------------------------------------------------------- evidence on row pages
 async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
-    db = datasette.get_database(DATABASE)
+    db = datasette.get_database(database_name(datasette))
     who_column = SPAN_TABLES[table]
     pks = await db.primary_keys(table)
     if len(pks) != len(key_values):
@@ -178,7 +179,7 @@ async def label(db: Any, table: str, key_column: str, key: str) -> str:
 
 @hookimpl
 def extra_template_vars(template: str, database: str, table: str, request: Any, datasette: Any, view_name: str) -> Any:
-    if view_name != "row" or database != DATABASE or table not in SPAN_TABLES or request is None:
+    if view_name != "row" or database != database_name(datasette) or table not in SPAN_TABLES or request is None:
         return {}
 
     async def variables() -> dict[str, Any]:
@@ -191,7 +192,10 @@ def extra_template_vars(template: str, database: str, table: str, request: Any, 
 # --------------------------------------------------------------------------- the article reader
 async def article_page(request: Any, datasette: Any) -> Response:
     source_id = tilde_decode(request.url_vars["source_id"])
-    db = datasette.get_database(DATABASE)
+    database = database_name(datasette)
+    if database is None:
+        return Response.html(NO_DATABASE, status=404)
+    db = datasette.get_database(database)
     found = (
         await db.execute(
             "SELECT t.text, s.title, s.kind FROM texts t JOIN sources s ON s.source_id = t.source_id "
@@ -214,7 +218,14 @@ async def article_page(request: Any, datasette: Any) -> Response:
     heading = article_label(source_id, title, kind)
     page = await datasette.render_template(
         "reader.html",
-        {"heading": heading, "source_id": source_id, "body": body, "style": STYLE, "counts": count_kinds(spans)},
+        {
+            "heading": heading,
+            "source_id": source_id,
+            "body": body,
+            "style": STYLE,
+            "counts": count_kinds(spans),
+            "site_database": database,
+        },
         request=request,
     )
     return Response.html(page)
@@ -519,7 +530,10 @@ async def timeline_chart(db: Any) -> tuple[Markup, bool]:
 
 
 async def timeline_page(request: Any, datasette: Any) -> Response:
-    db = datasette.get_database(DATABASE)
+    database = database_name(datasette)
+    if database is None:
+        return Response.html(NO_DATABASE, status=404)
+    db = datasette.get_database(database)
     if not await db.table_exists(TROOP_ESTIMATES):
         return Response.html("<h1>This database holds no troop estimates</h1>", status=404)
     # `position` numbers the rows 1, 2, … in the view's order (build.py): its largest is their count

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-DATABASE = "nk-russia-claims"  # the database the site serves, as scripts/publishing/metadata.py names it
+from typing import Any
+from weakref import WeakKeyDictionary
+
+PLUGIN = "nk-site"  # the plugin configuration that scripts/publishing/metadata.py writes (site_plugin_config)
+_databases: WeakKeyDictionary[Any, str | None] = WeakKeyDictionary()  # per Datasette instance
+
+
+def database_name(datasette: Any) -> str | None:
+    """The database the site serves, as the metadata names it (plugins → nk-site → database); None
+    for a site whose metadata names none (other databases: the plugins' own pages show nothing).
+    Read once per site: Datasette merges the whole metadata on every look-up."""
+    if datasette not in _databases:
+        _databases[datasette] = (datasette.plugin_config(PLUGIN) or {}).get("database")
+    return _databases[datasette]
 
 
 def quoted(name: str) -> str:
