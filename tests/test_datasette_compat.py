@@ -90,6 +90,18 @@ def test_no_plugin_but_the_compatibility_module_touches_datasette_internals() ->
     assert touched == {}
 
 
+def test_no_script_but_the_compatibility_module_imports_datasette_internals() -> None:
+    """The scripts around the site (serve.py builds the instance `datasette serve` runs) too."""
+    imports = {}
+    for path in sorted((ROOT / "scripts").rglob("*.py")):
+        if path != COMPAT and "__pycache__" not in path.parts:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found = [f for f in internals_touched(tree) if "import" in f]
+            if found:
+                imports[str(path.relative_to(ROOT))] = found
+    assert imports == {}
+
+
 def test_the_internals_check_finds_each_kind_of_patch() -> None:
     patches = (
         "import datasette.handle_exception as h\nh.rich = None\n",
