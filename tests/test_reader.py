@@ -14,7 +14,8 @@ from datasette.app import Datasette
 
 from scripts.package.site import DATABASE
 from scripts.publishing.metadata import CANNED_QUERIES
-from scripts.publishing.plugins.reader import segments, source_label
+from scripts.publishing.plugins.nk_datasette.site import article_label as source_label
+from scripts.publishing.plugins.reader import segments
 from tests.conftest import archived_text, read_table, site_of
 
 KEYS = (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"))

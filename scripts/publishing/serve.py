@@ -22,6 +22,7 @@ from scripts.cli import run
 from scripts.package.read import DataPackage
 from scripts.publishing.build import DEFAULT_OUTPUT
 from scripts.publishing.metadata import datasette_metadata
+from scripts.publishing.plugins.nk_datasette.compat import serve_instance
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
 TEMPLATES_DIR = Path(__file__).parent / "templates" / "site"
@@ -75,18 +76,9 @@ def server_command(database: Path, metadata: Path, host: str, port: int, workers
     return command, {**os.environ, ARGUMENTS_VARIABLE: json.dumps(arguments)}
 
 
-def datasette_instance(arguments: list[str]) -> Any:
-    """The Datasette that `datasette serve <arguments>` runs, built by Datasette's own option parsing,
-    so that settings, plugins, templates, metadata and inspect file cannot differ."""
-    from datasette.cli import serve
-
-    context = serve.make_context("serve", list(arguments))
-    return context.invoke(serve.callback, **{**context.params, "return_instance": True})
-
-
 def app() -> Any:
-    """uvicorn's app factory, called in each worker."""
-    return datasette_instance(json.loads(os.environ[ARGUMENTS_VARIABLE])).app()
+    """uvicorn's app factory, called in each worker: the Datasette that `datasette serve` runs."""
+    return serve_instance(json.loads(os.environ[ARGUMENTS_VARIABLE])).app()
 
 
 def setting_options() -> list[str]:

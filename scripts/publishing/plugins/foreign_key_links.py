@@ -8,20 +8,25 @@ look-up, not a query (docs/benchmark.md)."""
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import markupsafe
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
+
+from nk_datasette.site import article_label, quoted
+
 # (database, table) -> {column: (other table, other column, label column of the other table)}
 ForeignKeys = dict[tuple[str, str], dict[str, tuple[str, str, str | None]]]
-CACHE_ATTRIBUTE = "_nk_foreign_keys"  # on the Datasette instance: one map per site, however many
-
-
-def quoted(name: str) -> str:
-    """An SQL identifier, whatever characters it holds (Datasette's escape_sqlite leaves ] alone)."""
-    return '"' + name.replace('"', '""') + '"'
+FOUND: WeakKeyDictionary[Any, ForeignKeys] = WeakKeyDictionary()  # one map per site, however many
+SOURCES = "sources"  # the table of the package's sources, whose rows are articles
 
 
 async def read_foreign_keys(datasette: Any) -> ForeignKeys:
@@ -39,13 +44,13 @@ async def read_foreign_keys(datasette: Any) -> ForeignKeys:
 @hookimpl
 def startup(datasette: Any) -> Any:
     async def inner() -> None:
-        setattr(datasette, CACHE_ATTRIBUTE, await read_foreign_keys(datasette))
+        FOUND[datasette] = await read_foreign_keys(datasette)
 
     return inner
 
 
 def target_of(datasette: Any, database: str, table: str, column: str) -> tuple[str, str, str | None] | None:
-    return getattr(datasette, CACHE_ATTRIBUTE, {}).get((database, table), {}).get(column)
+    return FOUND.get(datasette, {}).get((database, table), {}).get(column)
 
 
 @hookimpl
@@ -56,7 +61,7 @@ def render_cell(row: Any, value: Any, column: str, table: str, database: str, da
     if target is None:
         return None  # not a foreign key: the common case, answered without a query
     if isinstance(value, dict) and value.get("value") and not value.get("label"):
-        return _unlabelled(str(value["value"]), target[0], datasette, database)
+        return _unlabelled(str(value["value"]), target, datasette, database)
     if not isinstance(value, str) or not value:
         return None  # table pages pass expanded foreign keys as dicts, which Datasette renders itself
     return _labelled(value, target, datasette, database)
@@ -77,9 +82,21 @@ def _labelled(value: str, target: tuple[str, str, str | None], datasette: Any, d
     return link
 
 
-def _unlabelled(key: str, other: str, datasette: Any, database: str) -> markupsafe.Markup:
+def _unlabelled(key: str, target: tuple[str, str, str | None], datasette: Any, database: str) -> Any:
     """An expanded foreign key whose label is empty (an article without a headline): a descriptive
     label instead of Datasette's "None"."""
-    label = f"Untitled news article ({key})" if other == "sources" else key
-    href = datasette.urls.row(database, other, tilde_encode(key))
-    return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, key)
+    other, other_column, _ = target
+
+    async def link() -> markupsafe.Markup:
+        label = key
+        if other == SOURCES:
+            sql = f"SELECT kind FROM {quoted(SOURCES)} WHERE {quoted(other_column)} = ?"
+            try:
+                found = (await datasette.get_database(database).execute(sql, [key])).first()
+            except sqlite3.Error:  # a database without the package's `kind`: labelled as a source
+                found = None
+            label = article_label(key, None, found[0] if found else None)
+        href = datasette.urls.row(database, other, tilde_encode(key))
+        return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, key)
+
+    return link

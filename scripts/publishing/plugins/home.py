@@ -10,6 +10,8 @@ word is at most MAX_WORD characters."""
 from __future__ import annotations
 
 import sqlite3
+import sys
+from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
@@ -17,7 +19,11 @@ from datasette.database import QueryInterrupted
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
-DATABASE = "nk-russia-claims"
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
+
+from nk_datasette.site import article_label, database_name, quoted
+
 SEARCHED = {  # table: (key, text shown, FTS index, whose it is)
     "claims": ("claim_id", "claim", "claims_fts", "claimant_id"),
     "quotes": ("quote_id", "exact", "quotes_fts", "speaker_id"),
@@ -32,39 +38,47 @@ LIKE_PATTERN_BYTES = 100  # the site's limit on a LIKE pattern (public_site.py):
 SPELLED_ENTITIES = 20  # entities whose spellings one word adds to the search, at most
 
 
+NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
+
+
 class SearchRefused(Exception):
     """A search that cannot be run as asked: the visitor reads why."""
 
 
-async def home_variables(datasette: Any) -> dict[str, Any]:
-    db = datasette.get_database(DATABASE)
+async def home_variables(datasette: Any, database: str) -> dict[str, Any]:
+    db = datasette.get_database(database)
     estimates = [dict(row) for row in (await db.execute(
         "SELECT * FROM troop_estimates ORDER BY as_of IS NULL, as_of DESC LIMIT 6")).rows]  # fmt: skip
-    articles = [dict(row) for row in (await db.execute(
-        "SELECT s.source_id, coalesce(s.title, 'Untitled news article (' || s.source_id || ')') AS label, "
+    articles = [labelled(dict(row)) for row in (await db.execute(
+        "SELECT s.source_id, s.title, s.kind, "
         "(SELECT count(*) FROM claims c WHERE c.source_id = s.source_id) AS claims, "
         "(SELECT count(*) FROM quotes q WHERE q.source_id = s.source_id) AS quotes "
         "FROM sources s WHERE s.text_path IS NOT NULL ORDER BY s.source_id LIMIT ?",
         [ARTICLES_LISTED])).rows]  # fmt: skip
     (article_count,) = (await db.execute("SELECT count(*) FROM sources WHERE text_path IS NOT NULL")).first()
-    tables = datasette.metadata("tables", database=DATABASE) or {}
-    queries = datasette.metadata("queries", database=DATABASE) or {}
+    tables = datasette.metadata("tables", database=database) or {}
+    queries = datasette.metadata("queries", database=database) or {}
     listed = [
         {"name": name, "title": meta.get("title") or name.replace("_", " ").capitalize(),
          "description": meta.get("description", "")}
         for name, meta in tables.items()
     ]  # fmt: skip
     return {"estimates": estimates, "articles": articles, "article_count": article_count, "listed_tables": listed,
-            "canned": queries}  # fmt: skip
+            "canned": queries, "site_database": database}  # fmt: skip
+
+
+def labelled(article: dict[str, Any]) -> dict[str, Any]:
+    return {**article, "label": article_label(article["source_id"], article["title"], article["kind"])}
 
 
 @hookimpl
 def extra_template_vars(template: str, datasette: Any) -> Any:
-    if template != "index.html":
+    database = database_name(datasette)
+    if template != "index.html" or database is None:
         return {}
 
     async def variables() -> dict[str, Any]:
-        return await home_variables(datasette)
+        return await home_variables(datasette, database)
 
     return variables
 
@@ -75,8 +89,8 @@ def fts_query(words: str, spellings: dict[str, list[str]]) -> str:
 
     def term(word: str) -> str:
         variants = spellings.get(word.casefold(), [word])
-        quoted = ['"' + v.replace('"', '""') + '"' for v in dict.fromkeys(variants)]
-        return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
+        terms = [quoted(v) for v in dict.fromkeys(variants)]  # an FTS5 string quotes as an identifier does
+        return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
     return " AND ".join(term(word) for word in words.split()[:MAX_WORDS])
 
@@ -116,31 +130,35 @@ def checked_words(asked: str) -> str:
     return words
 
 
-async def search_results(datasette: Any, words: str) -> list[dict[str, str]]:
-    db = datasette.get_database(DATABASE)
+async def search_results(datasette: Any, database: str, words: str) -> list[dict[str, str]]:
+    db = datasette.get_database(database)
     query = fts_query(words, await spellings_of(db, words))
     results = []
     for table, (key, shown, fts, whose) in SEARCHED.items():
+        key, shown, fts, whose = quoted(key), quoted(shown), quoted(fts), quoted(whose)
         sql = (
-            f'SELECT t."{key}", t."{shown}", coalesce(e.name, t."{whose}") FROM "{fts}" '
-            f'JOIN "{table}" t ON t.rowid = "{fts}".rowid LEFT JOIN entities e ON e.entity_id = t."{whose}" '
-            f'WHERE "{fts}" MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}'
+            f"SELECT t.{key}, t.{shown}, coalesce(e.name, t.{whose}) FROM {fts} "
+            f"JOIN {quoted(table)} t ON t.rowid = {fts}.rowid LEFT JOIN entities e ON e.entity_id = t.{whose} "
+            f"WHERE {fts} MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}"
         )
         for row_key, text, who in (await db.execute(sql, [query])).rows:
             whose = who if table != "entities" else ""
-            url = datasette.urls.row(DATABASE, table, tilde_encode(row_key))  # a key may hold / . ~ or spaces
+            url = datasette.urls.row(database, table, tilde_encode(row_key))  # a key may hold / . ~ or spaces
             results.append({"kind": KIND[table], "key": row_key, "text": text, "who": whose, "url": url})
     return results
 
 
 async def search_page(request: Any, datasette: Any) -> Response:
+    database = database_name(datasette)
+    if database is None:
+        return Response.html(NO_DATABASE, status=404)
     asked = request.args.get("q", "")
     results: list[dict[str, str]] = []
     error, status = None, 200
     try:
         words = checked_words(asked)
         if words.strip():
-            results = await search_results(datasette, words)
+            results = await search_results(datasette, database, words)
     except SearchRefused as refused:
         words, error, status = asked[:MAX_QUERY], str(refused), 400
     except QueryInterrupted:

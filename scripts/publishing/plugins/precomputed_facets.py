@@ -15,14 +15,19 @@ a search or an unknown parameter makes the page count live, as before."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from datasette import hookimpl
-from datasette.facets import ColumnFacet
-from datasette.utils import escape_sqlite
+
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
+
+from nk_datasette import compat
 
 FACET_COUNTS = "facet_counts"  # scripts/publishing/summaries.py
-CACHE_ATTRIBUTE = "_nk_precomputed_facets"
 # Query-string parameters that change neither which rows a page holds nor what its facets count.
 NOT_FILTERS = frozenset({
     "_facet", "_facet_size", "_next", "_size", "_sort", "_sort_desc", "_col", "_nocol", "_labels", "_nolabels",
@@ -53,37 +58,15 @@ async def read_precomputed(datasette: Any) -> Precomputed:
     return found
 
 
+PRECOMPUTED: WeakKeyDictionary[Any, Precomputed] = WeakKeyDictionary()  # per Datasette instance
+
+
 @hookimpl
 def startup(datasette: Any) -> Any:
     async def inner() -> None:
-        setattr(datasette, CACHE_ATTRIBUTE, await read_precomputed(datasette))
+        PRECOMPUTED[datasette] = await read_precomputed(datasette)
 
     return inner
-
-
-class _PrecomputedCounts:
-    """The Datasette instance as ColumnFacet sees it, except that its counting queries of the
-    precomputed columns read the counts instead of the rows."""
-
-    def __init__(self, datasette: Any, table: str, filters: str, columns: set[str]) -> None:
-        self._datasette, self._table, self._filters = datasette, table, filters
-        # What ColumnFacet's query of each column starts with: "select <column> as value, count(*) …".
-        self._starts = {f"select {escape_sqlite(c)} as value, count(*) as count from (": c for c in columns}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._datasette, name)
-
-    async def execute(self, database: str, sql: str, params: Any = None, **kwargs: Any) -> Any:
-        column = self._column_counted(sql)
-        if column is None:
-            return await self._datasette.execute(database, sql, params, **kwargs)
-        limit = int(sql.rsplit("limit", 1)[1])  # ColumnFacet asks for one more value than it shows
-        arguments = {"table": self._table, "filters": self._filters, "column": column, "limit": limit}
-        return await self._datasette.execute(database, COUNTS_SQL, arguments, truncate=False)
-
-    def _column_counted(self, sql: str) -> str | None:
-        stripped = sql.lstrip()
-        return next((c for start, c in self._starts.items() if stripped.startswith(start)), None)
 
 
 def page_filters(request: Any) -> str | None:
@@ -100,25 +83,26 @@ def page_filters(request: Any) -> str | None:
     return filter_key(filters) if filters else ""
 
 
-class PrecomputedColumnFacet(ColumnFacet):
+class PrecomputedColumnFacet(compat.CountableColumnFacet):
     """Datasette's column facet, counted from the precomputed counts when they hold the page's filters."""
 
-    async def facet_results(self) -> Any:
+    def counted(self) -> tuple[set[str], compat.Counts] | None:
         filters = page_filters(self.request) if self.request is not None else None
-        precomputed = getattr(self.ds, CACHE_ATTRIBUTE, {})
+        precomputed = PRECOMPUTED.get(self.ds, {})
         columns = precomputed.get((self.database, self.table, filters)) if filters is not None else None
         if not columns:
-            return await super().facet_results()
-        datasette, self.ds = self.ds, _PrecomputedCounts(self.ds, self.table, filters, columns)
-        try:
-            return await super().facet_results()
-        finally:
-            self.ds = datasette
+            return None
+        datasette, table = self.ds, self.table
+
+        async def counts(database: str, column: str, limit: int) -> Any:
+            arguments = {"table": table, "filters": filters, "column": column, "limit": limit}
+            return await datasette.execute(database, COUNTS_SQL, arguments, truncate=False)
+
+        return columns, counts
 
 
 @hookimpl(hookwrapper=True)
 def register_facet_classes() -> Any:
     """Datasette's own ColumnFacet replaced by ours: two classes of type "column" would both count."""
     outcome = yield
-    classes = outcome.get_result()
-    outcome.force_result([[PrecomputedColumnFacet if c is ColumnFacet else c for c in group] for group in classes])
+    outcome.force_result(compat.replace_column_facet(outcome.get_result(), PrecomputedColumnFacet))

@@ -23,28 +23,19 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-import datasette.handle_exception as default_exception_handler
 from datasette import hookimpl
 from datasette.utils.asgi import BadRequest
 
-# Datasette prints every error a visitor causes (a bad query, a time-out, a 404) as a traceback with
-# its local variables when `rich` is installed (frictionless brings it in), and a traceback for
-# every 500, including those a visitor can cause with a malformed filter: one line is enough.
-default_exception_handler.rich = None
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
+from nk_datasette import compat
 
-class _OneLineTraceback:
-    @staticmethod
-    def print_exc() -> None:
-        kind, error, _ = sys.exc_info()
-        name = kind.__name__ if kind else "error"
-        print(f"500: {name}: {str(error)[:200]}", file=sys.stderr)
-
-
-default_exception_handler.traceback = _OneLineTraceback  # type: ignore[assignment]
+compat.log_errors_in_one_line()  # as the site starts: one line per error a visitor causes, no traceback
 
 # Every value in the database is far smaller (the longest is an archived article, a few kB).
 SQLITE_LIMITS = {
@@ -250,7 +241,7 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
     if not isinstance(exception, sqlite3.ProgrammingError):
         return None
     message = f"This request cannot be answered: {str(exception)[:200]}"
-    return default_exception_handler.handle_exception(datasette, request, BadRequest(message))
+    return compat.error_page(datasette, request, BadRequest(message))
 
 
 def on_site(location: str) -> str:

@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,7 +26,11 @@ from datasette.utils import to_css_class
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-DATABASE = "nk-russia-claims"
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
+
+from nk_datasette.site import database_name
+
 CSS = """
 dl.column-descriptions { max-height: 5em; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
   padding: 0.3em 0.8em; background: #fff; }
@@ -58,8 +64,8 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
 
 def _reading_url(datasette: Any, scope: dict) -> str | None:
     """The table page in reading order, when the visitor asked for no columns of their own."""
-    parts = scope["path"].split("/")
-    if len(parts) != 3 or parts[:2] != ["", DATABASE] or not parts[2] or "." in parts[2]:
+    parts, database = scope["path"].split("/"), database_name(datasette)
+    if len(parts) != 3 or parts[:2] != ["", database] or not parts[2] or "." in parts[2]:
         return None  # not an HTML table page (.json, .csv and row pages keep every column), nor `//…`
     args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     if any(key in ("_col", "_nocol", "_all", "sql") for key, _ in args):
@@ -67,7 +73,7 @@ def _reading_url(datasette: Any, scope: dict) -> str | None:
     columns = reading_order(datasette, parts[2])
     if not columns:
         return None
-    return f"/{DATABASE}/{parts[2]}?" + urlencode([*args, *(("_col", c) for c in columns)])
+    return f"/{database}/{parts[2]}?" + urlencode([*args, *(("_col", c) for c in columns)])
 
 
 @hookimpl

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import date
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
@@ -27,7 +29,11 @@ from datasette.utils import tilde_decode, tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-DATABASE = "nk-russia-claims"
+if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
+
+from nk_datasette.site import article_label, database_name, quoted
+
 SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come from the database)
     "claims": "claimant_id",
     "quotes": "speaker_id",
@@ -37,6 +43,7 @@ SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come f
     "flags": None,
 }
 READER_KINDS = ("claims", "quotes", "figures")  # the spans the reader marks
+NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
 STYLE = Markup("""<style>
 mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.figure { background: #ffd0c0; }
 mark.claim.quote { background: #d8f0a0; } mark a { color: inherit; text-decoration: none; }
@@ -106,7 +113,7 @@ def segments(
 
 
 def row_url(datasette: Any, table: str, key: str) -> str:
-    return datasette.urls.row(DATABASE, table, tilde_encode(key))
+    return datasette.urls.row(database_name(datasette), table, tilde_encode(key))
 
 
 def reader_url(datasette: Any, source_id: str, anchor: str = "") -> str:
@@ -119,13 +126,13 @@ def anchor_of(table: str, key: str) -> str:
 
 # --------------------------------------------------------------------------- evidence on row pages
 async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
-    db = datasette.get_database(DATABASE)
+    db = datasette.get_database(database_name(datasette))
     who_column = SPAN_TABLES[table]
     pks = await db.primary_keys(table)
     if len(pks) != len(key_values):
         return Markup("")
-    where = " AND ".join(f'"{pk}" = ?' for pk in pks)
-    row = (await db.execute(f'SELECT * FROM "{table}" WHERE {where}', key_values)).first()
+    where = " AND ".join(f"{quoted(pk)} = ?" for pk in pks)
+    row = (await db.execute(f"SELECT * FROM {quoted(table)} WHERE {where}", key_values)).first()
     key = ",".join(key_values)
     if row is None:
         return Markup("")
@@ -165,21 +172,14 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
 async def label(db: Any, table: str, key_column: str, key: str) -> str:
     if table == "sources":
         row = (await db.execute("SELECT title, kind FROM sources WHERE source_id = ?", [key])).first()
-        return source_label(key, row[0] if row else None, row[1] if row else None)
-    row = (await db.execute(f'SELECT name FROM "{table}" WHERE "{key_column}" = ?', [key])).first()
+        return article_label(key, row[0] if row else None, row[1] if row else None)
+    row = (await db.execute(f"SELECT name FROM {quoted(table)} WHERE {quoted(key_column)} = ?", [key])).first()
     return row[0] if row and row[0] else key
-
-
-def source_label(source_id: str, title: str | None, kind: str | None) -> str:
-    """A source's title, or a description for an article without a headline: never "None"."""
-    if title:
-        return title
-    return f"Untitled {'news article' if kind == 'news_article' else 'source'} ({source_id})"
 
 
 @hookimpl
 def extra_template_vars(template: str, database: str, table: str, request: Any, datasette: Any, view_name: str) -> Any:
-    if view_name != "row" or database != DATABASE or table not in SPAN_TABLES or request is None:
+    if view_name != "row" or database != database_name(datasette) or table not in SPAN_TABLES or request is None:
         return {}
 
     async def variables() -> dict[str, Any]:
@@ -192,7 +192,10 @@ def extra_template_vars(template: str, database: str, table: str, request: Any, 
 # --------------------------------------------------------------------------- the article reader
 async def article_page(request: Any, datasette: Any) -> Response:
     source_id = tilde_decode(request.url_vars["source_id"])
-    db = datasette.get_database(DATABASE)
+    database = database_name(datasette)
+    if database is None:
+        return Response.html(NO_DATABASE, status=404)
+    db = datasette.get_database(database)
     found = (
         await db.execute(
             "SELECT t.text, s.title, s.kind FROM texts t JOIN sources s ON s.source_id = t.source_id "
@@ -206,16 +209,23 @@ async def article_page(request: Any, datasette: Any) -> Response:
     spans: list[tuple[int, int, str, str]] = []
     for table in READER_KINDS:
         (key_column,) = await db.primary_keys(table)
-        sql = f'SELECT char_start, char_end, "{key_column}" FROM "{table}" WHERE source_id = ?'
+        sql = f"SELECT char_start, char_end, {quoted(key_column)} FROM {quoted(table)} WHERE source_id = ?"
         for start, end, key in await db.execute(sql, [source_id]):
             span = stored_span(start, end, len(text))
             if span is not None:  # a span no text has cannot be marked: left out, never a failure
                 spans.append((*span, table, str(key)))
     body = render_text(datasette, text, spans)
-    heading = source_label(source_id, title, kind)
+    heading = article_label(source_id, title, kind)
     page = await datasette.render_template(
         "reader.html",
-        {"heading": heading, "source_id": source_id, "body": body, "style": STYLE, "counts": count_kinds(spans)},
+        {
+            "heading": heading,
+            "source_id": source_id,
+            "body": body,
+            "style": STYLE,
+            "counts": count_kinds(spans),
+            "site_database": database,
+        },
         request=request,
     )
     return Response.html(page)
@@ -520,7 +530,10 @@ async def timeline_chart(db: Any) -> tuple[Markup, bool]:
 
 
 async def timeline_page(request: Any, datasette: Any) -> Response:
-    db = datasette.get_database(DATABASE)
+    database = database_name(datasette)
+    if database is None:
+        return Response.html(NO_DATABASE, status=404)
+    db = datasette.get_database(database)
     if not await db.table_exists(TROOP_ESTIMATES):
         return Response.html("<h1>This database holds no troop estimates</h1>", status=404)
     # `position` numbers the rows 1, 2, … in the view's order (build.py): its largest is their count
