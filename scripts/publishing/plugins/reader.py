@@ -208,7 +208,10 @@ async def article_page(request: Any, datasette: Any) -> Response:
     text, title, kind = found
     spans: list[tuple[int, int, str, str]] = []
     for table in READER_KINDS:
-        (key_column,) = await db.primary_keys(table)
+        keys = await db.primary_keys(table) if await db.table_exists(table) else []
+        if len(keys) != 1:  # a row the reader could not link to: the package's schema gives it no one key
+            continue
+        (key_column,) = keys
         sql = f"SELECT char_start, char_end, {quoted(key_column)} FROM {quoted(table)} WHERE source_id = ?"
         for start, end, key in await db.execute(sql, [source_id]):
             span = stored_span(start, end, len(text))
