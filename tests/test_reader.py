@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.package.site import DATABASE
+from scripts.package.site import ARTICLE_LABEL, DATABASE
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.plugins.nk_datasette.site import article_label as source_label
 from scripts.publishing.plugins.reader import segments
@@ -211,3 +211,18 @@ async def test_no_stored_value_makes_a_page_fail(database: Path, tmp_path: Path,
         response = await site.client.get(path, follow_redirects=True)
         assert response.status_code == 200, (path, response.text[-300:])
     assert "<svg" in await _page(site, "/-/timeline")
+
+
+def test_the_views_label_a_source_without_a_title_as_the_pages_do(database: Path) -> None:
+    """One rule, written in SQL for the views and in Python for the plugins: both give every
+    source, and one of each kind without a title, the same label."""
+    db = sqlite3.connect(database)
+    rows = db.execute("SELECT source_id, title, kind FROM sources").fetchall()
+    rows += [(f"x-{kind}", title, kind) for (kind,) in db.execute("SELECT DISTINCT kind FROM sources")
+             for title in (None, "")]  # fmt: skip
+    for source_id, title, kind in rows:
+        (labelled,) = db.execute(
+            f"SELECT {ARTICLE_LABEL} FROM (SELECT ? AS source_id, ? AS title, ? AS kind) article",
+            [source_id, title, kind],
+        ).fetchone()
+        assert labelled == source_label(source_id, title, kind)

@@ -34,7 +34,11 @@ def fts_table(table: str) -> str:
 
 CONTEXT_CHARS = 80
 # An article without a headline is named as such, never shown as an empty title or "None".
-ARTICLE_LABEL = "coalesce(article.title, 'Untitled news article (' || article.source_id || ')')"
+# (The plugins' nk_datasette.site.article_label says the same in Python; a test holds them together.)
+ARTICLE_LABEL = (
+    "coalesce(nullif(article.title, ''), 'Untitled ' || CASE WHEN article.kind = 'news_article' "
+    "THEN 'news article' ELSE 'source' END || ' (' || article.source_id || ')')"
+)
 
 
 class View(NamedTuple):
