@@ -4,6 +4,7 @@ home page and the search of every table (through Datasette's own test client).""
 from __future__ import annotations
 
 import html
+import math
 import re
 import shutil
 import sqlite3
@@ -15,7 +16,7 @@ from datasette.app import Datasette
 from scripts.package.site import ARTICLE_LABEL, DATABASE
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.plugins.nk_datasette.site import article_label as source_label
-from scripts.publishing.plugins.reader import segments
+from scripts.publishing.plugins.reader import segments, tick_step
 from tests.conftest import archived_text, read_table, site_of
 
 KEYS = (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"))
@@ -226,3 +227,10 @@ def test_the_views_label_a_source_without_a_title_as_the_pages_do(database: Path
             [source_id, title, kind],
         ).fetchone()
         assert labelled == source_label(source_id, title, kind)
+
+
+@pytest.mark.parametrize("top", [12.0, 17_250.0, 115_000.0, 3_300_000.0, 2.5e9])
+def test_the_timeline_axis_has_a_handful_of_round_steps_at_any_scale(top: float) -> None:
+    step = tick_step(top)
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert round(mantissa, 9) in (1, 2, 5) and 4 <= top / step <= 10

@@ -434,8 +434,16 @@ def _summary(x: float, column: dict[str, Any], y_of: Any, when: str) -> list[Mar
     ]
 
 
+def tick_step(top_value: float, ticks: int = 10) -> float:
+    """The smallest of 1, 2 or 5 times a power of ten that marks the axis up to `top_value` in at
+    most `ticks` steps: the same rule for a dozen soldiers or a million, whatever the data."""
+    raw = max(top_value / ticks, 1e-9)
+    power = 10 ** math.floor(math.log10(raw))
+    return max(1.0, next(m * power for m in (1, 2, 5, 10) if m * power >= raw))  # soldiers are whole
+
+
 def _y_axis(top_value: float, y_of: Any, chart_right: float) -> list[Markup]:
-    step = 2000 if top_value <= 20000 else 10 ** (len(str(int(top_value))) - 1)
+    step = tick_step(top_value)
     parts = [
         Markup(
             '<text transform="rotate(-90)" x="{}" y="18" text-anchor="middle">North Korean troops (soldiers)</text>'
