@@ -53,12 +53,23 @@ def imported_modules(folder: Path) -> dict[str, str]:
     return modules
 
 
+def own_top_level_modules(folder: Path) -> set[str]:
+    """The project's own importable names: `scripts`, and every package or module of a folder that
+    puts itself on sys.path (the site's plugins import their shared `nk_datasette` so)."""
+    own = {"scripts"}
+    for file in folder.rglob("*.py"):
+        if "sys.path" in file.read_text(encoding="utf-8"):
+            own |= {p.stem for p in file.parent.iterdir() if p.suffix == ".py" or (p / "__init__.py").is_file()}
+    return own
+
+
 def third_party_imports(folder: Path) -> dict[str, str]:
     """The imported modules that are neither the standard library nor the project's own."""
+    own = own_top_level_modules(folder)
     return {
         module: file
         for module, file in imported_modules(folder).items()
-        if module not in sys.stdlib_module_names and module != "scripts"
+        if module not in sys.stdlib_module_names and module not in own
     }
 
 

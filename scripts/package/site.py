@@ -179,6 +179,7 @@ def columns_read() -> dict[str, dict[str, tuple[str, ...]]]:
     """What the build reads beyond the views, by who reads it: validation refuses a package without
     one, as it does for the checks' columns (a view whose columns are missing is only left out)."""
     return {
+        "the site's list of articles and its reader": {"sources": ("source_id", "title", "kind", "text_path")},
         "the database's search index": FTS_COLUMNS,
         **{f"the canned query {name}": {table: (column,)} for name, (table, column) in QUERY_CHOICES.items()},
     }
