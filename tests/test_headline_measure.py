@@ -13,6 +13,7 @@ from scripts.publishing.build import build
 from scripts.releases.docs import INFERRED_YEAR_NOTE, troop_estimates
 from tests.conftest import ROOT, read_table
 from tests.mutations import edit_json
+from tests.source_code import string_constants
 
 
 def other_measure() -> str:
@@ -72,17 +73,4 @@ def test_no_code_names_a_measure_or_a_row_id_of_the_package() -> None:
 
 def string_literals(file: Path) -> list[str]:
     """The string constants of a module's code; docstrings are prose and may illustrate an id."""
-    tree = ast.parse(file.read_text(encoding="utf-8"))
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
-    return [
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
-    ]
+    return [node.value for node in string_constants(ast.parse(file.read_text(encoding="utf-8")))]

@@ -18,6 +18,7 @@ from scripts.package.site import DATABASE, FTS_COLUMNS, VIEWS, fts_table, reserv
 from scripts.publishing.metadata import datasette_metadata
 from tests.conftest import ROOT
 from tests.makefile import StandIn
+from tests.source_code import string_constants
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
@@ -93,23 +94,6 @@ def test_a_new_folder_of_scripts_needs_its_place_in_the_layers(tmp_path: Path) -
     (root / "scripts" / "newstage" / "__init__.py").write_text('"""A stage no contract names."""\n')
     result = lint_imports(root)
     assert result.returncode != 0 and "newstage" in result.stdout
-
-
-def string_constants(tree: ast.Module) -> list[ast.Constant]:
-    """Every string literal of a module but its docstrings (usage texts may show a path)."""
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
-    return [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
-    ]
 
 
 def test_the_database_name_is_written_only_in_the_site_registry() -> None:
