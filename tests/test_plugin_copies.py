@@ -1,0 +1,34 @@
+"""The deployed plugins cannot import scripts.* (they run alone in the site's image), so two rules
+live there a second time: quoting an SQL name, and reading an EDTF day. These tests hold each copy
+to the original, so that neither can drift."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scripts.package.edtf_dates import edtf_day
+from scripts.publishing.plugins.nk_datasette.site import quoted
+from scripts.publishing.plugins.reader import parse_day
+from scripts.sql import identifier
+
+DAYS = st.one_of(
+    st.dates().map(str),
+    st.builds(lambda d, q: f"{d}{q}", st.dates(), st.sampled_from(["?", "~", "%", "", "x", "\n"])),
+    st.from_regex(r"[0-9٠-٩]{4}-[0-9]{2}-[0-9]{2}[?~%]?", fullmatch=True),
+    st.text(max_size=14),
+    st.none(),
+)
+
+
+@settings(max_examples=300, database=None)
+@given(name=st.text(max_size=20))
+def test_the_plugins_quote_a_name_as_scripts_sql_does(name: str) -> None:
+    assert quoted(name) == identifier(name)
+
+
+@settings(max_examples=300, database=None)
+@given(value=DAYS)
+def test_the_timeline_reads_a_day_as_the_edtf_module_does(value: str | None) -> None:
+    day, stated = parse_day(value)
+    assert (None if day is None else (day, stated)) == edtf_day(value)
