@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -303,14 +304,13 @@ def soldiers(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
-    """The troop estimates as an SVG chart: no script, the same in every time zone."""
-    dated = [(parse_day(e["as_of"]), e) for e in estimates]
-    on_axis = [(d, stated, e) for (d, stated), e in dated if d is not None]
-    undated = [e for (d, _), e in dated if d is None]
-    top_value = max([1.0, *(max(e["value"] or 0, e["value_high"] or 0) for e in estimates)]) * 1.15
-    days = sorted(d for d, _, _ in on_axis)
-    first, last = (days[0], days[-1]) if days else (date(2024, 10, 1), date(2024, 11, 1))
+Scale = Callable[[Any], float]
+
+
+def _scales(days: list[date], top_value: float, undated: bool) -> tuple[float, Scale, Scale]:
+    """Where the dated chart ends (the undated band, if any, follows it), and the x of a day and
+    the y of a number: the first to the last day across the chart, zero to top_value up it."""
+    first, last = (days[0], days[-1]) if days else (date.min, date.min)  # no dated estimate: no x is drawn
     span_days = max((last - first).days, 1)
     chart_right = WIDTH - RIGHT - (UNDATED_BAND if undated else 0)
 
@@ -320,6 +320,17 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
     def y_of(value: float) -> float:
         return TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)
 
+    return chart_right, x_of, y_of
+
+
+def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
+    """The troop estimates as an SVG chart: no script, the same in every time zone."""
+    dated = [(parse_day(e["as_of"]), e) for e in estimates]
+    on_axis = [(d, stated, e) for (d, stated), e in dated if d is not None]
+    undated = [e for (d, _), e in dated if d is None]
+    top_value = max([1.0, *(max(e["value"] or 0, e["value_high"] or 0) for e in estimates)]) * 1.15
+    days = sorted(d for d, _, _ in on_axis)
+    chart_right, x_of, y_of = _scales(days, top_value, bool(undated))
     parts = _svg_open("North Korean troops in Russia: every estimate in the articles")
     parts += _y_axis(top_value, y_of, chart_right)
     for day in sorted(set(days)):
@@ -375,16 +386,8 @@ def summary_svg(columns: list[dict[str, Any]]) -> Markup:
     on_axis = [(first, last, c) for first, last, c in dated if first is not None and last is not None]
     undated = [c for first, last, c in dated if first is None or last is None]
     top_value = max([1.0, *(c["highest"] or 0 for c in columns)]) * 1.15
-    first = min((f for f, _, _ in on_axis), default=date(2024, 10, 1))
-    span_days = max((max((last for _, last, _ in on_axis), default=first) - first).days, 1)
-    chart_right = WIDTH - RIGHT - (UNDATED_BAND if undated else 0)
-
-    def x_of(day: date) -> float:
-        return LEFT + 40 + (day - first).days / span_days * (chart_right - LEFT - 80)
-
-    def y_of(value: float) -> float:
-        return TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)
-
+    days = sorted({day for first, last, _ in on_axis for day in (first, last)})
+    chart_right, x_of, y_of = _scales(days, top_value, bool(undated))
     parts = _svg_open("North Korean troops in Russia: every estimate in the articles, summed up by date")
     parts += _y_axis(top_value, y_of, chart_right)
     every = -(-len(on_axis) // MAX_TICKS)  # a tick label for every n-th column, so that none overlap
