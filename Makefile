@@ -6,7 +6,6 @@ VENV ?= .venv
 DATAPACKAGE ?= datapackage.json
 # cffconvert needs jsonschema 3, frictionless needs 4: it gets a virtualenv of its own.
 CFFCONVERT_VENV ?= .venv-cffconvert
-DATABASE := build/nk-russia-claims.db
 HOST ?= 127.0.0.1
 PORT ?= 8001
 # The browser of the browser tests: Debian's Chromium by default (installed by `make browser`);
@@ -14,7 +13,7 @@ PORT ?= 8001
 CHROMIUM ?= /usr/bin/chromium
 SQLITE3 := /usr/bin/sqlite3
 SIZES ?= 1000,10000
-SERVICE ?= nk-russia-claims
+SERVICE ?=
 RECORD ?= --record
 TO ?= .
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
@@ -22,7 +21,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # Every variable a recipe uses reaches it through the environment, quoted ("$$TITLE"), and is never
 # pasted into the shell script; make takes each value literally (no `$(…)` or `$5` of it is expanded).
 # A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
-ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE DATABASE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
+ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
 	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS
 $(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
 export $(ARGUMENTS)
@@ -78,17 +77,17 @@ validate: $(SETUP)
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
 build: $(SETUP) $(SQLITE3)
-	$(PY) -m scripts.publishing.build "$$DATAPACKAGE" --output "$$DATABASE"
+	$(PY) -m scripts.publishing.build "$$DATAPACKAGE"
 
 # uvicorn with one Datasette worker per core; `make serve WORKERS=1` for a single process.
 serve: build
-	$(PY) -m scripts.publishing.serve --datapackage "$$DATAPACKAGE" --database "$$DATABASE" --host "$$HOST" \
+	$(PY) -m scripts.publishing.serve --datapackage "$$DATAPACKAGE" --host "$$HOST" \
 		--port "$$PORT" $${WORKERS:+--workers "$$WORKERS"}
 
 # Deploys the same site to Google Cloud Run (`datasette publish cloudrun`); needs an authenticated gcloud.
 # .github/workflows/publish.yml runs it once the GCP_SERVICE_ACCOUNT_KEY secret is set.
 publish: build
-	$(PY) -m scripts.publishing.publish --datapackage "$$DATAPACKAGE" --database "$$DATABASE" --service "$$SERVICE"
+	$(PY) -m scripts.publishing.publish --datapackage "$$DATAPACKAGE" $${SERVICE:+--service "$$SERVICE"}
 
 # A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes; a new version is
 # recorded in releases.json (its commit and the archive hash: commit that file).

@@ -170,7 +170,8 @@ async def test_a_source_without_a_title_has_one_label_on_every_page(tmp_path: Pa
 def test_the_plugins_serve_the_database_the_metadata_names() -> None:
     metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
     assert database_name(Datasette(memory=True, metadata=metadata)) == DATABASE
-    assert database_name(Datasette(memory=True, metadata={"plugins": {"nk-site": {"database": "other"}}})) == "other"
+    other = {"plugins": {"nk-site": {**metadata["plugins"]["nk-site"], "database": "other"}}}
+    assert database_name(Datasette(memory=True, metadata=other)) == "other"
 
 
 @pytest.mark.parametrize("path", ["/-/timeline", "/-/articles/a", "/-/search?q=x"])

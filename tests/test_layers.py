@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scripts.package.read import DataPackage
-from scripts.package.site import DATABASE, FTS_COLUMNS, VIEWS, fts_table, reserved_names
+from scripts.package.site import DATABASE, FTS_COLUMNS, SPAN_OWNERS, VIEWS, fts_table, reserved_names
 from scripts.publishing.metadata import datasette_metadata
 from tests.conftest import ROOT
 from tests.makefile import StandIn
@@ -113,7 +113,10 @@ def test_the_database_name_is_written_only_in_the_site_registry() -> None:
 def test_the_plugins_get_the_site_shape_from_the_metadata() -> None:
     site = datasette_metadata(DataPackage(ROOT / "datapackage.json"))["plugins"]["nk-site"]
     assert site["database"] == DATABASE
-    assert site["search"] == {table: fts_table(table) for table in FTS_COLUMNS}
+    assert {table: searched["index"] for table, searched in site["search"].items()} == {
+        table: fts_table(table) for table in FTS_COLUMNS
+    }
+    assert site["spans"] == SPAN_OWNERS and set(site["reader_spans"]) <= set(SPAN_OWNERS)
     assert {site["texts"], site["facet_counts"], site["timeline_summary"], site["troop_estimates"]} <= reserved_names()
 
 

@@ -1,19 +1,30 @@
-"""The deployed plugins cannot import scripts.* (they run alone in the site's image), so two rules
-live there a second time: quoting an SQL name, reading an EDTF day, and the names of the tables the
-build makes. These tests hold each copy to the original, so that neither can drift."""
+"""The deployed plugins cannot import scripts.* (they run alone in the site's image): they read the
+site's shape (table names, span tables, search indexes) from the metadata, but two rules of code
+live there a second time: quoting an SQL name and reading an EDTF day. These tests hold each copy
+to the original, so that neither can drift, and check that no plugin names the build's tables."""
 
 from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scripts.package import site
 from scripts.package.edtf_dates import edtf_day
-from scripts.publishing.plugins import home, precomputed_facets, reader
-from scripts.publishing.plugins.nk_datasette.site import quoted
+from scripts.package.read import DataPackage
+from scripts.publishing.metadata import datasette_metadata
+from scripts.publishing.plugins.nk_datasette.site import PLUGIN, quoted, read_site
 from scripts.publishing.plugins.reader import parse_day
 from scripts.sql import identifier
 from scripts.validation import checks
+from tests.source_code import string_constants
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = ROOT / "scripts/publishing/plugins"
+CONFIGURATION_READER = PLUGINS / "nk_datasette/site.py"
 
 DAYS = st.one_of(
     st.dates().map(str),
@@ -37,11 +48,33 @@ def test_the_timeline_reads_a_day_as_the_edtf_module_does(value: str | None) -> 
     assert (None if day is None else (day, stated)) == edtf_day(value)
 
 
-def test_the_plugins_name_the_tables_the_site_registry_names() -> None:
-    """The build's own tables, the span tables and the full-text indexes, as the plugins write them."""
-    assert (reader.TROOP_ESTIMATES, reader.TIMELINE_SUMMARY) == (site.TROOP_ESTIMATES, site.TIMELINE_SUMMARY)
-    assert precomputed_facets.FACET_COUNTS == site.FACET_COUNTS
-    assert set(reader.SPAN_TABLES) == set(checks.SPAN_TABLES)
-    assert {table: index for table, (_, _, index, _) in home.SEARCHED.items()} == {
-        table: site.fts_table(table) for table in site.FTS_COLUMNS
-    }
+def test_no_plugin_names_a_table_the_build_adds_or_a_span_table_owner() -> None:
+    """The plugins take these names from the metadata's "nk-site" (site_configuration), never their
+    own: no SQL of theirs reads a table the build adds by name, and only the module that reads the
+    configuration writes those names (as its keys)."""
+    reserved = site.reserved_names()
+    # (entity_id is also the entities' own key, by which the pages look a name up)
+    owners = {owner for owner in site.SPAN_OWNERS.values() if owner} - {"entity_id"}
+    sql_table = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_]\w*)', re.IGNORECASE)
+    found = []
+    for plugin in sorted(PLUGINS.rglob("*.py")):
+        for node in string_constants(ast.parse(plugin.read_text(encoding="utf-8"))):
+            named = set(sql_table.findall(node.value)) & reserved
+            if plugin != CONFIGURATION_READER:
+                named |= {node.value} & (reserved | owners)
+            found += [f"{plugin.name}:{node.lineno}: {name}" for name in sorted(named)]
+    assert found == []
+
+
+def test_the_metadata_gives_the_plugins_the_registry_of_the_site() -> None:
+    package = DataPackage(ROOT / "datapackage.json")
+    config = datasette_metadata(package)["plugins"][PLUGIN]
+    shape = read_site(config)
+    assert shape is not None
+    assert (shape.database, shape.texts, shape.facet_counts, shape.timeline_summary, shape.troop_estimates) == (
+        site.DATABASE, site.TEXTS_TABLE, site.FACET_COUNTS, site.TIMELINE_SUMMARY, site.TROOP_ESTIMATES
+    )  # fmt: skip
+    assert {table: s.index for table, s in shape.search.items()} == {t: site.fts_table(t) for t in site.FTS_COLUMNS}
+    assert shape.spans == site.SPAN_OWNERS and set(shape.spans) == set(checks.SPAN_TABLES)
+    assert shape.measure == package.headline_measure
+    assert shape.definition == package.definition("figures", "measure", package.headline_measure)

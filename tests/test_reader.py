@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
+from scripts.package.read import DataPackage
 from scripts.package.site import ARTICLE_LABEL, DATABASE
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.plugins.nk_datasette.site import article_label as source_label
-from scripts.publishing.plugins.reader import segments, tick_step
-from tests.conftest import archived_text, read_table, site_of
+from scripts.publishing.plugins.reader import segments, short_ids, tick_step
+from tests.conftest import ROOT, archived_text, read_table, site_of
 
 KEYS = (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"))
 SPAN_ROWS = [(table, key, row) for table, key in KEYS for row in read_table(table)]
@@ -61,6 +62,23 @@ async def test_a_nested_quote_is_marked_with_both_of_its_quotes(site: Datasette)
     assert nested and "quote a000-q08" in nested.group(2) and "claim" in nested.group(1)
 
 
+@pytest.mark.parametrize(
+    ("keys", "labels"),
+    [
+        (["a000-c01", "a000-q14", "a000-f02"], ["c01", "q14", "f02"]),  # the article's prefix dropped
+        (["a000-c01", "a000-c02"], ["c01", "c02"]),  # cut after a separator, never inside a word
+        (["claim 7", "quote 7"], ["claim 7", "quote 7"]),  # nothing in common: whole
+        (["x-1", "x-1"], ["x-1", "x-1"]),  # one key: whole
+        (["p-1", "p-1-2"], ["1", "1-2"]),
+        ([], []),
+    ],
+)
+def test_the_reader_labels_each_mark_by_what_tells_its_key_from_the_articles_others(
+    keys: list[str], labels: list[str]
+) -> None:
+    assert [short_ids(keys)[key] for key in keys] == labels
+
+
 def test_segments_split_overlapping_spans_at_every_boundary() -> None:
     pieces = segments(10, [(0, 6, "claims", "a"), (4, 10, "quotes", "b")])
     assert [(s, e, [k for *_, k in covering]) for s, e, covering in pieces] == [
@@ -73,12 +91,14 @@ async def test_an_unknown_article_is_a_404(site: Datasette) -> None:
 
 async def test_the_timeline_draws_every_troop_estimate(site: Datasette) -> None:
     page = await _page(site, "/-/timeline")
-    estimates = [f for f in read_table("figures") if f["measure"] == "nk_troops_in_russia"]
+    measure = DataPackage(ROOT / "datapackage.json").headline_measure
+    estimates = [f for f in read_table("figures") if f["measure"] == measure]
     points = page.count('class="estimate-point"') + page.count("(no number)</text>")
     assert points == len(estimates)
+    units = " or ".join(sorted({f["unit"] for f in estimates}))
     assert (
         "date not stated" in page
-        and "North Korean troops (soldiers)" in page
+        and f'text-anchor="middle">{units}</text>' in page  # the axis names the unit of the figures
         and "<script" not in page.split("<svg")[1].split("</svg>")[0]
     )
     assert "12,000" in page and "12000.0" not in page

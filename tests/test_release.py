@@ -20,6 +20,7 @@ import yaml
 from frictionless import Package
 
 from scripts.package.read import DataPackage, PackageError
+from scripts.package.site import DATABASE_FILE
 from scripts.publishing.build import BuildError
 from scripts.releases import registry, versioning
 from scripts.releases.diff import main as diff_main
@@ -232,7 +233,7 @@ def test_release_twice_gives_identical_archives(tmp_path: Path) -> None:
     with zipfile.ZipFile(first) as archive:
         names = archive.namelist()
         assert names == sorted(names)
-        assert {"datapackage.json", "nk-russia-claims.db", "README.md", "CHANGELOG.md", "CITATION.cff"} <= set(names)
+        assert {"datapackage.json", DATABASE_FILE, "README.md", "CHANGELOG.md", "CITATION.cff"} <= set(names)
         assert {"data/claims.csv", "schemas/claims.schema.json", "data/texts/article-000.txt"} <= set(names)
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from scripts.package.read import DataPackage
+from scripts.package.read import VOCABULARY, DataPackage
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS_PER_ARTICLE = 50
@@ -69,7 +69,7 @@ class Synthesizer:
         self.headers = {
             name: table.field_names for name, table in DataPackage(ROOT / "datapackage.json").tables.items()
         }
-        generated = set(self.headers) - {"vocabulary"}  # the controlled values are the project's own
+        generated = set(self.headers) - {VOCABULARY}  # the controlled values are the project's own
         self.handles = {
             name: (folder / "data" / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in generated
         }

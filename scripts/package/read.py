@@ -39,6 +39,7 @@ SPAN_COLUMNS = ("exact", "char_start", "char_end")
 # The descriptor's own property naming the measure (a figures.measure value) that the troop
 # estimates, the timeline and the README's opening table show: no code names a measure.
 HEADLINE_MEASURE = "headlineMeasure"
+VOCABULARY = "vocabulary"  # the resource defining every controlled value: table, column, value, definition
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a descriptor or Table Schema; ours are a few kB
 MAX_JSON_DEPTH = 64  # ours nest 5 deep; deeper would only exhaust the parser's stack
 MAX_CELL_CHARS = 131_072  # Python's csv default, kept: a longer cell is an unclosed quote, not data
@@ -328,6 +329,15 @@ class DataPackage:
         """The measure the site charts, as the descriptor names it (None when it names none)."""
         value = self.descriptor.get(HEADLINE_MEASURE)
         return value if isinstance(value, str) else None
+
+    def definition(self, table: str, column: str, value: str) -> str | None:
+        """What the vocabulary says a controlled value means (None when it does not define it)."""
+        if VOCABULARY not in self.tables:
+            return None
+        for _, row in self.tables[VOCABULARY].rows():
+            if (row.get("table"), row.get("column"), row.get("value")) == (table, column, value):
+                return row.get("definition") or None
+        return None
 
     def relative(self, path: Path) -> str:
         """A path as the package names it, for problem reports."""

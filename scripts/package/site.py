@@ -23,8 +23,28 @@ FACET_COUNTS = "facet_counts"  # scripts.publishing.summaries
 TIMELINE_SUMMARY = "timeline_summary"  # scripts.publishing.summaries
 
 # The tables searched in full text, and their columns: each gets an FTS5 index named <table>_fts.
+# The site's search shows each hit by the first of its columns.
 FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
 FTS_SUFFIX = "_fts"
+# What the site's search calls a hit of each table, and the column naming whose it is.
+SEARCH_RESULTS = {
+    "claims": ("claim", "claimant_id"),
+    "quotes": ("quote", "speaker_id"),
+    "entities": ("person or body", "entity_id"),
+}
+
+# The tables whose rows are spans of an archived text (source_id, char_start, char_end), and the
+# column naming whom each span belongs to (None: nobody's): the checks hold their offsets to the
+# texts, the row pages show them in their article's words.
+SPAN_OWNERS: dict[str, str | None] = {
+    "claims": "claimant_id",
+    "quotes": "speaker_id",
+    "attributions": "entity_id",
+    "figures": None,
+    "affiliations": "person_id",
+    "flags": None,
+}
+READER_SPANS = ("claims", "quotes", "figures")  # the spans the article reader marks
 
 
 def fts_table(table: str) -> str:
@@ -181,6 +201,7 @@ def columns_read() -> dict[str, dict[str, tuple[str, ...]]]:
     return {
         "the site's list of articles and its reader": {"sources": ("source_id", "title", "kind", "text_path")},
         "the database's search index": FTS_COLUMNS,
+        "the site's search": {table: (owner,) for table, (_, owner) in SEARCH_RESULTS.items()},
         **{f"the canned query {name}": {table: (column,)} for name, (table, column) in QUERY_CHOICES.items()},
     }
 

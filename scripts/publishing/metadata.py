@@ -16,12 +16,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scripts.cli import run
-from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
+from scripts.package.read import EDTF_RDF_TYPE, VOCABULARY, DataPackage, Table
 from scripts.package.site import (
     DATABASE,
     FACET_COUNTS,
     FTS_COLUMNS,
     QUERY_CHOICES,
+    READER_SPANS,
+    SEARCH_RESULTS,
+    SPAN_OWNERS,
     TEXTS_TABLE,
     TIMELINE_SUMMARY,
     TROOP_ESTIMATES,
@@ -145,16 +148,29 @@ def table_metadata(table: Table, resource: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def site_configuration() -> dict[str, Any]:
-    """The names of scripts.package.site that the plugins read (`datasette.plugin_config("nk-site")`):
-    the deployed plugins stand alone, without this package to import."""
+def site_configuration(package: DataPackage) -> dict[str, Any]:
+    """The site's shape as the plugins read it (`datasette.plugin_config("nk-site")`): the names of
+    scripts.package.site and what the package says of its headline measure. The deployed plugins
+    stand alone, without this package to import, so this is their one source of these names."""
+    measure = package.headline_measure
     return {
         "database": DATABASE,
         "texts": TEXTS_TABLE,
         "facet_counts": FACET_COUNTS,
         "timeline_summary": TIMELINE_SUMMARY,
         "troop_estimates": TROOP_ESTIMATES,
-        "search": {table: fts_table(table) for table in FTS_COLUMNS},
+        "search": {
+            table: {
+                "index": fts_table(table),
+                "shown": columns[0],
+                "kind": SEARCH_RESULTS[table][0],
+                "whose": SEARCH_RESULTS[table][1],
+            }
+            for table, columns in FTS_COLUMNS.items()
+        },
+        "spans": SPAN_OWNERS,
+        "reader_spans": list(READER_SPANS),
+        "headline": {"measure": measure, "definition": measure and package.definition("figures", "measure", measure)},
     }
 
 
@@ -180,15 +196,16 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
             f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
             '<a href="/-/timeline">Timeline of troop estimates</a> · '
             f'<a href="/{DATABASE}/who_said_what">Every quotation and its speaker</a> · '
-            f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a> · '
-            f'<a href="/{DATABASE}/vocabulary">Vocabulary</a></p>'
+            f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a>'
+            + (f' · <a href="/{DATABASE}/{VOCABULARY}">Vocabulary</a>' if VOCABULARY in package.tables else "")
+            + "</p>"
         ),
         "license": licence.get("name") or licence.get("title") or licence_url,  # the spec asks only one of them
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
         "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
-        "plugins": {"nk-readable": {"columns": reading, "titles": titles}, "nk-site": site_configuration()},
+        "plugins": {"nk-readable": {"columns": reading, "titles": titles}, "nk-site": site_configuration(package)},
     }
 
 

@@ -19,7 +19,7 @@ import jinja2
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
-from scripts.package.read import EDTF_RDF_TYPE, DataPackage, Table
+from scripts.package.read import EDTF_RDF_TYPE, VOCABULARY, DataPackage, Table
 from scripts.package.textscan import QUANTITY_WORDS
 from scripts.releases import citation, versioning
 
@@ -133,7 +133,7 @@ def codebook(package: DataPackage) -> str:
     )
     environment.filters["cell"] = lambda text: (text or "").replace("|", "\\|").replace("\n", " ")
     groups: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for _, row in package.tables["vocabulary"].rows():
+    for _, row in package.tables[VOCABULARY].rows():
         groups.setdefault((row["table"], row["column"]), []).append(row)
     words = ", ".join(f"*{word}*" for word in QUANTITY_WORDS)
     return environment.get_template("codebook.md.j2").render(

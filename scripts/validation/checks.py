@@ -29,6 +29,7 @@ from scripts.package.read import (
     PLAIN_INTEGER,
     PLAIN_NUMBER,
     SPAN_COLUMNS,
+    VOCABULARY,
     DataPackage,
     PackageError,
     Problem,
@@ -41,7 +42,9 @@ from scripts.package.read import (
     read_json,
     unsafe_path_reason,
 )
-from scripts.package.site import FTS_SUFFIX, columns_read, reserved_names  # the build's own tables, and what it reads
+
+# the build's own tables, and what it reads
+from scripts.package.site import FTS_SUFFIX, SPAN_OWNERS, columns_read, reserved_names
 from scripts.progress import progress
 from scripts.sql import identifier, literal
 from scripts.validation import background_scan
@@ -52,7 +55,7 @@ NUMBER_CELL = r"[+-]?[0-9]+(?:\.[0-9]+)?"  # a whole cell that is a number, not 
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1; LF separates rows
 WHITESPACE = "".join(map(chr, [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
                                 8232, 8233, 8239, 8287, 12288]))  # what Python's str.strip() removes  # fmt: skip
-SPAN_TABLES = ("claims", "quotes", "attributions", "figures", "affiliations", "flags")
+SPAN_TABLES = tuple(SPAN_OWNERS)
 # The columns the checks and the site read as numbers, with the type a schema must give them: a schema
 # may not make one text (`"type": "string"`), or every number check and the timeline would pass `inf`.
 READ_AS: dict[str, dict[str, str]] = {
@@ -520,9 +523,9 @@ def _names_resolve(db: Stage, table: Table, column: str) -> Iterator[Problem]:
         "named AS (SELECT p.entity_id, p.source_id, bool_or(contains(x.text, n.spelling)) AS found FROM pairs p "
         f"JOIN {TEXTS} x ON x.source_id = p.source_id "
         "LEFT JOIN spellings n ON n.entity_id = p.entity_id AND n.spelling != '' GROUP BY p.entity_id, p.source_id) "
-        f"SELECT t._row, {who}, t.source_id FROM {identifier(table.name)} t "
+        f"SELECT t.{identifier(ROW)}, {who}, t.source_id FROM {identifier(table.name)} t "
         f"JOIN named u ON u.entity_id = {who} AND u.source_id = t.source_id WHERE NOT coalesce(u.found, false) "
-        "ORDER BY t._row"
+        f"ORDER BY t.{identifier(ROW)}"
     )
     for row_number, entity_id, source_id in db.execute(sql):
         message = f"{clip(entity_id)}: neither its name nor an alias appears in {clip(source_id)}"
@@ -911,11 +914,11 @@ def inference_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
                     yield Problem(table.path, row_number, column, message)
 
 
-@reads({"vocabulary": ("table", "column", "value")})
+@reads({VOCABULARY: ("table", "column", "value")})
 def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every controlled value (every enum of every Table Schema) is defined in vocabulary.csv, and
     vocabulary.csv defines nothing else."""
-    vocabulary = package.tables["vocabulary"]
+    vocabulary = package.tables[VOCABULARY]
     sql = f'SELECT {ROW}, "table", "column", value FROM vocabulary'
     defined = {(table, column, value): row for row, table, column, value in db.execute(sql)}
     expected: set[tuple[str, str, str]] = set()
@@ -933,7 +936,7 @@ def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         yield Problem(vocabulary.path, defined[key], "value", message)
 
 
-@reads({"vocabulary": ("table", "column", "value")})
+@reads({VOCABULARY: ("table", "column", "value")})
 def headline_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """The descriptor's headline measure, when it names one, is a measure that vocabulary.csv defines."""
     measure = package.headline_measure

@@ -37,6 +37,7 @@ from scripts.package.read import (
     glob_character,
     quote,
 )
+from scripts.package.spec import RESERVED_FIELD
 from scripts.progress import progress
 from scripts.sql import identifier, literal
 
@@ -44,7 +45,7 @@ from scripts.sql import identifier, literal
 # handed to DuckDB (the texts: as large as every article together) do not stay in memory twice.
 pa.set_memory_pool(pa.system_memory_pool())
 
-ROW = "_row"  # the CSV row number (header = 1), as frictionless counts
+ROW = RESERVED_FIELD  # the CSV row number (header = 1), as frictionless counts
 RAW = "raw"  # the schema holding the staged cells; main holds a view per table that adds ROW
 STAGE_PREFIX = "nk-stage-"
 OWN_TABLES_PREFIX = "nk_"  # of the tables the validator stages of its own (texts, spans): no resource takes it

@@ -22,14 +22,8 @@ from datasette.utils.asgi import Response
 if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
-from nk_datasette.site import article_label, database_name, quoted
+from nk_datasette.site import Site, article_label, quoted, site_of
 
-SEARCHED = {  # table: (key, text shown, FTS index, whose it is)
-    "claims": ("claim_id", "claim", "claims_fts", "claimant_id"),
-    "quotes": ("quote_id", "exact", "quotes_fts", "speaker_id"),
-    "entities": ("entity_id", "name", "entities_fts", "entity_id"),
-}
-KIND = {"claims": "claim", "quotes": "quote", "entities": "person or body"}
 MAX_RESULTS = 50
 ARTICLES_LISTED = 20  # on the home page; the sources table lists every one
 MAX_WORDS, MAX_QUERY = 10, 200  # words searched, characters read of the query
@@ -45,12 +39,13 @@ class SearchRefused(Exception):
     """A search that cannot be run as asked: the visitor reads why."""
 
 
-async def home_variables(datasette: Any, database: str) -> dict[str, Any]:
+async def home_variables(datasette: Any, site: Site) -> dict[str, Any]:
+    database = site.database
     db = datasette.get_database(database)
     # A package that lacks a column the view reads has no such view (the build leaves it out): no estimates.
     estimates = [dict(row) for row in (await db.execute(
-        "SELECT * FROM troop_estimates ORDER BY as_of IS NULL, as_of DESC LIMIT 6")).rows
-    ] if await db.table_exists("troop_estimates") else []  # fmt: skip
+        f"SELECT * FROM {quoted(site.troop_estimates)} ORDER BY as_of IS NULL, as_of DESC LIMIT 6")).rows
+    ] if await db.table_exists(site.troop_estimates) else []  # fmt: skip
     articles = [labelled(dict(row)) for row in (await db.execute(
         "SELECT s.source_id, s.title, s.kind, "
         "(SELECT count(*) FROM claims c WHERE c.source_id = s.source_id) AS claims, "
@@ -75,12 +70,12 @@ def labelled(article: dict[str, Any]) -> dict[str, Any]:
 
 @hookimpl
 def extra_template_vars(template: str, datasette: Any) -> Any:
-    database = database_name(datasette)
-    if template != "index.html" or database is None:
+    site = site_of(datasette)
+    if template != "index.html" or site is None:
         return {}
 
     async def variables() -> dict[str, Any]:
-        return await home_variables(datasette, database)
+        return await home_variables(datasette, site)
 
     return variables
 
@@ -132,27 +127,31 @@ def checked_words(asked: str) -> str:
     return words
 
 
-async def search_results(datasette: Any, database: str, words: str) -> list[dict[str, str]]:
+async def search_results(datasette: Any, site: Site, words: str) -> list[dict[str, str]]:
+    database = site.database
     db = datasette.get_database(database)
     query = fts_query(words, await spellings_of(db, words))
     results = []
-    for table, (key, shown, fts, whose) in SEARCHED.items():
-        key, shown, fts, whose = quoted(key), quoted(shown), quoted(fts), quoted(whose)
+    for table, searched in site.search.items():
+        keys = await db.primary_keys(table)
+        if len(keys) != 1:  # a row the search could not link to: the package's schema gives it no one key
+            continue
+        key, shown, fts, whose = map(quoted, (keys[0], searched.shown, searched.index, searched.whose))
         sql = (
             f"SELECT t.{key}, t.{shown}, coalesce(e.name, t.{whose}) FROM {fts} "
             f"JOIN {quoted(table)} t ON t.rowid = {fts}.rowid LEFT JOIN entities e ON e.entity_id = t.{whose} "
             f"WHERE {fts} MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}"
         )
         for row_key, text, who in (await db.execute(sql, [query])).rows:
-            whose = who if table != "entities" else ""
+            owner = who if searched.whose != keys[0] else ""  # an entity is its own: no "who" beside its name
             url = datasette.urls.row(database, table, tilde_encode(row_key))  # a key may hold / . ~ or spaces
-            results.append({"kind": KIND[table], "key": row_key, "text": text, "who": whose, "url": url})
+            results.append({"kind": searched.kind, "key": row_key, "text": text, "who": owner, "url": url})
     return results
 
 
 async def search_page(request: Any, datasette: Any) -> Response:
-    database = database_name(datasette)
-    if database is None:
+    site = site_of(datasette)
+    if site is None:
         return Response.html(NO_DATABASE, status=404)
     asked = request.args.get("q", "")
     results: list[dict[str, str]] = []
@@ -160,7 +159,7 @@ async def search_page(request: Any, datasette: Any) -> Response:
     try:
         words = checked_words(asked)
         if words.strip():
-            results = await search_results(datasette, database, words)
+            results = await search_results(datasette, site, words)
     except SearchRefused as refused:
         words, error, status = asked[:MAX_QUERY], str(refused), 400
     except QueryInterrupted:

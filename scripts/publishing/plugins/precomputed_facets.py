@@ -26,8 +26,8 @@ if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
 from nk_datasette import compat
+from nk_datasette.site import quoted, site_of
 
-FACET_COUNTS = "facet_counts"  # scripts/publishing/summaries.py
 # Query-string parameters that change neither which rows a page holds nor what its facets count.
 NOT_FILTERS = frozenset({
     "_facet", "_facet_size", "_next", "_size", "_sort", "_sort_desc", "_col", "_nocol", "_labels", "_nolabels",
@@ -35,9 +35,9 @@ NOT_FILTERS = frozenset({
     "_dl", "_stream", "_nl", "_header", "_all", "_extra",
 })  # fmt: skip
 COUNTS_SQL = (
-    f"SELECT value, count FROM {FACET_COUNTS} WHERE table_name = :table AND filters = :filters "
+    "SELECT value, count FROM {} WHERE table_name = :table AND filters = :filters "
     "AND column_name = :column AND value IS NOT NULL ORDER BY count DESC, value LIMIT :limit"
-)
+)  # the counts table's name is the site's (site_of(datasette).facet_counts)
 # (database, table, filters) -> the columns whose counts the database holds
 Precomputed = dict[tuple[str, str, str], set[str]]
 
@@ -49,10 +49,13 @@ def filter_key(filters: dict[str, object]) -> str:
 
 async def read_precomputed(datasette: Any) -> Precomputed:
     found: Precomputed = {}
+    site = site_of(datasette)
+    if site is None:
+        return found  # a site that serves no database of the package has no counts of ours
     for name, db in datasette.databases.items():
-        if db.is_mutable or not await db.table_exists(FACET_COUNTS):
+        if db.is_mutable or not await db.table_exists(site.facet_counts):
             continue  # only an immutable database cannot change under its counts
-        sql = f"SELECT DISTINCT table_name, filters, column_name FROM {FACET_COUNTS}"
+        sql = f"SELECT DISTINCT table_name, filters, column_name FROM {quoted(site.facet_counts)}"
         for table, filters, column in (await db.execute(sql, custom_time_limit=60_000)).rows:
             found.setdefault((name, table, filters), set()).add(column)
     return found
@@ -92,11 +95,13 @@ class PrecomputedColumnFacet(compat.CountableColumnFacet):
         columns = precomputed.get((self.database, self.table, filters)) if filters is not None else None
         if not columns:
             return None
-        datasette, table = self.ds, self.table
+        datasette, table, site = self.ds, self.table, site_of(self.ds)
+        assert site is not None  # PRECOMPUTED holds counts only for a site that has them (read_precomputed)
+        sql = COUNTS_SQL.format(quoted(site.facet_counts))
 
         async def counts(database: str, column: str, limit: int) -> Any:
             arguments = {"table": table, "filters": filters, "column": column, "limit": limit}
-            return await datasette.execute(database, COUNTS_SQL, arguments, truncate=False)
+            return await datasette.execute(database, sql, arguments, truncate=False)
 
         return columns, counts
 

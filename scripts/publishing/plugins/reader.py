@@ -33,17 +33,8 @@ from markupsafe import Markup, escape
 if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
-from nk_datasette.site import article_label, database_name, quoted
+from nk_datasette.site import Site, article_label, quoted, site_of
 
-SPAN_TABLES = {  # table: the column naming who the span belongs to (keys come from the database)
-    "claims": "claimant_id",
-    "quotes": "speaker_id",
-    "figures": None,
-    "attributions": "entity_id",
-    "affiliations": "person_id",
-    "flags": None,
-}
-READER_KINDS = ("claims", "quotes", "figures")  # the spans the reader marks
 NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
 STYLE = Markup("""<style>
 mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.figure { background: #ffd0c0; }
@@ -114,7 +105,9 @@ def segments(
 
 
 def row_url(datasette: Any, table: str, key: str) -> str:
-    return datasette.urls.row(database_name(datasette), table, tilde_encode(key))
+    site = site_of(datasette)
+    assert site is not None  # only the pages of a site that serves the package link to rows
+    return datasette.urls.row(site.database, table, tilde_encode(key))
 
 
 def reader_url(datasette: Any, source_id: str, anchor: str = "") -> str:
@@ -126,9 +119,9 @@ def anchor_of(table: str, key: str) -> str:
 
 
 # --------------------------------------------------------------------------- evidence on row pages
-async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
-    db = datasette.get_database(database_name(datasette))
-    who_column = SPAN_TABLES[table]
+async def evidence(datasette: Any, site: Site, table: str, key_values: list[str]) -> Markup:
+    db = datasette.get_database(site.database)
+    who_column = site.spans[table]
     pks = await db.primary_keys(table)
     if len(pks) != len(key_values):
         return Markup("")
@@ -138,7 +131,9 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
     if row is None:
         return Markup("")
     row = dict(row)
-    text_row = (await db.execute("SELECT text FROM texts WHERE source_id = ?", [row["source_id"]])).first()
+    text_row = (
+        await db.execute(f"SELECT text FROM {quoted(site.texts)} WHERE source_id = ?", [row["source_id"]])
+    ).first()
     if text_row is None:
         return Markup("")
     text = text_row[0]
@@ -161,7 +156,7 @@ async def evidence(datasette: Any, table: str, key_values: list[str]) -> Markup:
     if row.get("via_source_id"):
         venue = await label(db, "sources", "source_id", row["via_source_id"])
         parts.append(Markup("Venue: {}. ").format(venue))
-    link = reader_url(datasette, row["source_id"], anchor_of(table, key) if table in READER_KINDS else "")
+    link = reader_url(datasette, row["source_id"], anchor_of(table, key) if table in site.reader_spans else "")
     parts.append(
         Markup('Article: <a href="{}" class="reader-link">{}</a>, characters {}–{}.</p>').format(
             link, article, start, end
@@ -180,12 +175,13 @@ async def label(db: Any, table: str, key_column: str, key: str) -> str:
 
 @hookimpl
 def extra_template_vars(template: str, database: str, table: str, request: Any, datasette: Any, view_name: str) -> Any:
-    if view_name != "row" or database != database_name(datasette) or table not in SPAN_TABLES or request is None:
+    site = site_of(datasette)
+    if view_name != "row" or site is None or database != site.database or table not in site.spans or request is None:
         return {}
 
     async def variables() -> dict[str, Any]:
-        key_values = urlsafe_components(request.url_vars.get("pks", ""))  # "a000-c12,2" → two key values
-        return {"evidence_html": await evidence(datasette, table, key_values)}
+        key_values = urlsafe_components(request.url_vars.get("pks", ""))  # "k1,2" → two key values
+        return {"evidence_html": await evidence(datasette, site, table, key_values)}
 
     return variables
 
@@ -193,13 +189,13 @@ def extra_template_vars(template: str, database: str, table: str, request: Any, 
 # --------------------------------------------------------------------------- the article reader
 async def article_page(request: Any, datasette: Any) -> Response:
     source_id = tilde_decode(request.url_vars["source_id"])
-    database = database_name(datasette)
-    if database is None:
+    site = site_of(datasette)
+    if site is None:
         return Response.html(NO_DATABASE, status=404)
-    db = datasette.get_database(database)
+    db = datasette.get_database(site.database)
     found = (
         await db.execute(
-            "SELECT t.text, s.title, s.kind FROM texts t JOIN sources s ON s.source_id = t.source_id "
+            f"SELECT t.text, s.title, s.kind FROM {quoted(site.texts)} t JOIN sources s ON s.source_id = t.source_id "
             "WHERE t.source_id = ?",
             [source_id],
         )
@@ -208,7 +204,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
         return Response.html("<h1>No archived article of that name</h1>", status=404)
     text, title, kind = found
     spans: list[tuple[int, int, str, str]] = []
-    for table in READER_KINDS:
+    for table in site.reader_spans:
         keys = await db.primary_keys(table) if await db.table_exists(table) else []
         if len(keys) != 1:  # a row the reader could not link to: the package's schema gives it no one key
             continue
@@ -218,7 +214,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
             span = stored_span(start, end, len(text))
             if span is not None:  # a span no text has cannot be marked: left out, never a failure
                 spans.append((*span, table, str(key)))
-    body = render_text(datasette, text, spans)
+    body = render_text(datasette, text, spans, site.reader_spans)
     heading = article_label(source_id, title, kind)
     page = await datasette.render_template(
         "reader.html",
@@ -227,34 +223,40 @@ async def article_page(request: Any, datasette: Any) -> Response:
             "source_id": source_id,
             "body": body,
             "style": STYLE,
-            "counts": count_kinds(spans),
-            "site_database": database,
+            "legend": [(mark_class(t), t, n) for t, n in count_kinds(spans, site.reader_spans).items()],
+            "site_database": site.database,
         },
         request=request,
     )
     return Response.html(page)
 
 
-def count_kinds(spans: list[tuple[int, int, str, str]]) -> dict[str, int]:
-    return {table: sum(1 for s in spans if s[2] == table) for table in READER_KINDS}
+def count_kinds(spans: list[tuple[int, int, str, str]], tables: tuple[str, ...]) -> dict[str, int]:
+    return {table: sum(1 for s in spans if s[2] == table) for table in tables}
 
 
-def render_text(datasette: Any, text: str, spans: list[tuple[int, int, str, str]]) -> Markup:
+def mark_class(table: str) -> str:
+    """The class of a table's marks, and their name in a title: claims → claim."""
+    return table.removesuffix("s")
+
+
+def render_text(datasette: Any, text: str, spans: list[tuple[int, int, str, str]], tables: tuple[str, ...]) -> Markup:
     """The whole text, paragraph by paragraph, each piece marked with every span covering it."""
     started: set[tuple[str, str]] = set()
+    labels = short_ids([key for _, _, _, key in spans])
     html = [Markup("<p>")]
     for start, end, covering in segments(len(text), spans):
         piece = text[start:end]
         if not covering:
             html.append(escape(piece).replace("\n", Markup("</p>\n<p>")))
             continue
-        kinds = " ".join(sorted({READER_CLASS[t] for _, _, t, _ in covering}))
-        titles = ", ".join(f"{READER_CLASS[t]} {k}" for _, _, t, k in covering)
+        kinds = " ".join(sorted({mark_class(t) for _, _, t, _ in covering}))
+        titles = ", ".join(f"{mark_class(t)} {k}" for _, _, t, k in covering)
         # Each span opens with its anchor and a small reference to its row, so that a span lying
         # wholly inside another (the same words as claim and quote) is still one click away.
         anchors = Markup("").join(
             Markup('<sup class="ref"><a id="{}" href="{}">{}</a></sup>').format(
-                anchor_of(t, k), row_url(datasette, t, k), short_id(k)
+                anchor_of(t, k), row_url(datasette, t, k), labels[k]
             )
             for _, _, t, k in sorted(covering, key=lambda c: (c[0], -c[1]))
             if (t, k) not in started
@@ -271,12 +273,15 @@ def render_text(datasette: Any, text: str, spans: list[tuple[int, int, str, str]
     return Markup("").join(html)
 
 
-READER_CLASS = {"claims": "claim", "quotes": "quote", "figures": "figure"}
-
-
-def short_id(key: str) -> str:
-    """a000-q14 → q14: enough to tell the marks of one article apart."""
-    return key.rsplit("-", 1)[-1]
+def short_ids(keys: list[str]) -> dict[str, str]:
+    """Each key without the part every key of the article begins with, cut after a non-alphanumeric
+    character (keys p-1-c3 and p-1-q4 → c3 and q4): enough to tell the marks of one article apart,
+    whatever the project's ids look like. A key that would be left empty stays whole."""
+    first, last = (min(keys), max(keys)) if keys else ("", "")
+    differ = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
+    common = "" if first == last else first[:differ]  # the prefix of the least and greatest is everyone's
+    cut = max((i + 1 for i, c in enumerate(common) if not c.isalnum()), default=0)
+    return {key: key[cut:] or key for key in keys}
 
 
 # --------------------------------------------------------------------------- the timeline
@@ -300,7 +305,7 @@ def day_label(day: date, stated: bool) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}{'' if stated else '?'}"
 
 
-def soldiers(value: float) -> str:
+def whole(value: float) -> str:
     return f"{value:,.0f}"
 
 
@@ -323,7 +328,7 @@ def _scales(days: list[date], top_value: float, undated: bool) -> tuple[float, S
     return chart_right, x_of, y_of
 
 
-def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
+def timeline_svg(estimates: list[dict[str, Any]], unit: str) -> Markup:
     """The troop estimates as an SVG chart: no script, the same in every time zone."""
     dated = [(parse_day(e["as_of"]), e) for e in estimates]
     on_axis = [(d, stated, e) for (d, stated), e in dated if d is not None]
@@ -332,7 +337,7 @@ def timeline_svg(estimates: list[dict[str, Any]]) -> Markup:
     days = sorted(d for d, _, _ in on_axis)
     chart_right, x_of, y_of = _scales(days, top_value, bool(undated))
     parts = _svg_open("North Korean troops in Russia: every estimate in the articles")
-    parts += _y_axis(top_value, y_of, chart_right)
+    parts += _y_axis(top_value, y_of, chart_right, unit)
     for day in sorted(set(days)):
         parts.append(
             Markup('<text x="{:.1f}" y="{}" text-anchor="middle" class="x-tick">{}</text>').format(
@@ -377,7 +382,7 @@ def _undated_band(band: float) -> Markup:
     ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
 
 
-def summary_svg(columns: list[dict[str, Any]]) -> Markup:
+def summary_svg(columns: list[dict[str, Any]], unit: str) -> Markup:
     """The estimates, too many to draw one by one, as the build summed them up (timeline_summary):
     for each day or run of days a bar from the lowest number to the highest and a point at the
     median, and the estimates without a date in one more column, under "date not stated". A
@@ -389,7 +394,7 @@ def summary_svg(columns: list[dict[str, Any]]) -> Markup:
     days = sorted({day for first, last, _ in on_axis for day in (first, last)})
     chart_right, x_of, y_of = _scales(days, top_value, bool(undated))
     parts = _svg_open("North Korean troops in Russia: every estimate in the articles, summed up by date")
-    parts += _y_axis(top_value, y_of, chart_right)
+    parts += _y_axis(top_value, y_of, chart_right, unit)
     every = -(-len(on_axis) // MAX_TICKS)  # a tick label for every n-th column, so that none overlap
     for index, (day, _, column) in enumerate(on_axis):
         if index % every == 0:
@@ -404,17 +409,17 @@ def summary_svg(columns: list[dict[str, Any]]) -> Markup:
         ).format((LEFT + chart_right) / 2, HEIGHT - BOTTOM + 40)
     )
     for day, last, column in on_axis:
-        parts += _summary(
-            x_of(day + (last - day) / 2), column, y_of, f"{day_label(day, True)} to {day_label(last, True)}"
-        )
+        when = f"{day_label(day, True)} to {day_label(last, True)}"
+        parts += _summary(x_of(day + (last - day) / 2), column, y_of, when, unit)
     for column in undated:
         band = chart_right + 20
-        parts += [_undated_band(band), *_summary(band + (UNDATED_BAND - 20) / 2, column, y_of, "date not stated")]
+        middle = band + (UNDATED_BAND - 20) / 2
+        parts += [_undated_band(band), *_summary(middle, column, y_of, "date not stated", unit)]
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
 
-def _summary(x: float, column: dict[str, Any], y_of: Any, when: str) -> list[Markup]:
+def _summary(x: float, column: dict[str, Any], y_of: Any, when: str, unit: str) -> list[Markup]:
     """One column of the summary: a bar from the lowest number to the highest, a point at the median."""
     count = Markup("{:,} estimate{}").format(column["estimates"], "" if column["estimates"] == 1 else "s")
     in_words = Markup(", {:,} in words only").format(column["in_words"]) if column["in_words"] else ""
@@ -424,8 +429,8 @@ def _summary(x: float, column: dict[str, Any], y_of: Any, when: str) -> list[Mar
                 x, y_of(0) - 8, count
             )
         ]
-    title = Markup("{}: {}{}, from {} to {} soldiers, median {}").format(
-        when, count, in_words, soldiers(column["lowest"]), soldiers(column["highest"]), soldiers(column["median"])
+    title = Markup("{}: {}{}, from {} to {} {}, median {}").format(
+        when, count, in_words, whole(column["lowest"]), whole(column["highest"]), unit, whole(column["median"])
     )
     return [
         Markup('<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#276890" stroke-width="3"/>').format(
@@ -439,18 +444,18 @@ def _summary(x: float, column: dict[str, Any], y_of: Any, when: str) -> list[Mar
 
 def tick_step(top_value: float, ticks: int = 10) -> float:
     """The smallest of 1, 2 or 5 times a power of ten that marks the axis up to `top_value` in at
-    most `ticks` steps: the same rule for a dozen soldiers or a million, whatever the data."""
+    most `ticks` steps: the same rule for a dozen or a million, whatever the data."""
     raw = max(top_value / ticks, 1e-9)
     power = 10 ** math.floor(math.log10(raw))
-    return max(1.0, next(m * power for m in (1, 2, 5, 10) if m * power >= raw))  # soldiers are whole
+    return max(1.0, next(m * power for m in (1, 2, 5, 10) if m * power >= raw))  # the chart counts whole ones
 
 
-def _y_axis(top_value: float, y_of: Any, chart_right: float) -> list[Markup]:
+def _y_axis(top_value: float, y_of: Any, chart_right: float, unit: str) -> list[Markup]:
     step = tick_step(top_value)
     parts = [
-        Markup(
-            '<text transform="rotate(-90)" x="{}" y="18" text-anchor="middle">North Korean troops (soldiers)</text>'
-        ).format(-(TOP + HEIGHT - BOTTOM) / 2)
+        Markup('<text transform="rotate(-90)" x="{}" y="18" text-anchor="middle">{}</text>').format(
+            -(TOP + HEIGHT - BOTTOM) / 2, unit
+        )
     ]
     value = 0
     while value <= top_value:
@@ -459,7 +464,7 @@ def _y_axis(top_value: float, y_of: Any, chart_right: float) -> list[Markup]:
             Markup(
                 '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/>'
                 '<text x="{}" y="{:.1f}" text-anchor="end" class="y-tick">{}</text>'
-            ).format(LEFT, chart_right, y, y, LEFT - 6, y + 4, soldiers(value))
+            ).format(LEFT, chart_right, y, y, LEFT - 6, y + 4, whole(value))
         )
         value += step
     return parts
@@ -494,7 +499,7 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
             ).format(x, y_of(0), y_of(value))
         )
     fill = "white" if possible else "#276890"
-    how_many = soldiers(value) + (" (could reach)" if possible else "")
+    how_many = whole(value) + (" (could reach)" if possible else "")
     parts.append(
         Markup(
             '<circle cx="{:.1f}" cy="{:.1f}" r="6" fill="{}" stroke="#276890" stroke-width="2" class="estimate-point">'
@@ -512,7 +517,6 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
 
 CHART_ESTIMATES = 60  # estimates drawn one by one; more are drawn as the build summed them up
 PAGE_SIZE = 100  # estimates listed in the table of one page
-TROOP_ESTIMATES, TIMELINE_SUMMARY = "troop_estimates", "timeline_summary"  # scripts/publishing/build.py, summaries.py
 
 
 def drawable(estimate: dict[str, Any]) -> dict[str, Any]:
@@ -531,33 +535,40 @@ def page_number(asked: str | None, pages: int) -> int | Response:
     return int(asked)
 
 
-async def timeline_chart(db: Any) -> tuple[Markup, bool]:
+def units_of(estimates: list[dict[str, Any]]) -> str:
+    """The units of the drawn estimates (the figures' `unit` column), as the chart's axis names them."""
+    return " or ".join(sorted({str(e["unit"]) for e in estimates if e.get("unit")})) or "number"
+
+
+async def timeline_chart(db: Any, site: Site) -> tuple[Markup, bool]:
     """The chart, and whether it sums the estimates up instead of drawing each."""
-    first = [dict(row) for row in (await db.execute(
-        f"SELECT * FROM {TROOP_ESTIMATES} ORDER BY position LIMIT ?", [CHART_ESTIMATES + 1])).rows]  # fmt: skip
+    sql = f"SELECT * FROM {quoted(site.troop_estimates)} ORDER BY position LIMIT ?"
+    first = [dict(row) for row in (await db.execute(sql, [CHART_ESTIMATES + 1])).rows]
+    unit = units_of(first)
     if len(first) <= CHART_ESTIMATES:
-        return timeline_svg([drawable(e) for e in first]), False
-    if not await db.table_exists(TIMELINE_SUMMARY):
+        return timeline_svg([drawable(e) for e in first], unit), False
+    if not await db.table_exists(site.timeline_summary):
         return Markup(""), True  # a database built before the summary: the table alone
-    columns = [dict(row) for row in (await db.execute(f"SELECT * FROM {TIMELINE_SUMMARY}")).rows]
-    return summary_svg(columns), True
+    columns = [dict(row) for row in (await db.execute(f"SELECT * FROM {quoted(site.timeline_summary)}")).rows]
+    return summary_svg(columns, unit), True
 
 
 async def timeline_page(request: Any, datasette: Any) -> Response:
-    database = database_name(datasette)
-    if database is None:
+    site = site_of(datasette)
+    if site is None:
         return Response.html(NO_DATABASE, status=404)
-    db = datasette.get_database(database)
-    if not await db.table_exists(TROOP_ESTIMATES):
+    db = datasette.get_database(site.database)
+    estimates_table = quoted(site.troop_estimates)
+    if not await db.table_exists(site.troop_estimates):
         return Response.html("<h1>This database holds no troop estimates</h1>", status=404)
     # `position` numbers the rows 1, 2, … in the view's order (build.py): its largest is their count
-    (total,) = (await db.execute(f"SELECT coalesce(max(position), 0) FROM {TROOP_ESTIMATES}")).first()
+    (total,) = (await db.execute(f"SELECT coalesce(max(position), 0) FROM {estimates_table}")).first()
     pages = max(-(-total // PAGE_SIZE), 1)
     page = page_number(request.args.get("page"), pages)
     if isinstance(page, Response):
         return page
     rows = await db.execute(
-        f"SELECT * FROM {TROOP_ESTIMATES} WHERE position > ? ORDER BY position LIMIT ?",
+        f"SELECT * FROM {estimates_table} WHERE position > ? ORDER BY position LIMIT ?",
         [(page - 1) * PAGE_SIZE, PAGE_SIZE],
     )
     estimates = [
@@ -565,13 +576,14 @@ async def timeline_page(request: Any, datasette: Any) -> Response:
          "figure_url": row_url(datasette, "figures", row["figure_id"])}
         for row in map(dict, rows.rows)
     ]  # fmt: skip
-    svg, summed_up = await timeline_chart(db)
+    svg, summed_up = await timeline_chart(db, site)
     here = datasette.urls.path("/-/timeline")
     context = {
         "svg": svg, "summed_up": summed_up, "estimates": estimates, "total": total, "page": page, "pages": pages,
         "first_shown": (page - 1) * PAGE_SIZE + 1, "last_shown": (page - 1) * PAGE_SIZE + len(estimates),
         "previous_url": f"{here}?page={page - 1}" if page > 1 else None,
         "next_url": f"{here}?page={page + 1}" if page < pages else None,
+        "measure": site.measure, "definition": site.definition,
     }  # fmt: skip
     return Response.html(await datasette.render_template("timeline.html", context, request=request))
 

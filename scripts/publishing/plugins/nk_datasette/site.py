@@ -1,21 +1,71 @@
-"""The facts every plugin of the site repeats, in one place (the plugins cannot import scripts.*)."""
+"""The site's shape as the plugins read it, in one place (the plugins cannot import scripts.*).
+
+scripts/publishing/metadata.py writes it into the metadata as the plugin configuration "nk-site"
+(site_configuration, from the registry scripts.package.site): the database's name, the tables the
+build adds, the span tables, the search indexes and the headline measure. A site whose metadata
+has none serves no database of the package: the plugins' own pages say so and add nothing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-PLUGIN = "nk-site"  # the plugin configuration that scripts/publishing/metadata.py writes (site_configuration)
-_databases: WeakKeyDictionary[Any, str | None] = WeakKeyDictionary()  # per Datasette instance
+PLUGIN = "nk-site"
+
+
+class Searched(NamedTuple):
+    index: str  # its FTS5 index
+    shown: str  # the column a hit shows
+    kind: str  # what a hit is called
+    whose: str  # the column naming whose it is
+
+
+class Site(NamedTuple):
+    database: str
+    texts: str
+    facet_counts: str
+    timeline_summary: str
+    troop_estimates: str
+    search: dict[str, Searched]
+    spans: dict[str, str | None]  # span table: the column naming whom a span belongs to
+    reader_spans: tuple[str, ...]
+    measure: str | None  # the headline measure, and what the vocabulary says it is
+    definition: str | None
+
+
+_sites: WeakKeyDictionary[Any, Site | None] = WeakKeyDictionary()  # per Datasette instance
+
+
+def site_of(datasette: Any) -> Site | None:
+    """The site's shape as the metadata gives it; None for a site whose metadata gives none.
+    Read once per site: Datasette merges the whole metadata on every look-up."""
+    if datasette not in _sites:
+        _sites[datasette] = read_site(datasette.plugin_config(PLUGIN) or {})
+    return _sites[datasette]
+
+
+def read_site(config: dict[str, Any]) -> Site | None:
+    if not config.get("database"):
+        return None
+    headline = config.get("headline") or {}
+    return Site(
+        database=config["database"],
+        texts=config["texts"],
+        facet_counts=config["facet_counts"],
+        timeline_summary=config["timeline_summary"],
+        troop_estimates=config["troop_estimates"],
+        search={table: Searched(**searched) for table, searched in config["search"].items()},
+        spans=dict(config["spans"]),
+        reader_spans=tuple(config["reader_spans"]),
+        measure=headline.get("measure"),
+        definition=headline.get("definition"),
+    )
 
 
 def database_name(datasette: Any) -> str | None:
-    """The database the site serves, as the metadata names it (plugins → nk-site → database); None
-    for a site whose metadata names none (other databases: the plugins' own pages show nothing).
-    Read once per site: Datasette merges the whole metadata on every look-up."""
-    if datasette not in _databases:
-        _databases[datasette] = (datasette.plugin_config(PLUGIN) or {}).get("database")
-    return _databases[datasette]
+    """The database the site serves (None: no database of the package, the plugins' pages say so)."""
+    site = site_of(datasette)
+    return site.database if site else None
 
 
 def quoted(name: str) -> str:
