@@ -49,13 +49,21 @@ def checked(
     as soon as every table is staged and before the checks run, and left before the staging database
     closes: the build writes its database meanwhile, on the other core."""
     if not descriptor.is_file():
-        yield [Problem(str(descriptor), None, None, "no such data package descriptor")], None, None
+        yield (
+            [Problem(str(descriptor), None, None, "no such data package descriptor", code="descriptor-error")],
+            None,
+            None,
+        )
         return
     try:
         package = DataPackage(descriptor)
     except PackageError as error:
         message = str(error).removeprefix(f"{descriptor}: ")
-        yield [Problem(str(descriptor), None, None, f"cannot read descriptor: {message}")], None, None
+        yield (
+            [Problem(str(descriptor), None, None, f"cannot read descriptor: {message}", code="descriptor-error")],
+            None,
+            None,
+        )
         return
     problems = list(checks.descriptor_problems(package))
     if problems:  # the rest would only repeat what a broken descriptor already explains
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
         return 1 if problems else 0
     for problem in problems:
-        print(plain_line(str(problem)) if args.format == "github" else problem)
+        print(plain_line(problem.line()) if args.format == "github" else problem.line())
     if args.format == "github":
         for command in github_commands(problems, args.datapackage.parent):
             print(command)
