@@ -700,11 +700,11 @@ def _format_character(cell: str) -> str | None:
 def _cell_problems(table: Table, column: str, cell: str) -> Iterator[tuple[str, str]]:
     """(code, message) of what is wrong with one cell: stray white space, a line feed, a formula-like
     start, an invisible format character in text, a non-web URL."""
-    if cell[:1] in WHITESPACE or cell[-1:] in WHITESPACE:
+    if cell and (cell[0] in WHITESPACE or cell[-1] in WHITESPACE):  # ("" is in every string)
         yield "stray-white-space", "leading or trailing white space"
     if "\n" in cell:
         yield "control-character", "control character U+000A"
-    if cell[:1] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
+    if cell and cell[0] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
         yield "formula-like-cell", f"starts with '{cell[0]}': a spreadsheet would run it as a formula"
     field = table.field(column) or {}
     invisible = _format_character(cell) if field.get("type") in TEXT_TYPES else None
