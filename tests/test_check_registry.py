@@ -14,6 +14,7 @@ import pytest
 
 from scripts.benchmark.synth import generate
 from scripts.package.read import DataPackage, Problem
+from scripts.releases.docs import CHECKS_END, CHECKS_START, check_list, checked_as
 from scripts.validation import checks
 from scripts.validation.registry import CODE, Check, RowRule
 from scripts.validation.staging import Stage
@@ -186,3 +187,27 @@ def _codes_of(check: Check, rule: RowRule) -> set[str]:
 def test_on_a_synthetic_package_of_1000_claims_every_judge_finds_what_its_filter_leaves(tmp_path: Path) -> None:
     every, filtered, _ = assert_filters_agree_with_judges(generate(1000, tmp_path / "package"))
     assert every > 1000 > filtered
+
+
+# ----------------------------------------------------------------------------- the documents
+def test_the_readmes_list_of_checks_is_rendered_from_the_registry() -> None:
+    """Each check with the columns it reads, and each code with its meaning, in the generated section
+    (a test elsewhere requires the README to be what `make docs` writes)."""
+    listed = check_list()
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split(CHECKS_START)[1].split(CHECKS_END)[0]
+    assert section.strip() == listed.strip()
+    for code, meaning in checks.codes().items():
+        assert f"| `{code}` | {meaning.replace('|', chr(92) + '|')} |" in listed
+    for check in checks.CHECKS:
+        assert f"| {check.name} | {check.description}" in listed
+        for table, columns in check.reads.items():
+            assert f"{table} ({', '.join(columns)})" in listed
+
+
+def test_the_codebook_names_checks_only_by_codes_the_registry_has() -> None:
+    codebook = (ROOT / "docs/codebook.md").read_text(encoding="utf-8")
+    named = re.findall(r"`([a-z0-9-]+)`", " ".join(re.findall(r"\[checked: ([^\]]+)\]", codebook)))
+    assert len(named) > 5 and set(named) <= set(checks.codes())
+    assert checked_as("span-not-verbatim") == "[checked: `span-not-verbatim`]"
+    with pytest.raises(ValueError, match="no-such-code"):
+        checked_as("span-not-verbatim", "no-such-code")

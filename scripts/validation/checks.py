@@ -1008,9 +1008,10 @@ CHECKS: tuple[Check, ...] = (
             "character",
             "not-web-url": "a URL cell's scheme is not http or https",
         },
-        {},  # every column that the schemas name
+        {},
         hygiene_problems,
         (RowRule(_cell_suspects, _cell_judge), RowRule(_character_suspects, _character_problems)),
+        "every column",
     ),
     Check(
         "number",
@@ -1022,8 +1023,9 @@ CHECKS: tuple[Check, ...] = (
             "non-finite-number": "inf or nan",
             "number-not-plain": "any other number that readers read otherwise",
         },
-        {},  # every integer and number column that the schemas name
+        {},
         rules=(RowRule(_number_suspects, _number_problems),),
+        found_in_schemas="every integer and number column",
     ),
     Check(
         "archive",
@@ -1047,8 +1049,9 @@ CHECKS: tuple[Check, ...] = (
             "span-out-of-range": "a span is empty or outside its text",
             "span-not-verbatim": "exact is not the text at char_start..char_end",
         },
-        SPAN_READS,  # and any other table with spans
+        SPAN_READS,
         rules=(RowRule(_span_suspects, _span_problems),),
+        found_in_schemas="the same columns of any other table that has them",
     ),
     Check(
         "figure",
@@ -1097,8 +1100,9 @@ CHECKS: tuple[Check, ...] = (
         "date",
         "every EDTF column (rdfType EDTF) parses strictly: no stray spaces, real months and days",
         {"invalid-edtf-date": "a date that is not valid EDTF"},
-        {},  # only the EDTF columns that the schemas name
+        {},
         rules=(RowRule(_date_suspects, _date_problems),),
+        found_in_schemas="every EDTF column (rdfType EDTF)",
     ),
     Check(
         "entity",
@@ -1166,8 +1170,9 @@ CHECKS: tuple[Check, ...] = (
             "inferred-unknown-column": "`inferred` names a column its table does not have",
             "inferred-date-unmarked": "an inferred EDTF date carries no ?, ~ or %",
         },
-        {},  # `inferred` where a schema has it, and the columns it names
+        {},
         rules=(RowRule(_inference_suspects, _inference_problems),),
+        found_in_schemas="`inferred` where a table has it, and its EDTF columns",
     ),
     Check(
         "vocabulary",
@@ -1199,9 +1204,9 @@ CHECKS: tuple[Check, ...] = (
 )
 
 # The codes of the problems found before the content checks: the descriptor and schemas
-# (descriptor_problems), the staging load, and the Table Schema rules (schemasql, or frictionless with
+# (descriptor_problems), and the staging load and the Table Schema rules (schemasql, or frictionless with
 # --reference, whose error types they are; `--reference` may report other frictionless types).
-PACKAGE_CODES: dict[str, str] = {
+DESCRIPTOR_CODES: dict[str, str] = {
     "descriptor-error": "datapackage.json cannot be read, breaks the Data Package spec, or names a missing or "
     "unsafe file",
     "schema-error": "a Table Schema cannot be read or breaks the Table Schema spec",
@@ -1210,6 +1215,8 @@ PACKAGE_CODES: dict[str, str] = {
     "missing-required-field": "a column that the project's checks read is missing",
     "field-type-error": "a column that the checks read as a number has another type",
     "reserved-resource-name": "a resource name that the database build or the validator uses",
+}
+TABLE_CODES: dict[str, str] = {
     "csv-parse-error": "a CSV file cannot be parsed past a row",
     "incorrect-label": "the CSV header is not the schema's fields",
     "missing-cell": "a row has fewer cells than the header",
@@ -1221,6 +1228,7 @@ PACKAGE_CODES: dict[str, str] = {
     "primary-key-error": "a primary key repeats",
     "foreign-key-error": "a foreign key names no row of its table",
 }
+PACKAGE_CODES = {**DESCRIPTOR_CODES, **TABLE_CODES}
 
 
 def codes() -> dict[str, str]:

@@ -74,6 +74,7 @@ class Check:
     reads: Reads
     find: Finder | None = None  # the problems found whole, by SQL (or by Python reading every row)
     rules: tuple[RowRule, ...] = field(default=())
+    found_in_schemas: str = ""  # the columns it reads that it finds in the schemas, said in words
 
     @property
     def reader(self) -> str:
