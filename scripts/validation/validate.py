@@ -4,7 +4,8 @@
 
 Table Schema rules run as set-based SQL over a staging load (scripts.validation.schemasql); `--reference`
 runs frictionless, the reference implementation, instead. Prints one line per problem as
-`path:row:column: message` and exits 1 if there is any; with `--format github` (the default
+`path:row:column: message [code]` (the code names the kind of problem: scripts.validation.checks
+lists them) and exits 1 if there is any; with `--format github` (the default
 when GITHUB_ACTIONS=true) each problem also becomes an `::error file=…,line=…` workflow command.
 Reads only: the package is never written to."""
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "--format",
         choices=["text", "json", "github"],
         default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
-        help="text: `path:row:column: message` lines; json: a JSON list; github: the text lines and, for "
+        help="text: `path:row:column: message [code]` lines; json: a JSON list; github: the text lines and, for "
         "each problem, an `::error` workflow command (the default when GITHUB_ACTIONS=true)",
     )
     parser.add_argument("--json", action="store_const", const="json", dest="format", help="the same as --format json")
