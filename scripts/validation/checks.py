@@ -1,5 +1,9 @@
 """The project's own checks, beyond Table Schema: each yields Problems and never writes.
 
+Every content check is an entry of CHECKS (at the end; scripts.validation.registry says what an
+entry is): the codes of the problems it reports, what it requires, the columns it reads, and how it
+finds them. The README's list of checks and the required columns are made from it.
+
 Content checks run over the staging database (scripts.validation.staging), set-based in SQL where a check
 relates rows, streaming only the columns they need where it reads text, so that memory stays
 bounded. They trust nothing: a cell with a type error, or a reference that is missing, is left to
@@ -223,6 +227,7 @@ def content_problems(package: DataPackage, db: Stage, filtered: bool = True) -> 
     for check in CHECKS:
         progress(f"checking: {check.description}")
         yield from check.problems(package, db, filtered)
+    _scanned_spans.cache_clear()  # a text's spans are kept only while its exclusions are judged
     progress("")
 
 
