@@ -59,13 +59,17 @@ def test_each_problem_is_one_error_command_on_the_line_where_its_row_starts(tmp_
     line = line_of(claims, "a000-c05,")
     assert line == row + 1
     modality = next(text for text in plain if ":modality:" in text)
+    message = modality.split(": ", 1)[1].removesuffix(" [constraint-error]")
     assert (
-        f"::error file=data/claims.csv,line={line},title=claims.csv%2C column modality::row {row}: "
-        + modality.split(": ", 1)[1]
+        f"::error file=data/claims.csv,line={line},title=claims.csv%2C column modality [constraint-error]::row {row}: "
+        + message
         in commands
     )
-    assert commands[0].startswith("::error file=data/claims.csv,line=2,title=claims.csv%2C column notes::row 2: ")
-    assert modality.startswith(f"data/claims.csv:{row}:modality: ")  # the plain line is unchanged
+    assert commands[0].startswith(
+        "::error file=data/claims.csv,line=2,title=claims.csv%2C column notes [control-character]::row 2: "
+    )
+    # the plain line is `path:row:column: message [code]`
+    assert modality.startswith(f"data/claims.csv:{row}:modality: ") and modality.endswith(" [constraint-error]")
 
 
 def test_a_descriptor_problem_points_at_the_line_of_its_key(tmp_path: Path) -> None:
@@ -73,9 +77,9 @@ def test_a_descriptor_problem_points_at_the_line_of_its_key(tmp_path: Path) -> N
     (root / "data/figures.csv").rename(root / "data/figure.csv")
     commands, plain = commands_and_lines(run_validate(root, github=True).stdout)
     line = line_of(root / "datapackage.json", '"path": "data/figures.csv"')
-    assert plain == ["datapackage.json:-:resources.6.path: no such file: 'data/figures.csv'"]
+    assert plain == ["datapackage.json:-:resources.6.path: no such file: 'data/figures.csv' [descriptor-error]"]
     assert commands == [
-        f"::error file=datapackage.json,line={line},title=datapackage.json%2C at resources.6.path::"
+        f"::error file=datapackage.json,line={line},title=datapackage.json%2C at resources.6.path [descriptor-error]::"
         "no such file: 'data/figures.csv'"
     ]
 
@@ -84,7 +88,9 @@ def test_a_schema_problem_points_at_its_field(tmp_path: Path) -> None:
     root = copy_package(tmp_path).parent
     edit_json(root / "schemas/claims.schema.json", lambda s: s["fields"][5].update(contraints={}))
     commands, plain = commands_and_lines(run_validate(root, "--format", "github").stdout)
-    assert len(commands) == len(plain) and plain[0] == "schemas/claims.schema.json:-:fields.5.contraints: unknown key"
+    assert len(commands) == len(plain) and plain[0] == (
+        "schemas/claims.schema.json:-:fields.5.contraints: unknown key [schema-error]"
+    )
     line = line_of(root / "schemas/claims.schema.json", '"contraints"')
     assert commands[0].startswith(f"::error file=schemas/claims.schema.json,line={line},")
 
@@ -96,7 +102,7 @@ def test_without_github_actions_only_the_plain_lines_are_printed(tmp_path: Path)
     assert result.returncode == 1 and "::error" not in result.stdout
     assert len(result.stdout.splitlines()) == 1
     problems = json.loads(run_validate(root, "--format", "json", github=True).stdout)
-    assert [p["column"] for p in problems] == ["modality"]
+    assert [(p["column"], p["code"]) for p in problems] == [("modality", "constraint-error")]
 
 
 def test_a_valid_package_prints_no_error_command() -> None:

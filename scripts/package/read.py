@@ -181,12 +181,15 @@ def read_json(file: Path, name: str) -> Any:
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One defect, located as `path:row:column` (row and column may be unknown)."""
+    """One defect, located as `path:row:column` (row and column may be unknown), and the stable code
+    of its kind (scripts.validation.checks.CHECKS lists them). The code stays out of comparisons: a
+    problem is the same defect whichever engine names it."""
 
     path: str
     row: int | None
     column: str | None
     message: str
+    code: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         # A backstop for every message: no problem line repeats more than a few hundred characters.
@@ -199,8 +202,12 @@ class Problem:
         row = "-" if self.row is None else str(self.row)
         return printable(f"{self.path}:{row}:{self.column or '-'}: {self.message}")
 
+    def line(self) -> str:
+        """The validator's output line: `path:row:column: message [code]`."""
+        return f"{self} [{printable(self.code)}]" if self.code else str(self)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "row": self.row, "column": self.column, "message": self.message}
+        return {"path": self.path, "row": self.row, "column": self.column, "message": self.message, "code": self.code}
 
 
 @dataclass
@@ -300,7 +307,7 @@ class CsvError(PackageError):
 
     def __init__(self, path: str, row: int, message: str) -> None:
         super().__init__(f"{path}:{row}:-: {message}")
-        self.problem = Problem(path, row, None, message)
+        self.problem = Problem(path, row, None, message, code="csv-parse-error")
 
 
 DERIVED_FORMATS = ("parquet", "jsonld")  # written by a release from the CSVs

@@ -1,4 +1,5 @@
-"""Generate the README's data dictionary, troop-count table and citing section from the package.
+"""Generate the README's data dictionary, troop-count table, list of checks and citing section from
+the package and the validator's registry of checks.
 
 python -m scripts.releases.docs              # print the dictionary
 python -m scripts.releases.docs --write README.md
@@ -22,10 +23,12 @@ from scripts.cli import run
 from scripts.package.read import EDTF_RDF_TYPE, VOCABULARY, DataPackage, Table
 from scripts.package.textscan import QUANTITY_WORDS
 from scripts.releases import citation, versioning
+from scripts.validation.checks import CHECKS, DESCRIPTOR_CODES, codes
 
 START, END = "<!-- data-dictionary:start -->", "<!-- data-dictionary:end -->"
 ESTIMATES_START, ESTIMATES_END = "<!-- estimates:start -->", "<!-- estimates:end -->"
 CITATION_START, CITATION_END = "<!-- citation:start -->", "<!-- citation:end -->"
+CHECKS_START, CHECKS_END = "<!-- checks:start -->", "<!-- checks:end -->"
 
 
 def data_dictionary(package: DataPackage) -> str:
@@ -111,6 +114,33 @@ def how_to_cite(package: DataPackage) -> str:
     ])  # fmt: skip
 
 
+def check_list() -> str:
+    """The README's list of checks and problem codes, from the registry (scripts.validation.checks)."""
+    cell = lambda text: text.replace("|", "\\|")  # noqa: E731
+    lines = [
+        "_Generated from the registry of checks (`scripts/validation/checks.py`) by `make docs`._\n",
+        "Each problem line ends with its code in brackets (`path:row:column: message [code]`); `--json` gives it",
+        'as `"code"` and a GitHub annotation in its title. Codes are stable: match problems by code, not by',
+        "message. The project's own checks, and the columns each reads (a package without one is refused):\n",
+        "| check | what it requires | columns read |",
+        "|---|---|---|",
+    ]
+    for check in CHECKS:
+        read = [f"{table} ({', '.join(columns)})" for table, columns in check.reads.items()]
+        read += [check.found_in_schemas] if check.found_in_schemas else []
+        lines.append(f"| {check.name} | {cell(check.description)} | {cell('; '.join(read))} |")
+    lines += ["", "| code | what is wrong | found by |", "|---|---|---|"]
+    by = {code: f"the {check.name} check" for check in CHECKS for code in check.codes}
+    for code, meaning in codes().items():
+        found = by.get(code) or ("the descriptor checks" if code in DESCRIPTOR_CODES else "Table Schema and CSV")
+        lines.append(f"| `{code}` | {cell(meaning)} | {found} |")
+    lines.append(
+        "\nWith `--reference`, frictionless reports Table Schema problems by its own error types "
+        "(`primary-key` and `foreign-key` as `primary-key-error` and `foreign-key-error`)."
+    )
+    return "\n".join(lines)
+
+
 def splice(readme: str, dictionary: str, start: str = START, end: str = END) -> str:
     """The README with the text between the markers replaced by `dictionary`."""
     head, found, rest = readme.partition(start)
@@ -137,8 +167,17 @@ def codebook(package: DataPackage) -> str:
         groups.setdefault((row["table"], row["column"]), []).append(row)
     words = ", ".join(f"*{word}*" for word in QUANTITY_WORDS)
     return environment.get_template("codebook.md.j2").render(
-        groups=groups.items(), quantity_words=words, headline_measure=package.headline_measure
+        groups=groups.items(), quantity_words=words, headline_measure=package.headline_measure, checked=checked_as
     )
+
+
+def checked_as(*names: str) -> str:
+    """How the codebook names the checks that hold data to a rule: by their problem codes, each of
+    which must be in the registry (a renamed code fails `make docs`)."""
+    unknown = [name for name in names if name not in codes()]
+    if unknown:
+        raise ValueError(f"the codebook names problem codes that no check reports: {', '.join(unknown)}")
+    return "[checked: " + ", ".join(f"`{name}`" for name in names) + "]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     current = target.read_text(encoding="utf-8")
     updated = splice(splice(current, dictionary), troop_estimates(package), ESTIMATES_START, ESTIMATES_END)
     updated = splice(updated, how_to_cite(package), CITATION_START, CITATION_END)
+    updated = splice(updated, check_list(), CHECKS_START, CHECKS_END)
     if args.check:
         if updated != current:
             print(f"{target}: the data dictionary is stale; run `make docs`", file=sys.stderr)

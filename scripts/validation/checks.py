@@ -1,5 +1,9 @@
 """The project's own checks, beyond Table Schema: each yields Problems and never writes.
 
+Every content check is an entry of CHECKS (at the end; scripts.validation.registry says what an
+entry is): the codes of the problems it reports, what it requires, the columns it reads, and how it
+finds them. The README's list of checks and the required columns are made from it.
+
 Content checks run over the staging database (scripts.validation.staging), set-based in SQL where a check
 relates rows, streaming only the columns they need where it reads text, so that memory stays
 bounded. They trust nothing: a cell with a type error, or a reference that is missing, is left to
@@ -11,9 +15,10 @@ import math
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
 from pydantic import ValidationError
@@ -48,6 +53,7 @@ from scripts.package.site import FTS_SUFFIX, SPAN_OWNERS, columns_read, reserved
 from scripts.progress import progress
 from scripts.sql import identifier, literal
 from scripts.validation import background_scan
+from scripts.validation.registry import Check, Reads, RowRule, Suspects, required_columns
 from scripts.validation.schemasql import plain_number
 from scripts.validation.staging import OWN_TABLES_PREFIX, ROW, Stage
 
@@ -68,38 +74,10 @@ SYMMETRIC_RELATIONS = {"corroborates", "contradicts", "in_tension"}
 
 
 # --------------------------------------------------------------------------- what the checks read
-Reads = dict[str, tuple[str, ...]]  # table: the columns read
-Reader = TypeVar("Reader", bound=Callable[..., Any])
-# What each check reads, declared beside it with @reads: a package without one of these tables or
-# columns is refused before any check runs (a check that read an undeclared column would crash on
-# such a package; the hostile suite drops every field of every schema to hold them to it).
-READS: dict[str, Reads] = {}  # by who reads them, as a message names it ("the affiliation check")
-
-
-def reads(columns: Reads, by: str | None = None) -> Callable[[Reader], Reader]:
-    """Declares the tables and columns a check (or a step before the checks) reads: every one it
-    names in SQL or asks `Table.rows` for; columns that it finds in the schemas need no declaration."""
-
-    def declare(check: Reader) -> Reader:
-        READS[by or reader_name(check)] = columns
-        return check
-
-    return declare
-
-
-def reader_name(check: Callable[..., Any]) -> str:
-    return f"the {check.__name__.removesuffix('_problems')} check"
-
-
-def required_columns(*declared: dict[str, Reads]) -> dict[str, dict[str, list[str]]]:
-    """{table: {column: who reads it}} of every declaration: the tables and columns a package must have."""
-    required: dict[str, dict[str, list[str]]] = {}
-    for declarations in declared:
-        for reader, tables in declarations.items():
-            for table, columns in tables.items():
-                for column in columns:
-                    required.setdefault(table, {}).setdefault(column, []).append(reader)
-    return required
+# What each check reads is declared in its Check (CHECKS, at the end): a package without one of these
+# tables or columns is refused before any check runs (a check that read an undeclared column would
+# crash on such a package; the hostile suite drops every field of every schema to hold them to it).
+STAGING_READS: dict[str, Reads] = {"the staging of the archived texts": {"sources": ("source_id", "text_path")}}
 
 
 # --------------------------------------------------------------------------- descriptors
@@ -121,7 +99,7 @@ def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[
     keys name what exists; with `project`, the tables and columns this project's checks need are
     there too (a diff of an older version asks only that the package be safe to read)."""
     name = package.relative(package.descriptor_path)
-    yield from _model_problems(spec.Package, package.descriptor, name)
+    yield from _model_problems(spec.Package, package.descriptor, name, "descriptor-error")
     schemas: dict[str, spec.TableSchema] = {}
     schema_paths: dict[str, str] = {}
     resources = package.descriptor.get("resources")
@@ -133,16 +111,16 @@ def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[
         yield from _dialect_problems(package, name, index, resource.get("dialect"))
         schema_path, schema, unreadable = _schema_of(package, resource.get("schema"))
         if unreadable:
-            yield Problem(schema_path, None, None, unreadable)
+            yield Problem(schema_path, None, None, unreadable, code="schema-error")
         if schema is None:
             continue
-        found = list(_model_problems(spec.TableSchema, schema, schema_path))
+        found = list(_model_problems(spec.TableSchema, schema, schema_path, "schema-error"))
         yield from found
         if not found and isinstance(resource.get("name"), str):
             schemas[resource["name"]] = spec.TableSchema.model_validate(schema)
             schema_paths[resource["name"]] = schema_path
     for resource_name, index, message in spec.foreign_key_problems(schemas):
-        yield Problem(schema_paths[resource_name], None, f"foreignKeys.{index}", message)
+        yield Problem(schema_paths[resource_name], None, f"foreignKeys.{index}", message, code="schema-error")
     if project:
         yield from _required_problems(name, schemas, schema_paths)
 
@@ -154,10 +132,10 @@ def _file_problems_of(package: DataPackage, name: str, location: str, ref: objec
     try:
         file = inside(package.root, ref)
     except PackageError as error:
-        yield Problem(name, None, location, str(error))
+        yield Problem(name, None, location, str(error), code="descriptor-error")
         return
     if not file.is_file():
-        yield Problem(name, None, location, f"no such file: {quote(ref)}")
+        yield Problem(name, None, location, f"no such file: {quote(ref)}", code="descriptor-error")
 
 
 def _schema_of(package: DataPackage, ref: object) -> tuple[str, Any, str | None]:
@@ -184,29 +162,29 @@ def _dialect_problems(package: DataPackage, name: str, index: int, dialect: obje
         try:
             dialect = read_json(inside(package.root, dialect), dialect)
         except PackageError as error:
-            yield Problem(name, None, location, str(error))
+            yield Problem(name, None, location, str(error), code="dialect-error")
             return
     if not isinstance(dialect, dict):
-        yield Problem(name, None, location, "a dialect is a JSON object")
+        yield Problem(name, None, location, "a dialect is a JSON object", code="dialect-error")
         return
     for key, value in dialect.items():
         if value not in DEFAULT_DIALECT.get(key, []):
             message = f"{quote(key)}: only the default CSV dialect is read (comma, double quote, header row)"
-            yield Problem(name, None, location, message)
+            yield Problem(name, None, location, message, code="dialect-error")
 
 
 def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
-    for resource, columns in required_columns(READS, columns_read()).items():
+    for resource, columns in required_columns(check_reads(), STAGING_READS, columns_read()).items():
         if resource not in schemas:
             readers = sorted({reader for readers in columns.values() for reader in readers})
             message = f"no resource {resource!r}, which the project's checks need{_read_by(readers)}"
-            yield Problem(name, None, "resources", message)
+            yield Problem(name, None, "resources", message, code="missing-required-resource")
             continue
         known = {f.name for f in schemas[resource].fields}
         for column, readers in columns.items():
             if column not in known:
                 message = f"no field {column!r}, which the project's checks need{_read_by(readers, resource, column)}"
-                yield Problem(paths[resource], None, "fields", message)
+                yield Problem(paths[resource], None, "fields", message, code="missing-required-field")
     for resource, types in READ_AS.items():
         for index, field in enumerate(schemas[resource].fields if resource in schemas else []):
             wanted = types.get(field.name)
@@ -214,14 +192,15 @@ def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: d
                 article = "an" if wanted == "integer" else "a"
                 message = (f"field {field.name!r} has type {(field.type or 'any')!r}, but the project's checks read "
                            f"{resource}.{field.name} as {article} {wanted}; set its type to {wanted!r}")  # fmt: skip
-                yield Problem(paths[resource], None, f"fields.{index}.type", message)
+                yield Problem(paths[resource], None, f"fields.{index}.type", message, code="field-type-error")
     taken = reserved_names()
     for resource in sorted(schemas):
         if resource in taken or any(resource.startswith(f"{fts}_") for fts in taken if fts.endswith(FTS_SUFFIX)):
-            yield Problem(name, None, "resources", f"resource name {resource!r} is taken by the database build")
+            message = f"resource name {resource!r} is taken by the database build"
+            yield Problem(name, None, "resources", message, code="reserved-resource-name")
         elif resource.startswith(OWN_TABLES_PREFIX):
             message = f"resource name {resource!r} is taken by the validator (names beginning {OWN_TABLES_PREFIX})"
-            yield Problem(name, None, "resources", message)
+            yield Problem(name, None, "resources", message, code="reserved-resource-name")
 
 
 def _read_by(readers: list[str], table: str = "", column: str = "") -> str:
@@ -230,30 +209,31 @@ def _read_by(readers: list[str], table: str = "", column: str = "") -> str:
     return f" ({what}read by {shown}); add it back"
 
 
-def _model_problems(model: type[spec.Strict], data: object, path: str) -> Iterator[Problem]:
+def _model_problems(model: type[spec.Strict], data: object, path: str, code: str) -> Iterator[Problem]:
     try:
         model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"]) or None
             message = "unknown key" if item["type"] == "extra_forbidden" else clip(item["msg"])
-            yield Problem(path, None, location, message)
+            yield Problem(path, None, location, message, code=code)
 
 
 # --------------------------------------------------------------------------- content
-def content_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """Every content check, over the package staged in `db`."""
+def content_problems(package: DataPackage, db: Stage, filtered: bool = True) -> Iterator[Problem]:
+    """Every content check, over the package staged in `db`. With `filtered` false, every judge
+    reads every row instead of the rows its SQL filter leaves (slower, and the same problems)."""
     stage_texts(db, package)
-    for check in CONTENT_CHECKS:
-        progress(f"checking: {check.__doc__.splitlines()[0] if check.__doc__ else check.__name__}")
-        yield from check(package, db)
+    for check in CHECKS:
+        progress(f"checking: {check.description}")
+        yield from check.problems(package, db, filtered)
+    _scanned_spans.cache_clear()  # a text's spans are kept only while its exclusions are judged
     progress("")
 
 
 TEXTS = "nk_texts"  # the archived texts in the staging database: (source_id, text, length)
 
 
-@reads({"sources": ("source_id", "text_path")}, by="the staging of the archived texts")
 def stage_texts(db: Stage, package: DataPackage) -> None:
     """The archived texts as a staged table, so that span checks compare words in SQL."""
     texts = package.archived_texts
@@ -273,7 +253,6 @@ def _int(column: str) -> str:
     return f"TRY_CAST({column} AS BIGINT)"
 
 
-@reads({"sources": ("text_path", "text_sha256")})
 def archive_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Each archived text exists and its SHA-256 is the one recorded in sources.csv."""
     sources = package.tables["sources"]
@@ -281,63 +260,65 @@ def archive_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
         path, recorded = row["text_path"], row["text_sha256"]
         if not path:
             if recorded:
-                yield Problem(sources.path, row_number, "text_sha256", "a hash is recorded but no text_path")
+                message = "a hash is recorded but no text_path"
+                yield Problem(sources.path, row_number, "text_sha256", message, code="hash-without-text")
             continue
         try:
             file = inside(package.root, path, package.text_folders)
         except PackageError as error:
-            yield Problem(sources.path, row_number, "text_path", str(error))
+            yield Problem(sources.path, row_number, "text_path", str(error), code="unsafe-text-path")
             continue
         if not file.is_file():
-            yield Problem(sources.path, row_number, "text_path", f"archived text not found: {quote(path)}")
+            message = f"archived text not found: {quote(path)}"
+            yield Problem(sources.path, row_number, "text_path", message, code="archived-text-missing")
             continue
         if path not in package.text_digests and package.text_bytes(path) is None:
-            yield Problem(sources.path, row_number, "text_path", f"archived text larger than {MAX_TEXT_BYTES} bytes")
+            message = f"archived text larger than {MAX_TEXT_BYTES} bytes"
+            yield Problem(sources.path, row_number, "text_path", message, code="archived-text-too-large")
             continue
         actual, undecodable = package.text_digests[path]  # recorded when the texts were read
         if actual != recorded:
             message = f"is {quote(recorded)}, but {clip(path)} hashes to {actual}"
-            yield Problem(sources.path, row_number, "text_sha256", message)
+            yield Problem(sources.path, row_number, "text_sha256", message, code="hash-mismatch")
         if undecodable is not None:
             offset, byte = undecodable
-            yield Problem(path, None, None, f"not UTF-8: byte {byte:#x} at offset {offset}")
+            yield Problem(path, None, None, f"not UTF-8: byte {byte:#x} at offset {offset}", code="text-not-utf8")
 
 
 def span_tables(package: DataPackage) -> Iterator[Table]:
     return (t for t in package.tables.values() if {"source_id", *SPAN_COLUMNS} <= set(t.field_names))
 
 
-# The span tables whose every span must be verbatim (span_tables finds any other that has spans).
-@reads({table: ("source_id", *SPAN_COLUMNS) for table in SPAN_TABLES})
-def evidence_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """Every span is verbatim: 0 <= char_start < char_end <= len(text) and text[start:end] == exact."""
+def _span_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every span row of every span table, but one whose span is the text at its offsets."""
     start, end = _int("t.char_start"), _int("t.char_end")
-    # SQL passes the rows that are plainly right; Python judges (and words) every other one.
     verbatim = (
         f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {TEXTS} x "
         f"WHERE x.source_id = t.source_id AND 0 <= {start} AND {start} < {end} AND {end} <= x.length "
         f"AND substr(x.text, {start} + 1, {end} - {start}) = t.exact)"
     )
     for table in span_tables(package):
-        for row_number, row in table.rows(["source_id", *SPAN_COLUMNS], where=f"NOT ({verbatim})"):
-            yield from _span_problems(package, table, row_number, row)
+        yield Suspects(table, ["source_id", *SPAN_COLUMNS], f"NOT ({verbatim})")
 
 
 def _span_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """Every span is verbatim: 0 <= char_start < char_end <= len(text) and text[start:end] == exact."""
     start, end = as_int(row["char_start"]), as_int(row["char_end"])
     if start is None or end is None:
         return  # a type error, reported by the Table Schema checks
     text = package.text_of(row["source_id"])
     if text is None:
-        yield Problem(table.path, row_number, "source_id", f"source {quote(row['source_id'])} has no archived text")
+        message = f"source {quote(row['source_id'])} has no archived text"
+        yield Problem(table.path, row_number, "source_id", message, code="no-archived-text")
         return
     if not 0 <= start < end <= len(text):
         column = "char_start" if not 0 <= start < end else "char_end"
-        yield Problem(table.path, row_number, column, f"span {start}..{end} is outside 0..{len(text)} or empty")
+        message = f"span {start}..{end} is outside 0..{len(text)} or empty"
+        yield Problem(table.path, row_number, column, message, code="span-out-of-range")
         return
     if text[start:end] != row["exact"]:
         message = f"{quote(row['exact'])} is not the text at {start}..{end}, which reads {quote(text[start:end])}"
-        yield Problem(table.path, row_number, "exact", message)
+        yield Problem(table.path, row_number, "exact", message, code="span-not-verbatim")
 
 
 def _outside(db: Stage, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:
@@ -372,126 +353,132 @@ def _not_nested(db: Stage) -> Iterator[tuple[int, str, str]]:
 def _outside_claim(db: Stage, table: Table) -> Iterator[Problem]:
     """A figure's or quote's span must lie inside the evidence span of the claim it belongs to."""
     for row_number, claim_id in _outside(db, table, "claim_id", "claims", "claim_id"):
-        yield Problem(table.path, row_number, "char_start", f"span lies outside the evidence span of claim {claim_id}")
+        message = f"span lies outside the evidence span of claim {claim_id}"
+        yield Problem(table.path, row_number, "char_start", message, code="span-outside-claim")
 
 
-@reads(
-    {
-        "figures": ("claim_id", "source_id", "exact", "value", "value_low", "value_high", "char_start", "char_end"),
-        "claims": ("claim_id", "source_id", "char_start", "char_end"),
-    }
-)
-def figure_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """value is the number written in exact; low <= value <= high; the span lies in its claim's."""
-    figures = package.tables["figures"]
-    # SQL passes a whole number written in digits (with thousands commas) and no bounds; Python judges the rest.
+def figure_spans(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    yield from _outside_claim(db, package.tables["figures"])
+
+
+def _figure_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every figure but a whole number written in digits (with thousands commas) and no bounds."""
     plain = (
         "regexp_full_match(t.value, '[0-9]{1,15}') "
         "AND regexp_full_match(t.exact, '[0-9]{1,3}(,[0-9]{3}){0,4}|[0-9]{1,15}') "
         "AND TRY_CAST(replace(t.exact, ',', '') AS BIGINT) = TRY_CAST(t.value AS BIGINT) "
         "AND t.value_low = '' AND t.value_high = ''"
     )
-    for row_number, row in figures.rows(["exact", "value", "value_low", "value_high"], where=f"NOT ({plain})"):
-        value = as_float(row["value"])
-        written = textscan.number_value(row["exact"])
-        if written is None and row["value"]:
-            message = "exact states no number in digits (a quantity in words): value stays empty"
-            yield Problem(figures.path, row_number, "value", message)
-        elif written is not None and value != written and (value is not None or not row["value"]):
-            # a value that is there but no plain number is a type or number error, reported once as such
-            yield Problem(figures.path, row_number, "value", f"is {quote(row['value'])}, but exact says {written:g}")
-        low, high = as_float(row["value_low"]), as_float(row["value_high"])
-        if value is not None and low is not None and low > value:
-            yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}")
-        if value is not None and high is not None and high < value:
-            yield Problem(figures.path, row_number, "value_high", f"{high:g} is below value {value:g}")
-        if low is not None and high is not None and low > high:
-            yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value_high {high:g}")
-    yield from _outside_claim(db, figures)
+    yield Suspects(package.tables["figures"], ["exact", "value", "value_low", "value_high"], f"NOT ({plain})")
 
 
-@reads(
-    {
-        "quote_claims": ("quote_id", "claim_id"),
-        "quotes": (
-            "quote_id",
-            "source_id",
-            "speaker_id",
-            "utterance_id",
-            "nested_in",
-            "kind",
-            "char_start",
-            "char_end",
-        ),
-        "claims": ("claim_id", "source_id", "char_start", "char_end"),
-    }
-)
-def quote_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """A quote and each claim it supports nest; a quote lies in its parent quote; a marked quote
-    stands between quotation marks; the parts of one utterance share speaker and article."""
+def _figure_problems(package: DataPackage, figures: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """value is the number written in exact; low <= value <= high."""
+    value = as_float(row["value"])
+    written = textscan.number_value(row["exact"])
+    if written is None and row["value"]:
+        message = "exact states no number in digits (a quantity in words): value stays empty"
+        yield Problem(figures.path, row_number, "value", message, code="value-without-digits")
+    elif written is not None and value != written and (value is not None or not row["value"]):
+        # a value that is there but no plain number is a type or number error, reported once as such
+        message = f"is {quote(row['value'])}, but exact says {written:g}"
+        yield Problem(figures.path, row_number, "value", message, code="value-not-exact")
+    low, high = as_float(row["value_low"]), as_float(row["value_high"])
+    bounds = "bounds-out-of-order"
+    if value is not None and low is not None and low > value:
+        yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value {value:g}", code=bounds)
+    if value is not None and high is not None and high < value:
+        yield Problem(figures.path, row_number, "value_high", f"{high:g} is below value {value:g}", code=bounds)
+    if low is not None and high is not None and low > high:
+        yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value_high {high:g}", code=bounds)
+
+
+def quote_spans(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """A quote and each claim it supports nest; a quote lies in its parent quote; the parts of one
+    utterance share speaker and article."""
     quotes = package.tables["quotes"]
     links = package.tables["quote_claims"]
     for row_number, quote_id, claim_id in _not_nested(db):
         message = f"the spans of quote {clip(quote_id)} and claim {clip(claim_id)} do not nest in one article"
-        yield Problem(links.path, row_number, "claim_id", message)
+        yield Problem(links.path, row_number, "claim_id", message, code="quote-claim-not-nested")
     for row_number, parent in _outside(db, quotes, "nested_in", "quotes", "quote_id"):
-        yield Problem(quotes.path, row_number, "nested_in", f"quote lies outside quote {parent}")
+        message = f"quote lies outside quote {parent}"
+        yield Problem(quotes.path, row_number, "nested_in", message, code="quote-outside-parent")
     sql = (
         f"SELECT {ROW}, utterance_id FROM quotes q WHERE utterance_id != '' AND EXISTS (SELECT 1 FROM quotes o "
         "WHERE o.utterance_id = q.utterance_id AND (o.speaker_id != q.speaker_id OR o.source_id != q.source_id))"
     )
     for row_number, utterance in db.execute(sql):
         message = f"the parts of utterance {clip(utterance)} must share speaker and article"
-        yield Problem(quotes.path, row_number, "utterance_id", message)
+        yield Problem(quotes.path, row_number, "utterance_id", message, code="utterance-parts-differ")
+
+
+def _marks(chars: str | list[str]) -> str:
+    return ", ".join(literal(c) for c in chars)
+
+
+def _marked_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every marked quote but one whose span the text encloses in quotation marks."""
     start, end = _int("t.char_start"), _int("t.char_end")
-    marks = lambda chars: ", ".join(literal(c) for c in chars)  # noqa: E731
     enclosed = (
         f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {TEXTS} x "
         f"WHERE x.source_id = t.source_id AND 0 < {start} AND {start} < {end} AND {end} < x.length "
-        f"AND substr(x.text, {start}, 1) IN ({marks(textscan.OPENING_MARKS)}) "
-        f"AND substr(x.text, {end} + 1, 1) IN ({marks(textscan.CLOSING_MARKS)}))"
+        f"AND substr(x.text, {start}, 1) IN ({_marks(textscan.OPENING_MARKS)}) "
+        f"AND substr(x.text, {end} + 1, 1) IN ({_marks(textscan.CLOSING_MARKS)}))"
     )
-    marked = f"t.kind IN ({marks(sorted(MARKED_QUOTE_KINDS))}) AND NOT ({enclosed})"
-    for row_number, row in quotes.rows(["source_id", "char_start", "char_end", "kind"], where=marked):
-        if row["kind"] not in MARKED_QUOTE_KINDS:
-            continue
-        text = package.text_of(row["source_id"])
-        start, end = as_int(row["char_start"]), as_int(row["char_end"])
-        if text is None or start is None or end is None or not 0 < start < end < len(text):
-            continue
-        if text[start - 1] not in textscan.OPENING_MARKS or text[end] not in textscan.CLOSING_MARKS:
-            message = f"not enclosed by quotation marks: the text reads {quote(text[start - 1 : end + 1])}"
-            yield Problem(quotes.path, row_number, "exact", message)
+    marked = f"t.kind IN ({_marks(sorted(MARKED_QUOTE_KINDS))}) AND NOT ({enclosed})"
+    yield Suspects(package.tables["quotes"], ["source_id", "char_start", "char_end", "kind"], marked)
 
 
-@reads({})  # only the EDTF columns that the schemas name
-def date_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """Every EDTF column (rdfType EDTF) parses strictly: no stray spaces, real months and days."""
+def _marked_problems(package: DataPackage, quotes: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """A marked quote stands between quotation marks (a span outside its text is the evidence check's)."""
+    if row["kind"] not in MARKED_QUOTE_KINDS:
+        return
+    text = package.text_of(row["source_id"])
+    start, end = as_int(row["char_start"]), as_int(row["char_end"])
+    if text is None or start is None or end is None or not 0 < start < end < len(text):
+        return
+    if text[start - 1] not in textscan.OPENING_MARKS or text[end] not in textscan.CLOSING_MARKS:
+        message = f"not enclosed by quotation marks: the text reads {quote(text[start - 1 : end + 1])}"
+        yield Problem(quotes.path, row_number, "exact", message, code="quote-not-in-quotation-marks")
+
+
+BAD_DATES = "nk_bad_dates"  # (name, value): the distinct values of each EDTF column of a table that do not parse
+
+
+def _date_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """The rows of every table with EDTF columns (rdfType EDTF) that hold a value that does not
+    parse: each distinct value is parsed once, and only the rows holding a bad one are read back."""
     for table in package.tables.values():
         columns = [f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE]
         if not columns:
             continue
+        names: list[str] = []
+        values: list[str] = []
         for column in columns:
-            # Each distinct value is parsed once; only the rows holding a bad one are read back.
             sql = f"SELECT DISTINCT {identifier(column)} FROM {identifier(table.name)} WHERE {identifier(column)} != ''"
             invalid = [value for (value,) in db.execute(sql) if not is_edtf(value)]
-            if not invalid:
-                continue
-            db.create_table("nk_bad_dates", pa.table({"value": pa.array(invalid, pa.string())}))
-            condition = f"t.{identifier(column)} IN (SELECT value FROM nk_bad_dates)"
-            found = list(table.rows([column], where=condition))
-            for row_number, row in found:
-                yield Problem(table.path, row_number, column, f"{quote(row[column])} is not a valid EDTF date")
+            names += [column] * len(invalid)
+            values += invalid
+        db.create_table(
+            BAD_DATES, pa.table({"name": pa.array(names, pa.string()), "value": pa.array(values, pa.string())})
+        )
+        holds = [
+            f"t.{identifier(c)} IN (SELECT value FROM {BAD_DATES} WHERE name = {literal(c)})"
+            for c in sorted(set(names))
+        ]
+        yield Suspects(table, columns, " OR ".join(holds) or "false")
 
 
-@reads(
-    {
-        "entities": ("entity_id", "name", "aliases"),
-        "claims": ("claimant_id", "source_id"),
-        "quotes": ("speaker_id", "source_id"),
-        "sources": ("source_id", "publisher_id"),
-    }
-)
+def _date_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """Every EDTF date parses strictly: no stray spaces, real months and days."""
+    for column, value in row.items():
+        if value and not is_edtf(value):
+            yield Problem(
+                table.path, row_number, column, f"{quote(value)} is not a valid EDTF date", code="invalid-edtf-date"
+            )
+
+
 def entity_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """No alias belongs to two entities; every speaker and claimant is named in the article."""
     entities = package.tables["entities"]
@@ -504,7 +491,7 @@ def entity_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             key = alias.casefold()
             if key in owner and owner[key] != row["entity_id"]:
                 message = f"alias {quote(alias)} also belongs to {clip(owner[key])}"
-                yield Problem(entities.path, row_number, "aliases", message)
+                yield Problem(entities.path, row_number, "aliases", message, code="alias-shared")
             owner.setdefault(key, row["entity_id"])
     for table, column in (("claims", "claimant_id"), ("quotes", "speaker_id")):
         yield from _names_resolve(db, package.tables[table], column)
@@ -529,7 +516,7 @@ def _names_resolve(db: Stage, table: Table, column: str) -> Iterator[Problem]:
     )
     for row_number, entity_id, source_id in db.execute(sql):
         message = f"{clip(entity_id)}: neither its name nor an alias appears in {clip(source_id)}"
-        yield Problem(table.path, row_number, column, message)
+        yield Problem(table.path, row_number, column, message, code="entity-not-named")
 
 
 SCANNED = "nk_scanned"  # what the text scan finds: (source_id, start, end, kind) with kind 0 quotation, 1 number
@@ -553,21 +540,15 @@ def scan_texts(db: Stage, package: DataPackage) -> None:
 # says how many more there are. A text of a million bare numbers is one mistake, not a million.
 SHOWN_PER_KIND = 50
 UNCOVERED = {textscan.KIND_QUOTATION: ("quotations", "quotes"), textscan.KIND_NUMBER: ("numbers", "figures")}
+UNCOVERED_CODES = {textscan.KIND_QUOTATION: "quotation-not-covered", textscan.KIND_NUMBER: "number-not-covered"}
 
 
-@reads(
-    {
-        "sources": ("source_id", "text_path"),
-        **{table: ("source_id", "char_start", "char_end") for table in ("quotes", "figures", "exclusions")},
-    }
-)
 def coverage_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every quotation and number in every archived text is a quotes or figures row, or excluded."""
     scan_texts(db, package)
     paths = {r["source_id"]: r["text_path"] for _, r in package.tables["sources"].rows(["source_id", "text_path"])}
     for source_id, uncovered in sorted(_uncovered_spans(db).items()):
         yield from _uncovered_in(paths[source_id], package.archived_texts[source_id], uncovered)
-    yield from _stale_exclusions(package, db)
 
 
 Uncovered = dict[int, tuple[list[tuple[int, int]], int]]  # kind: (first spans, how many in all)
@@ -607,53 +588,57 @@ def _uncovered_in(path: str, text: str, uncovered: Uncovered) -> Iterator[Proble
     for kind, (spans, total) in uncovered.items():
         what, table = UNCOVERED[kind]
         for start, end in spans[:SHOWN_PER_KIND]:
-            yield _uncovered(path, lines, textscan.span_at(text, kind, start, end), table)
+            yield _uncovered(path, lines, textscan.span_at(text, kind, start, end), table, UNCOVERED_CODES[kind])
         if total > SHOWN_PER_KIND:
             line, column = lines.line_and_column(spans[SHOWN_PER_KIND][0])
             message = f"… and {total - SHOWN_PER_KIND} more {what} in neither {table}.csv nor exclusions.csv"
-            yield Problem(path, line, str(column), message)
+            yield Problem(path, line, str(column), message, code=UNCOVERED_CODES[kind])
 
 
-def _uncovered(path: str, lines: textscan.Lines, span: textscan.Span, table: str) -> Problem:
+def _uncovered(path: str, lines: textscan.Lines, span: textscan.Span, table: str, code: str) -> Problem:
     line, column = lines.line_and_column(span.start)
     where = f"{span.what} {quote(span.exact)} at {span.start}..{span.end}"
-    return Problem(path, line, str(column), f"{where} is in neither {table}.csv nor exclusions.csv")
+    return Problem(path, line, str(column), f"{where} is in neither {table}.csv nor exclusions.csv", code=code)
 
 
-def _stale_exclusions(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """An exclusion must exclude a quotation or number that the scan finds."""
-    exclusions = package.tables["exclusions"]
+def _exclusion_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every exclusion but one that excludes a span the scan found; by text, so that each text is
+    scanned once for all of its rows."""
     found = (
         f"{_integers('t.char_start', 't.char_end')} AND EXISTS (SELECT 1 FROM {SCANNED} n "
         f"WHERE n.source_id = t.source_id AND n.start = {_int('t.char_start')} AND n.end = {_int('t.char_end')})"
     )
-    # The rows SQL cannot match are judged here, each text scanned once for all of its rows.
-    suspects: dict[str, list[tuple[int, tuple[int | None, int | None]]]] = {}
-    for row_number, row in exclusions.rows(["source_id", "char_start", "char_end"], where=f"NOT ({found})"):
-        span = (as_int(row["char_start"]), as_int(row["char_end"]))
-        suspects.setdefault(row["source_id"], []).append((row_number, span))
-    stale = []
-    for source_id, rows in suspects.items():
-        text = package.text_of(source_id)
-        if text is None:
-            continue
-        wanted = {span for _, span in rows}
-        scanned = {(s.start, s.end) for _, s in textscan.spans(text) if (s.start, s.end) in wanted}
-        stale += [row_number for row_number, span in rows if span not in scanned]
-    for row_number in sorted(stale):
-        yield Problem(exclusions.path, row_number, "char_start", "excludes no quotation or number that the scan finds")
+    select = f"SELECT t.{ROW}, t.source_id, t.char_start, t.char_end FROM exclusions t"
+    order = f"ORDER BY t.source_id, t.{ROW}"
+    yield Suspects(
+        package.tables["exclusions"], ["source_id", "char_start", "char_end"], f"NOT ({found})", select, order
+    )
 
 
-@reads({})  # every column that the schemas name
+@lru_cache(maxsize=1)  # the rows come text by text
+def _scanned_spans(text: str) -> frozenset[tuple[int, int]]:
+    return frozenset((s.start, s.end) for _, s in textscan.spans(text))
+
+
+def _exclusion_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """An exclusion must exclude a quotation or number that the scan finds."""
+    text = package.text_of(row["source_id"])
+    if text is None:
+        return  # the evidence check reports it
+    if (as_int(row["char_start"]), as_int(row["char_end"])) not in _scanned_spans(text):
+        message = "excludes no quotation or number that the scan finds"
+        yield Problem(table.path, row_number, "char_start", message, code="stale-exclusion")
+
+
+def _staged_tables(package: DataPackage, db: Stage) -> Iterator[Table]:
+    return (t for t in package.tables.values() if t.file.is_file() and t.name in db.scans)
+
+
 def hygiene_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """CSV files that open safely anywhere: encoding, line endings, cells, formulas, URLs."""
-    for table in package.tables.values():
-        scanned = db.scans.get(table.name)
-        if table.file.is_file() and scanned is not None:
-            yield from scanned.problems  # BOM, UTF-8, line endings, found by the staging load's byte scan
-            yield from _hygiene_cells(db, table)
-            if scanned.unsafe_characters:  # only then are the cells read one by one to say where
-                yield from _character_problems(table)
+    """CSV files that open safely anywhere: encoding and line endings (found by the staging load's
+    byte scan), and invisible characters in the descriptor and schemas."""
+    for table in _staged_tables(package, db):
+        yield from db.scans[table.name].problems
     yield from _invisible_in_json(package.relative(package.descriptor_path), package.descriptor)
     for table in package.tables.values():
         yield from _invisible_in_json(table.schema_path, table.schema)
@@ -669,7 +654,8 @@ def _invisible_in_json(path: str, document: Any, where: str = "") -> Iterator[Pr
         for index, value in enumerate(document):
             yield from _invisible_in_json(path, value, f"{where}.{index}")
     elif isinstance(document, str) and (invisible := _format_character(document)):
-        yield Problem(path, None, where, f"invisible format character {invisible}: {INVISIBLE_ADVICE}")
+        message = f"invisible format character {invisible}: {INVISIBLE_ADVICE}"
+        yield Problem(path, None, where, message, code="invisible-character")
 
 
 FORMULA_MARKS = "=+-@"
@@ -716,77 +702,97 @@ def _format_character(cell: str) -> str | None:
     return None if found is None else f"U+{ord(found):04X} {unicodedata.name(found, 'FORMAT CHARACTER')}"
 
 
-def _cell_problems(table: Table, column: str, cell: str) -> Iterator[str]:
-    """What is wrong with one cell: stray white space, a line feed, a formula-like start, an
-    invisible format character in text, a non-web URL."""
-    if cell[:1] in WHITESPACE or cell[-1:] in WHITESPACE:
-        yield "leading or trailing white space"
+def _cell_problems(table: Table, column: str, cell: str) -> Iterator[tuple[str, str]]:
+    """(code, message) of what is wrong with one cell: stray white space, a line feed, a formula-like
+    start, an invisible format character in text, a non-web URL."""
+    if cell and (cell[0] in WHITESPACE or cell[-1] in WHITESPACE):  # ("" is in every string)
+        yield "stray-white-space", "leading or trailing white space"
     if "\n" in cell:
-        yield "control character U+000A"
-    if cell[:1] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
-        yield f"starts with '{cell[0]}': a spreadsheet would run it as a formula"
+        yield "control-character", "control character U+000A"
+    if cell and cell[0] in FORMULA_MARKS and not re.fullmatch(NUMBER_CELL, cell):
+        yield "formula-like-cell", f"starts with '{cell[0]}': a spreadsheet would run it as a formula"
     field = table.field(column) or {}
     invisible = _format_character(cell) if field.get("type") in TEXT_TYPES else None
     if invisible:
-        yield f"invisible format character {invisible}: {INVISIBLE_ADVICE}"
+        yield "invisible-character", f"invisible format character {invisible}: {INVISIBLE_ADVICE}"
     if field.get("format") == "uri" and cell and not cell.lower().startswith(("http://", "https://")):
-        yield "URL scheme must be http or https"
+        yield "not-web-url", "URL scheme must be http or https"
 
 
-def _hygiene_cells(db: Stage, table: Table) -> Iterator[Problem]:
-    """Every cell of the table as one column (UNPIVOT), so that each rule is written once: SQL picks
+def _cell_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every cell of each table as one column (UNPIVOT), so that each rule is written once: SQL picks
     the cells that may break one (comparing first and last code points, cheap on every cell; a
     format character, by one RE2 class over text cells) and Python says which."""
-    if not table.fields:
-        return
-    spaces = ", ".join(str(ord(c)) for c in WHITESPACE)
-    marks = ", ".join(str(ord(c)) for c in FORMULA_MARKS)
-    uris = [f["name"] for f in table.fields if f.get("format") == "uri"]
-    web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
-    uri_rule = f" OR (name IN ({', '.join(literal(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
-    texts = [f["name"] for f in table.fields if f.get("type") in TEXT_TYPES]
-    # every format character is outside ASCII: only cells of more bytes than characters meet the regex
-    invisible = f"strlen(cell) != length(cell) AND regexp_matches(cell, {literal(format_characters())})"
-    text_rule = f" OR (name IN ({', '.join(literal(t) for t in texts)}) AND {invisible})" if texts else ""
-    columns = ", ".join(identifier(n) for n in table.field_names)
-    sql = (
-        f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {identifier(table.name)}) "
-        f"ON {columns} INTO NAME name VALUE cell) WHERE unicode(cell) IN ({spaces}, {marks}) "
-        f"OR unicode(right(cell, 1)) IN ({spaces}) OR contains(cell, chr(10)){uri_rule}{text_rule}"
-    )
-    for row_number, column, cell in db.execute(sql):
-        for message in _cell_problems(table, column, cell):
-            yield Problem(table.path, row_number, column, message)
+    for table in _staged_tables(package, db):
+        if not table.fields:
+            continue
+        spaces = ", ".join(str(ord(c)) for c in WHITESPACE)
+        marks = ", ".join(str(ord(c)) for c in FORMULA_MARKS)
+        uris = [f["name"] for f in table.fields if f.get("format") == "uri"]
+        web = "(lower(substr(cell, 1, 7)) = 'http://' OR lower(substr(cell, 1, 8)) = 'https://')"
+        uri_rule = f" OR (name IN ({', '.join(literal(u) for u in uris)}) AND cell != '' AND NOT {web})" if uris else ""
+        texts = [f["name"] for f in table.fields if f.get("type") in TEXT_TYPES]
+        # every format character is outside ASCII: only cells of more bytes than characters meet the regex
+        invisible = f"strlen(cell) != length(cell) AND regexp_matches(cell, {literal(format_characters())})"
+        text_rule = f" OR (name IN ({', '.join(literal(t) for t in texts)}) AND {invisible})" if texts else ""
+        columns = ", ".join(identifier(n) for n in table.field_names)
+        select = (
+            f"SELECT {ROW}, name, cell FROM (UNPIVOT (SELECT {ROW}, {columns} FROM {identifier(table.name)}) "
+            f"ON {columns} INTO NAME name VALUE cell)"
+        )
+        where = (
+            f"unicode(cell) IN ({spaces}, {marks}) OR unicode(right(cell, 1)) IN ({spaces}) "
+            f"OR contains(cell, chr(10)){uri_rule}{text_rule}"
+        )
+        yield Suspects(table, ["name", "cell"], where, select)
 
 
-def _character_problems(table: Table) -> Iterator[Problem]:
-    for row_number, row in table.rows():
-        for column, cell in row.items():
-            if not unicodedata.is_normalized("NFC", cell):
-                yield Problem(table.path, row_number, column, "not NFC-normalised Unicode")
-            control = CONTROL.search(cell)
-            if control:
-                yield Problem(table.path, row_number, column, f"control character U+{ord(control.group()):04X}")
+def _cell_judge(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    for code, message in _cell_problems(table, row["name"], row["cell"]):
+        yield Problem(table.path, row_number, row["name"], message, code=code)
 
 
-@reads({})  # every integer and number column that the schemas name
-def number_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """Every integer and number cell is plain: ASCII digits, finite, within ±10^15. Table Schema
-    (Python's int() and float(), and so frictionless) also takes `8_000`, other scripts' digits,
-    `inf`, `nan` and 1e308, which DuckDB, SQLite and its command line each read otherwise."""
+def _character_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every row of a table in which the byte scan found a character that is not NFC or a control
+    character: only then are the cells read one by one to say where."""
+    for table in _staged_tables(package, db):
+        yield Suspects(table, table.field_names, "true" if db.scans[table.name].unsafe_characters else "false")
+
+
+def _character_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    for column, cell in row.items():
+        if not unicodedata.is_normalized("NFC", cell):
+            yield Problem(table.path, row_number, column, "not NFC-normalised Unicode", code="not-nfc")
+        control = CONTROL.search(cell)
+        if control:
+            message = f"control character U+{ord(control.group()):04X}"
+            yield Problem(table.path, row_number, column, message, code="control-character")
+
+
+def _number_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every row with an integer or number cell that is not plain (schemasql.plain_number)."""
     for table in package.tables.values():
-        kinds = {f["name"]: f["type"] for f in table.fields if f.get("type") in NUMERIC_TYPES}
+        kinds = _numeric_fields(table)
         if not kinds or not table.file.is_file():
             continue
-        # SQL passes the plain cells; Python words the rest (and leaves type errors to Table Schema).
         unplain = " OR ".join(
             f"(t.{identifier(n)} != '' AND NOT {plain_number(f't.{identifier(n)}', k)})" for n, k in kinds.items()
         )
-        for row_number, row in table.rows(list(kinds), where=unplain):
-            for name, kind in kinds.items():
-                message = number_cell_problem(row[name], kind)
-                if message:
-                    yield Problem(table.path, row_number, name, message)
+        yield Suspects(table, list(kinds), unplain)
+
+
+def _numeric_fields(table: Table) -> dict[str, str]:
+    return {f["name"]: f["type"] for f in table.fields if f.get("type") in NUMERIC_TYPES}
+
+
+def _number_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """Every integer and number cell is plain: ASCII digits, finite, within ±10^15. Table Schema
+    (Python's int() and float(), and so frictionless) also takes `8_000`, other scripts' digits,
+    `inf`, `nan` and 1e308, which DuckDB, SQLite and its command line each read otherwise."""
+    for name, kind in _numeric_fields(table).items():
+        found = number_cell_problem(row[name], kind)
+        if found:
+            yield Problem(table.path, row_number, name, found[1], code=found[0])
 
 
 def is_plain_number(cell: str, kind: str) -> bool:
@@ -795,28 +801,31 @@ def is_plain_number(cell: str, kind: str) -> bool:
     return value is not None and abs(value) <= NUMBER_LIMIT
 
 
-def number_cell_problem(cell: str, kind: str) -> str | None:
-    """What is wrong with an integer or number cell that Table Schema reads, and what to do; None
-    for a plain cell, an empty one, or one that Table Schema refuses (a type error, reported so)."""
+def number_cell_problem(cell: str, kind: str) -> tuple[str, str] | None:
+    """(code, message): what is wrong with an integer or number cell that Table Schema reads, and
+    what to do; None for a plain cell, an empty one, or one that Table Schema refuses (a type error,
+    reported so)."""
     if not cell or is_plain_number(cell, kind) or not (is_integer(cell) if kind == "integer" else is_number(cell)):
         return None
     plain = "ASCII digits 0-9" + (
         " with an optional sign" if kind == "integer" else ", an optional sign, '.' and exponent"
     )
     if re.fullmatch(PLAIN_INTEGER if kind == "integer" else PLAIN_NUMBER, cell):  # 1e16, or 1e999 (inf)
-        return (
+        message = (
             f"{quote(cell)} is beyond ±10^15, the largest magnitude a number cell may have: check its digits and unit"
         )
+        return "number-out-of-range", message
     if any(c.isdigit() and not c.isascii() for c in cell):
-        return f"{quote(cell)} is written in digits other than ASCII 0-9: write it in {plain}"
+        return "non-ascii-digits", f"{quote(cell)} is written in digits other than ASCII 0-9: write it in {plain}"
     if "_" in cell:
-        return f"{quote(cell)} has an underscore, which readers take differently: write it in {plain}, without '_'"
+        message = f"{quote(cell)} has an underscore, which readers take differently: write it in {plain}, without '_'"
+        return "underscore-in-number", message
     if not math.isfinite(float(cell)):
-        return f"{quote(cell)} is not a finite number: write the number in {plain}, or leave the cell empty"
-    return f"{quote(cell)} is not a plain {kind}: write it in {plain}"
+        message = f"{quote(cell)} is not a finite number: write the number in {plain}, or leave the cell empty"
+        return "non-finite-number", message
+    return "number-not-plain", f"{quote(cell)} is not a plain {kind}: write it in {plain}"
 
 
-@reads({"claim_links": ("from_claim_id", "to_claim_id", "relation"), "claims": ("claim_id",)})
 def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Both ends of a link exist; no claim links to itself; no link is given twice."""
     links = package.tables["claim_links"]
@@ -847,43 +856,61 @@ def link_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
             yield Problem(links.path, row_number, "to_claim_id", message)
 
 
-@reads(
-    {
-        "attributions": ("claim_id", "step", "role", "entity_id", "source_id"),
-        "claims": ("claim_id", "claimant_id", "source_id"),
-        "sources": ("source_id", "publisher_id"),
-    }
-)
-def attribution_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """Every chain starts at 1 with the claim's claimant, who asserts; later steps relay; the steps
-    run without a gap and are read in the claim's article. A claim that is not its article's own
-    has a chain."""
-    chains = package.tables["attributions"]
-    sql = (
+# link_problems words three kinds of problem; their codes, by how each message begins.
+LINK_CODES = {"no claim ": "link-end-missing", "a claim cannot link": "self-link", "duplicate link": "duplicate-link"}
+
+
+def coded_links(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    for problem in link_problems(package, db):
+        code = next(code for start, code in LINK_CODES.items() if problem.message.startswith(start))
+        yield replace(problem, code=code)
+
+
+def _chain_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every step of a chain but one that is plainly right: step 1 asserted by the claimant, a later
+    step that relays within the chain's length, read in the claim's article."""
+    select = (
         f"SELECT a.{ROW}, a.step, a.role, a.entity_id, a.source_id, c.claimant_id, c.source_id, "
         "(SELECT count(*) FROM attributions b WHERE b.claim_id = a.claim_id) "
-        "FROM attributions a JOIN claims c ON c.claim_id = a.claim_id "
-        # only the rows that may break a rule reach Python, which judges them as before
-        "WHERE NOT regexp_full_match(a.step, '[0-9]{1,18}') OR a.source_id != c.source_id "
+        "FROM attributions a JOIN claims c ON c.claim_id = a.claim_id"
+    )
+    where = (
+        "NOT regexp_full_match(a.step, '[0-9]{1,18}') OR a.source_id != c.source_id "
         "OR CASE WHEN TRY_CAST(a.step AS BIGINT) = 1 THEN a.role != 'asserts' OR a.entity_id != c.claimant_id "
         "ELSE a.role = 'asserts' OR TRY_CAST(a.step AS BIGINT) > "
         "(SELECT count(*) FROM attributions b WHERE b.claim_id = a.claim_id) END"
     )
-    for row_number, step, role, entity, source, claimant, claim_source, steps in db.execute(sql):
-        number = as_int(step)
-        if number is None:
-            continue  # a type error
-        if number > steps:
-            yield Problem(
-                chains.path, row_number, "step", f"step {number} of a chain of {steps}: the steps run 1, 2, …"
-            )
-        if number == 1 and (role != "asserts" or entity != claimant):
-            message = f"step 1 is the claimant {clip(claimant)}, who asserts (here {clip(entity)}, {clip(role)})"
-            yield Problem(chains.path, row_number, "entity_id", message)
-        if number > 1 and role == "asserts":
-            yield Problem(chains.path, row_number, "role", "only step 1 asserts; later steps relay")
-        if source != claim_source:
-            yield Problem(chains.path, row_number, "source_id", f"the claim is read in {clip(claim_source)}")
+    columns = ["step", "role", "entity", "source", "claimant", "claim_source", "steps"]
+    yield Suspects(package.tables["attributions"], columns, where, select)
+
+
+def _chain_problems(package: DataPackage, chains: Table, row_number: int, row: dict[str, Any]) -> Iterator[Problem]:
+    """Every chain starts at 1 with the claim's claimant, who asserts; later steps relay; the steps
+    run without a gap and are read in the claim's article."""
+    number, steps, claimant, entity, role = (
+        as_int(row["step"]),
+        row["steps"],
+        row["claimant"],
+        row["entity"],
+        row["role"],
+    )
+    if number is None:
+        return  # a type error
+    if number > steps:
+        message = f"step {number} of a chain of {steps}: the steps run 1, 2, …"
+        yield Problem(chains.path, row_number, "step", message, code="chain-step-gap")
+    if number == 1 and (role != "asserts" or entity != claimant):
+        message = f"step 1 is the claimant {clip(claimant)}, who asserts (here {clip(entity)}, {clip(role)})"
+        yield Problem(chains.path, row_number, "entity_id", message, code="chain-start-not-claimant")
+    if number > 1 and role == "asserts":
+        yield Problem(chains.path, row_number, "role", "only step 1 asserts; later steps relay", code="relay-asserts")
+    if row["source"] != row["claim_source"]:
+        message = f"the claim is read in {clip(row['claim_source'])}"
+        yield Problem(chains.path, row_number, "source_id", message, code="chain-source-differs")
+
+
+def missing_chains(package: DataPackage, db: Stage) -> Iterator[Problem]:
+    """A claim that is not its article's own has a chain."""
     claims = package.tables["claims"]
     sql = (
         f"SELECT c.{ROW}, c.claim_id FROM claims c JOIN sources s ON s.source_id = c.source_id "
@@ -892,29 +919,29 @@ def attribution_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     )
     for row_number, claim_id in db.execute(sql):
         message = f"claim {clip(claim_id)} is not its article's own: attributions.csv must give its chain"
-        yield Problem(claims.path, row_number, "claimant_id", message)
+        yield Problem(claims.path, row_number, "claimant_id", message, code="chain-missing")
 
 
-@reads({})  # `inferred` where a schema has it, and the columns it names
-def inference_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
-    """`inferred` names columns of its own table, and an inferred EDTF date carries an EDTF
-    uncertainty or approximation mark (?, ~ or %)."""
+def _inference_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
+    """Every row that infers something, of every table with an `inferred` column."""
     for table in package.tables.values():
-        if "inferred" not in table.field_names:
-            continue
-        dates = {f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE}
-        for row_number, row in table.rows(["inferred", *sorted(dates)], where="t.inferred != ''"):
-            for column in (c for c in row["inferred"].split(",") if c):
-                if column not in table.field_names or column == "inferred":
-                    yield Problem(
-                        table.path, row_number, "inferred", f"{quote(column)} is not a column of {table.name}"
-                    )
-                elif column in dates and row[column] and not row[column].endswith(EDTF_QUALIFIERS):
-                    message = f"{column} is inferred, so its EDTF date ends in ? (or ~ or %)"
-                    yield Problem(table.path, row_number, column, message)
+        if "inferred" in table.field_names:
+            dates = sorted({f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE} - {"inferred"})
+            yield Suspects(table, ["inferred", *dates], "t.inferred != ''")
 
 
-@reads({VOCABULARY: ("table", "column", "value")})
+def _inference_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
+    """`inferred` names columns of its own table, and an inferred EDTF date (the row's other cells)
+    carries an EDTF uncertainty or approximation mark (?, ~ or %)."""
+    for column in (c for c in row["inferred"].split(",") if c):
+        if column not in table.field_names or column == "inferred":
+            message = f"{quote(column)} is not a column of {table.name}"
+            yield Problem(table.path, row_number, "inferred", message, code="inferred-unknown-column")
+        elif column in row and row[column] and not row[column].endswith(EDTF_QUALIFIERS):
+            message = f"{column} is inferred, so its EDTF date ends in ? (or ~ or %)"
+            yield Problem(table.path, row_number, column, message, code="inferred-date-unmarked")
+
+
 def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """Every controlled value (every enum of every Table Schema) is defined in vocabulary.csv, and
     vocabulary.csv defines nothing else."""
@@ -930,13 +957,12 @@ def vocabulary_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
                 expected.add(key)
                 if key not in defined:
                     message = f"{table.name}.{field['name']} value {quote(value)} has no definition in vocabulary.csv"
-                    yield Problem(table.schema_path, None, field["name"], message)
+                    yield Problem(table.schema_path, None, field["name"], message, code="undefined-vocabulary-value")
     for key in sorted(set(defined) - expected):
         message = f"defines {quote('.'.join(key))}, which no Table Schema allows"
-        yield Problem(vocabulary.path, defined[key], "value", message)
+        yield Problem(vocabulary.path, defined[key], "value", message, code="unknown-vocabulary-value")
 
 
-@reads({VOCABULARY: ("table", "column", "value")})
 def headline_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """The descriptor's headline measure, when it names one, is a measure that vocabulary.csv defines."""
     measure = package.headline_measure
@@ -946,10 +972,10 @@ def headline_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     ((defined,),) = db.execute(sql, ["figures", "measure", measure])
     if not defined:
         message = f"names {quote(measure)}, which vocabulary.csv does not define as a figures.measure"
-        yield Problem(package.relative(package.descriptor_path), None, HEADLINE_MEASURE, message)
+        where = package.relative(package.descriptor_path)
+        yield Problem(where, None, HEADLINE_MEASURE, message, code="unknown-headline-measure")
 
 
-@reads({"affiliations": ("person_id", "organization_id"), "entities": ("entity_id", "kind")})
 def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     """An affiliation links a person to something that is not a person."""
     affiliations = package.tables["affiliations"]
@@ -959,25 +985,269 @@ def affiliation_problems(package: DataPackage, db: Stage) -> Iterator[Problem]:
     )
     for row_number, person_kind in db.execute(sql):
         if person_kind != "person":
-            yield Problem(affiliations.path, row_number, "person_id", f"is of kind {clip(person_kind)}, not a person")
+            message = f"is of kind {clip(person_kind)}, not a person"
+            yield Problem(affiliations.path, row_number, "person_id", message, code="affiliation-not-person")
         else:
-            yield Problem(affiliations.path, row_number, "organization_id", "is a person: affiliations link to bodies")
+            message = "is a person: affiliations link to bodies"
+            yield Problem(affiliations.path, row_number, "organization_id", message, code="affiliation-to-person")
 
 
-CONTENT_CHECKS: list[Callable[[DataPackage, Stage], Iterator[Problem]]] = [
-    hygiene_problems,
-    number_problems,
-    archive_problems,
-    evidence_problems,
-    figure_problems,
-    quote_problems,
-    date_problems,
-    entity_problems,
-    coverage_problems,
-    link_problems,
-    attribution_problems,
-    inference_problems,
-    vocabulary_problems,
-    headline_problems,
-    affiliation_problems,
-]
+# --------------------------------------------------------------------------- the registry
+SPAN_READS: Reads = {table: ("source_id", *SPAN_COLUMNS) for table in SPAN_TABLES}
+# The project's content checks, in the order they run. Each code is stable: tools and people match
+# problems by it, so a code is never renamed or reused, only added (the README lists them all).
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "hygiene",
+        "CSV files that open safely anywhere: encoding, line endings, cells, formulas, URLs",
+        {
+            "byte-order-mark": "a CSV file starts with a byte order mark",
+            "encoding-error": "a CSV file is not UTF-8 (also found by the staging load)",
+            "cr-line-ending": "a CSV file has a CR line ending",
+            "no-final-newline": "a CSV file does not end with a newline",
+            "stray-white-space": "a cell begins or ends with white space",
+            "control-character": "a cell holds a control character (a line feed included)",
+            "not-nfc": "a cell is not NFC-normalised Unicode",
+            "formula-like-cell": "a cell starts with = + - or @, which a spreadsheet would run as a formula",
+            "invisible-character": "a text cell, or a string of the descriptor or a schema, holds an invisible "
+            "character",
+            "not-web-url": "a URL cell's scheme is not http or https",
+        },
+        {},
+        hygiene_problems,
+        (RowRule(_cell_suspects, _cell_judge), RowRule(_character_suspects, _character_problems)),
+        "every column",
+    ),
+    Check(
+        "number",
+        "every integer and number cell is plain: ASCII digits, finite, within ±10^15",
+        {
+            "number-out-of-range": "a number beyond ±10^15",
+            "non-ascii-digits": "a number written in digits other than ASCII 0-9",
+            "underscore-in-number": "a number with an underscore (8_000)",
+            "non-finite-number": "inf or nan",
+            "number-not-plain": "any other number that readers read otherwise",
+        },
+        {},
+        rules=(RowRule(_number_suspects, _number_problems),),
+        found_in_schemas="every integer and number column",
+    ),
+    Check(
+        "archive",
+        "each archived text exists and its SHA-256 is the one recorded in sources.csv",
+        {
+            "hash-without-text": "a hash is recorded but no text_path",
+            "unsafe-text-path": "a text_path that leaves the package or its text folders",
+            "archived-text-missing": "no file at text_path",
+            "archived-text-too-large": "an archived text beyond the size limit",
+            "hash-mismatch": "the text does not hash to text_sha256",
+            "text-not-utf8": "an archived text is not UTF-8",
+        },
+        {"sources": ("text_path", "text_sha256")},
+        archive_problems,
+    ),
+    Check(
+        "evidence",
+        "every span is verbatim: 0 <= char_start < char_end <= len(text) and text[start:end] == exact",
+        {
+            "no-archived-text": "a span's source has no archived text",
+            "span-out-of-range": "a span is empty or outside its text",
+            "span-not-verbatim": "exact is not the text at char_start..char_end",
+        },
+        SPAN_READS,
+        rules=(RowRule(_span_suspects, _span_problems),),
+        found_in_schemas="the same columns of any other table that has them",
+    ),
+    Check(
+        "figure",
+        "value is the number written in exact; low <= value <= high; the span lies in its claim's",
+        {
+            "value-without-digits": "a value for an exact that states no number in digits",
+            "value-not-exact": "value is not the number exact states",
+            "bounds-out-of-order": "value_low, value and value_high are not in order",
+            "span-outside-claim": "a figure's span is not inside its claim's",
+        },
+        {
+            "figures": ("claim_id", "source_id", "exact", "value", "value_low", "value_high", "char_start", "char_end"),
+            "claims": ("claim_id", "source_id", "char_start", "char_end"),
+        },
+        figure_spans,
+        (RowRule(_figure_suspects, _figure_problems),),
+    ),
+    Check(
+        "quote",
+        "quotes nest in their claims and parent quotes; marked quotes stand between quotation marks",
+        {
+            "quote-claim-not-nested": "a quote and a claim it supports do not nest in one article",
+            "quote-outside-parent": "a quote lies outside the quote it is nested in",
+            "utterance-parts-differ": "the parts of one utterance differ in speaker or article",
+            "quote-not-in-quotation-marks": "a marked quote (statement, fragment, scare) is not between "
+            "quotation marks",
+        },
+        {
+            "quote_claims": ("quote_id", "claim_id"),
+            "quotes": (
+                "quote_id",
+                "source_id",
+                "speaker_id",
+                "utterance_id",
+                "nested_in",
+                "kind",
+                "char_start",
+                "char_end",
+            ),
+            "claims": ("claim_id", "source_id", "char_start", "char_end"),
+        },
+        quote_spans,
+        (RowRule(_marked_suspects, _marked_problems),),
+    ),
+    Check(
+        "date",
+        "every EDTF column (rdfType EDTF) parses strictly: no stray spaces, real months and days",
+        {"invalid-edtf-date": "a date that is not valid EDTF"},
+        {},
+        rules=(RowRule(_date_suspects, _date_problems),),
+        found_in_schemas="every EDTF column (rdfType EDTF)",
+    ),
+    Check(
+        "entity",
+        "no alias belongs to two entities; every speaker and claimant is named in the article",
+        {
+            "alias-shared": "an alias belongs to two entities",
+            "entity-not-named": "neither the name nor an alias of a speaker or claimant appears in the article",
+        },
+        {
+            "entities": ("entity_id", "name", "aliases"),
+            "claims": ("claimant_id", "source_id"),
+            "quotes": ("speaker_id", "source_id"),
+            "sources": ("source_id", "publisher_id"),
+        },
+        entity_problems,
+    ),
+    Check(
+        "coverage",
+        "every quotation and number in every archived text is a quotes or figures row, or excluded",
+        {
+            "quotation-not-covered": "a quotation in a text is neither a quote nor excluded",
+            "number-not-covered": "a number in a text is neither in a figure nor excluded",
+            "stale-exclusion": "an exclusion excludes no quotation or number that the scan finds",
+        },
+        {
+            "sources": ("source_id", "text_path"),
+            **{table: ("source_id", "char_start", "char_end") for table in ("quotes", "figures", "exclusions")},
+        },
+        coverage_problems,
+        (RowRule(_exclusion_suspects, _exclusion_problems),),
+    ),
+    Check(
+        "link",
+        "both ends of a link exist; no claim links to itself; no link is given twice",
+        {
+            "link-end-missing": "a link names a claim that does not exist",
+            "self-link": "a claim links to itself",
+            "duplicate-link": "a link repeats an earlier one (either way round, for a symmetric relation)",
+        },
+        {"claim_links": ("from_claim_id", "to_claim_id", "relation"), "claims": ("claim_id",)},
+        coded_links,
+    ),
+    Check(
+        "attribution",
+        "every chain starts at 1 with the claimant, who asserts; later steps relay; no gap; one article",
+        {
+            "chain-step-gap": "a step beyond the chain's length: the steps run 1, 2, …",
+            "chain-start-not-claimant": "step 1 is not the claim's claimant asserting",
+            "relay-asserts": "a later step asserts instead of relaying",
+            "chain-source-differs": "a step is read in another article than its claim",
+            "chain-missing": "a claim that is not its article's own has no chain",
+        },
+        {
+            "attributions": ("claim_id", "step", "role", "entity_id", "source_id"),
+            "claims": ("claim_id", "claimant_id", "source_id"),
+            "sources": ("source_id", "publisher_id"),
+        },
+        missing_chains,
+        (RowRule(_chain_suspects, _chain_problems),),
+    ),
+    Check(
+        "inference",
+        "`inferred` names columns of its own table, and an inferred EDTF date ends in ?, ~ or %",
+        {
+            "inferred-unknown-column": "`inferred` names a column its table does not have",
+            "inferred-date-unmarked": "an inferred EDTF date carries no ?, ~ or %",
+        },
+        {},
+        rules=(RowRule(_inference_suspects, _inference_problems),),
+        found_in_schemas="`inferred` where a table has it, and its EDTF columns",
+    ),
+    Check(
+        "vocabulary",
+        "every controlled value (every enum) is defined in vocabulary.csv, which defines nothing else",
+        {
+            "undefined-vocabulary-value": "a value a Table Schema allows has no definition in vocabulary.csv",
+            "unknown-vocabulary-value": "vocabulary.csv defines a value that no Table Schema allows",
+        },
+        {VOCABULARY: ("table", "column", "value")},
+        vocabulary_problems,
+    ),
+    Check(
+        "headline",
+        "the descriptor's headline measure, when it names one, is a figures.measure of vocabulary.csv",
+        {"unknown-headline-measure": "headlineMeasure names a measure that vocabulary.csv does not define"},
+        {VOCABULARY: ("table", "column", "value")},
+        headline_problems,
+    ),
+    Check(
+        "affiliation",
+        "an affiliation links a person to something that is not a person",
+        {
+            "affiliation-not-person": "person_id names an entity that is not a person",
+            "affiliation-to-person": "organization_id names a person",
+        },
+        {"affiliations": ("person_id", "organization_id"), "entities": ("entity_id", "kind")},
+        affiliation_problems,
+    ),
+)
+
+# The codes of the problems found before the content checks: the descriptor and schemas
+# (descriptor_problems), and the staging load and the Table Schema rules (schemasql, or frictionless with
+# --reference, whose error types they are; `--reference` may report other frictionless types).
+DESCRIPTOR_CODES: dict[str, str] = {
+    "descriptor-error": "datapackage.json cannot be read, breaks the Data Package spec, or names a missing or "
+    "unsafe file",
+    "schema-error": "a Table Schema cannot be read or breaks the Table Schema spec",
+    "dialect-error": "a CSV dialect other than the default (comma, double quote, header row)",
+    "missing-required-resource": "a table that the project's checks read is missing",
+    "missing-required-field": "a column that the project's checks read is missing",
+    "field-type-error": "a column that the checks read as a number has another type",
+    "reserved-resource-name": "a resource name that the database build or the validator uses",
+}
+TABLE_CODES: dict[str, str] = {
+    "csv-parse-error": "a CSV file cannot be parsed past a row",
+    "incorrect-label": "the CSV header is not the schema's fields",
+    "missing-cell": "a row has fewer cells than the header",
+    "extra-cell": "a row has more cells than the header",
+    "unchecked-rule": "a schema rule that the set-based validator does not check (frictionless does)",
+    "type-error": "a cell is not of its field's type",
+    "constraint-error": "a cell breaks a constraint: required, enum, pattern, minimum, maximum, lengths",
+    "unique-error": "a unique field or key repeats",
+    "primary-key-error": "a primary key repeats",
+    "foreign-key-error": "a foreign key names no row of its table",
+}
+PACKAGE_CODES = {**DESCRIPTOR_CODES, **TABLE_CODES}
+
+
+def codes() -> dict[str, str]:
+    """Every problem code the validator reports (besides frictionless's own types under --reference):
+    what it means."""
+    found = dict(PACKAGE_CODES)
+    for check in CHECKS:
+        for code, meaning in check.codes.items():
+            if code in found:
+                raise ValueError(f"problem code {code!r} is declared twice")
+            found[code] = meaning
+    return found
+
+
+def check_reads() -> dict[str, Reads]:
+    """What each check reads, by who reads it as a message names it ("the affiliation check")."""
+    return {check.reader: check.reads for check in CHECKS}

@@ -1,6 +1,6 @@
 """Problems as GitHub workflow commands, so that a pull request shows each on its changed line.
 
-    ::error file=data/claims.csv,line=12,title=claims.csv, column exact::the words differ from …
+    ::error file=data/claims.csv,line=12,title=claims.csv, column exact [span-not-verbatim]::row 12: …
 
 A problem's row is a CSV record (the header is row 1); a record can span several lines when a cell
 holds a line break, so the line is found by reading the CSV. A problem in a JSON file (the
@@ -188,6 +188,8 @@ def github_commands(problems: Iterable[Problem], root: Path, workspace: Path | N
         title = f"{name}, column {problem.column}" if problem.column else name
         if problem.path.endswith(".json") and problem.column:
             title = f"{name}, at {problem.column}"
+        if problem.code:  # the kind of problem, by its stable code (scripts.validation.checks.CHECKS)
+            title = f"{title} [{problem.code}]"
         properties.append(f"title={escape_property(title)}")
         message = f"row {problem.row}: {problem.message}" if problem.row is not None else problem.message
         yield f"::error {','.join(properties)}::{escape_data(message)}"

@@ -85,6 +85,15 @@ def field_conditions(field: dict) -> Iterator[tuple[str, str]]:
             )
 
 
+def frictionless_code(error_type: str) -> str:
+    """The problem code of a Table Schema error, from the frictionless error type that its message
+    begins with (either engine): frictionless's own name, with `-error` where it has none."""
+    return KEY_ERRORS.get(error_type, error_type)
+
+
+KEY_ERRORS = {"primary-key": "primary-key-error", "foreign-key": "foreign-key-error"}
+
+
 def unchecked_rules(table: Table) -> Iterator[Problem]:
     """Every rule of the schema that the set-based engine does not check: reported, so that nothing
     passes in silence (`--reference` runs frictionless, which checks them all)."""
@@ -92,18 +101,40 @@ def unchecked_rules(table: Table) -> Iterator[Problem]:
     for index, field in enumerate(table.fields):
         where = f"fields.{index}"
         if field.get("type", "any") not in CHECKED_TYPES:
-            yield Problem(table.schema_path, None, f"{where}.type", f"type {clip(field['type'])!r} {advice}")
+            yield Problem(
+                table.schema_path,
+                None,
+                f"{where}.type",
+                f"type {clip(field['type'])!r} {advice}",
+                code="unchecked-rule",
+            )
         if field.get("format") not in CHECKED_FORMATS or (field.get("format") == "uri" and field["type"] != "string"):
-            yield Problem(table.schema_path, None, f"{where}.format", f"format {clip(str(field['format']))!r} {advice}")
+            yield Problem(
+                table.schema_path,
+                None,
+                f"{where}.format",
+                f"format {clip(str(field['format']))!r} {advice}",
+                code="unchecked-rule",
+            )
         for key in sorted(set(field.get("constraints", {})) - CHECKED_CONSTRAINTS):
-            yield Problem(table.schema_path, None, f"{where}.constraints.{key}", f"constraint {key!r} {advice}")
+            yield Problem(
+                table.schema_path,
+                None,
+                f"{where}.constraints.{key}",
+                f"constraint {key!r} {advice}",
+                code="unchecked-rule",
+            )
         for key in sorted(set(field) - FIELD_KEYS_DESCRIBING):
             if field[key] != FIELD_KEYS_WITH_DEFAULTS.get(key, object()):
-                yield Problem(table.schema_path, None, f"{where}.{key}", f"{key!r} {advice}")
+                yield Problem(table.schema_path, None, f"{where}.{key}", f"{key!r} {advice}", code="unchecked-rule")
     if table.schema.get("missingValues", [""]) != [""]:
-        yield Problem(table.schema_path, None, "missingValues", f"missingValues other than [''] {advice}")
+        yield Problem(
+            table.schema_path, None, "missingValues", f"missingValues other than [''] {advice}", code="unchecked-rule"
+        )
     if table.schema.get("fieldsMatch", "exact") != "exact":
-        yield Problem(table.schema_path, None, "fieldsMatch", f"fieldsMatch other than 'exact' {advice}")
+        yield Problem(
+            table.schema_path, None, "fieldsMatch", f"fieldsMatch other than 'exact' {advice}", code="unchecked-rule"
+        )
 
 
 def key_value(field: dict | None, column: str, tagged: bool = False) -> str:
@@ -149,7 +180,7 @@ def scan(db: Stage, table: Table, rules: list[Rule]) -> Iterator[Problem]:
         for row, *flagged in db.execute(sql):
             for (column, _, message), failed in zip(batch, flagged, strict=True):
                 if failed:
-                    yield Problem(table.path, row, column, message)
+                    yield Problem(table.path, row, column, message, code=frictionless_code(message.partition(":")[0]))
 
 
 def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, str]]:
@@ -201,4 +232,4 @@ def schema_problems(db: Stage, package: DataPackage) -> Iterator[Problem]:
         yield from scan(db, table, rules)
         for sql, column, message in key_checks(table, package):
             for (row,) in db.execute(sql):
-                yield Problem(table.path, row, column, message)
+                yield Problem(table.path, row, column, message, code=frictionless_code(message.partition(":")[0]))

@@ -166,7 +166,13 @@ def scan_file(table: Table) -> FileScan:
                 break
             if offset == 0 and chunk.startswith(b"\xef\xbb\xbf"):
                 result.problems.append(
-                    Problem(table.path, 1, None, "starts with a byte order mark; save as UTF-8 without BOM")
+                    Problem(
+                        table.path,
+                        1,
+                        None,
+                        "starts with a byte order mark; save as UTF-8 without BOM",
+                        code="byte-order-mark",
+                    )
                 )
             ascii = chunk.isascii()  # then it is UTF-8 and NFC: nothing to decode
             if bad_byte is None and not ascii:
@@ -193,12 +199,18 @@ def scan_file(table: Table) -> FileScan:
     if bad_byte is not None:
         line, byte, at = bad_byte
         result.problems.append(
-            Problem(table.path, line, None, f"not UTF-8: byte {byte:#x} in the chunk at offset {at}")
+            Problem(
+                table.path, line, None, f"not UTF-8: byte {byte:#x} in the chunk at offset {at}", code="encoding-error"
+            )
         )
     if first_cr is not None:
-        result.problems.append(Problem(table.path, first_cr, None, "CR line ending; use LF only"))
+        result.problems.append(
+            Problem(table.path, first_cr, None, "CR line ending; use LF only", code="cr-line-ending")
+        )
     if offset and last != b"\n":
-        result.problems.append(Problem(table.path, lines, None, "no newline at the end of the file"))
+        result.problems.append(
+            Problem(table.path, lines, None, "no newline at the end of the file", code="no-final-newline")
+        )
     return result
 
 
@@ -280,7 +292,9 @@ def load_with_python(stage: Stage, table: Table) -> Iterator[Problem]:
         for number, cells in enumerate(reader, start=2):
             if len(cells) != width:
                 what = "missing-cell" if len(cells) < width else "extra-cell"
-                problems.append(Problem(table.path, number, None, f"{what}: {len(cells)} cells, expected {width}"))
+                problems.append(
+                    Problem(table.path, number, None, f"{what}: {len(cells)} cells, expected {width}", code=what)
+                )
                 cells = (cells + [""] * width)[:width]
             batch.append(cells)
             if len(batch) == BATCH_ROWS:
@@ -290,7 +304,13 @@ def load_with_python(stage: Stage, table: Table) -> Iterator[Problem]:
     if UNDECODABLE:
         error = UNDECODABLE[0]
         problems.append(
-            Problem(table.path, None, None, f"encoding-error: not UTF-8: byte {error.object[error.start]:#x}")
+            Problem(
+                table.path,
+                None,
+                None,
+                f"encoding-error: not UTF-8: byte {error.object[error.start]:#x}",
+                code="encoding-error",
+            )
         )
     yield from problems
 
@@ -315,6 +335,7 @@ def load_table(stage: Stage, table: Table, scan: FileScan) -> Iterator[Problem]:
             1,
             None,
             f"incorrect-label: header is {quote(header)}, the schema says {quote(table.field_names)}",
+            code="incorrect-label",
         )
     if scan.fast and header == table.field_names and load_with_duckdb(stage, table):
         stage.read_by_duckdb.add(table.name)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from frictionless import Package
 
 from scripts.package.read import DataPackage, Problem, clip
+from scripts.validation.schemasql import frictionless_code
 
 
 def frictionless_problems(package: DataPackage) -> Iterator[Problem]:
@@ -20,9 +21,12 @@ def frictionless_problems(package: DataPackage) -> Iterator[Problem]:
             column = _column_of(error) or (
                 ",".join(table.primary_key) if error.type == "primary-key" and table else None
             )
-            yield Problem(path, getattr(error, "row_number", None), column, _message_of(error))
+            code = frictionless_code(error.type)
+            yield Problem(path, getattr(error, "row_number", None), column, _message_of(error), code=code)
     for error in report.errors:
-        yield Problem(package.relative(package.descriptor_path), None, None, error.message)
+        yield Problem(
+            package.relative(package.descriptor_path), None, None, error.message, code=frictionless_code(error.type)
+        )
 
 
 def _column_of(error: object) -> str | None:

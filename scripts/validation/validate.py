@@ -4,7 +4,8 @@
 
 Table Schema rules run as set-based SQL over a staging load (scripts.validation.schemasql); `--reference`
 runs frictionless, the reference implementation, instead. Prints one line per problem as
-`path:row:column: message` and exits 1 if there is any; with `--format github` (the default
+`path:row:column: message [code]` (the code names the kind of problem: scripts.validation.checks
+lists them) and exits 1 if there is any; with `--format github` (the default
 when GITHUB_ACTIONS=true) each problem also becomes an `::error file=…,line=…` workflow command.
 Reads only: the package is never written to."""
 
@@ -49,13 +50,21 @@ def checked(
     as soon as every table is staged and before the checks run, and left before the staging database
     closes: the build writes its database meanwhile, on the other core."""
     if not descriptor.is_file():
-        yield [Problem(str(descriptor), None, None, "no such data package descriptor")], None, None
+        yield (
+            [Problem(str(descriptor), None, None, "no such data package descriptor", code="descriptor-error")],
+            None,
+            None,
+        )
         return
     try:
         package = DataPackage(descriptor)
     except PackageError as error:
         message = str(error).removeprefix(f"{descriptor}: ")
-        yield [Problem(str(descriptor), None, None, f"cannot read descriptor: {message}")], None, None
+        yield (
+            [Problem(str(descriptor), None, None, f"cannot read descriptor: {message}", code="descriptor-error")],
+            None,
+            None,
+        )
         return
     problems = list(checks.descriptor_problems(package))
     if problems:  # the rest would only repeat what a broken descriptor already explains
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "--format",
         choices=["text", "json", "github"],
         default="github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
-        help="text: `path:row:column: message` lines; json: a JSON list; github: the text lines and, for "
+        help="text: `path:row:column: message [code]` lines; json: a JSON list; github: the text lines and, for "
         "each problem, an `::error` workflow command (the default when GITHUB_ACTIONS=true)",
     )
     parser.add_argument("--json", action="store_const", const="json", dest="format", help="the same as --format json")
@@ -108,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
         return 1 if problems else 0
     for problem in problems:
-        print(plain_line(str(problem)) if args.format == "github" else problem)
+        print(plain_line(problem.line()) if args.format == "github" else problem.line())
     if args.format == "github":
         for command in github_commands(problems, args.datapackage.parent):
             print(command)

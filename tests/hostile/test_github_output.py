@@ -85,7 +85,8 @@ def test_no_input_data_becomes_a_workflow_command_and_each_annotation_round_trip
         row = problem["row"]
         assert data == (f"row {row}: {problem['message']}" if row is not None else problem["message"])
         name = Path(problem["path"]).name
-        assert properties["title"] == (f"{name}, column {problem['column']}" if problem["column"] else name)
+        title = f"{name}, column {problem['column']}" if problem["column"] else name
+        assert problem["code"] and properties["title"] == f"{title} [{problem['code']}]"
         assert properties["file"].endswith(problem["path"])
 
 
