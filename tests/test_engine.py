@@ -158,15 +158,52 @@ def test_quotations_are_the_character_scan_spans(text: str) -> None:
     assert [(s.start, s.end, s.what) for s in textscan.quotations(text)] == reference_quotations(text)
 
 
-def test_the_background_scan_finds_what_the_scan_here_finds(tmp_path: Path) -> None:
+def test_the_background_scan_finds_what_the_scan_here_finds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     package = DataPackage(generate(200, tmp_path))
     background = background_scan.Background(package)
     try:
         found = background.result()
     finally:
         background.stop()
+    # The child process itself scanned: no fallback to a scan here.
+    assert background.process.returncode == 0 and background.failure is None
+    assert capsys.readouterr().err == ""
     here = background_scan.scan(package)
     assert found == here and len(here.starts) > 100
+
+
+def _child_that(tmp_path: Path, script: str) -> Path:
+    """A stand-in for the Python that the background scan starts its child with."""
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("script", "failure"),
+    [
+        ("echo 'Traceback: boom' >&2; exit 3", "the child process exited with 3: Traceback: boom"),
+        ("printf 'not a pickle'", "its output cannot be read: UnpicklingError: "),
+    ],
+    ids=["child-exits-with-an-error", "child-writes-no-scan"],
+)
+def test_a_failed_background_scan_is_reported_and_the_texts_are_scanned_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], script: str, failure: str
+) -> None:
+    package = DataPackage(generate(20, tmp_path / "package"))
+    monkeypatch.setattr(background_scan.sys, "executable", str(_child_that(tmp_path, script)))
+    background = background_scan.Background(package)
+    try:
+        found = background.result()
+    finally:
+        background.stop()
+    assert background.failure is not None and background.failure.startswith(failure)
+    assert capsys.readouterr().err == (
+        f"warning: the background scan of the texts failed ({background.failure}); scanning them here\n"
+    )
+    assert found == background_scan.scan(package)
 
 
 def test_a_large_package_is_scanned_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,7 +221,8 @@ def test_a_large_package_is_scanned_in_the_background(tmp_path: Path, monkeypatc
     header, _first, *rest = figures.read_text().splitlines(keepends=True)
     figures.write_text(header + "".join(rest))  # the first figure's number is now accounted for by nothing
     assert any("'1,000' at 60..65 is in neither figures.csv" in str(p) for p in validate(descriptor))
-    assert started and started[0].process.returncode is not None  # it ran, and it is gone
+    assert started and started[0].process.returncode == 0  # it ran, and it is gone
+    assert started[0].failure is None  # its own scan was used
 
 
 @PROPERTY
