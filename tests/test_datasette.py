@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,35 @@ async def test_site_is_read_only_but_allows_sql(site: Datasette) -> None:
     response = await site.client.get(f"/{DATABASE}.json?sql=delete+from+claims")
     assert response.status_code == 400
     assert site.get_database(DATABASE).is_mutable is False
-    assert site.setting("sql_time_limit_ms") == SETTINGS["sql_time_limit_ms"]
-    assert site.setting("max_returned_rows") == SETTINGS["max_returned_rows"]
+
+
+def _numbers_up_to(count: int) -> str:
+    """A query of `count` rows (1..count) that reads no table."""
+    return f"with recursive n(x) as (select 1 union all select x + 1 from n where x < {count}) select x from n"
+
+
+async def test_a_query_returns_at_most_the_row_limit_and_says_so(site: Datasette) -> None:
+    limit = SETTINGS["max_returned_rows"]
+    params = urllib.parse.urlencode({"sql": _numbers_up_to(limit + 1), "_shape": "objects"})
+    data = await _json(site, f"/{DATABASE}.json?{params}")
+    assert len(data["rows"]) == limit and data["truncated"] is True
+    params = urllib.parse.urlencode({"sql": _numbers_up_to(limit), "_shape": "objects"})
+    data = await _json(site, f"/{DATABASE}.json?{params}")
+    assert len(data["rows"]) == limit and data["truncated"] is False
+
+
+async def test_a_table_page_shows_one_page_of_rows_and_suggests_no_facets(site: Datasette) -> None:
+    page, count = SETTINGS["default_page_size"], len(read_table("claims"))
+    assert count > page, "claims fills more than one page"
+    data = await _json(site, f"/{DATABASE}/claims.json?_extra=suggested_facets&_extra=next_url")
+    assert len(data["rows"]) == page and data["next"] is not None
+    assert data["suggested_facets"] == []  # suggestions would run a query per column on every page
+
+
+async def test_a_query_that_runs_past_the_time_limit_is_stopped(site: Datasette) -> None:
+    endless = "with recursive n(x) as (select 1 union all select x + 1 from n) select count(*) from n"
+    response = await site.client.get(f"/{DATABASE}.json?" + urllib.parse.urlencode({"sql": endless}))
+    assert response.status_code == 400 and "SQL query took too long" in response.text
 
 
 async def test_row_pages_link_a_quote_to_its_speaker(site: Datasette) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -227,10 +228,39 @@ def test_readme_data_dictionary_is_generated_from_the_schemas() -> None:
     assert main(["--datapackage", str(ROOT / "datapackage.json"), "--check", str(ROOT / "README.md")]) == 0
 
 
+SHARED_SEEDS = "/".join(("..", "shared")).encode()  # spelled so that this file does not contain it
+# What runs or is tested: the code, its tests, the Makefile, CI and the tools' settings. The prose
+# (README, docs, CHANGELOG) may tell where the seeds came from.
+RUNS = ("scripts", "tests", ".ci", ".github", "Makefile", "pyproject.toml")
+
+
+def files_that_run(root: Path) -> list[Path]:
+    found = []
+    for name in RUNS:
+        path = root / name
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        found += [f for f in files if "__pycache__" not in f.parts]
+    return found
+
+
+def files_naming(root: Path, needle: bytes) -> list[str]:
+    return [str(f.relative_to(root)) for f in files_that_run(root) if needle in f.read_bytes()]
+
+
 def test_nothing_in_the_project_reads_the_shared_seeds_folder() -> None:
-    needle = "/".join(("..", "shared"))  # spelled so that this file does not contain it
-    for path in [*ROOT.glob("scripts/*.py"), *ROOT.glob("tests/*.py"), ROOT / "Makefile", ROOT / ".ci/run"]:
-        assert needle not in path.read_text(encoding="utf-8"), path
+    covered = {str(f.relative_to(ROOT)) for f in files_that_run(ROOT)}
+    assert {"scripts/validation/checks.py", "tests/hostile/probes.py", ".ci/run", "Makefile"} <= covered
+    assert any(name.startswith(".github/workflows/") for name in covered) and "pyproject.toml" in covered
+    assert files_naming(ROOT, SHARED_SEEDS) == []
+
+
+def test_the_seeds_search_finds_the_folder_named_anywhere_that_runs(tmp_path: Path) -> None:
+    for name in ("scripts/deep/module.py", ".github/workflows/ci.yml", "Makefile", "docs/history.md", "README.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"cp " + SHARED_SEEDS + b"/seeds/x.txt data/\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/clean.py").write_text("print('nothing shared')\n")
+    assert files_naming(tmp_path, SHARED_SEEDS) == ["scripts/deep/module.py", ".github/workflows/ci.yml", "Makefile"]
 
 
 def test_the_codebook_is_generated_from_its_template_and_the_vocabulary() -> None:

@@ -385,6 +385,14 @@ class DataPackage:
                 texts[row["source_id"]] = data.decode("utf-8", errors="replace")
         return texts
 
+    @cached_property
+    def unreadable_texts(self) -> frozenset[str]:
+        """Sources whose text_path names a text that cannot be read (the archive check reports it)."""
+        rows = self.tables["sources"].rows(["source_id", "text_path"])
+        return frozenset(
+            r["source_id"] for _, r in rows if r.get("text_path") and r["source_id"] not in self.archived_texts
+        )
+
     def text_bytes(self, text_path: str) -> bytes | None:
         """The bytes of an archived text: None when the path names no regular file of at most
         MAX_TEXT_BYTES inside the package (which the archive check reports). Each read records the

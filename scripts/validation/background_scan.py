@@ -15,10 +15,11 @@ import subprocess
 import sys
 from array import array
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.messages import clip
 from scripts.package import textscan
 from scripts.package.read import DataPackage
 
@@ -51,22 +52,23 @@ def scan(package: DataPackage) -> Scanned:
 
 
 class Background:
-    """The scan of a package's texts in a child process; `result()` waits for it, and scans here
-    instead if the child failed (it then says nothing of why: the checks here will)."""
+    """The scan of a package's texts in a child process; `result()` waits for it. If the child failed,
+    `result()` says why on standard error (and in `failure`) and scans here instead: the checks then
+    still run, and a broken child process is seen, not hidden."""
 
     def __init__(self, package: DataPackage) -> None:
         self.package = package
+        self.failure: str | None = None
         command = [sys.executable, "-m", "scripts.validation.background_scan", str(package.descriptor_path)]
         root = Path(__file__).resolve().parents[2]  # the project, so that `scripts` imports in the child
-        self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def result(self) -> Scanned:
-        output, _ = self.process.communicate()
-        if self.process.returncode == 0:
-            with suppress(Exception):
-                scanned = pickle.loads(output)  # our own child's output, never the package's bytes
-                if isinstance(scanned, Scanned):
-                    return scanned
+        output, errors = self.process.communicate()
+        scanned, self.failure = _read_result(self.process.returncode, output, errors)
+        if scanned is not None:
+            return scanned
+        print(f"warning: the background scan of the texts failed ({self.failure}); scanning them here", file=sys.stderr)
         return scan(self.package)
 
     def stop(self) -> None:
@@ -75,6 +77,20 @@ class Background:
         self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+
+
+def _read_result(returncode: int | None, output: bytes, errors: bytes) -> tuple[Scanned | None, str | None]:
+    """(the child's scan, None), or (None, why there is none)."""
+    if returncode != 0:
+        last = errors.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no message"]
+        return None, f"the child process exited with {returncode}: {clip(last[0])}"
+    try:
+        scanned = pickle.loads(output)  # our own child's output, never the package's bytes
+    except Exception as error:  # any unreadable output: reported below, with its reason
+        return None, f"its output cannot be read: {clip(f'{type(error).__name__}: {error}')}"
+    if not isinstance(scanned, Scanned):
+        return None, f"its output is a {type(scanned).__name__}, not a scan"
+    return scanned, None
 
 
 @contextmanager
@@ -102,4 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as the importable module, not as __main__: its Scanned then pickles under the name the parent
+    # unpickles it by (scripts.validation.background_scan.Scanned, not __main__.Scanned).
+    from scripts.validation import background_scan
+
+    sys.exit(background_scan.main())
