@@ -39,7 +39,7 @@ override PY := $(BIN)/python
 override SETUP := $(VENV)/.setup-done
 override CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 
-.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench test screenshots lint docs lock clean add-source spans todo
+.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo
 
 setup: $(SETUP)
 
@@ -144,9 +144,16 @@ lint: $(SETUP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/zizmor --offline --no-progress $$WORKFLOWS .github/dependabot.yml
 
+# The fast lane while you work: lint, then every test not marked slow, on every core (pytest-xdist).
+check: export NK_CFFCONVERT := $(abspath $(CFFCONVERT_VENV))/bin/cffconvert
+check: $(SETUP) $(CFFCONVERT) $(SQLITE3) lint
+	$(PY) -m pytest -q -n auto -m "not slow"
+
+# Every test, the slow ones and the browser's included, on every core: each worker has its own
+# temporary folders and ports (tests/conftest.py).
 test: export NK_CFFCONVERT := $(abspath $(CFFCONVERT_VENV))/bin/cffconvert
 test: $(SETUP) $(CFFCONVERT) $(SQLITE3) browser lint
-	NK_CHROMIUM="$$CHROMIUM" $(PY) -m pytest -q
+	NK_CHROMIUM="$$CHROMIUM" $(PY) -m pytest -q -n auto
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
 screenshots: $(SETUP) browser

@@ -101,28 +101,44 @@ def site(database: Path) -> Datasette:
     return site_of(database)
 
 
-@contextmanager
-def served(database: Path, workers: int = 2) -> Iterator[str]:
-    """The site as `make serve` runs it (uvicorn, `workers` processes) on a free port of
-    127.0.0.1: its base URL while it runs."""
-    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
-    write_inspect_file(database)
+def free_port() -> int:
+    """A port of 127.0.0.1 that the kernel has just handed out and taken back: free now, though another
+    process (a parallel test worker) may take it before a server binds it."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command, environment = server_command(database, metadata, "127.0.0.1", port, workers=workers)
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):  # bounded wait for the server (each worker starts its own Datasette)
-            try:
-                urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("datasette did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        return sock.getsockname()[1]
+
+
+def answers(url: str, process: subprocess.Popen) -> bool:
+    """Whether the server at `url` answers while `process` runs; False once it has exited (its port was
+    taken) or after a bounded wait (each worker starts its own Datasette)."""
+    for _ in range(600):
+        if process.poll() is not None:
+            return False
+        try:
+            urllib.request.urlopen(f"{url}/-/versions.json", timeout=1).close()
+            return process.poll() is None  # our server answered, not another one on a port it took first
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+@contextmanager
+def served(database: Path, workers: int = 2, tries: int = 3) -> Iterator[str]:
+    """The site as `make serve` runs it (uvicorn, `workers` processes) on a free port of
+    127.0.0.1: its base URL while it runs. A port that another process took first is given up for
+    another one."""
+    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
+    write_inspect_file(database)
+    for _ in range(tries):
+        port = free_port()
+        command, environment = server_command(database, metadata, "127.0.0.1", port, workers=workers)
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            if answers(f"http://127.0.0.1:{port}", process):
+                yield f"http://127.0.0.1:{port}"
+                return
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    pytest.fail(f"datasette did not start on a free port of 127.0.0.1 ({tries} tries)")

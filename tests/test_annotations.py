@@ -25,6 +25,9 @@ from scripts.validation.github_annotations import (
 from tests.conftest import ROOT, copy_package
 from tests.mutations import edit_json, row_number, set_cells
 
+# The validator run as a program on package copies: seconds each. `make check` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 def run_validate(folder: Path, *args: str, github: bool = False) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key != "GITHUB_ACTIONS"}

@@ -19,6 +19,7 @@ from scripts.publishing.serve import PLUGINS_DIR, SETTINGS, TEMPLATES_DIR
 from scripts.validation.validate import validate
 
 
+@pytest.mark.slow
 def test_synthetic_package_is_valid_for_both_validators(tmp_path: Path) -> None:
     descriptor = generate(300, tmp_path)
     assert validate(descriptor) == []
@@ -49,6 +50,7 @@ def test_a_defect_in_a_synthetic_package_is_caught(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make bench` installs the sqlite3 command line")
 def test_benchmark_measures_every_step_and_reports_ratios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench, "WORK", tmp_path / "bench")
@@ -77,6 +79,7 @@ def test_progress_is_shown_on_a_terminal_only(
     assert capsys.readouterr().err == "\r\033[Kstaging data/claims.csv"
 
 
+@pytest.mark.slow
 async def test_every_benchmark_request_is_distinct_and_answers(tmp_path: Path) -> None:
     descriptor = generate(2000, tmp_path / "synthetic")
     database = tmp_path / f"{DATABASE}.db"

@@ -28,9 +28,13 @@ CHROMIUM_FLAGS = [
 playwright_api = pytest.importorskip("playwright.sync_api")
 EXPECTED_ESTIMATES = sum(1 for f in read_table("figures") if f["measure"] == "nk_troops_in_russia")
 # Outside CI a missing browser skips these tests; in CI (CI set) it fails them: never a silent skip.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}: run `make browser`"
-)
+# A browser per journey: `make check` leaves them out.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}: run `make browser`"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

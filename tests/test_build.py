@@ -105,6 +105,7 @@ def test_who_said_what_names_speaker_venue_and_article(database: sqlite3.Connect
     )
 
 
+@pytest.mark.slow
 def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(package_copy: Path, tmp_path: Path) -> None:
     output = tmp_path / "out" / "nk.db"
     build(package_copy, output)

@@ -50,6 +50,7 @@ def test_cffconvert_validates_the_citation() -> None:
     assert "valid according to schema version 1.2.0" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["bibtex", "apalike", "ris", "endnote", "zenodo", "codemeta", "schema.org"])
 def test_cffconvert_converts_the_citation_to_every_format(fmt: str) -> None:
     result = cffconvert("-f", fmt, "-i", "CITATION.cff")

@@ -32,6 +32,7 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_path: Path) -> None:
     root, package = package_copy.parent, f"DATAPACKAGE={package_copy}"
     text = tmp_path / "kyiv-report.txt"

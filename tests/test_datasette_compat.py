@@ -128,6 +128,7 @@ def test_another_datasette_version_is_refused_naming_both_versions() -> None:
     assert pinned(("datasette",)) == [f"datasette=={compat.EXPECTED_VERSION}"]
 
 
+@pytest.mark.slow
 def test_the_site_does_not_start_on_another_datasette_version() -> None:
     script = (
         "import datasette.version\n"

@@ -97,6 +97,7 @@ csv_bytes = st.lists(
 ).map(lambda parts: ("a,b\n" + "".join(parts)).encode("utf-8"))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(data=csv_bytes)
 @example(data=f"a,b\n{TOO_LONG},1\n".encode())  # both refuse
@@ -277,6 +278,7 @@ def _with_bare_numbers_and_stale_exclusions(root: Path) -> tuple[str, list[int]]
     return text, rows
 
 
+@pytest.mark.slow
 def test_each_text_is_scanned_and_indexed_once_whatever_its_rows_and_problems(
     package_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -363,6 +365,7 @@ def _dump(database: Path) -> list[str]:
     return list(sqlite3.connect(database).iterdump())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make test` installs the sqlite3 command line")
 def test_the_command_line_import_builds_the_database_the_python_path_builds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -404,6 +407,7 @@ def test_a_table_the_command_line_reads_otherwise_is_loaded_through_python(
 LONG_DECIMAL = "349598005126730.84375183"  # SQLite 3.40 reads it one bit off the correctly rounded double
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make test` installs the sqlite3 command line")
 def test_both_build_paths_publish_the_number_python_and_duckdb_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

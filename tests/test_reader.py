@@ -30,6 +30,7 @@ async def _page(site: Datasette, path: str) -> str:
     return response.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("table", "key", "row"), SPAN_ROWS, ids=lambda v: v if isinstance(v, str) else "")
 async def test_every_claim_quote_and_figure_page_shows_its_span_marked_in_its_paragraph(
     site: Datasette, table: str, key: str, row: dict[str, str]
@@ -190,6 +191,7 @@ async def test_search_names_who_said_it_and_matches_every_spelling_of_a_name(sit
     assert "<strong>Volodymyr Zelenskyy</strong>, quote" in quotes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", read_table("attributions"), ids=lambda r: f"{r['claim_id']}-{r['step']}")
 async def test_every_attribution_step_page_shows_its_own_words(site: Datasette, row: dict[str, str]) -> None:
     page = await _page(site, f"/{DATABASE}/attributions/{row['claim_id']},{row['step']}")  # a two-column key

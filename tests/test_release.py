@@ -29,6 +29,9 @@ from scripts.validation.validate import validate
 from tests.conftest import ROOT, read_table
 from tests.mutations import delete_row, edit_json, set_cells
 
+# Releases built in git clones of the project: seconds each. `make check` leaves them out.
+pytestmark = pytest.mark.slow
+
 VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
 PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
 PROJECT_FILES = (

@@ -228,6 +228,7 @@ def _comparable(data: dict, base: str) -> dict:
     return json.loads(text.replace(base, "http://localhost"))
 
 
+@pytest.mark.slow
 async def test_the_workers_serve_the_pages_of_the_site(workers: str, site: Datasette) -> None:
     for path in SERVED:
         expected = _comparable((await site.client.get(path)).json(), "http://localhost")

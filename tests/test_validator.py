@@ -778,6 +778,7 @@ MUTATIONS: list[Mutation] = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.__name__)
 def test_each_defect_is_reported_at_its_file_row_and_column(package_copy: Path, mutation: Mutation) -> None:
     expected = mutation(package_copy.parent)
@@ -884,6 +885,7 @@ def test_validation_never_writes_to_the_package(package_copy: Path) -> None:
     assert _tree_digest(root) == before
 
 
+@pytest.mark.slow
 def test_make_validate_checks_another_copy_and_exits_1(package_copy: Path) -> None:
     expected = figure_value_differs_from_its_words(package_copy.parent)
     result = subprocess.run(
@@ -925,6 +927,7 @@ def rule_breaches(problems: list[Problem]) -> set[tuple[str, int | None, str | N
     return {(p.path, p.row, p.column, code) for p, code in coded if code in TABLE_SCHEMA_CODES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", TABLE_SCHEMA_MUTATIONS, ids=lambda m: m.__name__)
 def test_set_based_checks_flag_the_same_cells_as_frictionless(package_copy: Path, mutation: Mutation) -> None:
     mutation(package_copy.parent)
@@ -955,6 +958,7 @@ TAKEN_BY_TABLE_SCHEMA = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", TAKEN_BY_TABLE_SCHEMA, ids=lambda m: m.__name__)
 def test_numbers_that_frictionless_takes_are_refused_by_the_project_check_in_both_modes(
     package_copy: Path, mutation: Mutation

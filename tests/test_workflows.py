@@ -280,6 +280,7 @@ def test_the_deployed_site_has_the_settings_plugins_and_templates_of_make_serve(
     assert installs == pinned(("datasette", "datasette-vega")) and all("==" in pin for pin in installs)
 
 
+@pytest.mark.slow
 def test_make_publish_deploys_through_gcloud_with_the_pinned_site(tmp_path: Path, database: Path) -> None:
     """`datasette publish cloudrun` end to end, with a stand-in gcloud that records its calls and
     keeps the Docker build context: nothing leaves the machine."""
@@ -308,6 +309,7 @@ def test_make_publish_deploys_through_gcloud_with_the_pinned_site(tmp_path: Path
     assert {p.name for p in (context / "templates").iterdir()} == {p.name for p in TEMPLATES_DIR.iterdir()}
 
 
+@pytest.mark.slow
 def test_publish_refuses_a_service_name_cloud_run_would_refuse() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scripts.publishing.publish", "--service", "Bad Name; rm -rf /", "--dry-run"],
@@ -341,6 +343,7 @@ def test_zizmor_finds_the_holes_of_a_dangerous_workflow(tmp_path: Path) -> None:
         assert audit in result.stdout, audit
 
 
+@pytest.mark.slow
 def test_check_jsonschema_refuses_a_workflow_that_github_would_refuse(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("name: bad\non: push\njobs:\n  build:\n    steps:\n      - run: true\n")  # no runs-on

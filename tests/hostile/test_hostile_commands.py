@@ -245,6 +245,7 @@ def test_diff_refuses_a_revision_whose_table_is_past_the_byte_cap_before_reading
     assert_refused_cleanly(outcome, f"'HEAD': 'data/claims.csv' is larger than {size - 1} bytes, the most a diff reads")
 
 
+@pytest.mark.slow
 def test_diff_of_a_revision_never_reads_a_large_file_it_does_not_compare(sandbox: Site) -> None:
     with (sandbox.root / "data/texts/large.txt").open("wb") as large:  # 200 MB that git stores in 200 kB
         for _ in range(200):
@@ -297,6 +298,7 @@ def _wide_table(root: Path, columns: int, rows: int) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_diff_holds_a_wide_table_as_keys_and_digests_not_its_cells(sandbox: Site, tmp_path: Path) -> None:
     lines = _wide_table(sandbox.root, columns=1000, rows=6000)  # 30 MB
     old = _zip(tmp_path / "old.zip", _release_members(sandbox))
@@ -356,6 +358,7 @@ def _many_rows(root: Path, prefix: str, rows: int) -> None:
         {"name": "many", "path": "data/many.csv", "schema": "schemas/many.schema.json"}))  # fmt: skip
 
 
+@pytest.mark.slow
 def test_diff_memory_stays_bounded_by_the_number_of_rows(sandbox: Site, tmp_path: Path) -> None:
     """Keys and digests are compared in an SQLite file, not held in dicts (a million keys a side took
     about 300 MB in dicts; twelve million, 3 GB)."""
@@ -431,6 +434,7 @@ def test_sigterm_during_a_build_leaves_nothing_behind(large_package: Path, tmp_p
     assert not output.parent.exists() or list(output.parent.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_next_build_clears_what_a_killed_build_left(large_package: Path, tmp_path: Path) -> None:
     output, temp = tmp_path / "out" / "nk.db", tmp_path / "tmp"
     temp.mkdir()
@@ -472,6 +476,7 @@ def test_invisible_characters_are_flagged_in_the_text_fields_the_schemas_name_an
     assert outcome.code == 1 and flagged == {"label", "tags"}, outcome.text[-500:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fields",
     [
@@ -495,6 +500,7 @@ def test_two_foreign_keys_on_one_column_build(sandbox: Site, command: Runner, tm
     assert command(build.main, [str(sandbox.descriptor), "--output", str(tmp_path / "nk.db")]).code == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("pattern", "cell", "valid"),
     [("^[a-z][^X]*$", "aXXX", False), ("^[a-z][^X]*$", "abc", True), ("^[a-z][a-z0-9_-]*$", "a-1", True)],
@@ -507,6 +513,7 @@ def test_a_pattern_means_the_same_to_both_validators(
     assert command(validate.main, [str(sandbox.descriptor), "--reference"]).code == (0 if valid else 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("first", "second"), [("7", "07"), ("9" * 5000, "9" * 5001)])
 def test_integer_keys_compare_as_integers_and_huge_ones_are_type_errors(
     sandbox: Site, command: Runner, first: str, second: str

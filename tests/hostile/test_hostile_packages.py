@@ -13,6 +13,9 @@ from scripts.validation import validate
 from tests.hostile.conftest import Runner, Site, assert_refused_cleanly
 from tests.hostile.probes import PROBES, Probe
 
+# Every hostile package through validate, build and frictionless: seconds in all. `make check` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
 def test_validate_refuses_the_hostile_package_cleanly(sandbox: Site, command: Runner, probe: Probe) -> None:

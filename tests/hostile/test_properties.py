@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,9 @@ from scripts.cli import run
 from scripts.validation.validate import main, validate
 from tests.conftest import ROOT, copy_package, read_table
 from tests.mutations import edit_json, set_cells
+
+# Property searches that validate a package copy per example: seconds each. `make check` leaves them out.
+pytestmark = pytest.mark.slow
 
 TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "exclusions")
 SPAN_TABLES = ("claims", "quotes", "figures")

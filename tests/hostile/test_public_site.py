@@ -381,6 +381,7 @@ search_words = st.lists(
 ).map("".join)  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, database=None)
 @given(words=search_words)
 def test_any_search_is_an_answer_or_a_clear_400(database: Path, words: str) -> None:

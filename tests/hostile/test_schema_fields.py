@@ -31,6 +31,9 @@ from scripts.sql import identifier as quoted
 from scripts.validation import validate
 from tests.conftest import ROOT, copy_package
 
+# Sweeps over every field and key of the schemas, each a validation and a build: `make check` leaves them out.
+pytestmark = pytest.mark.slow
+
 SCHEMA_FIELDS = [
     (path.name.removesuffix(".schema.json"), field["name"])
     for path in sorted((ROOT / "schemas").glob("*.schema.json"))
