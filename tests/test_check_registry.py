@@ -147,6 +147,7 @@ def test_on_the_real_package_every_judge_finds_what_its_filter_leaves() -> None:
     assert every > filtered  # the filters pass rows, and the judges read every row without them
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.__name__)
 def test_on_every_mutated_package_every_judge_finds_what_its_filter_leaves(
     package_copy: Path, mutation: Mutation
@@ -156,6 +157,7 @@ def test_on_every_mutated_package_every_judge_finds_what_its_filter_leaves(
     assert every > 0
 
 
+@pytest.mark.slow
 def test_the_mutations_reach_every_rule_with_a_problem(tmp_path: Path) -> None:
     """The agreement above is no comparison of empty lists: the mutation suite makes every rule's
     judge report something."""

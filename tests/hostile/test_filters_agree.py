@@ -11,6 +11,7 @@ from tests.hostile.probes import PROBES, Probe
 from tests.test_check_registry import assert_filters_agree_with_judges
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
 def test_on_every_hostile_package_every_judge_finds_what_its_filter_leaves(sandbox: Site, probe: Probe) -> None:
     probe.run(sandbox)
