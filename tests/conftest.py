@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import socket
 import subprocess
@@ -30,7 +31,14 @@ from scripts.publishing.serve import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# The package the data, build, site and release tests (marker `package`) read: this repository's, or
+# the copy NK_PACKAGE_ROOT names (tests/test_articles.py runs them on a copy with one more article).
+PACKAGE = Path(os.environ.get("NK_PACKAGE_ROOT") or ROOT).resolve()
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "package: a data, build, site or release test of the package at PACKAGE")
 
 
 @pytest.fixture(autouse=True)
@@ -47,25 +55,25 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scripts.releases.release import release
 
     folder = tmp_path_factory.mktemp("release")
-    archive = release(ROOT / "datapackage.json", folder / "dist")
+    archive = release(PACKAGE / "datapackage.json", folder / "dist")
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(folder / "unzipped")
     return folder / "unzipped"
 
 
-def read_table(name: str, root: Path = ROOT) -> list[dict[str, str]]:
+def read_table(name: str, root: Path = PACKAGE) -> list[dict[str, str]]:
     with (root / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
-def archived_text(source_id: str, root: Path = ROOT) -> str:
+def archived_text(source_id: str, root: Path = PACKAGE) -> str:
     return (root / "data" / "texts" / f"{source_id}.txt").read_bytes().decode("utf-8")
 
 
 def copy_package(destination: Path) -> Path:
     """A copy of the package's files (descriptor, data, schemas) in `destination`."""
     for name in PACKAGE_FILES:
-        source = ROOT / name
+        source = PACKAGE / name
         if source.is_dir():
             shutil.copytree(source, destination / name)
         else:
@@ -82,13 +90,13 @@ def package_copy(tmp_path: Path) -> Path:
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real package, built as `make build` builds it."""
     path = tmp_path_factory.mktemp("site") / f"{DATABASE}.db"
-    build(ROOT / "datapackage.json", path)
+    build(PACKAGE / "datapackage.json", path)
     return path
 
 
 def site_of(database: Path) -> Datasette:
     """The site as `make serve` runs it on `database`, in this process (Datasette's test client)."""
-    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
+    metadata = datasette_metadata(DataPackage(PACKAGE / "datapackage.json"))
     return Datasette(
         immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR),
         template_dir=str(TEMPLATES_DIR),
@@ -105,7 +113,7 @@ def site(database: Path) -> Datasette:
 def served(database: Path, workers: int = 2) -> Iterator[str]:
     """The site as `make serve` runs it (uvicorn, `workers` processes) on a free port of
     127.0.0.1: its base URL while it runs."""
-    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
+    metadata = write_metadata(PACKAGE / "datapackage.json", database.with_name("metadata.json"))
     write_inspect_file(database)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
