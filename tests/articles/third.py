@@ -9,11 +9,20 @@ excluded with its reason, a new entity and a publication date."""
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.mutations import append_row
+
+# The files of a curator's clone that the data, build, site and release tests read (scripts and
+# tests are this repository's own: the copy is data).
+PROJECT_FILES = (
+    *("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
+    *("releases.json", ".zenodo.json"),
+)
 
 STORY = (
     "(a synthetic story written by a test, not news)\n"
@@ -45,8 +54,8 @@ def _write_rows(root: Path, source_id: str, prefix: str) -> None:
     """Step 3 of the walk-through: the rows, each span by its exact words, offsets left empty."""
     span = {"source_id": source_id, "char_start": "", "char_end": ""}
     speaker = "olena-kovalenko"
-    append_row(root, "entities", {"entity_id": speaker, "name": "Olena Kovalenko", "kind": "person",
-                                  "aliases": "Olena Kovalenko", "description": "Told reporters (synthetic)."})  # fmt: skip
+    person = {"entity_id": speaker, "name": "Olena Kovalenko", "kind": "person", "aliases": "Olena Kovalenko"}
+    append_row(root, "entities", {**person, "description": "Told reporters (in a synthetic story)."})
     claims = {
         f"{prefix}-c01": ("About 3,000 soldiers arrived near the border.", "troop_numbers",
                           '"about 3,000 soldiers arrived" near the border', "Olena Kovalenko told reporters"),
@@ -54,8 +63,10 @@ def _write_rows(root: Path, source_id: str, prefix: str) -> None:
                           'Most of them, she said, were sent as "cannon fodder."', "she said"),
     }  # fmt: skip
     for claim_id, (claim, topic, exact, attributed) in claims.items():
-        append_row(root, "claims", {"claim_id": claim_id, "claimant_id": speaker, "topic": topic, "claim": claim,
-                                    "modality": "asserts", "claimed_on": "2024-10-21", "exact": exact, **span})  # fmt: skip
+        said = {"claimant_id": speaker, "modality": "asserts", "claimed_on": "2024-10-21"}
+        append_row(
+            root, "claims", {"claim_id": claim_id, "topic": topic, "claim": claim, "exact": exact, **said, **span}
+        )
         chain = {"claim_id": claim_id, "step": "1", "role": "asserts", "entity_id": speaker}
         append_row(root, "attributions", {**chain, "exact": attributed, **span})
     quotes = {f"{prefix}-q01": ("about 3,000 soldiers arrived", f"{prefix}-c01"),
@@ -85,3 +96,42 @@ def add_third_article(root: Path, tmp_path: Path) -> str:
     assert _run("5. validate", make("validate", package)) == ""
     assert _run("5. todo", make("todo", f"SOURCE={source_id}", package)) == ""
     return source_id
+
+
+def git(root: Path, *args: str) -> str:
+    identity = ("-c", "user.name=curator", "-c", "user.email=curator@example.org")
+    return subprocess.run(["git", *identity, *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def clone_of_the_project(destination: Path) -> Path:
+    """A clone of this repository (its history, no tags) holding the working tree's project files,
+    committed: what a curator starts from."""
+    git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(destination))
+    for name in PROJECT_FILES:
+        target = destination / name
+        shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, target)
+    git(destination, "add", "-A")
+    git(destination, "commit", "-q", "--allow-empty", "-m", "the working tree")
+    return destination
+
+
+def finish_the_walk_through(root: Path, source_id: str) -> None:
+    """Step 6: `make docs` (the README's troop table comes from the figures), a CHANGELOG line, a commit."""
+    docs = [sys.executable, "-m", "scripts.releases.docs", "--datapackage", str(root / "datapackage.json")]
+    _run(
+        "6. docs", subprocess.run([*docs, "--write", str(root / "README.md")], cwd=ROOT, capture_output=True, text=True)
+    )
+    changelog = root / "CHANGELOG.md"
+    note = f"## [Unreleased]\n\n### Added\n- The article {source_id} (a synthetic test story).\n"
+    changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [Unreleased]\n", note, 1), encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", f"Add {source_id}")
+
+
+def project_with_a_third_article(destination: Path, scratch: Path) -> tuple[Path, str]:
+    """A curator's clone in `destination` with the synthetic story added and merged; its source id."""
+    root = clone_of_the_project(destination)
+    source_id = add_third_article(root, scratch)
+    finish_the_walk_through(root, source_id)
+    return root, source_id
