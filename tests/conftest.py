@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -47,6 +48,17 @@ def not_in_a_github_step(monkeypatch: pytest.MonkeyPatch) -> None:
     would otherwise land on the CI run itself. Tests of those set the variables themselves."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def own_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's temporary files (this process's tempfile, and TMPDIR for the processes it starts)
+    go to a folder of its own: the machine's is shared with every other process, and a test that
+    looks at it would see theirs."""
+    folder = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")
