@@ -16,7 +16,7 @@ import pytest
 
 from scripts.package.site import DATABASE
 from scripts.publishing.build import build
-from tests.conftest import ROOT, read_table, served
+from tests.conftest import PACKAGE, read_table, served
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).
 CHROMIUM = Path(os.environ.get("NK_CHROMIUM", "/usr/bin/chromium"))
@@ -28,15 +28,18 @@ CHROMIUM_FLAGS = [
 playwright_api = pytest.importorskip("playwright.sync_api")
 EXPECTED_ESTIMATES = sum(1 for f in read_table("figures") if f["measure"] == "nk_troops_in_russia")
 # Outside CI a missing browser skips these tests; in CI (CI set) it fails them: never a silent skip.
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}: run `make browser`"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"), reason=f"no browser at {CHROMIUM}: run `make browser`"
+    ),
+    pytest.mark.package,
+]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("serve") / f"{DATABASE}.db"
-    build(ROOT / "datapackage.json", database)
+    build(PACKAGE / "datapackage.json", database)
     with served(database) as url:
         yield url
 
