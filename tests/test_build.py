@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.benchmark.synth import generate
 from scripts.publishing.build import BuildError, build, main
 from tests.articles import ARTICLES, Article
 from tests.conftest import PACKAGE, read_table
@@ -118,11 +119,12 @@ def test_who_said_what_names_speaker_venue_and_article(database: sqlite3.Connect
         assert database.execute(sql, (article.source_id, exact)).fetchall() == [tuple(named)], exact
 
 
-def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(package_copy: Path, tmp_path: Path) -> None:
+def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(tmp_path: Path) -> None:
+    package_copy = generate(20, tmp_path / "package")  # a small package of its own: f0 reads "1,000"
     output = tmp_path / "out" / "nk.db"
     build(package_copy, output)
     before = output.read_bytes()
-    set_cells(package_copy.parent, "figures", "a000-f03", value="9000")
+    set_cells(package_copy.parent, "figures", "f0", value="9000")
     with pytest.raises(BuildError, match=r"data/figures.csv:\d+:value"):
         build(package_copy, output)
     assert output.read_bytes() == before

@@ -33,6 +33,7 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.package  # on any package: a next article is added the same way
 def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_path: Path) -> None:
     root, package = package_copy.parent, f"DATAPACKAGE={package_copy}"
     source_id, prefix = next_source_id(root)  # CONTRIBUTING's article-002, or the next free id

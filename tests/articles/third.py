@@ -26,7 +26,7 @@ PROJECT_FILES = (
 
 STORY = (
     "(a synthetic story written by a test, not news)\n"
-    'Olena Kovalenko told reporters on Monday that "about 3,000 soldiers arrived" near the border.\n'
+    'Marta Hrytsenko told reporters on Monday that "about 3,000 soldiers arrived" near the border.\n'
     'Most of them, she said, were sent as "cannon fodder."\n'
 )
 
@@ -53,12 +53,12 @@ def _run(step: str, result: subprocess.CompletedProcess[str]) -> str:
 def _write_rows(root: Path, source_id: str, prefix: str) -> None:
     """Step 3 of the walk-through: the rows, each span by its exact words, offsets left empty."""
     span = {"source_id": source_id, "char_start": "", "char_end": ""}
-    speaker = "olena-kovalenko"
-    person = {"entity_id": speaker, "name": "Olena Kovalenko", "kind": "person", "aliases": "Olena Kovalenko"}
+    speaker = "marta-hrytsenko"
+    person = {"entity_id": speaker, "name": "Marta Hrytsenko", "kind": "person", "aliases": "Marta Hrytsenko"}
     append_row(root, "entities", {**person, "description": "Told reporters (in a synthetic story)."})
     claims = {
         f"{prefix}-c01": ("About 3,000 soldiers arrived near the border.", "troop_numbers",
-                          '"about 3,000 soldiers arrived" near the border', "Olena Kovalenko told reporters"),
+                          '"about 3,000 soldiers arrived" near the border', "Marta Hrytsenko told reporters"),
         f"{prefix}-c02": ("Most of the soldiers were sent as cannon fodder.", "combat",
                           'Most of them, she said, were sent as "cannon fodder."', "she said"),
     }  # fmt: skip
