@@ -7,6 +7,7 @@ folder, or to $NK_SCREENSHOTS (`make screenshots` sets docs/): a test never rewr
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,13 @@ class Journey:
     def __init__(self, playwright: Any, timezone: str = "Europe/London") -> None:
         self.outside: list[str] = []
         self.console: list[str] = []
-        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        # Chromium puts a socket in TMPDIR, and a socket's path is at most 107 bytes: a test's own
+        # temporary folder, nested in a run of the package tests (tests/test_articles.py), is longer.
+        self.temporary = tempfile.TemporaryDirectory(prefix="nk-", dir="/tmp")
+        environment = {**os.environ, "TMPDIR": self.temporary.name}
+        self.browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, env=environment
+        )
         context = self.browser.new_context(viewport={"width": 1280, "height": 1150}, timezone_id=timezone)
         self.page = context.new_page()
         self.page.route("**/*", self._only_local)
@@ -83,6 +90,7 @@ class Journey:
 
     def close(self) -> None:
         self.browser.close()
+        self.temporary.cleanup()
         assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
         assert self.console == [], f"console errors or warnings: {self.console}"
 
