@@ -36,6 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # the copy NK_PACKAGE_ROOT names (tests/test_articles.py runs them on a copy with one more article).
 PACKAGE = Path(os.environ.get("NK_PACKAGE_ROOT") or ROOT).resolve()
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
+# The files around the package that releases read: a copy of the project for the release tests.
+PROJECT_FILES = (
+    *(*PACKAGE_FILES, "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
+    *("releases.json", ".zenodo.json"),
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

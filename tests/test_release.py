@@ -28,17 +28,13 @@ from scripts.releases import registry, versioning
 from scripts.releases.diff import main as diff_main
 from scripts.releases.release import release
 from scripts.validation.validate import validate
-from tests.conftest import PACKAGE, ROOT, read_table
+from tests.conftest import PACKAGE, PROJECT_FILES, ROOT, read_table
 from tests.mutations import delete_row, edit_json, set_cells
 
 pytestmark = pytest.mark.package
 
 VERSION = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))["version"]
 PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
-PROJECT_FILES = (
-    *("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
-    *("releases.json", ".zenodo.json"),
-)
 
 
 def copy_project(destination: Path) -> Path:

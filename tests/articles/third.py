@@ -14,15 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import PROJECT_FILES, ROOT
 from tests.mutations import append_row
-
-# The files of a curator's clone that the data, build, site and release tests read (scripts and
-# tests are this repository's own: the copy is data).
-PROJECT_FILES = (
-    *("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
-    *("releases.json", ".zenodo.json"),
-)
 
 STORY = (
     "(a synthetic story written by a test, not news)\n"
@@ -105,7 +98,7 @@ def git(root: Path, *args: str) -> str:
 
 def clone_of_the_project(destination: Path) -> Path:
     """A clone of this repository (its history, no tags) holding the working tree's project files,
-    committed: what a curator starts from."""
+    committed: what a curator starts from. Scripts and tests stay this repository's own."""
     git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(destination))
     for name in PROJECT_FILES:
         target = destination / name
