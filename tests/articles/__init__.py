@@ -1,11 +1,13 @@
 """What each archived article holds, written from reading it (not from the CSVs), kept with the
-article: one module per article, registered in ARTICLES under its source id. A data test about an
-article looks its rows up by that source id and their exact words, so that adding an article never
-breaks a test about another. An article without a module here is still covered by the tests over
-every article (hashes, spans, quotations, validation)."""
+article: one module `article_*.py` per article, found and registered in ARTICLES under its source
+id. A data test about an article looks its rows up by that source id and their exact words, so that
+adding an article never breaks a test about another. An article without a module here is still
+covered by the tests over every article (hashes, spans, quotations, validation)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
 
 Figure = tuple[str, str, float, str, str, str]  # exact, measure, value, qualifier, as_of, claimant
@@ -34,9 +36,10 @@ class Article:
 
 
 def _articles() -> dict[str, Article]:
-    from tests.articles import article_000, article_001
-
-    return {article.source_id: article for article in (article_000.ARTICLE, article_001.ARTICLE)}
+    """Every `article_*.py` module beside this one: adding the module registers the article."""
+    modules = [info.name for info in pkgutil.iter_modules(__path__) if info.name.startswith("article_")]
+    found = [importlib.import_module(f"{__name__}.{name}").ARTICLE for name in sorted(modules)]
+    return {article.source_id: article for article in found}
 
 
 ARTICLES: dict[str, Article] = _articles()
