@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -30,7 +32,19 @@ from scripts.publishing.serve import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# The package the data, build, site and release tests (marker `package`) read: this repository's, or
+# the copy NK_PACKAGE_ROOT names (tests/test_articles.py runs them on a copy with one more article).
+PACKAGE = Path(os.environ.get("NK_PACKAGE_ROOT") or ROOT).resolve()
 PACKAGE_FILES = ("datapackage.json", "data", "schemas")
+# The files around the package that releases read: a copy of the project for the release tests.
+PROJECT_FILES = (
+    *(*PACKAGE_FILES, "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
+    *("releases.json", ".zenodo.json"),
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "package: a data, build, site or release test of the package at PACKAGE")
 
 
 @pytest.fixture(autouse=True)
@@ -41,31 +55,42 @@ def not_in_a_github_step(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def own_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's temporary files (this process's tempfile, and TMPDIR for the processes it starts)
+    go to a folder of its own: the machine's is shared with every other process, and a test that
+    looks at it would see theirs."""
+    folder = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The current release, built once and unzipped into an empty folder."""
     from scripts.releases.release import release
 
     folder = tmp_path_factory.mktemp("release")
-    archive = release(ROOT / "datapackage.json", folder / "dist")
+    archive = release(PACKAGE / "datapackage.json", folder / "dist")
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(folder / "unzipped")
     return folder / "unzipped"
 
 
-def read_table(name: str, root: Path = ROOT) -> list[dict[str, str]]:
+def read_table(name: str, root: Path = PACKAGE) -> list[dict[str, str]]:
     with (root / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
-def archived_text(source_id: str, root: Path = ROOT) -> str:
+def archived_text(source_id: str, root: Path = PACKAGE) -> str:
     return (root / "data" / "texts" / f"{source_id}.txt").read_bytes().decode("utf-8")
 
 
 def copy_package(destination: Path) -> Path:
     """A copy of the package's files (descriptor, data, schemas) in `destination`."""
     for name in PACKAGE_FILES:
-        source = ROOT / name
+        source = PACKAGE / name
         if source.is_dir():
             shutil.copytree(source, destination / name)
         else:
@@ -82,13 +107,13 @@ def package_copy(tmp_path: Path) -> Path:
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real package, built as `make build` builds it."""
     path = tmp_path_factory.mktemp("site") / f"{DATABASE}.db"
-    build(ROOT / "datapackage.json", path)
+    build(PACKAGE / "datapackage.json", path)
     return path
 
 
 def site_of(database: Path) -> Datasette:
     """The site as `make serve` runs it on `database`, in this process (Datasette's test client)."""
-    metadata = datasette_metadata(DataPackage(ROOT / "datapackage.json"))
+    metadata = datasette_metadata(DataPackage(PACKAGE / "datapackage.json"))
     return Datasette(
         immutables=[str(database)], metadata=metadata, settings=SETTINGS, plugins_dir=str(PLUGINS_DIR),
         template_dir=str(TEMPLATES_DIR),
@@ -128,7 +153,7 @@ def served(database: Path, workers: int = 2, tries: int = 3) -> Iterator[str]:
     """The site as `make serve` runs it (uvicorn, `workers` processes) on a free port of
     127.0.0.1: its base URL while it runs. A port that another process took first is given up for
     another one."""
-    metadata = write_metadata(ROOT / "datapackage.json", database.with_name("metadata.json"))
+    metadata = write_metadata(PACKAGE / "datapackage.json", database.with_name("metadata.json"))
     write_inspect_file(database)
     for _ in range(tries):
         port = free_port()

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from scripts.benchmark.synth import generate
 from scripts.publishing.build import BuildError, build, main
-from tests.conftest import ROOT, read_table
+from tests.articles import ARTICLES, Article
+from tests.conftest import PACKAGE, read_table
 from tests.mutations import set_cells
+
+pytestmark = pytest.mark.package
 
 TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "exclusions")
 
@@ -18,12 +22,12 @@ TABLES = ("sources", "entities", "claims", "quotes", "figures", "claim_links", "
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
     path = tmp_path_factory.mktemp("build") / "nk.db"
-    build(ROOT / "datapackage.json", path)
+    build(PACKAGE / "datapackage.json", path)
     return sqlite3.connect(path)
 
 
 def _schema(table: str) -> dict:
-    return json.loads((ROOT / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
+    return json.loads((PACKAGE / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -44,8 +48,10 @@ def test_every_table_reads_back_from_sqlite_cell_for_cell(database: sqlite3.Conn
 
 
 def test_curly_quotes_and_apostrophes_survive_the_build(database: sqlite3.Connection) -> None:
-    (exact,) = database.execute("SELECT exact FROM quotes WHERE quote_id = 'a000-q08'").fetchone()
-    assert exact.endswith("expendable ‘cannon fodder.'")
+    quotes = [(q["quote_id"], q["exact"]) for q in read_table("quotes") if set(q["exact"]) & set("‘’“”'\"")]
+    assert quotes
+    for quote_id, exact in quotes:
+        assert database.execute("SELECT exact FROM quotes WHERE quote_id = ?", (quote_id,)).fetchone() == (exact,)
 
 
 def test_sqlite_schema_is_derived_from_the_table_schemas(database: sqlite3.Connection) -> None:
@@ -73,44 +79,53 @@ def test_full_text_search_finds_claims_quotes_and_entities(database: sqlite3.Con
         sql = f"SELECT {key} FROM {table} WHERE rowid IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"
         return {row[0] for row in database.execute(sql, (query,))}
 
-    assert search("quotes", '"cannon fodder"') == {"a000-q08", "a000-q09", "a001-q02", "a001-q04", "a001-q06"}
-    assert search("entities", "Zelensky") == {"volodymyr-zelenskyy"}
-    assert "a000-c14" in search("claims", 'Kursk AND "8,000"')
+    fodder = {q["quote_id"] for q in read_table("quotes") if "cannon fodder" in q["exact"].lower()}
+    assert fodder and search("quotes", '"cannon fodder"') == fodder
+    assert search("entities", "Zelensky") == {"volodymyr-zelenskyy"}  # an alias of "Zelenskyy"
+    kursk = {c["claim_id"] for c in read_table("claims") if "Kursk" in c["exact"] and "8,000" in c["exact"]}
+    assert kursk and kursk <= search("claims", 'Kursk AND "8,000"')
 
 
-def test_troop_estimates_are_ordered_by_date_with_claimant_and_venue(database: sqlite3.Connection) -> None:
-    rows = database.execute("SELECT as_of, value, claimant, venue FROM troop_estimates").fetchall()
-    assert rows[:2] == [
-        ("2024-10-28?", 3000.0, "Unnamed sources", None),  # "reportedly": the text names no source
-        ("2024-10-31?", 8000.0, "Antony Blinken", "Briefing by US Secretary of State Antony Blinken on October 31"),
-    ]  # fmt: skip
-    assert {r[1] for r in rows} == {3000.0, 8000.0, 12000.0, 15000.0, None}
+def test_troop_estimates_are_ordered_by_date_with_undated_ones_last(database: sqlite3.Connection) -> None:
+    dates = [as_of for (as_of,) in database.execute("SELECT as_of FROM troop_estimates")]
+    dated = [as_of for as_of in dates if as_of is not None]
+    assert dated and dated == sorted(dated) and dates == dated + [None] * (len(dates) - len(dated))
+    headline = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))["headlineMeasure"]
+    assert len(dates) == sum(f["measure"] == headline for f in read_table("figures"))
+
+
+@pytest.mark.parametrize("article", [pytest.param(a, id=s) for s, a in sorted(ARTICLES.items())])
+def test_troop_estimates_name_the_claimant_and_venue_of_each_figure(
+    database: sqlite3.Connection, article: Article
+) -> None:
+    sql = "SELECT as_of, value, claimant, venue FROM troop_estimates WHERE source_id = ? AND exact = ?"
+    for exact, *estimate in article.troop_estimates:
+        assert database.execute(sql, (article.source_id, exact)).fetchall() == [tuple(estimate)], exact
 
 
 def test_context_view_shows_each_quote_within_its_archived_text(database: sqlite3.Connection) -> None:
     for before, quote, after, source_id, start, end in database.execute(
         "SELECT before, quote, after, source_id, char_start, char_end FROM quotes_in_context"
     ):
-        text = (ROOT / "data/texts" / f"{source_id}.txt").read_text(encoding="utf-8")
+        text = (PACKAGE / "data/texts" / f"{source_id}.txt").read_text(encoding="utf-8")
         assert before == text[max(start - 80, 0) : start] and after == text[end : end + 80]
         assert quote == text[start:end]
 
 
-def test_who_said_what_names_speaker_venue_and_article(database: sqlite3.Connection) -> None:
-    row = database.execute("SELECT speaker, venue, article FROM who_said_what WHERE quote_id = 'a001-q01'").fetchone()
-    assert row == (
-        "Volodymyr Zelenskyy",
-        "Volodymyr Zelenskyy's interview with Kyodo News",
-        "Untitled news article (article-001)",
-    )
+@pytest.mark.parametrize("article", [pytest.param(a, id=s) for s, a in sorted(ARTICLES.items())])
+def test_who_said_what_names_speaker_venue_and_article(database: sqlite3.Connection, article: Article) -> None:
+    sql = "SELECT speaker, venue, article FROM who_said_what WHERE source_id = ? AND quote = ?"
+    for exact, *named in article.speaker_of_quote:
+        assert database.execute(sql, (article.source_id, exact)).fetchall() == [tuple(named)], exact
 
 
 @pytest.mark.slow
-def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(package_copy: Path, tmp_path: Path) -> None:
+def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(tmp_path: Path) -> None:
+    package_copy = generate(20, tmp_path / "package")  # a small package of its own: f0 reads "1,000"
     output = tmp_path / "out" / "nk.db"
     build(package_copy, output)
     before = output.read_bytes()
-    set_cells(package_copy.parent, "figures", "a000-f03", value="9000")
+    set_cells(package_copy.parent, "figures", "f0", value="9000")
     with pytest.raises(BuildError, match=r"data/figures.csv:\d+:value"):
         build(package_copy, output)
     assert output.read_bytes() == before

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scripts.curation import todo
 from scripts.curation.spans import repair
 from scripts.package.read import DataPackage, Table
+from tests.articles.third import next_source_id
 from tests.conftest import ROOT
 from tests.mutations import append_row, set_cells
 
@@ -33,32 +34,35 @@ def _tree(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.package  # on any package: a next article is added the same way
 def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_path: Path) -> None:
     root, package = package_copy.parent, f"DATAPACKAGE={package_copy}"
+    source_id, prefix = next_source_id(root)  # CONTRIBUTING's article-002, or the next free id
     text = tmp_path / "kyiv-report.txt"
     text.write_bytes(ARTICLE.encode("utf-8"))
     # 1. Archive the text, byte for byte.
-    added = make("add-source", f"TEXT={text}", "ID=article-002", "PUBLISHED=2024-11-04", package)
+    added = make("add-source", f"TEXT={text}", f"ID={source_id}", "PUBLISHED=2024-11-04", package)
     assert added.returncode == 0, added.stderr
-    assert (root / "data/texts/article-002.txt").read_bytes() == text.read_bytes()
+    assert (root / f"data/texts/{source_id}.txt").read_bytes() == text.read_bytes()
     # 2. See what the text holds: exactly what CONTRIBUTING.md shows.
-    todo = make("todo", "SOURCE=article-002", package).stdout
+    todo = make("todo", f"SOURCE={source_id}", package).stdout
     assert "name 'Olena Kovalenko' at 0..15" in todo
     documented = [line.strip() for line in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").splitlines()]
-    assert todo.splitlines() == [line for line in documented if line.startswith("data/texts/article-002.txt:")]
+    shown = [line for line in documented if line.startswith("data/texts/article-002.txt:")]
+    assert todo.splitlines() == [line.replace("article-002", source_id) for line in shown]
     # 3. Write the rows, with each span's exact text and no offsets.
-    span = {"source_id": "article-002", "char_start": "", "char_end": ""}
+    span = {"source_id": source_id, "char_start": "", "char_end": ""}
     person = {"entity_id": "olena-kovalenko", "name": "Olena Kovalenko", "kind": "person"}
     append_row(root, "entities", {**person, "aliases": "Olena Kovalenko", "description": "Told reporters."})
-    append_row(root, "claims", {"claim_id": "a002-c01", "claimant_id": "olena-kovalenko", "topic": "troop_numbers",
+    append_row(root, "claims", {"claim_id": f"{prefix}-c01", "claimant_id": "olena-kovalenko", "topic": "troop_numbers",
                                 "claim": "About 2,000 soldiers arrived near the border.", "modality": "asserts",
                                 "exact": '"about 2,000 soldiers arrived" near the border', **span})  # fmt: skip
-    chain = {"claim_id": "a002-c01", "step": "1", "role": "asserts", "entity_id": "olena-kovalenko"}
+    chain = {"claim_id": f"{prefix}-c01", "step": "1", "role": "asserts", "entity_id": "olena-kovalenko"}
     append_row(root, "attributions", {**chain, "exact": "Olena Kovalenko told reporters", **span})
-    append_row(root, "quotes", {"quote_id": "a002-q01", "speaker_id": "olena-kovalenko", "kind": "fragment",
+    append_row(root, "quotes", {"quote_id": f"{prefix}-q01", "speaker_id": "olena-kovalenko", "kind": "fragment",
                                 "exact": "about 2,000 soldiers arrived", **span})  # fmt: skip
-    append_row(root, "quote_claims", {"quote_id": "a002-q01", "claim_id": "a002-c01"})
-    append_row(root, "figures", {"figure_id": "a002-f01", "claim_id": "a002-c01", "exact": "2,000",
+    append_row(root, "quote_claims", {"quote_id": f"{prefix}-q01", "claim_id": f"{prefix}-c01"})
+    append_row(root, "figures", {"figure_id": f"{prefix}-f01", "claim_id": f"{prefix}-c01", "exact": "2,000",
                                  "measure": "nk_troops_in_russia", "value": "2000", "unit": "soldiers",
                                  "qualifier": "approximately", "reported_by_id": "olena-kovalenko",
                                  **span})  # fmt: skip
@@ -68,27 +72,31 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     # 5. Validate until it prints nothing, and the list is empty.
     validated = make("validate", package)
     assert validated.returncode == 0 and validated.stdout == "", validated.stdout
-    assert make("todo", "SOURCE=article-002", package).stdout == ""
+    assert make("todo", f"SOURCE={source_id}", package).stdout == ""
 
 
 def test_add_source_refuses_a_text_that_is_not_utf8_and_changes_nothing(package_copy: Path, tmp_path: Path) -> None:
     text = tmp_path / "latin1.txt"
     text.write_bytes("Kovalenko said caf\xe9".encode("latin-1"))
     before = _tree(package_copy.parent)
-    result = make("add-source", f"TEXT={text}", "ID=article-002", f"DATAPACKAGE={package_copy}")
+    source_id, _ = next_source_id(package_copy.parent)
+    result = make("add-source", f"TEXT={text}", f"ID={source_id}", f"DATAPACKAGE={package_copy}")
     assert result.returncode != 0 and "not UTF-8" in result.stderr and "Traceback" not in result.stderr
     assert _tree(package_copy.parent) == before
 
 
-@pytest.mark.parametrize(("text", "source_id", "message"), [
-    ("fresh text\n", "article-000", "exists already"),
-    (None, "article-009", "archived already as 'article-000'"),
+@pytest.mark.parametrize(("text", "id_taken", "message"), [
+    ("fresh text\n", True, "exists already"),  # the id of an archived article
+    (None, False, "archived already as '{archived}'"),  # a free id, the text of an archived article
 ])  # fmt: skip
 def test_add_source_refuses_an_id_or_a_text_already_in_the_package(
-    package_copy: Path, tmp_path: Path, text: str | None, source_id: str, message: str
+    package_copy: Path, tmp_path: Path, text: str | None, id_taken: bool, message: str
 ) -> None:
+    archived, archived_text = next(iter(DataPackage(package_copy).archived_texts.items()))
+    source_id = archived if id_taken else next_source_id(package_copy.parent)[0]
+    message = message.format(archived=archived)
     path = tmp_path / "article.txt"
-    path.write_bytes(text.encode() if text else (ROOT / "data/texts/article-000.txt").read_bytes())
+    path.write_bytes((text or archived_text).encode("utf-8"))
     before = _tree(package_copy.parent)
     result = make("add-source", f"TEXT={path}", f"ID={source_id}", f"DATAPACKAGE={package_copy}")
     assert result.returncode != 0 and message in result.stderr

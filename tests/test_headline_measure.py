@@ -8,17 +8,19 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from scripts.package.read import DataPackage
 from scripts.publishing.build import build
 from scripts.releases.docs import INFERRED_YEAR_NOTE, troop_estimates
-from tests.conftest import ROOT, read_table
+from tests.conftest import PACKAGE, ROOT, read_table
 from tests.mutations import edit_json
 from tests.source_code import string_constants
 
 
 def other_measure() -> str:
     """The measure, besides the headline one, that the most figures have."""
-    headline = DataPackage(ROOT / "datapackage.json").headline_measure
+    headline = DataPackage(PACKAGE / "datapackage.json").headline_measure
     counts = Counter(row["measure"] for row in read_table("figures") if row["measure"] != headline)
     return counts.most_common(1)[0][0]
 
@@ -48,6 +50,7 @@ def test_the_readme_table_lists_the_figures_of_the_measure_the_descriptor_names(
     assert (INFERRED_YEAR_NOTE in table) == any(row["as_of"].endswith("?") for row in figures)
 
 
+@pytest.mark.package  # a new article brings new ids: no code may name them either
 def test_no_code_names_a_measure_or_a_row_id_of_the_package() -> None:
     """String literals of scripts/ hold no figures.measure of the vocabulary and no id of a row
     (ids with a digit: the articles' rows, not the controlled values)."""

@@ -3,7 +3,9 @@ what changed, and data never changes unannounced after a release."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -26,23 +28,20 @@ from scripts.releases import registry, versioning
 from scripts.releases.diff import main as diff_main
 from scripts.releases.release import release
 from scripts.validation.validate import validate
-from tests.conftest import ROOT, read_table
+from tests.conftest import PACKAGE, PROJECT_FILES, ROOT, read_table
 from tests.mutations import delete_row, edit_json, set_cells
 
 # Releases built in git clones of the project: seconds each. `make check` leaves them out.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.package]
 
-VERSION = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+VERSION = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))["version"]
 PATCH = ".".join([*VERSION.split(".")[:2], str(int(VERSION.split(".")[2]) + 1)])
-PROJECT_FILES = (
-    *("datapackage.json", "data", "schemas", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
-    *("releases.json", ".zenodo.json"),
-)
 
 
 def copy_project(destination: Path) -> Path:
+    """The project's files around the package under test (PACKAGE) in `destination`."""
     for name in PROJECT_FILES:
-        source = ROOT / name
+        source = PACKAGE / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, destination / name)
     return destination
 
@@ -65,7 +64,7 @@ def repo(tmp_path: Path) -> Path:
     """A clone of the project without tags, holding the working tree as just released: the current
     version recorded in releases.json by `release --record` at its own commit."""
     root = tmp_path / "repo"
-    git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(root))
+    git(PACKAGE, "clone", "-q", "--no-tags", str(PACKAGE), str(root))
     for name in PROJECT_FILES:
         shutil.rmtree(root / name) if (root / name).is_dir() else None
     copy_project(root)
@@ -95,18 +94,19 @@ def cut_patch_release(root: Path, version: str) -> None:
 
 
 def test_package_changelog_and_citation_agree() -> None:
-    assert versioning.version_problems(ROOT) == []
+    assert versioning.version_problems(PACKAGE) == []
 
 
 def test_citation_cff_holds_the_required_fields_of_the_current_version() -> None:
-    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    citation = yaml.safe_load((PACKAGE / "CITATION.cff").read_text(encoding="utf-8"))
+    descriptor = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
     assert citation["cff-version"] == "1.2.0"
     assert (citation["title"], citation["version"]) == (descriptor["title"], descriptor["version"])
     assert citation["license"] == descriptor["licenses"][0]["name"] == citation["preferred-citation"]["license"]
     assert (
         citation["authors"]
-        and citation["date-released"] == versioning.releases((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))[0][1]
+        and citation["date-released"]
+        == versioning.releases((PACKAGE / "CHANGELOG.md").read_text(encoding="utf-8"))[0][1]
     )
 
 
@@ -140,11 +140,11 @@ def test_data_changed_since_release_without_version_or_changelog_fails(repo: Pat
 
 def test_every_recorded_release_resolves_here_and_no_data_changed_unannounced() -> None:
     # Runs in every clone with history: releases.json, not tags, names the commits.
-    assert registry.is_git_repository(ROOT), "the version checks need the project's git history"
-    assert versioning.history_problems(ROOT, in_ci=True) == ([], [])
-    assert versioning.recorded_problems(ROOT) == []
-    changelog_versions = [v for v, _ in versioning.releases((ROOT / "CHANGELOG.md").read_text())]
-    recorded = [r.version for r in registry.read_releases(ROOT)]
+    assert registry.is_git_repository(PACKAGE), "the version checks need the project's git history"
+    assert versioning.history_problems(PACKAGE, in_ci=True) == ([], [])
+    assert versioning.recorded_problems(PACKAGE) == []
+    changelog_versions = [v for v, _ in versioning.releases((PACKAGE / "CHANGELOG.md").read_text())]
+    recorded = [r.version for r in registry.read_releases(PACKAGE)]
     assert set(changelog_versions) - {VERSION} <= set(recorded) <= set(changelog_versions)
 
 
@@ -214,22 +214,32 @@ def test_version_check_shows_control_characters_of_a_version_as_visible_escapes(
 
 def test_make_diff_from_a_version_number_works_in_a_clone_without_tags(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
-    git(ROOT, "clone", "-q", "--no-tags", str(ROOT), str(clone))
+    git(PACKAGE, "clone", "-q", "--no-tags", str(PACKAGE), str(clone))
     assert git(clone, "tag") == ""
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.releases.diff", "0.1.0", str(ROOT), "--repo", str(clone)],
+        [sys.executable, "-m", "scripts.releases.diff", "0.1.0", str(PACKAGE), "--repo", str(clone)],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("## Data changes from 0.1.0 to")
-    assert "### entities: 1 added" in result.stdout and "- added `unnamed-sources`" in result.stdout
+    added = entities_added_since(PACKAGE, "0.1.0")
+    assert added and f"### entities: {len(added)} added" in result.stdout
+    assert all(f"- added `{entity_id}`" in result.stdout for entity_id in added)
     made = subprocess.run(["make", "-s", "diff", "FROM=0.1.0"], cwd=ROOT, capture_output=True, text=True)
-    assert made.returncode == 0 and "- added `unnamed-sources`" in made.stdout, made.stderr
+    assert made.returncode == 0, made.stderr
+    assert all(f"- added `{entity_id}`" in made.stdout for entity_id in entities_added_since(ROOT, "0.1.0"))
+
+
+def entities_added_since(root: Path, version: str) -> list[str]:
+    """The entity ids of the working tree at `root` that the recorded release `version` lacks."""
+    then = git(root, "show", f"{registry.find(root, version).commit}:data/entities.csv")
+    before = {row["entity_id"] for row in csv.DictReader(io.StringIO(then))}
+    return [row["entity_id"] for row in read_table("entities", root) if row["entity_id"] not in before]
 
 
 def test_release_twice_gives_identical_archives(tmp_path: Path) -> None:
-    first = release(ROOT / "datapackage.json", tmp_path / "one")
-    second = release(ROOT / "datapackage.json", tmp_path / "two")
+    first = release(PACKAGE / "datapackage.json", tmp_path / "one")
+    second = release(PACKAGE / "datapackage.json", tmp_path / "two")
     assert first.name == f"nk-russia-claims-{VERSION}.zip"
     assert first.read_bytes() == second.read_bytes()
     assert (tmp_path / "one/SHA256SUMS").read_text() == (tmp_path / "two/SHA256SUMS").read_text()
@@ -237,12 +247,13 @@ def test_release_twice_gives_identical_archives(tmp_path: Path) -> None:
         names = archive.namelist()
         assert names == sorted(names)
         assert {"datapackage.json", DATABASE_FILE, "README.md", "CHANGELOG.md", "CITATION.cff"} <= set(names)
-        assert {"data/claims.csv", "schemas/claims.schema.json", "data/texts/article-000.txt"} <= set(names)
+        texts = {source["text_path"] for source in read_table("sources") if source["text_path"]}
+        assert texts and {"data/claims.csv", "schemas/claims.schema.json", *texts} <= set(names)
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 def test_unzipped_release_validates_in_an_empty_folder_and_pins_every_file(tmp_path: Path) -> None:
-    archive = release(ROOT / "datapackage.json", tmp_path / "dist")
+    archive = release(PACKAGE / "datapackage.json", tmp_path / "dist")
     folder = tmp_path / "unzipped"
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(folder)
@@ -250,7 +261,7 @@ def test_unzipped_release_validates_in_an_empty_folder_and_pins_every_file(tmp_p
     pinned = [r for r in descriptor["resources"] if r.get("format") != "parquet"]  # frictionless cannot check those
     assert all(r["hash"].startswith("sha256:") and r["bytes"] > 0 for r in pinned)
     assert {r["name"] for r in descriptor["resources"]} - {r["name"] for r in pinned} == {
-        f"{name}-parquet" for name in DataPackage(ROOT / "datapackage.json").tables
+        f"{name}-parquet" for name in DataPackage(PACKAGE / "datapackage.json").tables
     }
     frictionless = Path(sys.executable).with_name("frictionless")
     result = subprocess.run([frictionless, "validate", "datapackage.json"], cwd=folder, capture_output=True, text=True)
@@ -263,7 +274,7 @@ def test_unzipped_release_validates_in_an_empty_folder_and_pins_every_file(tmp_p
 
 
 def test_diff_between_two_versions_shows_a_correction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    old_archive = release(ROOT / "datapackage.json", tmp_path / "dist")
+    old_archive = release(PACKAGE / "datapackage.json", tmp_path / "dist")
     (tmp_path / "new").mkdir()
     new = copy_project(tmp_path / "new")
     set_cells(new, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
@@ -332,7 +343,7 @@ def test_a_release_whose_notes_cannot_be_made_writes_nothing(repo: Path, tmp_pat
 def test_under_a_private_umask_every_file_in_and_around_the_archive_is_world_readable(tmp_path: Path) -> None:
     previous = os.umask(0o077)
     try:
-        archive = release(ROOT / "datapackage.json", tmp_path / "new" / "dist")
+        archive = release(PACKAGE / "datapackage.json", tmp_path / "new" / "dist")
     finally:
         os.umask(previous)
     for path in (tmp_path / "new", archive.parent, *archive.parent.iterdir()):

@@ -37,7 +37,7 @@ def add_source(
     data = _read_text(text)
     digest = hashlib.sha256(data).hexdigest()
     if not ID.fullmatch(source_id):
-        raise PackageError(f"ID {quote(source_id)}: use lowercase letters, digits, - and _ (e.g. article-002)")
+        raise PackageError(f"ID {quote(source_id)}: use lowercase letters, digits, - and _ (e.g. kyiv-report)")
     if any(row["source_id"] == source_id for row in rows):
         raise PackageError(f"{sources.path}: source {quote(source_id)} exists already; nothing was changed")
     twin = next((row["source_id"] for row in rows if row["text_sha256"] == digest), None)

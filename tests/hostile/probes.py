@@ -413,10 +413,10 @@ def archived_text_swapped_for_another_inside(site: Site) -> None:
     (site.root / "data/texts/article-000.txt").write_bytes(os.urandom(3000))
 
 
-@probe("data/sources.csv:13:text_path: archived text not found: 'data/texts/missing.txt'")
-def source_row_names_a_missing_text(site: Site) -> None:
+@probe("data/sources.csv:{row}:text_path: archived text not found: 'data/texts/missing.txt'")
+def source_row_names_a_missing_text(site: Site) -> int:
     row = {"source_id": "extra", "kind": "other", "text_path": "data/texts/missing.txt", "text_sha256": "0" * 64}
-    append_row(site.root, "sources", row)
+    return append_row(site.root, "sources", row)
 
 
 # ----------------------------------------------------------------------------- found by a red-team review
