@@ -34,6 +34,12 @@ def first_key(root: Path, table: str, where: Callable[[dict[str, str]], bool] = 
     return next(row[0] for row in rows if where(dict(zip(header, row, strict=True))))
 
 
+def key_at(root: Path, table: str, number: int) -> str:
+    """The key (first cell) of the row at CSV row `number` (header = 1; negative: from the end)."""
+    rows = _rows(root, table)
+    return rows[number - 1 if number > 0 else number][0]
+
+
 def row_of(root: Path, table: str, key: str) -> dict[str, str]:
     """The row whose first cell is `key`, by column."""
     header, *rows = _rows(root, table)
