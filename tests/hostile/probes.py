@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from scripts.validation.checks import SHOWN_PER_KIND
 from tests.conftest import read_table
 from tests.hostile.conftest import SECRET, SECRET_NUMBER, Site
-from tests.mutations import append_row, edit_json, first_key, key_at, row_number, set_cells
+from tests.mutations import append_row, edit_json, first_key, key_at, row_number, row_of, set_cells
 
 # An attack may return the CSV row that `expected` names as {row}, or the values of each {name} it names:
 # the rows it breaks are picked from the package by what they hold, not by today's ids.
@@ -585,7 +585,9 @@ def right_to_left_override_in_a_claim(site: Site) -> int:
 
 @probe("data/entities.csv:{row}:aliases: invisible format character U+200B ZERO WIDTH SPACE")
 def zero_width_space_in_an_alias(site: Site) -> int:
-    return set_cells(site.root, "entities", "vladimir-putin", aliases="Vladimir Putin,Pu\u200btin")
+    entity = row_of(site.root, "entities", _first(site, "entities", "name"))
+    hidden = entity["name"][:2] + "\u200b" + entity["name"][2:]  # the name, split where it shows nothing
+    return set_cells(site.root, "entities", entity["entity_id"], aliases=f"{entity['name']},{hidden}")
 
 
 @probe("data/sources.csv:{row}:title: invisible format character U+2066 LEFT-TO-RIGHT ISOLATE")
