@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,25 @@ def row_number(root: Path, table: str, key: str) -> int:
     """CSV row number (header = 1) of the row whose first cell is `key`."""
     rows = _rows(root, table)
     return next(i for i, row in enumerate(rows, start=1) if i > 1 and row[0] == key)
+
+
+def first_key(root: Path, table: str, where: Callable[[dict[str, str]], bool] = lambda row: True) -> str:
+    """The key (first cell) of the first row of `table` that `where` accepts. Engine tests pick their
+    row by what it holds, not by today's ids, so that another article or another order leaves them whole."""
+    header, *rows = _rows(root, table)
+    return next(row[0] for row in rows if where(dict(zip(header, row, strict=True))))
+
+
+def key_at(root: Path, table: str, number: int) -> str:
+    """The key (first cell) of the row at CSV row `number` (header = 1; negative: from the end)."""
+    rows = _rows(root, table)
+    return rows[number - 1 if number > 0 else number][0]
+
+
+def row_of(root: Path, table: str, key: str) -> dict[str, str]:
+    """The row whose first cell is `key`, by column."""
+    header, *rows = _rows(root, table)
+    return dict(zip(header, next(row for row in rows if row[0] == key), strict=True))
 
 
 def cell(root: Path, table: str, key: str, column: str) -> str:

@@ -23,7 +23,7 @@ from scripts.validation.github_annotations import (
     json_location_lines,
 )
 from tests.conftest import ROOT, copy_package
-from tests.mutations import edit_json, row_number, set_cells
+from tests.mutations import edit_json, first_key, key_at, row_number, set_cells
 
 # The validator run as a program on package copies: seconds each. `make check` leaves them out.
 pytestmark = pytest.mark.slow
@@ -52,14 +52,15 @@ def test_each_problem_is_one_error_command_on_the_line_where_its_row_starts(tmp_
     claims = root / "data/claims.csv"
     # A line break inside an earlier cell (itself a problem): from there on a row's number and its
     # line differ.
-    set_cells(root, "claims", "a000-c01", notes="First line of a note.\nSecond line of the note.")
-    set_cells(root, "claims", "a000-c05", modality="asserted")
+    first, later = first_key(root, "claims"), key_at(root, "claims", -1)
+    set_cells(root, "claims", first, notes="First line of a note.\nSecond line of the note.")
+    set_cells(root, "claims", later, modality="asserted")
     result = run_validate(root, github=True)
     assert result.returncode == 1
     commands, plain = commands_and_lines(result.stdout)
     assert len(commands) == len(plain) == 2
-    row = row_number(root, "claims", "a000-c05")
-    line = line_of(claims, "a000-c05,")
+    row = row_number(root, "claims", later)
+    line = line_of(claims, f"{later},")
     assert line == row + 1
     modality = next(text for text in plain if ":modality:" in text)
     message = modality.split(": ", 1)[1].removesuffix(" [constraint-error]")
@@ -100,7 +101,7 @@ def test_a_schema_problem_points_at_its_field(tmp_path: Path) -> None:
 
 def test_without_github_actions_only_the_plain_lines_are_printed(tmp_path: Path) -> None:
     root = copy_package(tmp_path).parent
-    set_cells(root, "claims", "a000-c05", modality="asserted")
+    set_cells(root, "claims", first_key(root, "claims"), modality="asserted")
     result = run_validate(root)
     assert result.returncode == 1 and "::error" not in result.stdout
     assert len(result.stdout.splitlines()) == 1
@@ -171,16 +172,16 @@ def test_the_readme_shows_what_the_validator_prints_for_a_mistyped_value(tmp_pat
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     example = readme.split("<!-- annotation-example:start -->")[1].split("<!-- annotation-example:end -->")[0]
     shown = example.split("```text\n")[1].split("```")[0].splitlines()
+    (row,) = {int(line.split(":")[1]) for line in shown if line.startswith("data/claims.csv:")}
     root = copy_package(tmp_path).parent
-    set_cells(root, "claims", "a000-c05", modality="asserted")
-    assert row_number(root, "claims", "a000-c05") == 8
+    set_cells(root, "claims", key_at(root, "claims", row), modality="asserted")  # the row the README shows
     assert run_validate(root, github=True).stdout.splitlines() == shown
 
 
 def test_under_github_actions_every_problem_is_listed_in_the_step_summary(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     root = copy_package(tmp_path / "p").parent
-    set_cells(root, "claims", "a000-c05", modality="asserted")
+    row = set_cells(root, "claims", key_at(root, "claims", -1), modality="asserted")
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "PYTHONPATH": str(ROOT)}
@@ -188,4 +189,4 @@ def test_under_github_actions_every_problem_is_listed_in_the_step_summary(tmp_pa
     assert subprocess.run(command, cwd=root, env=env, capture_output=True).returncode == 1
     text = summary.read_text()
     assert text.startswith("earlier step\n### Validation of `datapackage.json`: 1 problem(s)")
-    assert "| `data/claims.csv` | 8 | modality | constraint-error:" in text
+    assert f"| `data/claims.csv` | {row} | modality | constraint-error:" in text

@@ -4,6 +4,7 @@ that the test writes itself."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scripts.curation import todo
-from scripts.curation.spans import repair
+from scripts.curation.spans import occurrences, repair
 from scripts.package.read import DataPackage, Table
 from tests.articles.third import next_source_id
 from tests.conftest import ROOT
-from tests.mutations import append_row, set_cells
+from tests.mutations import append_row, first_key, row_of, set_cells
 
 ARTICLE = 'Olena Kovalenko told reporters on Monday that "about 2,000 soldiers arrived" near the border.\n'
 
@@ -109,27 +110,50 @@ def test_spans_never_alter_a_correct_row(package_copy: Path) -> None:
     assert _tree(package_copy.parent) == before
 
 
+def _text_of(root: Path, source_id: str) -> str:
+    return (root / row_of(root, "sources", source_id)["text_path"]).read_text(encoding="utf-8")
+
+
+def _once_in_its_text(root: Path, table: str) -> str:
+    """The first row of `table` whose exact stands once in its article: its place is not in doubt."""
+    return first_key(root, table, lambda row: _text_of(root, row["source_id"]).count(row["exact"]) == 1)
+
+
 def test_spans_repair_a_wrong_offset_and_fill_an_empty_one(package_copy: Path) -> None:
     root = package_copy.parent
-    set_cells(root, "figures", "a000-f03", char_start="2000", char_end="2010")  # "8,000": once in its text
-    set_cells(root, "quotes", "a001-q01", char_start="", char_end="")  # "indisputable"
+    figure, quote = _once_in_its_text(root, "figures"), _once_in_its_text(root, "quotes")
+    right = {figure: row_of(root, "figures", figure), quote: row_of(root, "quotes", quote)}
+    start, end = int(right[figure]["char_start"]), int(right[figure]["char_end"])
+    set_cells(root, "figures", figure, char_start=str(start + 7), char_end=str(end + 7))
+    set_cells(root, "quotes", quote, char_start="", char_end="")
     assert repair(package_copy) == ([], 2)
-    rows = {row["figure_id"]: row for _, row in DataPackage(package_copy).tables["figures"].rows()}
-    text = (root / "data/texts/article-000.txt").read_text(encoding="utf-8")
-    assert text[int(rows["a000-f03"]["char_start"]) : int(rows["a000-f03"]["char_end"])] == "8,000"
+    spans = {key: (row_of(root, table, key)["char_start"], row_of(root, table, key)["char_end"])
+             for table, key in (("figures", figure), ("quotes", quote))}  # fmt: skip
+    assert spans == {key: (row["char_start"], row["char_end"]) for key, row in right.items()}
+
+
+def _repeated_word(text: str) -> tuple[str, list[int]]:
+    """The first word of the text that stands in it more than once, and where each occurrence starts."""
+    for word in dict.fromkeys(re.findall(r"\w{6,}", text)):
+        if len(starts := occurrences(text, word)) > 1:
+            return word, starts
+    raise AssertionError("no word stands twice in the article")
 
 
 def test_spans_take_the_occurrence_nearest_a_rough_hint_or_report_the_row(package_copy: Path) -> None:
     root = package_copy.parent
-    # "cannon fodder." stands twice in article-001's neighbour article-000? It stands once in each
-    # article; "Zelenskyy" stands many times in article-000: a hint picks one, no hint is reported.
-    row = set_cells(root, "attributions", "a000-c05", exact="Zelenskyy", char_start="", char_end="")
+    key = first_key(root, "attributions")
+    word, starts = _repeated_word(_text_of(root, row_of(root, "attributions", key)["source_id"]))
+    # Attribution rows share their key (the claim) over steps: the row is found by its number.
+    row = set_cells(root, "attributions", key, exact=word, char_start="", char_end="")
     before = _tree(root)
     problems, changed = repair(package_copy)
     assert changed == 0 and _tree(root) == before
     assert [(p.path, p.row, p.column) for p in problems] == [("data/attributions.csv", row, "char_start")]
-    set_cells(root, "attributions", "a000-c05", char_start="2900")
+    set_cells(root, "attributions", key, char_start=str(starts[1] + 3))  # a rough hint near the second one
     assert repair(package_copy) == ([], 1)
+    repaired = row_of(root, "attributions", key)
+    assert (repaired["char_start"], repaired["char_end"]) == (str(starts[1]), str(starts[1] + len(word)))
 
 
 def test_todo_reads_each_table_once_for_every_source(package_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,7 +31,7 @@ from scripts.validation.checks import SHOWN_PER_KIND, is_plain_number
 from scripts.validation.schemasql import plain_number
 from scripts.validation.validate import validate
 from tests.conftest import copy_package
-from tests.mutations import append_row, set_cells
+from tests.mutations import append_row, first_key, row_of, set_cells
 
 PROPERTY = settings(
     max_examples=300,
@@ -262,27 +262,28 @@ BARE_NUMBERS = 500_000  # lines of "x 1": 2 MB of numbers that no row accounts f
 STALE_EXCLUSIONS = 30
 
 
-def _with_bare_numbers_and_stale_exclusions(root: Path) -> tuple[str, list[int]]:
-    """Article 000 grown by BARE_NUMBERS lines of "x 1", and STALE_EXCLUSIONS exclusions of an "x"
-    each (no quotation or number): (the text, the exclusions' rows)."""
-    file = root / "data/texts/article-000.txt"
+def _with_bare_numbers_and_stale_exclusions(root: Path) -> tuple[str, str, list[int]]:
+    """The first archived article grown by BARE_NUMBERS lines of "x 1", and STALE_EXCLUSIONS
+    exclusions of an "x" each (no quotation or number): (its text path, the text, the exclusions' rows)."""
+    source = row_of(root, "sources", first_key(root, "sources", lambda row: bool(row["text_path"])))
+    file = root / source["text_path"]
     text = file.read_text(encoding="utf-8") + "\n"
     grown = text + "x 1\n" * BARE_NUMBERS
     file.write_text(grown, encoding="utf-8")
-    set_cells(root, "sources", "article-000", text_sha256=hashlib.sha256(grown.encode()).hexdigest())
+    set_cells(root, "sources", source["source_id"], text_sha256=hashlib.sha256(grown.encode()).hexdigest())
     rows = []
     for index in range(STALE_EXCLUSIONS):
         start = len(text) + 4 * index
         span = {"char_start": str(start), "char_end": str(start + 1), "exact": "x"}
-        rows.append(append_row(root, "exclusions", {"source_id": "article-000", **span, "reason": "stale"}))
-    return text, rows
+        rows.append(append_row(root, "exclusions", {"source_id": source["source_id"], **span, "reason": "stale"}))
+    return source["text_path"], text, rows
 
 
 @pytest.mark.slow
 def test_each_text_is_scanned_and_indexed_once_whatever_its_rows_and_problems(
     package_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text, stale_rows = _with_bare_numbers_and_stale_exclusions(package_copy.parent)
+    path, text, stale_rows = _with_bare_numbers_and_stale_exclusions(package_copy.parent)
     scans: list[int] = []  # the length of each text the number scan reads
     indexed: list[int] = []  # the length of each text whose lines are found
     lookups: list[int] = []
@@ -310,7 +311,7 @@ def test_each_text_is_scanned_and_indexed_once_whatever_its_rows_and_problems(
     assert indexed.count(grown) == 1 and len(lookups) <= 2 * (SHOWN_PER_KIND + 1)  # not one count per problem
     first_unshown = text.count("\n") + SHOWN_PER_KIND + 1
     rest = f"… and {BARE_NUMBERS - SHOWN_PER_KIND} more numbers in neither figures.csv nor exclusions.csv"
-    assert [p for p in problems if "… and" in p] == [f"data/texts/article-000.txt:{first_unshown}:3: {rest}"]
+    assert [p for p in problems if "… and" in p] == [f"{path}:{first_unshown}:3: {rest}"]
     assert sum("number '1' at" in p for p in problems) == SHOWN_PER_KIND
     stale = "char_start: excludes no quotation or number that the scan finds"
     assert [p for p in problems if stale in p] == [f"data/exclusions.csv:{row}:{stale}" for row in stale_rows]
@@ -413,13 +414,14 @@ def test_both_build_paths_publish_the_number_python_and_duckdb_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     descriptor = copy_package(tmp_path)
-    set_cells(descriptor.parent, "figures", "a000-f03", value_high=LONG_DECIMAL)
+    figure = first_key(descriptor.parent, "figures", lambda row: bool(row["value"]))
+    set_cells(descriptor.parent, "figures", figure, value_high=LONG_DECIMAL)
     build(descriptor, tmp_path / "by-command-line.db")
     monkeypatch.setattr(build_module.shutil, "which", lambda name: None)  # no sqlite3: the Python path
     build(descriptor, tmp_path / "by-python.db")
     for path in ("by-command-line.db", "by-python.db"):
-        sql = "SELECT value_high FROM figures WHERE figure_id = 'a000-f03'"
-        assert sqlite3.connect(tmp_path / path).execute(sql).fetchone() == (float(LONG_DECIMAL),), path
+        sql = "SELECT value_high FROM figures WHERE figure_id = ?"
+        assert sqlite3.connect(tmp_path / path).execute(sql, [figure]).fetchone() == (float(LONG_DECIMAL),), path
 
 
 @pytest.mark.skipif(shutil.which("sqlite3") is None, reason="`make test` installs the sqlite3 command line")
@@ -428,7 +430,7 @@ def test_the_command_line_import_is_not_used_for_a_table_sqlite_types_otherwise(
     tmp_path: Path, table: str, column: str, cell: str
 ) -> None:
     descriptor = copy_package(tmp_path)
-    key = {"figures": "a000-f03", "claims": "a000-c02"}[table]
+    key = first_key(descriptor.parent, table, lambda row: bool(row[column]))  # a cell that holds a number
     set_cells(descriptor.parent, table, key, **{column: cell})  # DuckDB casts it to 8000 or 10, SQLite to 8 or 1
     package = DataPackage(descriptor)
     with staging.staged(package) as (stage, _, _):

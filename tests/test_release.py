@@ -29,7 +29,7 @@ from scripts.releases.diff import main as diff_main
 from scripts.releases.release import release
 from scripts.validation.validate import validate
 from tests.conftest import PACKAGE, PROJECT_FILES, ROOT, read_table
-from tests.mutations import delete_row, edit_json, set_cells
+from tests.mutations import delete_row, edit_json, first_key, row_of, set_cells
 
 # Releases built in git clones of the project: seconds each. `make check` leaves them out.
 pytestmark = [pytest.mark.slow, pytest.mark.package]
@@ -51,6 +51,16 @@ def git(root: Path, *args: str) -> str:
 
 
 SHALLOW = "(a shallow clone? `git fetch --unshallow`)"
+
+
+def correct_a_place(root: Path) -> tuple[str, str, str]:
+    """A curator's correction: the first figure with a place that a diff shows whole (short, no `|`)
+    gets a more precise one. (its key, the place before, the place after)"""
+    key = first_key(root, "figures", lambda row: 0 < len(row["place"]) < 40 and "|" not in row["place"])
+    before = row_of(root, "figures", key)["place"]
+    after = f"{before}, near the Ukrainian border"
+    set_cells(root, "figures", key, place=after)
+    return key, before, after
 
 
 def commit_all(root: Path, message: str) -> str:
@@ -131,10 +141,10 @@ def test_version_checks_require_an_unreleased_section(tmp_path: Path) -> None:
 def test_data_changed_since_release_without_version_or_changelog_fails(repo: Path) -> None:
     recorded = registry.find(repo, VERSION)
     assert versioning.release_problems(repo, recorded) == []
-    set_cells(repo, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
+    correct_a_place(repo)
     assert versioning.release_problems(repo, recorded)[0].startswith(f"the data changed since release {VERSION}")
     assert versioning.history_problems(repo, in_ci=True)[0][0].startswith("the data changed since release")
-    add_unreleased_note(repo, "Clarified the place of the 50 km figure.")
+    add_unreleased_note(repo, "Clarified the place of a figure.")
     assert versioning.release_problems(repo, recorded) == []
 
 
@@ -277,11 +287,11 @@ def test_diff_between_two_versions_shows_a_correction(tmp_path: Path, capsys: py
     old_archive = release(PACKAGE / "datapackage.json", tmp_path / "dist")
     (tmp_path / "new").mkdir()
     new = copy_project(tmp_path / "new")
-    set_cells(new, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
+    key, before, after = correct_a_place(new)
     assert diff_main([str(old_archive), str(new)]) == 0
     out = capsys.readouterr().out
     assert "### figures: 0 added, 0 removed, 1 changed" in out
-    assert "| `a000-f05` | `place` | Russia's Kursk region | Kursk region, near the Ukrainian border |" in out
+    assert f"| `{key}` | `place` | {before} | {after} |" in out
     assert "### claims" not in out
 
 
@@ -295,11 +305,11 @@ def test_make_diff_compares_a_release_zip_with_the_working_tree(tmp_path: Path) 
 def test_diff_from_a_version_and_a_recorded_patch_release_with_its_notes(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    set_cells(repo, "figures", "a000-f05", place="Kursk region, near the Ukrainian border")
-    add_unreleased_note(repo, "Clarified the place of the 50 km figure.")
+    key, _, _ = correct_a_place(repo)
+    add_unreleased_note(repo, "Clarified the place of a figure.")
     cut_patch_release(repo, PATCH)
     assert diff_main([VERSION, str(repo), "--repo", str(repo)]) == 0
-    assert "| `a000-f05` | `place` |" in capsys.readouterr().out
+    assert f"| `{key}` | `place` |" in capsys.readouterr().out
     with pytest.raises(BuildError, match="uncommitted changes"):
         release(repo / "datapackage.json", repo / "dist", record_it=True)
     assert not (repo / "dist").exists()
@@ -307,7 +317,7 @@ def test_diff_from_a_version_and_a_recorded_patch_release_with_its_notes(
     archive = release(repo / "datapackage.json", repo / "dist", record_it=True)
     notes = (repo / f"dist/nk-russia-claims-{PATCH}-notes.md").read_text()
     assert notes.startswith(f"## [{PATCH}] - 2026-12-01")
-    assert f"Data changes from {VERSION} to {PATCH}" in notes and "`a000-f05`" in notes
+    assert f"Data changes from {VERSION} to {PATCH}" in notes and f"`{key}`" in notes
     recorded = registry.find(repo, PATCH)
     assert (recorded.commit, recorded.date, recorded.archive) == (commit, "2026-12-01", archive.name)
     assert recorded.sha256 == hashlib.sha256(archive.read_bytes()).hexdigest()

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from scripts.validation.checks import SHOWN_PER_KIND
 from tests.conftest import read_table
 from tests.hostile.conftest import SECRET, SECRET_NUMBER, Site
-from tests.mutations import append_row, edit_json, set_cells
+from tests.mutations import append_row, edit_json, first_key, key_at, row_number, row_of, set_cells
 
-Attack = Callable[[Site], "int | None"]  # may return the CSV row that `expected` names as {row}
+# An attack may return the CSV row that `expected` names as {row}, or the values of each {name} it names:
+# the rows it breaks are picked from the package by what they hold, not by today's ids.
+Attack = Callable[[Site], "int | dict[str, object] | None"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,15 @@ class Probe:
 
     def run(self, site: Site) -> tuple[str, str]:
         """Break the package; (expected message, its wording in the reference mode)."""
-        row = self.attack(site)
-        expected = self.expected.replace("{row}", str(row))
-        return expected, (self.reference or self.expected).replace("{row}", str(row))
+        found = self.attack(site)
+        values = {"row": found} if isinstance(found, int) else found or {}
+        return _filled(self.expected, values), _filled(self.reference or self.expected, values)
+
+
+def _filled(message: str, values: dict[str, object]) -> str:
+    for name, value in values.items():
+        message = message.replace(f"{{{name}}}", str(value))
+    return message
 
 
 PROBES: list[Probe] = []
@@ -67,40 +75,53 @@ def _field(schema: dict, name: str) -> dict:
     return next(f for f in schema["fields"] if f["name"] == name)
 
 
+def _first_source(site: Site) -> dict[str, str]:
+    """The first source with an archived text."""
+    return next(row for row in read_table("sources", site.root) if row["text_path"])
+
+
+def _first(site: Site, table: str, column: str) -> str:
+    """The key of the first row of `table` whose `column` holds something."""
+    return first_key(site.root, table, lambda row: bool(row[column]))
+
+
 # ----------------------------------------------------------------------------- paths out of the package
-@probe("data/sources.csv:2:text_path: path '../outside/secret.txt' has a '..' segment")
-def text_path_climbs_out(site: Site) -> None:
-    set_cells(site.root, "sources", "article-000", text_path="../outside/secret.txt")
+@probe("data/sources.csv:{row}:text_path: path '../outside/secret.txt' has a '..' segment")
+def text_path_climbs_out(site: Site) -> int:
+    return set_cells(site.root, "sources", _first_source(site)["source_id"], text_path="../outside/secret.txt")
 
 
 @probe("data/sources.csv:{row}:text_path: path 'data/texts/x\\x9b2J\\x7f.txt' contains a backslash, a control")
 def text_path_with_a_c1_control_and_del(site: Site) -> int:
     """A terminal reads U+009B as the start of an escape sequence, as it does ESC [."""
     source_id = read_table("sources", site.root)[0]["source_id"]
-    set_cells(site.root, "sources", source_id, text_path="data/texts/x\u009b2J\x7f.txt")
-    return 2
+    return set_cells(site.root, "sources", source_id, text_path="data/texts/x\u009b2J\x7f.txt")
 
 
-@probe("data/sources.csv:2:text_path: path '/")
-def text_path_is_absolute(site: Site) -> None:
-    set_cells(site.root, "sources", "article-000", text_path=str(site.outside / "secret.txt"))
+@probe("data/sources.csv:{row}:text_path: path '/")
+def text_path_is_absolute(site: Site) -> int:
+    return set_cells(site.root, "sources", _first_source(site)["source_id"], text_path=str(site.outside / "secret.txt"))
 
 
-@probe("data/sources.csv:2:text_path: path 'data/texts/article-000.txt' resolves outside the package root")
-def archived_text_is_a_symlink_out(site: Site) -> None:
-    text = site.root / "data/texts/article-000.txt"
+@probe("data/sources.csv:{row}:text_path: path '{text}' resolves outside the package root")
+def archived_text_is_a_symlink_out(site: Site) -> dict[str, object]:
+    source = _first_source(site)
+    text = site.root / source["text_path"]
     text.unlink()
     text.symlink_to(site.outside / "secret.txt")
+    return {"row": row_number(site.root, "sources", source["source_id"]), "text": source["text_path"]}
 
 
-@probe("data/sources.csv:2:text_path: path 'data/texts/article-000.txt' resolves outside the package root")
-def texts_folder_is_a_symlink_out(site: Site) -> None:
+@probe("data/sources.csv:{row}:text_path: path '{text}' resolves outside the package root")
+def texts_folder_is_a_symlink_out(site: Site) -> dict[str, object]:
     texts = site.root / "data/texts"
     for file in texts.iterdir():
         (site.outside / file.name).write_bytes(file.read_bytes())
         file.unlink()
     texts.rmdir()
     texts.symlink_to(site.outside)
+    source = _first_source(site)
+    return {"row": row_number(site.root, "sources", source["source_id"]), "text": source["text_path"]}
 
 
 @probe("datapackage.json:-:resources.0.path: Value error, path has a '..' segment")
@@ -207,14 +228,16 @@ def schema_path_with_a_wildcard(site: Site) -> None:
     _resource(site, "exclusions")(lambda r: r.update(schema="schemas/exclusions.schema.*"))
 
 
-@probe("data/sources.csv:2:text_path: path 'data/texts/article-00?.txt' contains '?', which a reader would expand")
-def text_path_with_a_wildcard(site: Site) -> None:
-    set_cells(site.root, "sources", "article-000", text_path="data/texts/article-00?.txt")
+@probe("data/sources.csv:{row}:text_path: path '{path}' contains '?', which a reader would expand")
+def text_path_with_a_wildcard(site: Site) -> dict[str, object]:
+    source = _first_source(site)
+    path = source["text_path"].removesuffix(".txt")[:-1] + "?.txt"  # a pattern that matches its own text
+    return {"row": set_cells(site.root, "sources", source["source_id"], text_path=path), "path": path}
 
 
-@probe(f"data/sources.csv:2:text_path: path 'data/texts/{'a' * 189}…' cannot be looked up: File name too long")
-def text_path_with_a_name_too_long(site: Site) -> None:
-    set_cells(site.root, "sources", "article-000", text_path=f"data/texts/{'a' * 300}.txt")
+@probe(f"data/sources.csv:{{row}}:text_path: path 'data/texts/{'a' * 189}…' cannot be looked up: File name too long")
+def text_path_with_a_name_too_long(site: Site) -> int:
+    return set_cells(site.root, "sources", _first_source(site)["source_id"], text_path=f"data/texts/{'a' * 300}.txt")
 
 
 @probe("datapackage.json:-:$schema: Input should be 'https://datapackage.org/profiles/2.0/datapackage.json'")
@@ -292,7 +315,9 @@ def _rename_column(site: Site, table: str, old: str, new: str) -> None:
 @probe("data/claims.csv:{row}:claim: control character U+0007")
 def column_name_with_a_double_quote(site: Site) -> int:
     _rename_column(site, "claims", "notes", 'no"tes')  # all of a row is read back to say where the character is
-    return set_cells(site.root, "claims", "a000-c01", claim="Thousands of North Korean troops\x07 are here.")
+    return set_cells(
+        site.root, "claims", _first(site, "claims", "claim"), claim="Thousands of North Korean troops\x07 are here."
+    )
 
 
 @probe("schemas/claims.schema.json:-:-: Value error, field name 'ROWID' is repeated or reserved")
@@ -353,7 +378,7 @@ def pattern_does_not_compile(site: Site) -> None:
 @probe("pattern nests unbounded repetitions")
 def pattern_backtracks_for_ever(site: Site) -> None:
     _schema(site, "claims", lambda s: _field(s, "claim_id")["constraints"].update(pattern="^(a+)+$"))
-    set_cells(site.root, "claims", "a000-c01", notes="a" * 40 + "!")
+    set_cells(site.root, "claims", first_key(site.root, "claims"), notes="a" * 40 + "!")
 
 
 @probe("field name '_row' is repeated or reserved")
@@ -383,22 +408,24 @@ def resource_named_like_a_table_the_validator_stages(site: Site) -> None:
 # ----------------------------------------------------------------------------- malformed CSV
 @probe("data/claims.csv:{row}:-: CSV cannot be parsed: field larger than field limit (131072)")
 def cell_over_131072_characters(site: Site) -> int:
-    return set_cells(site.root, "claims", "a000-c02", notes="x" * 200_000)
+    return set_cells(site.root, "claims", key_at(site.root, "claims", 3), notes="x" * 200_000)
 
 
 @probe("CSV cannot be parsed: field larger than field limit (131072) (an unclosed quotation mark?)")
 def unclosed_quote_in_a_large_csv(site: Site) -> None:
     path = site.root / "data/claims.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    unclosed = 'a999-c0,article-000,outlet-article-000,,"A claim whose quotation mark is never closed.,other\n'
-    filler = [f"a999-c{i:05d},article-000,outlet-article-000,,A claim.,other,reports,,x,0,1,,\n" for i in range(4000)]
+    claim = read_table("claims", site.root)[0]
+    by = f"{claim['source_id']},{claim['claimant_id']}"
+    unclosed = f'a999-c0,{by},,"A claim whose quotation mark is never closed.,other\n'
+    filler = [f"a999-c{i:05d},{by},,A claim.,other,reports,,x,0,1,,\n" for i in range(4000)]
     path.write_text("".join([*lines[:3], unclosed, *filler, *lines[3:]]), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- messages quote little
 @probe("is not the text at")
 def exact_replaced_by_a_page_of_text(site: Site) -> None:
-    set_cells(site.root, "claims", "a000-c01", exact="A" * 5000)
+    set_cells(site.root, "claims", _first(site, "claims", "char_start"), exact="A" * 5000)
 
 
 @probe("data/sources.csv:1:-: incorrect-label: header is", reference="data/sources.csv:-:-: extra-label")
@@ -408,9 +435,11 @@ def header_of_a_thousand_columns(site: Site) -> None:
     path.write_text(",".join(f"column{i}" for i in range(1000)) + data[data.index("\n") :], encoding="utf-8")
 
 
-@probe("data/sources.csv:2:text_sha256")
-def archived_text_swapped_for_another_inside(site: Site) -> None:
-    (site.root / "data/texts/article-000.txt").write_bytes(os.urandom(3000))
+@probe("data/sources.csv:{row}:text_sha256")
+def archived_text_swapped_for_another_inside(site: Site) -> int:
+    source = _first_source(site)
+    (site.root / source["text_path"]).write_bytes(os.urandom(3000))
+    return row_number(site.root, "sources", source["source_id"])
 
 
 @probe("data/sources.csv:{row}:text_path: archived text not found: 'data/texts/missing.txt'")
@@ -477,10 +506,12 @@ def dialect_is_a_fifo(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(dialect="data/dialect.json"))
 
 
-@probe("data/sources.csv:3:text_path: archived text larger than 16777216 bytes")
-def archived_text_of_17_mib(site: Site) -> None:
-    with (site.root / "data/texts/article-001.txt").open("r+b") as handle:
+@probe("data/sources.csv:{row}:text_path: archived text larger than 16777216 bytes")
+def archived_text_of_17_mib(site: Site) -> int:
+    source = [row for row in read_table("sources", site.root) if row["text_path"]][-1]  # the last: not row 2
+    with (site.root / source["text_path"]).open("r+b") as handle:
         handle.truncate(17 * 1024 * 1024)  # sparse: costs no disk
+    return row_number(site.root, "sources", source["source_id"])
 
 
 # ----------------------------------------------------------------------------- work that grows with the input
@@ -488,16 +519,17 @@ BARE_NUMBERS = 100_000
 UNSHOWN = BARE_NUMBERS - SHOWN_PER_KIND
 
 
-@probe(f"data/texts/article-000.txt:{{row}}:3: … and {UNSHOWN} more numbers in neither figures.csv nor exclusions.csv")
-def text_of_a_hundred_thousand_bare_numbers(site: Site) -> int:
+@probe(f"{{text}}:{{line}}:3: … and {UNSHOWN} more numbers in neither figures.csv nor exclusions.csv")
+def text_of_a_hundred_thousand_bare_numbers(site: Site) -> dict[str, object]:
     """Lines of "x 1": each uncovered number was located by counting the newlines before it again
     (quadratic) and printed on a line of its own; the report is now the first few and a count."""
-    file = site.root / "data/texts/article-000.txt"
+    source = _first_source(site)
+    file = site.root / source["text_path"]
     text = file.read_text(encoding="utf-8") + "\n"
     grown = text + "x 1\n" * BARE_NUMBERS
     file.write_text(grown, encoding="utf-8")
-    set_cells(site.root, "sources", "article-000", text_sha256=hashlib.sha256(grown.encode()).hexdigest())
-    return text.count("\n") + SHOWN_PER_KIND + 1  # the line of the first number not shown
+    set_cells(site.root, "sources", source["source_id"], text_sha256=hashlib.sha256(grown.encode()).hexdigest())
+    return {"text": source["text_path"], "line": text.count("\n") + SHOWN_PER_KIND + 1}  # the first number not shown
 
 
 # ----------------------------------------------------------------------------- numbers no two readers read alike
@@ -505,42 +537,42 @@ def text_of_a_hundred_thousand_bare_numbers(site: Site) -> int:
 # DuckDB read it otherwise, or not at all: the published value would depend on the build's path.
 @probe("data/figures.csv:{row}:value: '8_000' has an underscore")
 def number_with_an_underscore(site: Site) -> int:
-    return set_cells(site.root, "figures", "a000-f03", value="8_000")
+    return set_cells(site.root, "figures", _first(site, "figures", "value"), value="8_000")
 
 
 @probe("data/claims.csv:{row}:char_start: '２１' is written in digits other than ASCII 0-9")
 def integer_in_full_width_digits(site: Site) -> int:
-    return set_cells(site.root, "claims", "a000-c02", char_start="２１")
+    return set_cells(site.root, "claims", _first(site, "claims", "char_start"), char_start="２１")
 
 
 @probe("data/figures.csv:{row}:value: '٨٠٠٠' is written in digits other than ASCII 0-9")
 def number_in_arabic_indic_digits(site: Site) -> int:
-    return set_cells(site.root, "figures", "a000-f03", value="٨٠٠٠")
+    return set_cells(site.root, "figures", _first(site, "figures", "value"), value="٨٠٠٠")
 
 
 @probe("data/figures.csv:{row}:value: 'inf' is not a finite number")
 def infinite_number(site: Site) -> int:
-    return set_cells(site.root, "figures", "a000-f03", value="inf")
+    return set_cells(site.root, "figures", _first(site, "figures", "value"), value="inf")
 
 
 @probe("data/figures.csv:{row}:value: 'nan' is not a finite number")
 def number_that_is_not_a_number(site: Site) -> int:
-    return set_cells(site.root, "figures", "a000-f03", value="nan")
+    return set_cells(site.root, "figures", _first(site, "figures", "value"), value="nan")
 
 
 @probe("data/figures.csv:{row}:value: '1.7e308' is beyond ±10^15")
 def number_near_the_largest_double(site: Site) -> int:
-    return set_cells(site.root, "figures", "a000-f03", value="1.7e308")
+    return set_cells(site.root, "figures", _first(site, "figures", "value"), value="1.7e308")
 
 
 @probe("data/figures.csv:{row}:value: '1e16' is beyond ±10^15")
 def number_beyond_10_to_the_15(site: Site) -> int:
-    return set_cells(site.root, "figures", "a000-f03", value="1e16")
+    return set_cells(site.root, "figures", _first(site, "figures", "value"), value="1e16")
 
 
 @probe("data/claims.csv:{row}:claimed_on: '٢٠٢٤-١٠-٣١' is not a valid EDTF date")
 def date_in_arabic_indic_digits(site: Site) -> int:
-    return set_cells(site.root, "claims", "a000-c02", claimed_on="٢٠٢٤-١٠-٣١")
+    return set_cells(site.root, "claims", key_at(site.root, "claims", 3), claimed_on="٢٠٢٤-١٠-٣١")
 
 
 # ----------------------------------------------------------------------------- text that hides what it says
@@ -548,17 +580,19 @@ def date_in_arabic_indic_digits(site: Site) -> int:
 # (U+200B, U+FEFF) the text around them: a cell reads otherwise than it shows, and a search misses it.
 @probe("data/claims.csv:{row}:claim: invisible format character U+202E RIGHT-TO-LEFT OVERRIDE")
 def right_to_left_override_in_a_claim(site: Site) -> int:
-    return set_cells(site.root, "claims", "a000-c02", claim="North Korea \u202eseitilaucas")
+    return set_cells(site.root, "claims", key_at(site.root, "claims", 3), claim="North Korea \u202eseitilaucas")
 
 
 @probe("data/entities.csv:{row}:aliases: invisible format character U+200B ZERO WIDTH SPACE")
 def zero_width_space_in_an_alias(site: Site) -> int:
-    return set_cells(site.root, "entities", "vladimir-putin", aliases="Vladimir Putin,Pu\u200btin")
+    entity = row_of(site.root, "entities", _first(site, "entities", "name"))
+    hidden = entity["name"][:2] + "\u200b" + entity["name"][2:]  # the name, split where it shows nothing
+    return set_cells(site.root, "entities", entity["entity_id"], aliases=f"{entity['name']},{hidden}")
 
 
 @probe("data/sources.csv:{row}:title: invisible format character U+2066 LEFT-TO-RIGHT ISOLATE")
 def isolate_in_a_title(site: Site) -> int:
-    return set_cells(site.root, "sources", "article-000", title="\u2066Troops\u2069 arrive")
+    return set_cells(site.root, "sources", _first_source(site)["source_id"], title="\u2066Troops\u2069 arrive")
 
 
 @probe("data/vocabulary.csv:{row}:definition: invisible format character U+FEFF ZERO WIDTH NO-BREAK SPACE")

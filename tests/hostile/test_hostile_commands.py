@@ -62,7 +62,8 @@ def test_a_command_error_keeps_its_lines_and_escapes_every_control_character(
 
 def test_a_refused_package_exits_1_and_a_valid_one_0(sandbox: Site, command: Runner) -> None:
     assert command(validate.main, [str(sandbox.descriptor)]).code == 0
-    (sandbox.root / "data/texts/article-000.txt").write_text("changed", encoding="utf-8")
+    text_path = next(row["text_path"] for row in read_table("sources", sandbox.root) if row["text_path"])
+    (sandbox.root / text_path).write_text("changed", encoding="utf-8")
     assert command(validate.main, [str(sandbox.descriptor)]).code == 1
 
 

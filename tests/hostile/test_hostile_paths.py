@@ -21,7 +21,7 @@ from scripts.validation.staging import staged
 from tests.conftest import ROOT, copy_package
 from tests.hostile.conftest import Runner, Site, assert_refused_cleanly
 from tests.hostile.probes import glob_path_beside_a_symlink_out, symlink_to_a_glob_name_beside_a_symlink_out
-from tests.mutations import set_cells
+from tests.mutations import first_key, set_cells
 
 GLOB_ATTACKS = [glob_path_beside_a_symlink_out, symlink_to_a_glob_name_beside_a_symlink_out]
 
@@ -43,7 +43,7 @@ def test_a_package_whose_folder_name_is_a_glob_pattern_is_read_from_its_own_file
     for name in ("package", "p[a]ckage"):  # a valid decoy beside the package that is read
         (tmp_path / name).mkdir()
         descriptor = copy_package(tmp_path / name)
-    row = set_cells(descriptor.parent, "claims", "a000-c01", char_start="not a number")
+    row = set_cells(descriptor.parent, "claims", first_key(descriptor.parent, "claims"), char_start="not a number")
     outcome = command(validate.main, [str(descriptor)])
     assert outcome.code == 1 and f"data/claims.csv:{row}:char_start:" in outcome.out, outcome.text[-2000:]
 
