@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 
 from scripts.benchmark.synth import generate
-from scripts.package.read import DataPackage, Problem
+from scripts.package.read import DataPackage
 from scripts.releases.docs import CHECKS_END, CHECKS_START, check_list, checked_as
 from scripts.validation import checks
 from scripts.validation.registry import CODE, Check, RowRule
-from scripts.validation.staging import Stage
 from scripts.validation.validate import checked
+from tests.agreement import assert_filters_agree_with_judges
 from tests.conftest import ROOT, copy_package
 from tests.hostile.test_schema_fields import drop_field
 from tests.source_code import string_constants
-from tests.test_validator import MUTATIONS, Mutation
+from tests.test_validator import MUTATIONS
 
 SOURCES = sorted((ROOT / "scripts").rglob("*.py"))
 
@@ -111,69 +111,31 @@ def _without_keys(schema: dict, owner: str, table: str, column: str) -> None:
 
 
 # ----------------------------------------------------------------------------- filter and judge agree
-def _judged(rule: RowRule, package: DataPackage, db: Stage, filtered: bool) -> tuple[list[tuple[str, str]], int]:
-    """(the rule's problems as (line, code), sorted; how many rows its judge read)."""
-    problems: list[Problem] = []
-    read = 0
-    for suspects in rule.suspects(package, db):
-        for number, row in suspects.rows(db, filtered):
-            read += 1
-            problems += rule.judge(package, suspects.table, number, row)
-    return sorted((str(p), p.code) for p in problems), read
-
-
-def assert_filters_agree_with_judges(descriptor: Path) -> tuple[int, int, set[str]]:
-    """Runs every rule of every check both ways on the package; returns (rows judged unfiltered,
-    rows judged filtered, codes found). Skips a package that no content check reads."""
-    judged_every = judged_filtered = 0
-    found: set[str] = set()
-    with checked(descriptor) as (_, package, db):
-        if package is None or db is None:
-            pytest.skip("the descriptor or a CSV is refused: no content check runs")
-        for check in checks.CHECKS:
-            for index, rule in enumerate(check.rules):
-                filtered, read_filtered = _judged(rule, package, db, filtered=True)
-                every, read_every = _judged(rule, package, db, filtered=False)
-                assert every == filtered, f"the {check.name} check's rule {index}: its judge and filter disagree"
-                assert {code for _, code in every} <= set(check.codes), f"the {check.name} check: undeclared code"
-                judged_every += read_every
-                judged_filtered += read_filtered
-                found |= {code for _, code in every}
-    return judged_every, judged_filtered, found
-
-
 def test_on_the_real_package_every_judge_finds_what_its_filter_leaves() -> None:
     every, filtered, _ = assert_filters_agree_with_judges(ROOT / "datapackage.json")
     assert every > filtered  # the filters pass rows, and the judges read every row without them
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.__name__)
-def test_on_every_mutated_package_every_judge_finds_what_its_filter_leaves(
-    package_copy: Path, mutation: Mutation
-) -> None:
-    mutation(package_copy.parent)
-    every, _, _ = assert_filters_agree_with_judges(package_copy)
-    assert every > 0
+# On every mutated package, filters and judges are held to agree by the mutation test itself
+# (tests/test_validator.py, test_each_defect_is_reported_at_its_file_row_and_column): one validation each.
 
 
 @pytest.mark.slow
 def test_the_mutations_reach_every_rule_with_a_problem(tmp_path: Path) -> None:
     """The agreement above is no comparison of empty lists: the mutation suite makes every rule's
     judge report something."""
+    rules = {f"the {check.name} check's rule {index}": _codes_of(check, rule)
+             for check in checks.CHECKS for index, rule in enumerate(check.rules)}  # fmt: skip
     reached: set[str] = set()
     for number, mutation in enumerate(MUTATIONS):
+        if all(reached & codes for codes in rules.values()):
+            break  # every rule reached: the other mutations cannot change the answer
         (tmp_path / str(number)).mkdir()
         copy = copy_package(tmp_path / str(number))
         mutation(copy.parent)
         with checked(copy) as (problems, _, _):
             reached |= {p.code for p in problems}
-    unreached = [
-        f"the {check.name} check's rule {index}"
-        for check in checks.CHECKS
-        for index, rule in enumerate(check.rules)
-        if not reached & _codes_of(check, rule)
-    ]
+    unreached = [rule for rule, codes in rules.items() if not reached & codes]
     assert unreached == []
 
 

@@ -1,5 +1,6 @@
 """The validator, by mutation: each test breaks a copy of the real package in one way and asserts
-the exact problem line (`path:row:column: message`) that the validator reports for it."""
+the exact problem line (`path:row:column: message`) that the validator reports for it, and that
+every check's SQL filter and Python judge find the same problems in it (tests/agreement.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from scripts.messages import quote
 from scripts.package.read import DataPackage, Problem
 from scripts.validation.checks import SHOWN_PER_KIND, SYMMETRIC_RELATIONS, descriptor_problems
-from scripts.validation.validate import main, table_schema_problems, validate
+from scripts.validation.validate import checked, main, table_schema_problems, validate
+from tests.agreement import judges_agree_with_filters
 from tests.conftest import ROOT, archived_text, read_table
 from tests.mutations import append_row, delete_row, edit_json, row_number, set_cells
 
@@ -39,12 +41,20 @@ def _order(problem: Expected) -> tuple[str, int, str, str]:
 
 def found(descriptor: Path, reference: bool = False) -> list[Expected]:
     """Every problem the validator reports, as (path, row, column, message), sorted."""
-    return sorted(((p.path, p.row, p.column, p.message) for p in validate(descriptor, reference)), key=_order)
+    return as_expected(validate(descriptor, reference))
+
+
+def as_expected(problems: list[Problem]) -> list[Expected]:
+    return sorted(((p.path, p.row, p.column, p.message) for p in problems), key=_order)
 
 
 def assert_reports_exactly(descriptor: Path, expected: list[Expected], reference: bool = False) -> None:
     """The validator reports these problems, each once, and nothing else."""
-    reported = found(descriptor, reference)
+    assert_exactly(found(descriptor, reference), expected)
+
+
+def assert_exactly(reported: list[Expected], expected: list[Expected]) -> None:
+    """`reported` (sorted) is these problems, each once, and nothing else."""
     assert len(reported) == len(expected), "\n".join(map(str, reported))
     for got, want in zip(reported, sorted(expected, key=_order), strict=True):
         if isinstance(want[3], Prefix):
@@ -783,8 +793,10 @@ MUTATIONS: list[Mutation] = [
 def test_each_defect_is_reported_at_its_file_row_and_column(package_copy: Path, mutation: Mutation) -> None:
     expected = mutation(package_copy.parent)
     assert expected, "a mutation names at least the problem it causes"
-    assert_reports_exactly(package_copy, expected)
-    assert main([str(package_copy)]) == 1
+    with checked(package_copy) as (problems, package, db):  # one validation for both questions
+        assert_exactly(as_expected(problems), expected)
+        if package is not None and db is not None:  # the content checks ran: their filters and judges agree
+            judges_agree_with_filters(package, db)
     # A defect of a Table Schema rule is also compared with frictionless (below), unless it cannot see it.
     breaks_a_table_schema_rule = bool(rule_breaches([Problem(*problem) for problem in expected]))
     assert breaks_a_table_schema_rule == (mutation in TABLE_SCHEMA_MUTATIONS or mutation in NOT_IN_FRICTIONLESS)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.agreement import assert_filters_agree_with_judges
 from tests.hostile.conftest import Site
 from tests.hostile.probes import PROBES, Probe
-from tests.test_check_registry import assert_filters_agree_with_judges
 
 
 @pytest.mark.slow
