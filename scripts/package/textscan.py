@@ -169,4 +169,13 @@ class Lines:
 def number_value(exact: str) -> float | None:
     """The number written in a figure's span: `8,000` -> 8000, `$2,000` -> 2000; None for words."""
     match = NUMBER.search(exact)
-    return float(match.group().lstrip("$").rstrip(",.").replace(",", "")) if match else None
+    return _as_number(match.group()) if match else None
+
+
+def number_values(exact: str) -> list[float]:
+    """Every number written in a figure's span, in order: a range states two ("between 10,000 and 12,000")."""
+    return [_as_number(match.group()) for match in NUMBER.finditer(exact)]
+
+
+def _as_number(written: str) -> float:
+    return float(written.lstrip("$").rstrip(",.").replace(",", ""))

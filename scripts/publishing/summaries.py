@@ -117,6 +117,7 @@ class TimelineColumn:
         self.last: date | None = None
         self.year_stated, self.estimates = True, 0
         self.values: list[float] = []
+        self.counted = 0  # estimates the chart can place: a number, or a range's two ends
         self.lowest, self.highest = math.inf, -math.inf
 
     def add(self, day: tuple[date, bool] | None, value: object, low: object, high: object) -> None:
@@ -126,15 +127,21 @@ class TimelineColumn:
             self.last = max(self.last or day[0], day[0])
             self.year_stated = self.year_stated and day[1]
         number = finite(value)
+        bounds = [b for b in (finite(low), finite(high)) if b is not None]
         if number is not None:
             self.values.append(number)
-            bounds = [b for b in (finite(low), finite(high)) if b is not None]
-            self.lowest, self.highest = min(self.lowest, number, *bounds), max(self.highest, number, *bounds)
+        elif len(bounds) < 2:
+            return  # a number in words: counted, not drawn
+        self.counted += 1  # a number, or a range's two ends (the codebook's range rule: no value)
+        numbers = [n for n in (number, *bounds) if n is not None]
+        self.lowest, self.highest = min(self.lowest, *numbers), max(self.highest, *numbers)
 
     def row(self) -> tuple[object, ...]:
+        """The median is of the stated numbers only: a range states none, so it widens the bar alone."""
         days = (self.first.isoformat(), self.last.isoformat()) if self.first and self.last else (None, None)
-        numbers = (self.lowest, self.highest, statistics.median(self.values)) if self.values else (None, None, None)
-        return (*days, int(self.year_stated), self.estimates, self.estimates - len(self.values), *numbers)
+        median = statistics.median(self.values) if self.values else None
+        ends = (self.lowest, self.highest) if self.counted else (None, None)
+        return (*days, int(self.year_stated), self.estimates, self.estimates - self.counted, *ends, median)
 
 
 def column_of_day(days: list[date]) -> dict[date, int]:

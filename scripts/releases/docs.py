@@ -82,7 +82,7 @@ def troop_estimates(package: DataPackage) -> str:
     ]
     rows = [row for _, row in tables["figures"].rows() if row["measure"] == package.headline_measure]
     for row in sorted(rows, key=lambda r: (r["as_of"] == "", r["as_of"], r["source_id"], int(r["char_start"]))):
-        count = f"{float(row['value']):,.0f}" if row["value"] else "(no number)"
+        count = troop_count(row)
         qualifiers = ", ".join(q.replace("_", " ") for q in (row["qualifier"], row["second_qualifier"]) if q)
         claim = claims[row["claim_id"]]
         date = row["as_of"] or "not stated"
@@ -112,6 +112,15 @@ def how_to_cite(package: DataPackage) -> str:
         f"> {citation.apa(facts, doi)}\n",
         f"```bibtex\n{citation.bibtex(facts, doi)}\n```",
     ])  # fmt: skip
+
+
+def troop_count(figure: dict[str, str]) -> str:
+    """A figure's number as the README's table writes it: 12,000; a range's two ends, 10,000–12,000."""
+    if figure["value"]:
+        return f"{float(figure['value']):,.0f}"
+    if figure["value_low"] and figure["value_high"]:
+        return f"{float(figure['value_low']):,.0f}–{float(figure['value_high']):,.0f}"
+    return "(no number)"
 
 
 def check_list() -> str:

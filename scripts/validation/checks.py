@@ -375,10 +375,14 @@ def _figure_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
 
 
 def _figure_problems(package: DataPackage, figures: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
-    """value is the number written in exact; low <= value <= high."""
+    """value is the number written in exact, or for a range (exact states two numbers) value_low and
+    value_high are its ends and value stays empty; low <= value <= high."""
     value = as_float(row["value"])
-    written = textscan.number_value(row["exact"])
-    if written is None and row["value"]:
+    numbers = textscan.number_values(row["exact"])
+    written = numbers[0] if numbers else None
+    if len(numbers) >= 2:
+        yield from _range_problems(figures, row_number, row, numbers[0], numbers[-1])
+    elif written is None and row["value"]:
         message = "exact states no number in digits (a quantity in words): value stays empty"
         yield Problem(figures.path, row_number, "value", message, code="value-without-digits")
     elif written is not None and value != written and (value is not None or not row["value"]):
@@ -393,6 +397,22 @@ def _figure_problems(package: DataPackage, figures: Table, row_number: int, row:
         yield Problem(figures.path, row_number, "value_high", f"{high:g} is below value {value:g}", code=bounds)
     if low is not None and high is not None and low > high:
         yield Problem(figures.path, row_number, "value_low", f"{low:g} is above value_high {high:g}", code=bounds)
+
+
+def _range_problems(
+    figures: Table, row_number: int, row: dict[str, str], first: float, last: float
+) -> Iterator[Problem]:
+    """A range ("between 10,000 and 12,000") is one figure: its ends are value_low and value_high, and
+    value stays empty, since the text states no single number (the codebook's range rule)."""
+    if row["value"]:
+        message = (
+            f"exact states a range, {first:g} to {last:g}: leave value empty; the ends go in value_low and value_high"
+        )
+        yield Problem(figures.path, row_number, "value", message, code="range-with-value")
+    for column, end, which in (("value_low", first, "starts"), ("value_high", last, "ends")):
+        if as_float(row[column]) != end:
+            message = f"is {quote(row[column])}, but the range exact states {which} at {end:g}: write {end:g}"
+            yield Problem(figures.path, row_number, column, message, code="range-end-not-exact")
 
 
 def quote_spans(package: DataPackage, db: Stage) -> Iterator[Problem]:
@@ -1076,6 +1096,8 @@ CHECKS: tuple[Check, ...] = (
             "value-without-digits": "a value for an exact that states no number in digits",
             "value-not-exact": "value is not the number exact states",
             "bounds-out-of-order": "value_low, value and value_high are not in order",
+            "range-with-value": "a figure whose exact states a range (two numbers) has a value",
+            "range-end-not-exact": "value_low or value_high is not the end of the range that exact states",
             "span-outside-claim": "a figure's span is not inside its claim's",
         },
         {

@@ -355,14 +355,19 @@ def timeline_svg(estimates: list[dict[str, Any]], unit: str) -> Markup:
         band = chart_right + 20
         parts.append(_undated_band(band))
         undated.sort(key=lambda e: str(e["source_id"]))  # stable: each article's estimates in reading order
-        counted = [e for e in undated if e["value"] is not None]
+        counted = [e for e in undated if has_number(e)]
         step = (UNDATED_BAND - 40) / max(len(counted), 1)
         for index, estimate in enumerate(counted):
             parts += _point(band + 30 + index * step, estimate, y_of, anchor="end")
-        for index, estimate in enumerate(e for e in undated if e["value"] is None):  # words, no number
+        for index, estimate in enumerate(e for e in undated if not has_number(e)):  # words, no number
             parts += _point(band + 8, estimate, lambda v, i=index: y_of(v) - 8 - 16 * i, anchor="start")
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def has_number(estimate: dict[str, Any]) -> bool:
+    """Whether the chart can place an estimate: a number, or a range's two ends."""
+    return estimate["value"] is not None or (estimate["value_low"] is not None and estimate["value_high"] is not None)
 
 
 def _svg_open(title: str) -> list[Markup]:
@@ -423,6 +428,16 @@ def _summary(x: float, column: dict[str, Any], y_of: Any, when: str, unit: str) 
     """One column of the summary: a bar from the lowest number to the highest, a point at the median."""
     count = Markup("{:,} estimate{}").format(column["estimates"], "" if column["estimates"] == 1 else "s")
     in_words = Markup(", {:,} in words only").format(column["in_words"]) if column["in_words"] else ""
+    if column["median"] is None and column["lowest"] is not None and column["highest"] is not None:
+        title = Markup("{}: {}, ranges from {} to {} {}").format(
+            when, count, whole(column["lowest"]), whole(column["highest"]), unit
+        )  # only ranges: a bar from the lowest end to the highest, and no median, which no text states
+        return [
+            Markup(
+                '<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" stroke="#276890" stroke-width="3">'
+                "<title>{3}</title></line>"
+            ).format(x, y_of(column["lowest"]), y_of(column["highest"]), title)
+        ]
     if column["median"] is None:
         return [
             Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="estimate">{} (no number)</text>').format(
@@ -478,6 +493,8 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     who = claimant if len(claimant) <= 32 else claimant[:31] + "…"
     possible = qualifier in ("could_reach", "potentially") or estimate.get("second_qualifier") == "up_to"
     dx = 10 if anchor == "start" else -10
+    if value is None and estimate["value_low"] is not None and high is not None:
+        return _range(x, estimate, y_of, anchor, who)
     if value is None:  # a number in words ("thousands"): written, not plotted
         return [
             Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate">{}: “{}” (no number)</text>').format(
@@ -513,6 +530,24 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
         ).format(x + dx, y_of(value) - 2, anchor, how_many, x + dx, who)
     )
     return parts
+
+
+def _range(x: float, estimate: dict[str, Any], y_of: Any, anchor: str, who: str) -> list[Markup]:
+    """A range the text states by its two ends ("between 10,000 and 12,000"): a hollow bar from end
+    to end, no point (the text states no single number), and its two ends as the label."""
+    low, high = estimate["value_low"], estimate["value_high"]
+    ends = f"{whole(low)}–{whole(high)}"
+    dx = 10 if anchor == "start" else -10
+    return [
+        Markup(
+            '<rect x="{:.1f}" y="{:.1f}" width="8" height="{:.1f}" fill="white" stroke="#276890" stroke-width="2" '
+            'class="estimate-point estimate-range"><title>{}: {} (range)</title></rect>'
+        ).format(x - 4, y_of(high), max(y_of(low) - y_of(high), 2), who, ends),
+        Markup(
+            '<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate"><tspan font-weight="bold">{}</tspan>'
+            '<tspan x="{:.1f}" dy="14">{}</tspan></text>'
+        ).format(x + dx, y_of(high) - 2, anchor, ends, x + dx, who),
+    ]
 
 
 CHART_ESTIMATES = 60  # estimates drawn one by one; more are drawn as the build summed them up
