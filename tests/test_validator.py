@@ -503,6 +503,16 @@ def not_utf8(root: Path) -> list[Expected]:
     ]
 
 
+def extra_empty_cell(root: Path) -> list[Expected]:
+    """One comma too many at the end of a row: DuckDB's reader took the row as whole, Python's (and
+    frictionless's) sees an extra, empty cell."""
+    lines = (root / "data" / "claims.csv").read_bytes().split(b"\n")
+    number, line = next((n, line) for n, line in enumerate(lines, start=1) if n > 1 and b'"' not in line and line)
+    _rewrite(root, "claims.csv", lambda data: data.replace(line + b"\n", line + b",\n", 1))
+    width = len(lines[0].split(b","))
+    return [at("data/claims.csv", number, None, f"extra-cell: {width + 1} cells, expected {width}")]
+
+
 def trailing_space(root: Path) -> list[Expected]:
     key = key_of(root, "claims", "article-000", "limited combat experience")
     row = set_cells(root, "claims", key, claim=row_of(root, "claims", key)["claim"] + " ")
@@ -777,9 +787,9 @@ MUTATIONS: list[Mutation] = [
     number_near_the_largest_double, integer_beyond_10_to_the_15, alias_of_two_entities, speaker_not_named_in_article,
     claimant_not_named_in_article, quotation_skipped, nested_quotation_skipped, number_skipped,
     number_in_words_skipped, exclusion_of_nothing, byte_order_mark, crlf_line_endings, no_final_newline,
-    not_utf8, trailing_space, not_nfc, control_character, invisible_format_character, spreadsheet_formula,
-    formula_with_at_sign, url_not_http, link_to_itself, link_from_an_empty_cell, link_repeated_in_reverse,
-    link_to_missing_claim, value_outside_enum,
+    not_utf8, extra_empty_cell, trailing_space, not_nfc, control_character, invisible_format_character,
+    spreadsheet_formula, formula_with_at_sign, url_not_http, link_to_itself, link_from_an_empty_cell,
+    link_repeated_in_reverse, link_to_missing_claim, value_outside_enum,
     unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug, above_maximum,
     at_exclusive_minimum, longer_than_max_length, unique_key_repeated, chain_step_one_is_not_the_claimant,
     chain_with_a_gap, claim_without_a_chain, attribution_words_altered, inferred_names_no_column,
@@ -923,7 +933,7 @@ def test_a_missing_descriptor_is_a_clear_error(tmp_path: Path) -> None:
 TABLE_SCHEMA_MUTATIONS = [
     quotation_skipped, nested_quotation_skipped, not_utf8, link_to_missing_claim, link_from_an_empty_cell,
     value_outside_enum, unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug,
-    above_maximum, at_exclusive_minimum, longer_than_max_length,
+    above_maximum, at_exclusive_minimum, longer_than_max_length, extra_empty_cell,
 ]  # fmt: skip
 NOT_IN_FRICTIONLESS = [unique_key_repeated]  # a Table Schema v2 rule that frictionless 5 does not check
 # The error types of frictionless that both engines report (their messages start with one).

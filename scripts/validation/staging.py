@@ -108,6 +108,7 @@ class FileScan:
     problems: list[Problem] = field(default_factory=list)
     lenient_corner: bool = False  # bytes that DuckDB's reader would read differently
     unsafe_characters: bool = False  # control characters or non-NFC text somewhere: checked cell by cell
+    commas: int = 0  # every comma byte of the file: DuckDB's cells must account for each (load_with_duckdb)
 
     @property
     def fast(self) -> bool:
@@ -192,6 +193,7 @@ def scan_file(table: Table) -> FileScan:
             if not result.lenient_corner and (any(b in chunk for b in LENIENT_BYTES) or spaced_quote(chunk)):
                 result.lenient_corner = True
             lines += chunk.count(b"\n")
+            result.commas += chunk.count(b",")
             offset += len(chunk)
             last = chunk[-1:] if chunk else last
             if not block:
@@ -224,7 +226,7 @@ def _raw_ddl(table: Table) -> str:
     return f"CREATE TABLE {RAW}.{identifier(table.name)} ({columns})"
 
 
-def load_with_duckdb(stage: Stage, table: Table) -> bool:
+def load_with_duckdb(stage: Stage, table: Table, commas: int) -> bool:
     """Stage a file with DuckDB's strict reader; False (and nothing staged) if it refuses the file or
     reads a cell longer than Python's reader takes. The byte scan has already sent every file that
     DuckDB would read otherwise than Python's csv module to the Python reader, and a file whose path
@@ -246,10 +248,23 @@ def load_with_duckdb(stage: Stage, table: Table) -> bool:
     except duckdb.Error:
         stage.run(f"DROP TABLE IF EXISTS {name}")
         return False
-    if names and _longest_cell(stage, table) > MAX_CELL_CHARS:
+    if names and (_longest_cell(stage, table) > MAX_CELL_CHARS or not _every_comma_read(stage, table, commas)):
         stage.run(f"DROP TABLE {name}")
         return False
     return True
+
+
+def _every_comma_read(stage: Stage, table: Table, commas: int) -> bool:
+    """Whether the file's commas are exactly its separators (N - 1 per row, header included) and the
+    commas inside its cells. DuckDB's strict reader takes a row with one extra, empty last cell
+    ("1,2,3," under a header of three) as a row of three, where Python (and frictionless) see an
+    extra cell: such a file is left to the Python reader, which reports it."""
+    name = f"{RAW}.{identifier(table.name)}"
+    inside = " + ".join(f"coalesce(sum(strlen({identifier(n)}) - strlen(replace({identifier(n)}, ',', ''))), 0)"
+                        for n in table.field_names)  # fmt: skip
+    rows, in_cells = stage.connection.execute(f"SELECT count(*), {inside} FROM {name}").fetchone() or (0, 0)
+    in_header = sum(n.count(",") for n in table.field_names)
+    return commas == (rows + 1) * (len(table.field_names) - 1) + in_cells + in_header
 
 
 def _longest_cell(stage: Stage, table: Table) -> int:
@@ -337,7 +352,7 @@ def load_table(stage: Stage, table: Table, scan: FileScan) -> Iterator[Problem]:
             f"incorrect-label: header is {quote(header)}, the schema says {quote(table.field_names)}",
             code="incorrect-label",
         )
-    if scan.fast and header == table.field_names and load_with_duckdb(stage, table):
+    if scan.fast and header == table.field_names and load_with_duckdb(stage, table, scan.commas):
         stage.read_by_duckdb.add(table.name)
     else:
         yield from load_with_python(stage, table)
