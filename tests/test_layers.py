@@ -5,6 +5,7 @@ the benchmark), imports inside functions included, and the site's shape has one 
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -127,3 +128,32 @@ def test_every_table_the_build_adds_is_reserved(database: Path) -> None:
     fts_shadows = {t for t in tables for fts in map(fts_table, FTS_COLUMNS) if t.startswith(f"{fts}_")}
     assert tables - resources - fts_shadows == reserved_names()
     assert set(VIEWS) <= tables  # the real package has every column the views read
+
+
+ARTICLE_COUNT = re.compile(r"\b(?:two|three|four|five|both|neither)\s+(?:(?:archived|news|seed)\s+)*articles?\b", re.I)
+PROSE = ("README.md", "CONTRIBUTING.md", "docs/codebook.md", "datapackage.json", "schemas", "scripts")
+
+
+def prose_that_counts_articles(root: Path) -> list[str]:
+    """Places where the project's prose (docs, descriptor, schemas, templates, code strings) counts
+    the articles: the package grows, so such words go stale with the next article."""
+    found = []
+    for name in PROSE:
+        paths = [root / name] if (root / name).is_file() else sorted((root / name).rglob("*"))
+        for path in paths:
+            if path.is_file() and path.suffix in (".md", ".json", ".py", ".j2", ".html"):
+                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                    if ARTICLE_COUNT.search(line):
+                        found.append(f"{path.relative_to(root)}:{number}")
+    return found
+
+
+def test_no_prose_counts_the_articles() -> None:
+    assert prose_that_counts_articles(ROOT) == []
+
+
+def test_the_article_count_search_finds_a_count_in_any_prose_file(tmp_path: Path) -> None:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas/x.schema.json").write_text('{"description": "in both articles"}\n', encoding="utf-8")
+    (tmp_path / "README.md").write_text("The package covers two news articles.\n", encoding="utf-8")
+    assert prose_that_counts_articles(tmp_path) == ["README.md:1", "schemas/x.schema.json:1"]
