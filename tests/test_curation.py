@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scripts.curation import todo
-from scripts.curation.spans import occurrences, repair
-from scripts.package.read import DataPackage, Table
+from scripts.curation import spans as spans_tool
+from scripts.curation import tables, todo
+from scripts.curation.spans import occurrences, placed, repair
+from scripts.package.read import DataPackage, Problem, Table
 from tests.articles.third import next_source_id
 from tests.conftest import ROOT
 from tests.mutations import append_row, first_key, row_of, set_cells
@@ -154,6 +155,94 @@ def test_spans_take_the_occurrence_nearest_a_rough_hint_or_report_the_row(packag
     assert repair(package_copy) == ([], 1)
     repaired = row_of(root, "attributions", key)
     assert (repaired["char_start"], repaired["char_end"]) == (str(starts[1]), str(starts[1] + len(word)))
+
+
+def _unplaced(exact: str, start: str = "") -> dict[str, str]:
+    return {"source_id": "story", "exact": exact, "char_start": start, "char_end": ""}
+
+
+@pytest.mark.parametrize(("text", "exact", "expected"), [
+    ("Tallinn and all of it", "all", (12, 15)),  # the one whole-word "all", not the one in "Tallinn"
+    ('He said "about 2,000 arrived"', '"about 2,000', (8, 20)),  # the exact's own quote mark is a boundary
+    ("2,000 soldiers", "2,000", (0, 5)),  # the text's edges are boundaries
+    ("a (sic) note", "(sic)", (2, 7)),
+])  # fmt: skip
+def test_spans_place_an_exact_only_at_word_boundaries(text: str, exact: str, expected: tuple[int, int]) -> None:
+    assert placed(_unplaced(exact), text) == expected
+
+
+@pytest.mark.parametrize("text", ["Tallinn is small", "Tallinn, Dallas and allies"])
+def test_spans_refuse_an_exact_found_only_inside_longer_words(text: str) -> None:
+    problem = placed(_unplaced("all"), text)
+    assert isinstance(problem, Problem) and problem.column == "exact"
+    assert "'all' is not in story as whole words" in problem.message
+
+
+def test_spans_name_every_occurrence_of_an_ambiguous_exact() -> None:
+    problem = placed(_unplaced("all"), "all of them, all told, and Tallinn")
+    assert isinstance(problem, Problem) and problem.column == "char_start"
+    assert "'all' occurs 2 times in story (at 0, 13): give a char_start near the one meant" in problem.message
+
+
+def _ambiguous_and_empty(root: Path) -> tuple[int, str]:
+    """Makes one attribution ambiguous (a repeated word, no hint) and empties one figure's offsets:
+    returns the attribution's row number and the figure's key."""
+    key = first_key(root, "attributions")
+    word, _ = _repeated_word(_text_of(root, row_of(root, "attributions", key)["source_id"]))
+    row = set_cells(root, "attributions", key, exact=word, char_start="", char_end="")
+    figure = _once_in_its_text(root, "figures")
+    set_cells(root, "figures", figure, char_start="", char_end="")
+    return row, figure
+
+
+def test_spans_write_every_row_they_can_place_list_the_others_and_exit_1(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = package_copy.parent
+    right = row_of(root, "figures", figure := _once_in_its_text(root, "figures"))
+    row, figure = _ambiguous_and_empty(root)
+    assert spans_tool.main([str(package_copy)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith(f"data/attributions.csv:{row}:char_start: ") and out.count("\n") == 1
+    assert "occurs" in out and "give a char_start near the one meant" in out
+    assert "1 span(s) cannot be placed; the others were written (1 table(s) repaired)" in err
+    repaired = row_of(root, "figures", figure)
+    assert (repaired["char_start"], repaired["char_end"]) == (right["char_start"], right["char_end"])
+    assert row_of(root, "attributions", first_key(root, "attributions"))["char_start"] == ""
+
+
+def test_spans_write_each_changed_table_whole_and_atomically(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = package_copy.parent
+    _ambiguous_and_empty(root)
+    written: list[Path] = []
+    real = tables.write_atomically
+
+    def recorded(output: Path, data: bytes | str) -> Path:
+        written.append(output)
+        return real(output, data)
+
+    monkeypatch.setattr(tables, "write_atomically", recorded)
+    problems, changed = repair(package_copy)
+    assert len(problems) == 1 and changed == 1
+    assert written == [root / "data/figures.csv"]  # the figures only, once, whole: not the attributions
+
+
+def test_spans_leave_a_table_as_it_was_when_its_write_fails(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = package_copy.parent
+    _ambiguous_and_empty(root)
+    before = _tree(root)
+
+    def refused(source: object, target: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("scripts.atomic.os.replace", refused)
+    with pytest.raises(OSError, match="No space left"):
+        repair(package_copy)
+    assert _tree(root) == before  # the old file, and no temporary file left beside it
 
 
 def test_todo_reads_each_table_once_for_every_source(package_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
