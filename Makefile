@@ -22,7 +22,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # pasted into the shell script; make takes each value literally (no `$(…)` or `$5` of it is expanded).
 # A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
 ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
-	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS
+	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER PUBLISHER_NAME SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS
 $(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
 export $(ARGUMENTS)
 
@@ -103,9 +103,9 @@ diff: $(SETUP)
 
 # The curator's tools (CONTRIBUTING.md): archive an article, place spans, list what is left to do.
 add-source: $(SETUP)
-	@test -n "$$TEXT" && test -n "$$ID" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=]" >&2; exit 2; }
+	@test -n "$$TEXT" && test -n "$$ID" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=id | PUBLISHER_NAME=name]" >&2; exit 2; }
 	$(PY) -m scripts.curation.add_source --datapackage "$$DATAPACKAGE" --title "$$TITLE" --url "$$URL" \
-		--published "$$PUBLISHED" --publisher "$$PUBLISHER" -- "$$TEXT" "$$ID"
+		--published "$$PUBLISHED" --publisher "$$PUBLISHER" --publisher-name "$$PUBLISHER_NAME" -- "$$TEXT" "$$ID"
 
 spans: $(SETUP)
 	$(PY) -m scripts.curation.spans "$$DATAPACKAGE"

@@ -16,6 +16,7 @@ from scripts.curation import spans as spans_tool
 from scripts.curation import tables, todo
 from scripts.curation.spans import occurrences, placed, repair
 from scripts.package.read import DataPackage, Problem, Table
+from scripts.validation.validate import validate
 from tests.articles.third import next_source_id
 from tests.conftest import ROOT
 from tests.mutations import append_row, first_key, row_of, set_cells
@@ -103,6 +104,80 @@ def test_add_source_refuses_an_id_or_a_text_already_in_the_package(
     result = make("add-source", f"TEXT={path}", f"ID={source_id}", f"DATAPACKAGE={package_copy}")
     assert result.returncode != 0 and message in result.stderr
     assert _tree(package_copy.parent) == before
+
+
+def _add(package_copy: Path, tmp_path: Path, *settings: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`make add-source` of a fresh one-line text (written beforehand by _story) under the next free
+    id: (the run, the id)."""
+    text = _story(tmp_path)
+    source_id, _ = next_source_id(package_copy.parent)
+    return make("add-source", f"TEXT={text}", f"ID={source_id}", f"DATAPACKAGE={package_copy}", *settings), source_id
+
+
+def _story(tmp_path: Path) -> Path:
+    text = tmp_path / "story.txt"
+    text.write_bytes(b"Olena Kovalenko told reporters on Tuesday that nothing changed near the border.\n")
+    return text
+
+
+def test_add_source_adds_the_outlet_named_by_publisher_name(package_copy: Path, tmp_path: Path) -> None:
+    root = package_copy.parent
+    result, source_id = _add(package_copy, tmp_path, "PUBLISHER_NAME=Example Outlet (Tallinn)")
+    assert result.returncode == 0, result.stderr
+    outlet = row_of(root, "entities", "example-outlet-tallinn")
+    assert (outlet["name"], outlet["kind"], outlet["aliases"]) == ("Example Outlet (Tallinn)", "media",
+                                                                   "Example Outlet (Tallinn)")  # fmt: skip
+    assert row_of(root, "sources", source_id)["publisher_id"] == "example-outlet-tallinn"
+    assert validate(package_copy) == []
+
+
+def _an_outlet(root: Path) -> dict[str, str]:
+    return row_of(root, "entities", first_key(root, "entities", lambda row: row["kind"] == "media"))
+
+
+@pytest.mark.parametrize("spelling", ["name", "name in capitals", "id"])
+def test_add_source_refuses_a_publisher_name_that_is_an_entity_already(
+    package_copy: Path, tmp_path: Path, spelling: str
+) -> None:
+    outlet = _an_outlet(package_copy.parent)
+    name = {"name": outlet["name"], "name in capitals": outlet["name"].upper(), "id": outlet["entity_id"]}[spelling]
+    _story(tmp_path)
+    before = _tree(package_copy.parent)
+    result, _ = _add(package_copy, tmp_path, f"PUBLISHER_NAME={name}")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert f"is entity '{outlet['entity_id']}' already: give PUBLISHER={outlet['entity_id']} instead" in result.stderr
+    assert _tree(package_copy.parent) == before
+
+
+def test_add_source_refuses_both_publisher_and_publisher_name(package_copy: Path, tmp_path: Path) -> None:
+    _story(tmp_path)
+    before = _tree(package_copy.parent)
+    outlet = _an_outlet(package_copy.parent)["entity_id"]
+    result, _ = _add(package_copy, tmp_path, f"PUBLISHER={outlet}", "PUBLISHER_NAME=Another Outlet")
+    assert result.returncode != 0 and "not both" in result.stderr
+    assert _tree(package_copy.parent) == before
+
+
+@pytest.mark.parametrize(("settings", "note"), [
+    ((), "Headline, outlet, URL and publication date not given in the text."),
+    (("TITLE=Troops arrive", "URL=https://example.org/a"), "Outlet and publication date not given in the text."),
+    (("PUBLISHED=2024-11-05", "TITLE=Troops arrive", "URL=https://example.org/a"),
+     "Outlet not given in the text."),
+])  # fmt: skip
+def test_add_source_notes_what_the_text_does_not_give_in_the_projects_words(
+    package_copy: Path, tmp_path: Path, settings: tuple[str, ...], note: str
+) -> None:
+    result, source_id = _add(package_copy, tmp_path, *settings)
+    assert result.returncode == 0, result.stderr
+    assert row_of(package_copy.parent, "sources", source_id)["notes"] == f"Added with make add-source. {note}"
+
+
+def test_add_source_writes_no_note_of_what_is_missing_when_nothing_is(package_copy: Path, tmp_path: Path) -> None:
+    outlet = _an_outlet(package_copy.parent)["entity_id"]
+    given = ("PUBLISHED=2024-11-05", "TITLE=Troops arrive", "URL=https://example.org/a", f"PUBLISHER={outlet}")
+    result, source_id = _add(package_copy, tmp_path, *given)
+    assert result.returncode == 0, result.stderr
+    assert row_of(package_copy.parent, "sources", source_id)["notes"] == "Added with make add-source."
 
 
 def test_spans_never_alter_a_correct_row(package_copy: Path) -> None:
