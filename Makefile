@@ -39,7 +39,7 @@ override PY := $(BIN)/python
 override SETUP := $(VENV)/.setup-done
 override CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 
-.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo
+.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo check-article
 
 setup: $(SETUP)
 
@@ -112,6 +112,11 @@ spans: $(SETUP)
 
 todo: $(SETUP)
 	$(PY) -m scripts.curation.todo "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"}
+
+# One article: the package validated, only that article's problems shown, and its own tests run.
+check-article: $(SETUP)
+	@test -n "$$SOURCE" || { echo "usage: make check-article SOURCE=id [DATAPACKAGE=…]" >&2; exit 2; }
+	$(PY) -m scripts.curation.check_article "$$DATAPACKAGE" --source "$$SOURCE"
 
 # Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
 # make bench SIZES=10000,100000,1000000. Writes build/bench.json.
