@@ -44,7 +44,8 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     text = tmp_path / "kyiv-report.txt"
     text.write_bytes(ARTICLE.encode("utf-8"))
     # 1. Archive the text, byte for byte.
-    added = make("add-source", f"TEXT={text}", f"ID={source_id}", "PUBLISHED=2024-11-04", package)
+    added = make("add-source", f"TEXT={text}", f"ID={source_id}", "PUBLISHED=2024-11-04",
+                 "PUBLISHER_NAME=Example Outlet of the walk-through", package)  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert (root / f"data/texts/{source_id}.txt").read_bytes() == text.read_bytes()
     # 2. See what the text holds: exactly what CONTRIBUTING.md shows.
@@ -72,7 +73,9 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     # 4. Place the spans.
     placed = make("spans", package)
     assert placed.returncode == 0, placed.stdout + placed.stderr
-    # 5. Validate until it prints nothing, and the list is empty.
+    # 5. Check the article until it prints nothing, and the list is empty; the package is valid.
+    checked = make("check-article", f"SOURCE={source_id}", package)
+    assert checked.returncode == 0 and f"0 problem(s) in {source_id}" in checked.stderr, checked.stdout
     validated = make("validate", package)
     assert validated.returncode == 0 and validated.stdout == "", validated.stdout
     assert make("todo", f"SOURCE={source_id}", package).stdout == ""
