@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from scripts.curation import spans as spans_tool
 from scripts.curation import tables, todo
+from scripts.curation.add_source import entity_id_of
 from scripts.curation.spans import occurrences, placed, repair
 from scripts.package.read import DataPackage, Problem, Table
 from scripts.validation.validate import validate
@@ -132,6 +133,16 @@ def test_add_source_adds_the_outlet_named_by_publisher_name(package_copy: Path, 
                                                                    "Example Outlet (Tallinn)")  # fmt: skip
     assert row_of(root, "sources", source_id)["publisher_id"] == "example-outlet-tallinn"
     assert validate(package_copy) == []
+
+
+@pytest.mark.parametrize(("name", "entity_id"), [
+    ("Financial Times", "financial-times"),
+    ("Example Outlet (Tallinn)", "example-outlet-tallinn"),
+    ("Süddeutsche Zeitung", "suddeutsche-zeitung"),
+    ("  KBS  ", "kbs"),
+])  # fmt: skip
+def test_an_outlets_id_is_its_name_in_lowercase_ascii_words_joined_by_hyphens(name: str, entity_id: str) -> None:
+    assert entity_id_of(name) == entity_id
 
 
 def _an_outlet(root: Path) -> dict[str, str]:

@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from scripts.atomic import write_atomically
@@ -89,8 +90,11 @@ def add_source(
 
 
 def entity_id_of(name: str) -> str:
-    """An entity id made from a name, as the package's ids are: "Financial Times" -> financial-times."""
-    return NOT_ALPHANUMERIC.sub("-", name.casefold()).strip("-")
+    """An entity id made from a name, as the package's ids are: "Financial Times" -> financial-times,
+    "Le Monde diplomatique" -> le-monde-diplomatique, "Dziennik Bałtycki" -> dziennik-batycki (letters
+    without an ASCII form drop out; their accents go first)."""
+    ascii_letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return NOT_ALPHANUMERIC.sub("-", ascii_letters.casefold()).strip("-")
 
 
 def new_outlet(name: str, source_id: str, entities: list[Row]) -> Row:
