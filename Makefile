@@ -22,7 +22,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # pasted into the shell script; make takes each value literally (no `$(…)` or `$5` of it is expanded).
 # A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
 ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
-	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS
+	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER PUBLISHER_NAME SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS
 $(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
 export $(ARGUMENTS)
 
@@ -39,7 +39,7 @@ override PY := $(BIN)/python
 override SETUP := $(VENV)/.setup-done
 override CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 
-.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo
+.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo check-article
 
 setup: $(SETUP)
 
@@ -103,15 +103,20 @@ diff: $(SETUP)
 
 # The curator's tools (CONTRIBUTING.md): archive an article, place spans, list what is left to do.
 add-source: $(SETUP)
-	@test -n "$$TEXT" && test -n "$$ID" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=]" >&2; exit 2; }
+	@test -n "$$TEXT" && test -n "$$ID" || { echo "usage: make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=id | PUBLISHER_NAME=name]" >&2; exit 2; }
 	$(PY) -m scripts.curation.add_source --datapackage "$$DATAPACKAGE" --title "$$TITLE" --url "$$URL" \
-		--published "$$PUBLISHED" --publisher "$$PUBLISHER" -- "$$TEXT" "$$ID"
+		--published "$$PUBLISHED" --publisher "$$PUBLISHER" --publisher-name "$$PUBLISHER_NAME" -- "$$TEXT" "$$ID"
 
 spans: $(SETUP)
 	$(PY) -m scripts.curation.spans "$$DATAPACKAGE"
 
 todo: $(SETUP)
 	$(PY) -m scripts.curation.todo "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"}
+
+# One article: the package validated, only that article's problems shown, and its own tests run.
+check-article: $(SETUP)
+	@test -n "$$SOURCE" || { echo "usage: make check-article SOURCE=id [DATAPACKAGE=…]" >&2; exit 2; }
+	$(PY) -m scripts.curation.check_article "$$DATAPACKAGE" --source "$$SOURCE"
 
 # Times validate, build, frictionless and the sqlite3 .import floor on synthetic packages:
 # make bench SIZES=10000,100000,1000000. Writes build/bench.json.

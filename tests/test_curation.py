@@ -12,9 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scripts.curation import todo
-from scripts.curation.spans import occurrences, repair
-from scripts.package.read import DataPackage, Table
+from scripts.curation import spans as spans_tool
+from scripts.curation import tables, todo
+from scripts.curation.add_source import entity_id_of
+from scripts.curation.spans import occurrences, placed, repair
+from scripts.package.read import DataPackage, Problem, Table
+from scripts.validation.validate import validate
 from tests.articles.third import next_source_id
 from tests.conftest import ROOT
 from tests.mutations import append_row, first_key, row_of, set_cells
@@ -42,7 +45,8 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     text = tmp_path / "kyiv-report.txt"
     text.write_bytes(ARTICLE.encode("utf-8"))
     # 1. Archive the text, byte for byte.
-    added = make("add-source", f"TEXT={text}", f"ID={source_id}", "PUBLISHED=2024-11-04", package)
+    added = make("add-source", f"TEXT={text}", f"ID={source_id}", "PUBLISHED=2024-11-04",
+                 "PUBLISHER_NAME=Example Outlet of the walk-through", package)  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert (root / f"data/texts/{source_id}.txt").read_bytes() == text.read_bytes()
     # 2. See what the text holds: exactly what CONTRIBUTING.md shows.
@@ -70,7 +74,9 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     # 4. Place the spans.
     placed = make("spans", package)
     assert placed.returncode == 0, placed.stdout + placed.stderr
-    # 5. Validate until it prints nothing, and the list is empty.
+    # 5. Check the article until it prints nothing, and the list is empty; the package is valid.
+    checked = make("check-article", f"SOURCE={source_id}", package)
+    assert checked.returncode == 0 and f"0 problem(s) in {source_id}" in checked.stderr, checked.stdout
     validated = make("validate", package)
     assert validated.returncode == 0 and validated.stdout == "", validated.stdout
     assert make("todo", f"SOURCE={source_id}", package).stdout == ""
@@ -102,6 +108,90 @@ def test_add_source_refuses_an_id_or_a_text_already_in_the_package(
     result = make("add-source", f"TEXT={path}", f"ID={source_id}", f"DATAPACKAGE={package_copy}")
     assert result.returncode != 0 and message in result.stderr
     assert _tree(package_copy.parent) == before
+
+
+def _add(package_copy: Path, tmp_path: Path, *settings: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`make add-source` of a fresh one-line text (written beforehand by _story) under the next free
+    id: (the run, the id)."""
+    text = _story(tmp_path)
+    source_id, _ = next_source_id(package_copy.parent)
+    return make("add-source", f"TEXT={text}", f"ID={source_id}", f"DATAPACKAGE={package_copy}", *settings), source_id
+
+
+def _story(tmp_path: Path) -> Path:
+    text = tmp_path / "story.txt"
+    text.write_bytes(b"Olena Kovalenko told reporters on Tuesday that nothing changed near the border.\n")
+    return text
+
+
+def test_add_source_adds_the_outlet_named_by_publisher_name(package_copy: Path, tmp_path: Path) -> None:
+    root = package_copy.parent
+    result, source_id = _add(package_copy, tmp_path, "PUBLISHER_NAME=Example Outlet (Tallinn)")
+    assert result.returncode == 0, result.stderr
+    outlet = row_of(root, "entities", "example-outlet-tallinn")
+    assert (outlet["name"], outlet["kind"], outlet["aliases"]) == ("Example Outlet (Tallinn)", "media",
+                                                                   "Example Outlet (Tallinn)")  # fmt: skip
+    assert row_of(root, "sources", source_id)["publisher_id"] == "example-outlet-tallinn"
+    assert validate(package_copy) == []
+
+
+@pytest.mark.parametrize(("name", "entity_id"), [
+    ("Financial Times", "financial-times"),
+    ("Example Outlet (Tallinn)", "example-outlet-tallinn"),
+    ("Süddeutsche Zeitung", "suddeutsche-zeitung"),
+    ("  KBS  ", "kbs"),
+])  # fmt: skip
+def test_an_outlets_id_is_its_name_in_lowercase_ascii_words_joined_by_hyphens(name: str, entity_id: str) -> None:
+    assert entity_id_of(name) == entity_id
+
+
+def _an_outlet(root: Path) -> dict[str, str]:
+    return row_of(root, "entities", first_key(root, "entities", lambda row: row["kind"] == "media"))
+
+
+@pytest.mark.parametrize("spelling", ["name", "name in capitals", "id"])
+def test_add_source_refuses_a_publisher_name_that_is_an_entity_already(
+    package_copy: Path, tmp_path: Path, spelling: str
+) -> None:
+    outlet = _an_outlet(package_copy.parent)
+    name = {"name": outlet["name"], "name in capitals": outlet["name"].upper(), "id": outlet["entity_id"]}[spelling]
+    _story(tmp_path)
+    before = _tree(package_copy.parent)
+    result, _ = _add(package_copy, tmp_path, f"PUBLISHER_NAME={name}")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert f"is entity '{outlet['entity_id']}' already: give PUBLISHER={outlet['entity_id']} instead" in result.stderr
+    assert _tree(package_copy.parent) == before
+
+
+def test_add_source_refuses_both_publisher_and_publisher_name(package_copy: Path, tmp_path: Path) -> None:
+    _story(tmp_path)
+    before = _tree(package_copy.parent)
+    outlet = _an_outlet(package_copy.parent)["entity_id"]
+    result, _ = _add(package_copy, tmp_path, f"PUBLISHER={outlet}", "PUBLISHER_NAME=Another Outlet")
+    assert result.returncode != 0 and "not both" in result.stderr
+    assert _tree(package_copy.parent) == before
+
+
+@pytest.mark.parametrize(("settings", "note"), [
+    ((), "Headline, outlet, URL and publication date not given in the text."),
+    (("TITLE=Troops arrive", "URL=https://example.org/a"), "Outlet and publication date not given in the text."),
+    (("PUBLISHED=2024-11-05", "TITLE=Troops arrive", "URL=https://example.org/a"),
+     "Outlet not given in the text."),
+])  # fmt: skip
+def test_add_source_notes_what_the_text_does_not_give_in_the_projects_words(
+    package_copy: Path, tmp_path: Path, settings: tuple[str, ...], note: str
+) -> None:
+    result, source_id = _add(package_copy, tmp_path, *settings)
+    assert result.returncode == 0, result.stderr
+    assert row_of(package_copy.parent, "sources", source_id)["notes"] == f"Added with make add-source. {note}"
+
+
+def test_add_source_writes_no_note_of_what_is_missing_when_nothing_is(package_copy: Path, tmp_path: Path) -> None:
+    outlet = _an_outlet(package_copy.parent)["entity_id"]
+    given = ("PUBLISHED=2024-11-05", "TITLE=Troops arrive", "URL=https://example.org/a", f"PUBLISHER={outlet}")
+    result, source_id = _add(package_copy, tmp_path, *given)
+    assert result.returncode == 0, result.stderr
+    assert row_of(package_copy.parent, "sources", source_id)["notes"] == "Added with make add-source."
 
 
 def test_spans_never_alter_a_correct_row(package_copy: Path) -> None:
@@ -154,6 +244,94 @@ def test_spans_take_the_occurrence_nearest_a_rough_hint_or_report_the_row(packag
     assert repair(package_copy) == ([], 1)
     repaired = row_of(root, "attributions", key)
     assert (repaired["char_start"], repaired["char_end"]) == (str(starts[1]), str(starts[1] + len(word)))
+
+
+def _unplaced(exact: str, start: str = "") -> dict[str, str]:
+    return {"source_id": "story", "exact": exact, "char_start": start, "char_end": ""}
+
+
+@pytest.mark.parametrize(("text", "exact", "expected"), [
+    ("Tallinn and all of it", "all", (12, 15)),  # the one whole-word "all", not the one in "Tallinn"
+    ('He said "about 2,000 arrived"', '"about 2,000', (8, 20)),  # the exact's own quote mark is a boundary
+    ("2,000 soldiers", "2,000", (0, 5)),  # the text's edges are boundaries
+    ("a (sic) note", "(sic)", (2, 7)),
+])  # fmt: skip
+def test_spans_place_an_exact_only_at_word_boundaries(text: str, exact: str, expected: tuple[int, int]) -> None:
+    assert placed(_unplaced(exact), text) == expected
+
+
+@pytest.mark.parametrize("text", ["Tallinn is small", "Tallinn, Dallas and allies"])
+def test_spans_refuse_an_exact_found_only_inside_longer_words(text: str) -> None:
+    problem = placed(_unplaced("all"), text)
+    assert isinstance(problem, Problem) and problem.column == "exact"
+    assert "'all' is not in story as whole words" in problem.message
+
+
+def test_spans_name_every_occurrence_of_an_ambiguous_exact() -> None:
+    problem = placed(_unplaced("all"), "all of them, all told, and Tallinn")
+    assert isinstance(problem, Problem) and problem.column == "char_start"
+    assert "'all' occurs 2 times in story (at 0, 13): give a char_start near the one meant" in problem.message
+
+
+def _ambiguous_and_empty(root: Path) -> tuple[int, str]:
+    """Makes one attribution ambiguous (a repeated word, no hint) and empties one figure's offsets:
+    returns the attribution's row number and the figure's key."""
+    key = first_key(root, "attributions")
+    word, _ = _repeated_word(_text_of(root, row_of(root, "attributions", key)["source_id"]))
+    row = set_cells(root, "attributions", key, exact=word, char_start="", char_end="")
+    figure = _once_in_its_text(root, "figures")
+    set_cells(root, "figures", figure, char_start="", char_end="")
+    return row, figure
+
+
+def test_spans_write_every_row_they_can_place_list_the_others_and_exit_1(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = package_copy.parent
+    right = row_of(root, "figures", figure := _once_in_its_text(root, "figures"))
+    row, figure = _ambiguous_and_empty(root)
+    assert spans_tool.main([str(package_copy)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith(f"data/attributions.csv:{row}:char_start: ") and out.count("\n") == 1
+    assert "occurs" in out and "give a char_start near the one meant" in out
+    assert "1 span(s) cannot be placed; the others were written (1 table(s) repaired)" in err
+    repaired = row_of(root, "figures", figure)
+    assert (repaired["char_start"], repaired["char_end"]) == (right["char_start"], right["char_end"])
+    assert row_of(root, "attributions", first_key(root, "attributions"))["char_start"] == ""
+
+
+def test_spans_write_each_changed_table_whole_and_atomically(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = package_copy.parent
+    _ambiguous_and_empty(root)
+    written: list[Path] = []
+    real = tables.write_atomically
+
+    def recorded(output: Path, data: bytes | str) -> Path:
+        written.append(output)
+        return real(output, data)
+
+    monkeypatch.setattr(tables, "write_atomically", recorded)
+    problems, changed = repair(package_copy)
+    assert len(problems) == 1 and changed == 1
+    assert written == [root / "data/figures.csv"]  # the figures only, once, whole: not the attributions
+
+
+def test_spans_leave_a_table_as_it_was_when_its_write_fails(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = package_copy.parent
+    _ambiguous_and_empty(root)
+    before = _tree(root)
+
+    def refused(source: object, target: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("scripts.atomic.os.replace", refused)
+    with pytest.raises(OSError, match="No space left"):
+        repair(package_copy)
+    assert _tree(root) == before  # the old file, and no temporary file left beside it
 
 
 def test_todo_reads_each_table_once_for_every_source(package_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

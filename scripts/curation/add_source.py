@@ -1,11 +1,16 @@
 """Archive a new article byte for byte and record it in sources.csv.
 
-    python -m scripts.curation.add_source TEXT ID [--title …] [--url …] [--published …] [--publisher …]
-    make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=] [DATAPACKAGE=…]
+    python -m scripts.curation.add_source TEXT ID [--title …] [--url …] [--published …]
+        [--publisher ID | --publisher-name NAME]
+    make add-source TEXT=path ID=id [TITLE= URL= PUBLISHED= PUBLISHER=id | PUBLISHER_NAME=name] [DATAPACKAGE=…]
 
-The text is copied unchanged to data/texts/<ID>.txt and its SHA-256 recorded. Everything is
-checked before anything is written: a file that is not UTF-8, an id or a text already in the
-package, a date that is not EDTF or a publisher that is no entity changes nothing."""
+The text is copied unchanged to data/texts/<ID>.txt and its SHA-256 recorded. PUBLISHER names an
+outlet already in entities.csv; PUBLISHER_NAME adds it there (kind media, its id made from the
+name). What is left out (headline, outlet, URL, publication date) is named in the row's notes,
+in the project's words: "Outlet, URL and publication date not given in the text."
+Everything is checked before anything is written: a file that is not UTF-8, an id or a text
+already in the package, a date that is not EDTF, a publisher that is no entity or a new one that
+is an entity already changes nothing."""
 
 from __future__ import annotations
 
@@ -13,21 +18,23 @@ import argparse
 import hashlib
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
-from scripts.curation.tables import read_rows, write_rows
+from scripts.curation.tables import Row, read_rows, write_rows
 from scripts.package.edtf_dates import is_edtf
 from scripts.package.read import DataPackage, PackageError, clip, inside, quote
 
 ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the whole id: fullmatch (`$` lets a final newline in)
+NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 
 def add_source(
     descriptor: Path, text: Path, source_id: str, *, title: str = "", url: str = "", published: str = "",
-    publisher: str = "",
+    publisher: str = "", publisher_name: str = "",
 ) -> Path:  # fmt: skip
     """Archive `text` as source `source_id`; returns the archived file. Raises PackageError, having
     written nothing, when anything is wrong."""
@@ -47,26 +54,81 @@ def add_source(
         raise PackageError(f"PUBLISHED {quote(published)} is not an EDTF date (e.g. 2024-11-04, 2024-11, 2024-11-04?)")
     if url and not url.startswith(("https://", "http://")):
         raise PackageError(f"URL {quote(url)}: only http(s) addresses are recorded")
-    entities = {row["entity_id"] for row in read_rows(package.tables["entities"])}
+    entity_rows = read_rows(package.tables["entities"])
+    entities = {row["entity_id"] for row in entity_rows}
+    if publisher and publisher_name:
+        raise PackageError("give PUBLISHER (an entity already in entities.csv) or PUBLISHER_NAME (a new one), not both")
     if publisher and publisher not in entities:
-        raise PackageError(f"PUBLISHER {quote(publisher)} is no entity of entities.csv; add it first")
+        raise PackageError(
+            f"PUBLISHER {quote(publisher)} is no entity of entities.csv; add it first,"
+            " or give PUBLISHER_NAME=… to add it"
+        )
+    outlet = new_outlet(publisher_name, source_id, entity_rows) if publisher_name else None
+    publisher = outlet["entity_id"] if outlet else publisher
     relative = f"data/texts/{source_id}.txt"
     target = inside(package.root, relative)  # not through a link that leaves the package
     if target.exists():
         raise PackageError(f"{relative} exists already; nothing was changed")
-    notes = "Added with make add-source." + ("" if published else " Publication date not given.")
+    notes = " ".join(filter(None, ["Added with make add-source.", not_given_note(title, publisher, url, published)]))
     rows.append({
         "source_id": source_id, "kind": "news_article", "title": title, "publisher_id": publisher,
         "published": published, "url": url, "text_path": relative, "text_sha256": digest, "received_as": text.name,
         "notes": notes,
     })  # fmt: skip
     write_atomically(target, data)
+    entities_before = package.tables["entities"].file.read_bytes()
     try:
+        if outlet:
+            write_rows(package.tables["entities"], [*entity_rows, outlet])
         write_rows(sources, rows)
     except BaseException:
         target.unlink(missing_ok=True)  # the text without its row would be an orphan
+        if outlet:
+            write_atomically(package.tables["entities"].file, entities_before)
         raise
     return target
+
+
+def entity_id_of(name: str) -> str:
+    """An entity id made from a name, as the package's ids are: "Financial Times" -> financial-times,
+    "Le Monde diplomatique" -> le-monde-diplomatique, "Dziennik Bałtycki" -> dziennik-batycki (letters
+    without an ASCII form drop out; their accents go first)."""
+    ascii_letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return NOT_ALPHANUMERIC.sub("-", ascii_letters.casefold()).strip("-")
+
+
+def new_outlet(name: str, source_id: str, entities: list[Row]) -> Row:
+    """The entities row of a new outlet; refused when the id or the name is an entity's already."""
+    name = name.strip()
+    entity_id = entity_id_of(name)
+    if not ID.fullmatch(entity_id):
+        raise PackageError(f"PUBLISHER_NAME {quote(name)}: give a name with letters or digits")
+    folded = name.casefold()
+    for row in entities:
+        spellings = {row["name"].casefold(), *(alias.strip().casefold() for alias in row["aliases"].split(","))}
+        if row["entity_id"] == entity_id or folded in spellings:
+            raise PackageError(
+                f"PUBLISHER_NAME {quote(name)} is entity {quote(row['entity_id'])} already:"
+                f" give PUBLISHER={row['entity_id']} instead; nothing was changed"
+            )
+    return {
+        "entity_id": entity_id, "name": name, "kind": "media", "aliases": name,
+        "description": f"The outlet that published {source_id}.", "notes": "Added with make add-source.",
+    }  # fmt: skip
+
+
+def not_given_note(title: str, publisher: str, url: str, published: str) -> str:
+    """The project's note for what the text does not give: "Outlet, URL and publication date not
+    given in the text." Empty when everything is given."""
+    missing = [
+        what
+        for what, value in (("headline", title), ("outlet", publisher), ("URL", url), ("publication date", published))
+        if not value
+    ]
+    if not missing:
+        return ""
+    listed = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+    return f"{listed[0].upper()}{listed[1:]} not given in the text."
 
 
 def _read_text(path: Path) -> bytes:
@@ -91,12 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("text", type=Path)
     parser.add_argument("source_id", metavar="ID")
     parser.add_argument("--datapackage", default=Path("datapackage.json"), type=Path)
-    for option in ("title", "url", "published", "publisher"):
+    for option in ("title", "url", "published", "publisher", "publisher-name"):
         parser.add_argument(f"--{option}", default="")
     args = parser.parse_args(argv)
     target = add_source(
         args.datapackage, args.text, args.source_id, title=args.title, url=args.url, published=args.published,
-        publisher=args.publisher,
+        publisher=args.publisher, publisher_name=args.publisher_name,
     )  # fmt: skip
     print(f"archived {clip(str(target))}; next: `make todo SOURCE={args.source_id}`", file=sys.stderr)
     return 0

@@ -4,9 +4,11 @@
     make spans [DATAPACKAGE=…]
 
 A row whose offsets already give `exact` is never touched. Otherwise `exact` is looked up in its
-article: found once, its offsets are written; found several times, the row's own char_start (a
-rough one will do, as in a W3C TextPositionSelector used as a hint) picks the nearest occurrence;
-with no hint, or not found, the row is reported as path:row:column and nothing is written."""
+article as whole words ("all" is not found inside "Tallinn"): found once, its offsets are written;
+found several times, the row's own char_start (a rough one will do, as in a W3C
+TextPositionSelector used as a hint) picks the nearest occurrence. Every row that can be placed is
+written, each table whole and atomically; the rows that cannot (no hint, or not found) are listed
+as path:row:column, and the exit status is then 1."""
 
 from __future__ import annotations
 
@@ -18,17 +20,34 @@ from scripts.cli import run
 from scripts.curation.tables import Row, read_rows, write_rows
 from scripts.package.read import SPAN_COLUMNS, DataPackage, Problem, Table, as_int, quote
 
+MAX_LISTED = 10  # occurrences named in a message
+
 
 def span_tables(package: DataPackage) -> list[Table]:
     return [t for t in package.tables.values() if {"source_id", *SPAN_COLUMNS} <= set(t.field_names)]
 
 
-def occurrences(text: str, exact: str) -> list[int]:
+def substrings(text: str, exact: str) -> list[int]:
+    """Where `exact` starts in `text`, inside words or not."""
     found, start = [], text.find(exact)
     while start >= 0 and exact:
         found.append(start)
         start = text.find(exact, start + 1)
     return found
+
+
+def whole_words(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] starts and ends at word boundaries: each side is the text's edge, a
+    character that is no letter or digit, or the span's own punctuation there ('"about 2,000' may
+    follow a letter)."""
+    starts_clean = start == 0 or not text[start - 1].isalnum() or not text[start].isalnum()
+    ends_clean = end == len(text) or not text[end].isalnum() or not text[end - 1].isalnum()
+    return starts_clean and ends_clean
+
+
+def occurrences(text: str, exact: str) -> list[int]:
+    """Where `exact` starts in `text` as whole words."""
+    return [at for at in substrings(text, exact) if whole_words(text, at, at + len(exact))]
 
 
 def placed(row: Row, text: str) -> tuple[int, int] | Problem | None:
@@ -38,10 +57,14 @@ def placed(row: Row, text: str) -> tuple[int, int] | Problem | None:
         return None
     found = occurrences(text, exact)
     if not found:
-        return Problem("", 0, "exact", f"{quote(exact)} is not in {row['source_id']}")
+        inside = len(substrings(text, exact))
+        within = f" as whole words (it stands {inside} time(s) inside a longer word)" if inside else ""
+        return Problem("", 0, "exact", f"{quote(exact)} is not in {row['source_id']}{within}")
     if len(found) > 1 and start is None:
+        places = ", ".join(map(str, found[:MAX_LISTED])) + (", …" if len(found) > MAX_LISTED else "")
         message = (
-            f"{quote(exact)} occurs {len(found)} times in {row['source_id']}: give a char_start near the one meant"
+            f"{quote(exact)} occurs {len(found)} times in {row['source_id']} (at {places}):"
+            " give a char_start near the one meant"
         )
         return Problem("", 0, "char_start", message)
     best = min(found, key=lambda at: abs(at - (start or 0)))
@@ -49,7 +72,8 @@ def placed(row: Row, text: str) -> tuple[int, int] | Problem | None:
 
 
 def repair(descriptor: Path) -> tuple[list[Problem], int]:
-    """(problems, tables changed). Writes only when there is no problem, each table atomically."""
+    """(problems, tables changed). Writes every row that can be placed, each table whole and
+    atomically; a row that cannot keeps its offsets and is one of the problems."""
     package = DataPackage(descriptor)
     problems: list[Problem] = []
     changes: dict[str, tuple[Table, list[Row]]] = {}
@@ -71,9 +95,8 @@ def repair(descriptor: Path) -> tuple[list[Problem], int]:
                 changed = True
         if changed:
             changes[table.name] = (table, rows)
-    if not problems:
-        for table, rows in changes.values():
-            write_rows(table, rows)
+    for table, rows in changes.values():
+        write_rows(table, rows)
     return problems, len(changes)
 
 
@@ -84,12 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     problems, tables = repair(args.datapackage)
     for problem in problems:
         print(problem)
+    repaired = f"{tables} table(s) repaired" if tables else "no table changed"
     if problems:
-        print(f"{len(problems)} span(s) cannot be placed; nothing was written", file=sys.stderr)
+        print(f"{len(problems)} span(s) cannot be placed; the others were written ({repaired})", file=sys.stderr)
         return 1
-    print(
-        f"spans: {tables} table(s) repaired" if tables else "spans: every span already holds its text", file=sys.stderr
-    )
+    print(f"spans: {repaired}" if tables else "spans: every span already holds its text", file=sys.stderr)
     return 0
 
 
