@@ -39,7 +39,7 @@ override PY := $(BIN)/python
 override SETUP := $(VENV)/.setup-done
 override CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 
-.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo check-article
+.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo check-article suggest accept suggest-eval
 
 setup: $(SETUP)
 
@@ -112,6 +112,18 @@ spans: $(SETUP)
 
 todo: $(SETUP)
 	$(PY) -m scripts.curation.todo "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"}
+
+# Drafts from an article's text (drafts/<id>/*.csv), the accepted ones merged, the drafts scored.
+suggest: $(SETUP)
+	@test -n "$$SOURCE" || { echo "usage: make suggest SOURCE=id [DATAPACKAGE=…]" >&2; exit 2; }
+	$(PY) -m scripts.curation.suggest "$$SOURCE" "$$DATAPACKAGE"
+
+accept: $(SETUP)
+	@test -n "$$SOURCE" || { echo "usage: make accept SOURCE=id [DATAPACKAGE=…]" >&2; exit 2; }
+	$(PY) -m scripts.curation.accept "$$SOURCE" "$$DATAPACKAGE"
+
+suggest-eval: $(SETUP)
+	$(PY) -m scripts.curation.suggest_eval "$$DATAPACKAGE" --texts tests/suggest_texts --goals held_out
 
 # One article: the package validated, only that article's problems shown, and its own tests run.
 check-article: $(SETUP)

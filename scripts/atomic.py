@@ -107,3 +107,29 @@ def write_atomically(output: Path, data: bytes | str) -> Path:
         else:
             temporary.write_bytes(data)
     return output
+
+
+def replace_folder_atomically(folder: Path, files: dict[str, str]) -> Path:
+    """Replace `folder` with one holding exactly `files` (name → text): they are written in a
+    temporary sibling folder, which then takes the old one's place. Between the two renames the
+    folder is briefly absent, never half-written; a failure leaves the old folder as it was."""
+    make_folder(folder.parent)
+    prefix = temporary_prefix(folder)
+    remove_stale(folder.parent, prefix)
+    fresh = folder.parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    stale = fresh.with_name(fresh.name + ".old")
+    try:
+        fresh.mkdir(mode=0o755)
+        for name, text in files.items():
+            (fresh / name).write_text(text, encoding="utf-8")
+            os.chmod(fresh / name, FILE_MODE)
+        with sigterm_deferred():
+            if folder.exists():
+                os.replace(folder, stale)
+            os.replace(fresh, folder)
+    finally:
+        with sigterm_deferred():
+            for leftover in (fresh, stale):
+                if leftover.exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
+    return folder

@@ -1,0 +1,478 @@
+"""Draft rows from an article's text by rules: quotations and their speakers, figures, appositions,
+attributed sentences. Every draft says how sure it is and which rule made it; a curator decides.
+
+The rules read the codebook's word lists (scripts/package/wording.py), the text scan that the
+coverage check uses (every quotation and every number it finds gets a draft), and the package's
+entities with their aliases. Nothing here reads a file or the network: text in, rows out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scripts.package import textscan, wording
+
+Row = dict[str, str]
+DRAFT_COLUMNS = ("confidence", "why", "review")
+
+SAYING = "|".join(wording.SAYING_VERBS)
+VIEWING = "|".join(wording.VIEW_VERBS)
+SAYING_VERB = re.compile(rf"\b(?:{SAYING})\b")
+ATTRIBUTING = re.compile(rf"\b(?:{SAYING}|{VIEWING})\b|\b(?:{'|'.join(wording.ATTRIBUTION_PHRASES)})\b", re.I)
+PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+NAME_WORD = r"(?:[A-Z][\w'’.-]*[\w.]|[A-Z])"
+NAME = re.compile(
+    rf"{NAME_WORD}(?:\s+(?:{NAME_WORD}|de|da|van|von|bin|al|of|for|and)(?=\s+[A-Z]|\b))*(?:\s+{NAME_WORD})?"
+)
+ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Adm|Sgt|Sen|Rep|Gov|Prof|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr"
+    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
+)
+SENTENCE_END = re.compile(r"[.!?][\"”’']*(?=\s+[\"“‘'A-Z0-9]|\s*$)")
+PREPOSITIONS = (
+    "in",
+    "during",
+    "on",
+    "at",
+    "to",
+    "last",
+    "this",
+    "earlier",
+    "previously",
+    "later",
+    "of",
+    "about",
+    "against",
+    "with",
+    "after",
+    "before",
+    "by",
+    "for",
+    "from",
+    "as",
+    "it",
+    "him",
+    "her",
+    "them",
+    "reporters",
+    "journalists",
+)
+CLAUSE_SPLIT = re.compile(rf",?\s+(?:but|and)\s+(?:also\s+)?(?:{SAYING})\s+(?:that\s+)?")
+VENUE = re.compile(
+    r"\b(?:in|during|at)\s+(?:an?|the|his|her|their)\s+(?:\w+\s+){0,2}?"
+    rf"(?P<kind>{'|'.join(re.escape(w) for w, _ in wording.VENUE_KINDS)})s?"
+    r"(?:\s+(?:with|to|for|on)\s+(?P<outlet>(?:[A-Za-z][\w'’.-]*\s+){0,4}?[A-Z][\w'’.-]*))?"
+    r"|\btold\s+(?P<told>(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|state\s+(?:television|media|TV)))"
+)
+AFTER_NAME = (
+    "has",
+    "have",
+    "had",
+    "was",
+    "were",
+    "is",
+    "are",
+    "will",
+    "would",
+    "also",
+    "who",
+    "previously",
+    "then",
+    "later",
+    "recently",
+    "earlier",
+    "again",
+    "and",
+    "or",
+    "on",
+    "in",
+    "at",
+    "to",
+    "of",
+    "for",
+    "from",
+    "with",
+    "by",
+    "as",
+    "last",
+    "this",
+    "that",
+    "did",
+    "does",
+    "do",
+    "can",
+    "could",
+    "may",
+    "might",
+    "should",
+    "must",
+    "expressed",
+    "spoke",
+    "speaking",
+    "wrote",
+    "asked",
+    "replied",
+)
+SHARE_NOUN = re.compile(r"^\s+(?:of\b|are\b|were\b|[a-z]+s\b)")
+SUPERLATIVE = re.compile(r"\bthe\s+$", re.I)
+IDIOMS = re.compile(r"\b(?:at all|above all|after all|all but|first of all|once and for all)\b", re.I)
+
+
+@dataclass
+class Entity:
+    entity_id: str
+    name: str
+    kind: str
+    aliases: list[str]
+    drafted: bool = False
+    evidence: str = ""
+
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role someone holds in an organisation or country, from the package's affiliations: it lets
+    "Ukraine's President" name the person."""
+
+    person_id: str
+    organization_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    entity: Entity
+    how: str  # "name", "alias", "surname", "pronoun", "new name", "group"
+
+
+@dataclass
+class Drafts:
+    """Draft rows per table, in text order, each with confidence, why and an empty review."""
+
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+
+    def add(self, table: str, row: Row, confidence: float, why: str) -> Row:
+        row = {**row, "confidence": f"{confidence:.2f}", "why": why, "review": ""}
+        self.tables.setdefault(table, []).append(row)
+        return row
+
+
+def slug(name: str) -> str:
+    """An entity id from a name, as CONTRIBUTING names them: lowercase words joined by '-'."""
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("’", "").replace("'", ""))
+    return "-".join(words) or "entity"
+
+
+def sentences(text: str, quoted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, paragraph by paragraph; a full stop inside a quotation does not
+    end the sentence that carries it, and "Maj." or "U.S." end none."""
+    found: list[tuple[int, int]] = []
+    offset = 0
+    for paragraph in text.splitlines(keepends=True):
+        start = offset
+        body = paragraph.rstrip("\n")
+        for match in SENTENCE_END.finditer(body):
+            stop = offset + match.end()
+            if ABBREVIATION.search(body[: match.start()]) or any(s < stop - 1 < e for s, e in quoted):
+                continue
+            found.append(_trimmed(text, start, stop))
+            start = stop
+        if body[start - offset :].strip():
+            found.append(_trimmed(text, start, offset + len(body)))
+        offset += len(paragraph)
+    return [span for span in found if span[1] > span[0]]
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class Article:
+    """One text and what the rules found in it so far: its sentences, quotations and mentions."""
+
+    def __init__(
+        self,
+        text: str,
+        source_id: str,
+        prefix: str,
+        entities: Iterable[Entity],
+        outlet: str,
+        roles: Iterable[Role] = (),
+    ) -> None:
+        self.text, self.source_id, self.prefix, self.outlet = text, source_id, prefix, outlet
+        self.entities = {entity.entity_id: entity for entity in entities}
+        self.roles = list(roles)
+        self.quotations = [s for s in textscan.quotations(text) if s.what == "quotation"]
+        quoted = [(q.start - 1, q.end + 1) for q in self.quotations]
+        self.sentences = sentences(text, quoted)
+        self.known = self._known_names()
+        self.mentions = self._mentions()
+
+    # -- names -------------------------------------------------------------------------------
+    def _known_names(self) -> re.Pattern[str] | None:
+        names = {n for entity in self.entities.values() for n in entity.names() if len(n) > 1}
+        if not names:
+            return None
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+    def _by_name(self, name: str) -> Entity | None:
+        for entity in self.entities.values():
+            if name in entity.names():
+                return entity
+        return None
+
+    def _mentions(self) -> list[Mention]:
+        """Every mention of a party, in text order: known names and aliases, then new capitalised
+        names (drafted as entities), surnames of people named before, and he/she."""
+        taken: list[tuple[int, int]] = []
+        found: list[Mention] = []
+        if self.known:
+            for match in self.known.finditer(self.text):
+                entity = self._by_name(match.group())
+                if entity:
+                    found.append(Mention(match.start(), match.end(), entity, "name"))
+                    taken.append(match.span())
+        for match in NAME.finditer(self.text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            mention = self._new_name(match.start(), match.group())
+            if mention:
+                found.append(mention)
+        for match in PRONOUN.finditer(self.text):
+            found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
+        return sorted(found, key=lambda m: m.start)
+
+    def _new_name(self, start: int, written: str) -> Mention | None:
+        """A capitalised name no entity has: a person, or an organisation by its words."""
+        words = written.split()
+        while words and (words[0] in wording.TITLE_WORDS or words[0] in ("The", "A", "An", "US", "U.S.")):
+            start += len(words[0]) + 1
+            words = words[1:]
+        while words and words[-1] in ("of", "for", "and"):
+            words = words[:-1]
+        if not words:
+            return None
+        name = " ".join(words)
+        surname_of = self._surname(name)
+        if surname_of:
+            return Mention(start, start + len(name), surname_of, "surname")
+        if self._sentence_start(start) and len(words) == 1:
+            return None
+        if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
+            return None
+        if len(words) == 1 and not self._before_saying(start + len(name)):
+            return None
+        if self._modifies_noun(start + len(name)):
+            return None  # "North Korean soldiers": an adjective, not a name
+        kind = _kind_of(words)
+        entity = self._by_name(name) or Entity(slug(name), name, kind, [], drafted=True)
+        if entity.drafted and entity.entity_id not in self.entities:
+            entity.entity_id = self._free_id(entity.entity_id)
+            entity.aliases = [name] + ([_surname_of(words)] if kind == "person" and len(words) > 1 else [])
+            self.entities[entity.entity_id] = entity
+        return Mention(start, start + len(name), entity, "new name")
+
+    def _free_id(self, wanted: str) -> str:
+        taken, candidate, n = set(self.entities), wanted, 2
+        while candidate in taken:
+            candidate, n = f"{wanted}-{n}", n + 1
+        return candidate
+
+    def _surname(self, name: str) -> Entity | None:
+        for entity in self.entities.values():
+            if entity.kind == "person" and len(entity.name.split()) > 1 and _surname_of(entity.name.split()) == name:
+                return entity
+        return None
+
+    def _sentence_start(self, offset: int) -> bool:
+        return any(start == offset for start, _ in self.sentences)
+
+    def _modifies_noun(self, offset: int) -> bool:
+        """Whether a lowercase word that is no verb follows: then the capitalised words describe it."""
+        following = re.match(r"\s+([a-z][\w'’-]*)", self.text[offset : offset + 40])
+        if not following:
+            return False
+        word = following.group(1)
+        return word not in AFTER_NAME and not re.fullmatch(rf"{SAYING}|{VIEWING}", word)
+
+    def _before_saying(self, offset: int) -> bool:
+        return bool(re.match(rf"\s+(?:also\s+)?(?:{SAYING})\b", self.text[offset : offset + 30]))
+
+    # -- where things are --------------------------------------------------------------------
+    def sentence_of(self, offset: int) -> tuple[int, int]:
+        for start, end in self.sentences:
+            if start <= offset < end:
+                return start, end
+        return offset, offset
+
+    def inside_quotation(self, start: int, end: int) -> bool:
+        return any(q.start - 1 <= start and end <= q.end + 1 for q in self.quotations)
+
+    def mentions_in(self, start: int, end: int) -> list[Mention]:
+        return [
+            m for m in self.mentions if start <= m.start and m.end <= end and not self.inside_quotation(m.start, m.end)
+        ]
+
+    def resolve(self, mention: Mention) -> Mention:
+        """he/she is the last person named before it; anything else is itself."""
+        if mention.how != "pronoun":
+            return mention
+        for earlier in reversed([m for m in self.mentions if m.end <= mention.start and m.how != "pronoun"]):
+            if earlier.entity.kind == "person":
+                return Mention(mention.start, mention.end, earlier.entity, "pronoun")
+        return mention
+
+
+def _surname_of(words: list[str]) -> str:
+    """The word a text calls a person by later: the last, but the first of a Korean-style name whose
+    given name is hyphenated ("Lee Sung-min" is "Lee")."""
+    return words[0] if "-" in words[-1] and len(words) == 2 else words[-1]
+
+
+def _kind_of(words: list[str]) -> str:
+    if any(w in wording.MEDIA_WORDS for w in words):
+        return "media"
+    if any(w in wording.GOVERNMENT_WORDS for w in words):
+        return "government"
+    if any(w in wording.ORGANIZATION_WORDS for w in words):
+        return "organization"
+    if any(w in wording.GROUP_WORDS for w in words):
+        return "group"
+    return "person"
+
+
+RANK = {"person": 0, "group": 1, "government": 2, "organization": 2, "media": 3, "country": 4}
+
+
+def subject(article: Article, start: int, end: int) -> Mention | None:
+    """The party a clause's verb belongs to: the head of the text before the verb, past an opening
+    phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
+    the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
+    clause = article.text[start:end]
+    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking)\b[^,]*,\s*", clause)
+    if opening and not re.match(r"^According to", clause):
+        start += opening.end()
+        clause = article.text[start:end]
+    head = re.split(r",\s|\s(?:has|have|had|was|were|is|are|will|would|also|previously|then|later|who)\s", clause)[0]
+    verb = ATTRIBUTING.search(head, 1)
+    if verb and not head.lower().startswith("according to"):
+        head = head[: verb.start()]
+    mentions = [article.resolve(m) for m in article.mentions_in(start, start + len(head))]
+    mentions = [m for m in mentions if m.entity.entity_id]
+    if not mentions:
+        group = re.search(rf"((?:[A-Z][\w'’-]*\s+)?(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
+        if group:
+            return _group_mention(article, start + group.start(1), group.group(1))
+        return None
+    best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
+    return holder_of_role(article, best) or best
+
+
+def holder_of_role(article: Article, mention: Mention) -> Mention | None:
+    """ "Ukraine's President …": the person the package knows in that role of that organisation."""
+    if mention.entity.kind == "person":
+        return None
+    after = article.text[mention.end : mention.end + 60].lower()
+    after = re.sub(r"^['’]s", "", after).lstrip()
+    for role in article.roles:
+        if role.organization_id == mention.entity.entity_id and after.startswith(role.role.lower()):
+            holder = article.entities.get(role.person_id)
+            if holder:
+                return Mention(mention.start, mention.end, holder, "role")
+    return None
+
+
+def _group_mention(article: Article, start: int, written: str) -> Mention:
+    name = written[0].upper() + written[1:]
+    entity = article._by_name(written) or article._by_name(name)
+    if entity is None:
+        entity = Entity(article._free_id(slug(written)), name, "group", [written], drafted=True)
+        article.entities[entity.entity_id] = entity
+    return Mention(start, start + len(written), entity, "group")
+
+
+@dataclass
+class Speech:
+    """Who said something, by which words, and through which venue."""
+
+    speaker: Mention
+    verb_start: int
+    verb_end: int
+    how: str
+    confidence: float
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return min(self.speaker.start, self.verb_start), max(self.speaker.end, self.verb_end)
+
+
+def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
+    """'…," said Andrew Yeo' / '…," Yeo said' / '…, he said.' right after a quotation or clause."""
+    after = article.text[offset:limit]
+    verb = re.match(rf"^[\"”’',.]*\s*(?P<verb>{SAYING})\s", after)
+    if verb:
+        named = [m for m in article.mentions_in(offset + verb.end(), limit) if m.start <= offset + verb.end() + 12]
+        if named:
+            return Speech(
+                article.resolve(named[0]), offset + verb.start("verb"), offset + verb.end("verb"), "said NAME", 0.9
+            )
+    inverted = re.match(rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+)?(?P<verb>{SAYING})\b", after)
+    if inverted and '"' not in inverted.group("who") and "“" not in inverted.group("who"):
+        named = article.mentions_in(offset + inverted.start("who"), offset + inverted.end("who"))
+        if named:
+            speaker = article.resolve(min(named, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start)))
+            return Speech(speaker, offset + inverted.start("verb"), offset + inverted.end("verb"), "NAME said", 0.9)
+    return None
+
+
+def speech_before(article: Article, start: int, offset: int) -> Speech | None:
+    """'X said in June, "…' / 'X told Newsweek that …' / 'X described them as "…': the last verb
+    of saying or viewing before the quotation in its sentence, and that verb's subject."""
+    before = article.text[start:offset]
+    verbs = [
+        m for m in ATTRIBUTING.finditer(before) if not article.inside_quotation(start + m.start(), start + m.end())
+    ]
+    if not verbs:
+        return None
+    verb = verbs[-1]
+    if verb.group().lower() == "according to":
+        named = article.mentions_in(start + verb.end(), offset)
+        if named:
+            return Speech(article.resolve(named[0]), start + verb.start(), start + verb.end(), "according to NAME", 0.7)
+        return None
+    if verb.group().lower() in ("reportedly", "allegedly"):
+        return None
+    after_verb = [m for m in article.mentions_in(start + verb.end(), offset) if m.start <= start + verb.end() + 2]
+    who = subject(article, start, start + verb.start())
+    if who is None and after_verb and verb.group() in wording.SAYING_VERBS:
+        who = after_verb[0]
+    if who is None:
+        return None
+    return Speech(who, start + verb.start(), start + verb.end(), f"NAME {verb.group()} …", 0.8)
+
+
+def opinion_of(article: Article, start: int, end: int) -> Speech | None:
+    """ "In Zelenskyy's opinion, …": the paragraph's view is that person's."""
+    match = re.search(r"\b(?:In|in)\s+(?P<who>.{1,40}?)['’]s?\s+(?:opinion|view|words)", article.text[start:end])
+    if not match:
+        return None
+    named = article.mentions_in(start + match.start("who"), start + match.end("who") + 2)
+    if not named:
+        return None
+    return Speech(article.resolve(named[0]), start + match.start(), start + match.end(), "in NAME's opinion", 0.6)
+
+
+def paragraph_of(text: str, offset: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return start, len(text) if end < 0 else end

@@ -1,0 +1,99 @@
+"""Draft rows for one archived article, for a curator to review.
+
+    python -m scripts.curation.suggest SOURCE_ID [datapackage.json]
+    make suggest SOURCE=id [DATAPACKAGE=…]
+
+Writes `drafts/<source_id>/<table>.csv` beside the descriptor: the table's own columns (offsets
+included) and three more, `confidence` (0–1, how sure the rule is), `why` (the rule that matched)
+and `review`, empty until the curator writes `accept` or `reject`. `make accept SOURCE=id` then
+merges the accepted rows. The folder is replaced whole, atomically; drafts never enter the package
+by themselves."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+from scripts.atomic import replace_folder_atomically
+from scripts.cli import run
+from scripts.curation.draft_rows import draft
+from scripts.curation.drafting import DRAFT_COLUMNS, Drafts, Entity, Role
+from scripts.messages import PackageError, clip
+from scripts.package.read import DataPackage
+
+DRAFTS_FOLDER = "drafts"
+
+
+def known_entities(package: DataPackage) -> list[Entity]:
+    return [
+        Entity(row["entity_id"], row["name"], row["kind"], [a.strip() for a in row["aliases"].split(",") if a.strip()])
+        for _, row in package.tables["entities"].rows()
+    ]
+
+
+def known_roles(package: DataPackage) -> list[Role]:
+    return [
+        Role(row["person_id"], row["organization_id"], row["role"])
+        for _, row in package.tables["affiliations"].rows()
+        if row["relation"] == "holds_role" and row["role"]
+    ]
+
+
+def source_row(package: DataPackage, source_id: str) -> dict[str, str]:
+    for _, row in package.tables["sources"].rows():
+        if row["source_id"] == source_id:
+            return row
+    raise PackageError(f"{package.relative(package.tables['sources'].file)}: no source {clip(source_id)!r}")
+
+
+def drafts_of(package: DataPackage, source_id: str) -> Drafts:
+    source = source_row(package, source_id)
+    text = package.text_of(source_id) if source.get("text_path") else None
+    if text is None:
+        raise PackageError(f"{source_id}: no archived text to draft from (text_path is empty or unreadable)")
+    return draft(text, source_id, known_entities(package), source.get("publisher_id", ""), known_roles(package))
+
+
+def drafts_folder(package: DataPackage, source_id: str) -> Path:
+    return package.root / DRAFTS_FOLDER / source_id
+
+
+def draft_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*columns, *DRAFT_COLUMNS])
+    writer.writerows([row.get(c, "") for c in (*columns, *DRAFT_COLUMNS)] for row in rows)
+    return buffer.getvalue()
+
+
+def write_drafts(package: DataPackage, source_id: str, drafts: Drafts) -> dict[str, int]:
+    files = {
+        f"{name}.csv": draft_csv(package.tables[name].field_names, rows)
+        for name, rows in drafts.tables.items()
+        if name in package.tables and rows
+    }
+    replace_folder_atomically(drafts_folder(package, source_id), files)
+    return {name: len(rows) for name, rows in drafts.tables.items() if rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("source_id")
+    parser.add_argument("datapackage", nargs="?", default="datapackage.json")
+    args = parser.parse_args(argv)
+    package = DataPackage(Path(args.datapackage or "datapackage.json"))
+    counts = write_drafts(package, args.source_id, drafts_of(package, args.source_id))
+    where = package.relative(drafts_folder(package, args.source_id))
+    listed = ", ".join(f"{n} {name}" for name, n in counts.items())
+    print(
+        f"{where}: {listed}. Write accept or reject in each row's review column,"
+        f" then make accept SOURCE={args.source_id}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))
