@@ -142,6 +142,11 @@ class QuoteDrafter:
         opinion = opinion_of(article, start, offset)
         if opinion:
             return opinion
+        opening = [m for m in article.mentions_in(start, offset) if m.start == start and m.entity.kind == "person"]
+        if opening:  # "He laughed. “On paper, …”": the person the paragraph opens with
+            who = article.resolve(opening[0])
+            if who.entity.entity_id:
+                return Speech(who, who.start, who.end, "the person the paragraph opens with", 0.5)
         previous_start, _ = paragraph_of(article.text, max(0, start - 2))
         said = [m for m in re.finditer(rf"\b(?:{SAYING})\b", article.text[previous_start:start])]
         if said:
@@ -167,53 +172,85 @@ class QuoteDrafter:
             row["notes"] = f"Venue: “{match.group().strip()}”."
 
     def reported(self) -> None:
-        """Clauses after a verb of saying ('X said (that) …', '…, he said.') with no quotation marks."""
+        """Clauses after a verb of saying ('X said (that) …', 'X said, adding that …') or before one
+        ('…, he said.', '…, lawmaker Lee told reporters.'), when the clause holds no quotation marks
+        (then the marked words are the quotation, as the codebook says)."""
         article = self.article
         for start, end in article.sentences:
             body = article.text[start:end]
-            if any(c in body for c in '"“”'):
-                continue
-            backward = re.search(
-                rf",\s+(?P<tail>(?:[\w'’.-]+\s+){{0,4}}?(?:also\s+)?(?:{SAYING})(?:\s+[\w'’.-]+){{0,4}})[.!?]?$", body
-            )
-            if backward and start > -1:
-                speech = speech_after(article, start + backward.start(), end)
-                if speech:
-                    self._reported_row(start, start + backward.start(), speech, "clause, NAME said")
+            for verb in re.finditer(rf"\b(?:{SAYING}|adding|saying)\b", body):
+                if article.inside_quotation(start + verb.start(), start + verb.end()):
                     continue
-            for verb in re.finditer(rf"\b(?:{SAYING})\b", body):
-                self._forward(start, end, verb)
+                if not self._forward(start, end, verb):
+                    self._backward(start, end, verb)
 
-    def _forward(self, start: int, end: int, verb: re.Match[str]) -> None:
+    def _backward(self, start: int, end: int, verb: re.Match[str]) -> None:
+        """'CLAUSE, argued Pardo.' / 'CLAUSE, the official added, …' / 'CLAUSE, the Defence Secretary,
+        Richard Halloran, told …': the clause before the commas that open the speaker's words."""
+        article = self.article
+        before = article.text[start : start + verb.start()]
+        if any(mark in before for mark in '"“”'):
+            return
+        commas = [m.start() for m in re.finditer(r",\s", before) if len(before[m.start() :].split()) <= 8]
+        comma, speech = None, None
+        for at in reversed(commas):
+            tail = before[at:].strip(" ,")
+            if not tail:
+                speech = speech_after(article, start + at, end)
+                if speech and speech.how == "said NAME":
+                    comma = at
+                    break
+                continue
+            named = [m for m in article.mentions_in(start + at, start + verb.start()) if m.entity.kind != "country"]
+            if named:
+                comma, speech = at, speech_after(article, start + at, end)
+                break
+        if comma is None or speech is None:
+            return
+        for at in reversed([c for c in commas if c < comma]):
+            if re.fullmatch(r",\s+(?:the|a|an)\s+(?:[\w'’-]+\s*){1,4}", before[at:comma], re.I):
+                comma = at  # the title before the name: ", the Defence Secretary, Richard Halloran,"
+        if len(before[:comma].split()) >= 4 and not re.search(rf"\b(?:{SAYING})\b", before[:comma]):
+            self._reported_row(start, start + comma, speech, f"clause, NAME {verb.group()}")
+
+    def _forward(self, start: int, end: int, verb: re.Match[str]) -> bool:
         article = self.article
         body = article.text[start:end]
         rest = body[verb.end() :]
         that = re.match(r"^((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)
-        if that and not re.search(r"[;:]", that.group(1)):
+        if that and not re.search(r"[;:\"“”‘]", that.group(1)):
             clause_start = start + verb.end() + that.end()
         elif (
             re.match(r"^\s+[\w'’-]+", rest)
             and rest.split()[0].lower() not in PREPOSITIONS
             and verb.group() in ("said", "says", "added", "warned", "noted")
+            and not body[: verb.start()].rstrip().endswith(",")
         ):
             clause_start = start + verb.end() + len(rest) - len(rest.lstrip())
-            if body[: verb.start()].rstrip().endswith(","):
-                return
+            if re.match(r"^(?:[A-Z][\w'’-]+\s*)+(?:,|$)", rest.strip()):
+                return False  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
         else:
-            return
-        speech = speech_before(article, start, start + verb.end()) or speech_after(
-            article, start + verb.start() - 1, end
-        )
+            return False
+        speech = self._speaker_of_verb(start, end, verb)
         if speech is None:
-            return
+            return False
         clause_end = end - 1 if article.text[end - 1] in ".!?" else end
-        split = CLAUSE_SPLIT.search(article.text, clause_start, clause_end)
-        if split:
-            self._reported_row(clause_start, split.start(), speech, f"NAME {verb.group()} (that) …")
-            second = Speech(speech.speaker, split.start(), split.end(), speech.how, speech.confidence)
-            self._reported_row(split.end(), clause_end, second, f"NAME {verb.group()} … but/and VERB that …")
-        else:
-            self._reported_row(clause_start, clause_end, speech, f"NAME {verb.group()} (that) …")
+        later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", article.text[clause_start:clause_end])
+        if later and not re.search(r"\bthat\b", article.text[clause_start + later.start() : clause_end]):
+            clause_end = clause_start + later.start()  # '… that X, he said' ends at the comma
+        if any(mark in article.text[clause_start:clause_end] for mark in '"“”'):
+            return True  # the marked words inside are the quotation
+        for part_start, part_end in _clauses(article.text, clause_start, clause_end):
+            self._reported_row(part_start, part_end, speech, f"NAME {verb.group()} (that) …")
+        return True
+
+    def _speaker_of_verb(self, start: int, end: int, verb: re.Match[str]) -> Speech | None:
+        article = self.article
+        if verb.group() in ("adding", "saying"):
+            earlier = [s for (s, _), sp in self.speakers.items() if start <= s < start + verb.start()]
+            if earlier:
+                return next(sp for (s, _), sp in self.speakers.items() if s == earlier[-1])
+        return speech_before(article, start, start + verb.end()) or speech_after(article, start + verb.start() - 1, end)
 
     def _reported_row(self, start: int, end: int, speech: Speech, how: str) -> None:
         text = self.article.text
@@ -243,6 +280,16 @@ class QuoteDrafter:
         for row, confidence, why in self.rows:
             row["nested_in"] = ids.get(row.get("nested_in", ""), "")
             self.drafts.add("quotes", row, confidence, why)
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A reported clause split where the text reports a second one: ', and that …', ', but warned that …'."""
+    parts, at = [], start
+    for split in CLAUSE_SPLIT.finditer(text, start, end):
+        parts.append((at, split.start()))
+        at = split.end()
+    parts.append((at, end))
+    return parts
 
 
 class ClaimDrafter:
@@ -416,7 +463,9 @@ class FigureDrafter:
         if word == "all" and re.search(r"if not\s+$", text[max(0, span.start - 8) : span.start]):
             return  # part of "the majority, if not all", drafted with it
         end = span.end
-        extra = re.match(r"^,?\s+if not all\b", after)
+        extra = re.match(r"^,?\s+if not all\b", after) or re.match(
+            rf"^\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})\b", after
+        )
         if extra:
             end += extra.end()
         self._figure(

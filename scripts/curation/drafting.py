@@ -23,7 +23,7 @@ ATTRIBUTING = re.compile(rf"\b(?:{SAYING}|{VIEWING})\b|\b(?:{'|'.join(wording.AT
 PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 NAME_WORD = r"(?:[A-Z][\w'’.-]*[\w.]|[A-Z])"
 NAME = re.compile(
-    rf"{NAME_WORD}(?:\s+(?:{NAME_WORD}|de|da|van|von|bin|al|of|for|and)(?=\s+[A-Z]|\b))*(?:\s+{NAME_WORD})?"
+    rf"{NAME_WORD}(?:[ \t]+(?:{NAME_WORD}|de|da|van|von|bin|al|of|for|and)(?=[ \t]+[A-Z]|\b))*(?:[ \t]+{NAME_WORD})?"
 )
 ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Adm|Sgt|Sen|Rep|Gov|Prof|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr"
@@ -51,19 +51,22 @@ PREPOSITIONS = (
     "for",
     "from",
     "as",
-    "it",
     "him",
     "her",
     "them",
     "reporters",
     "journalists",
 )
-CLAUSE_SPLIT = re.compile(rf",?\s+(?:but|and)\s+(?:also\s+)?(?:{SAYING})\s+(?:that\s+)?")
+CLAUSE_SPLIT = re.compile(rf",?\s+(?:but|and)\s+(?:also\s+)?(?:(?:{SAYING})\s+(?:that\s+)?|that\s+)")
 VENUE = re.compile(
     r"\b(?:in|during|at)\s+(?:an?|the|his|her|their)\s+(?:\w+\s+){0,2}?"
     rf"(?P<kind>{'|'.join(re.escape(w) for w, _ in wording.VENUE_KINDS)})s?"
     r"(?:\s+(?:with|to|for|on)\s+(?P<outlet>(?:[A-Za-z][\w'’.-]*\s+){0,4}?[A-Z][\w'’.-]*))?"
     r"|\btold\s+(?P<told>(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|state\s+(?:television|media|TV)))"
+)
+DESCRIPTION = re.compile(
+    r"(?:\b(?:[Aa]n?|[Tt]he)\s+(?:[\w-]+\s+){0,3}?|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s\s+(?:[a-z][\w-]*\s+){0,2}?)"
+    rf"(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
 )
 AFTER_NAME = (
     "has",
@@ -236,12 +239,20 @@ class Article:
         names (drafted as entities), surnames of people named before, and he/she."""
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
-        if self.known:
-            for match in self.known.finditer(self.text):
-                entity = self._by_name(match.group())
-                if entity:
-                    found.append(Mention(match.start(), match.end(), entity, "name"))
-                    taken.append(match.span())
+        known = list(self.known.finditer(self.text)) if self.known else []
+        for match in DESCRIPTION.finditer(self.text):
+            head = match.start("head"), match.end("head")
+            if any(k.start() < head[1] and head[0] < k.end() for k in known) or self.inside_quotation(*match.span()):
+                continue  # "South Korean intelligence officials" is the entity the package knows
+            mention = self._description(match)
+            if mention:
+                found.append(mention)
+                taken.append(match.span())
+        for match in known:
+            entity = self._by_name(match.group())
+            if entity and not any(s < match.end() and match.start() < e for s, e in taken):
+                found.append(Mention(match.start(), match.end(), entity, "name"))
+                taken.append(match.span())
         for match in NAME.finditer(self.text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
@@ -254,8 +265,13 @@ class Article:
 
     def _new_name(self, start: int, written: str) -> Mention | None:
         """A capitalised name no entity has: a person, or an organisation by its words."""
+        if written.endswith(".") and len(written.split()[-1]) > 2 and written.split()[-1] not in wording.TITLE_WORDS:
+            written = written[:-1]  # "said Cho." ends a sentence; "Maj." and "J." are abbreviations
         words = written.split()
-        while words and (words[0] in wording.TITLE_WORDS or words[0] in ("The", "A", "An", "US", "U.S.")):
+        institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
+        while words and (
+            (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
+        ):
             start += len(words[0]) + 1
             words = words[1:]
         while words and words[-1] in ("of", "for", "and"):
@@ -272,7 +288,7 @@ class Article:
             return None
         if len(words) == 1 and not self._before_saying(start + len(name)):
             return None
-        if self._modifies_noun(start + len(name)):
+        if re.search(r"(?:an|ese|ish|ic|i)$", words[-1]) and self._modifies_noun(start + len(name)):
             return None  # "North Korean soldiers": an adjective, not a name
         kind = _kind_of(words)
         entity = self._by_name(name) or Entity(slug(name), name, kind, [], drafted=True)
@@ -282,6 +298,25 @@ class Article:
             self.entities[entity.entity_id] = entity
         return Mention(start, start + len(name), entity, "new name")
 
+    def _description(self, match: re.Match[str]) -> Mention | None:
+        """ "a senior US official" or "South Korea's foreign ministry": a party the text describes;
+        "the official" is the last one described with that noun."""
+        written, head = match.group(), match.group("head").lower()
+        if written.split()[0].lower() == "the" and "'" not in written and "’" not in written:
+            earlier = [e for e in self.entities.values() if e.drafted and e.name.lower().endswith(head)]
+            if earlier:
+                return Mention(match.start(), match.end(), earlier[-1], "description")
+            return None
+        name = written[0].upper() + written[1:]
+        entity = self._by_name(name) or self._by_name(written)
+        if entity is None:
+            kind = "group" if head.endswith("s") or head in ("intelligence", "military") else "person"
+            if head in ("ministry", "agency", "government", "committee"):
+                kind = "government"
+            entity = Entity(self._free_id(slug(written)), name, kind, [written], drafted=True)
+            self.entities[entity.entity_id] = entity
+        return Mention(match.start(), match.end(), entity, "description")
+
     def _free_id(self, wanted: str) -> str:
         taken, candidate, n = set(self.entities), wanted, 2
         while candidate in taken:
@@ -289,10 +324,14 @@ class Article:
         return candidate
 
     def _surname(self, name: str) -> Entity | None:
-        for entity in self.entities.values():
-            if entity.kind == "person" and len(entity.name.split()) > 1 and _surname_of(entity.name.split()) == name:
-                return entity
-        return None
+        """The person a single word names: by surname, or by a given name after a title ("Dame Susan")
+        when one person only has it."""
+        people = [e for e in self.entities.values() if e.kind == "person" and len(e.name.split()) > 1]
+        by_surname = [e for e in people if _surname_of(e.name.split()) == name]
+        if by_surname:
+            return by_surname[-1]
+        by_word = [e for e in people if e.drafted and name in e.name.split()]
+        return by_word[0] if len(by_word) == 1 else None
 
     def _sentence_start(self, offset: int) -> bool:
         return any(start == offset for start, _ in self.sentences)
@@ -327,7 +366,8 @@ class Article:
         """he/she is the last person named before it; anything else is itself."""
         if mention.how != "pronoun":
             return mention
-        for earlier in reversed([m for m in self.mentions if m.end <= mention.start and m.how != "pronoun"]):
+        before = [m for m in self.mentions if m.end <= mention.start and m.how != "pronoun"]
+        for earlier in reversed([m for m in before if not self.inside_quotation(m.start, m.end)]):
             if earlier.entity.kind == "person":
                 return Mention(mention.start, mention.end, earlier.entity, "pronoun")
         return mention
@@ -358,6 +398,9 @@ def subject(article: Article, start: int, end: int) -> Mention | None:
     """The party a clause's verb belongs to: the head of the text before the verb, past an opening
     phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
     the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
+    inner = list(re.finditer(r"(?:,\s+(?:while|whereas|and|but|as|though)\s+|;\s+)", article.text[start:end]))
+    if inner:
+        start += inner[-1].end()  # "…, while Russian officials have said …": the last clause's subject
     clause = article.text[start:end]
     opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking)\b[^,]*,\s*", clause)
     if opening and not re.match(r"^According to", clause):

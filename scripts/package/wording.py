@@ -71,6 +71,12 @@ VIEW_VERBS = (
     "calling",
     "voiced",
     "expressed",
+    "condemned",
+    "denounced",
+    "criticized",
+    "criticised",
+    "accused",
+    "praised",
     "reported",
 )
 
@@ -113,6 +119,11 @@ QUALIFIER_PHRASES = (
     ("upwards of", "at_least"),
     ("in excess of", "at_least"),
     ("over", "at_least"),
+    ("exceeded", "at_least"),
+    ("exceeding", "at_least"),
+    ("exceed", "at_least"),
+    ("surpassed", "at_least"),
+    ("topped", "at_least"),
     ("close to", "close_to"),
     ("just under", "close_to"),
     ("nearly", "close_to"),
@@ -128,8 +139,13 @@ QUALIFIER_PHRASES = (
     ("could grow to", "could_reach"),
     ("may reach", "could_reach"),
     ("potentially", "potentially"),
+    ("may have", "potentially"),
+    ("might have", "potentially"),
     ("possibly", "potentially"),
 )
+
+# Words after a quantity word that make one quantity with it ("several thousand", "a few hundred").
+MAGNITUDE_WORDS = ("thousand", "hundred", "million")
 
 # Words joining the two ends of a range ("between 10,000 and 12,000", "10,000 to 12,000", "10,000-12,000").
 RANGE_JOINERS = ("and", "to", "-", "–", "—")
@@ -186,6 +202,36 @@ GROUP_WORDS = (
     "researchers",
 )
 
+# Nouns that head a description standing for a party the text does not name ("a senior US official",
+# "South Korea's foreign ministry"); "the official" later in the text is the same party.
+DESCRIPTION_NOUNS = (
+    "official",
+    "officials",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "lawmaker",
+    "lawmakers",
+    "analyst",
+    "analysts",
+    "diplomat",
+    "diplomats",
+    "source",
+    "sources",
+    "officer",
+    "officers",
+    "ministry",
+    "agency",
+    "intelligence",
+    "military",
+    "government",
+    "committee",
+    "commander",
+    "expert",
+    "experts",
+    "researcher",
+)
+
 # Words of rank or office before a name: they are the role, not the name ("Defense Minister Kim Yong-Hyun").
 TITLE_WORDS = (
     "Maj.",
@@ -197,6 +243,15 @@ TITLE_WORDS = (
     "Sgt.",
     "Dr.",
     "Mr.",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Dame",
+    "Sir",
+    "Lord",
+    "Lady",
+    "Baroness",
     "Mrs.",
     "Ms.",
     "Prof.",
