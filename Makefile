@@ -180,6 +180,7 @@ screenshots: $(SETUP) browser
 docs: $(SETUP)
 	$(PY) -m scripts.releases.docs --write README.md
 	$(PY) -m scripts.releases.docs --codebook docs/codebook.md
+	$(PY) -m scripts.curation.suggest_eval --texts tests/suggest_texts --write-readme README.md
 
 # Re-pins every dependency (with hashes) from pyproject.toml.
 lock: $(SETUP)

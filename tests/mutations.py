@@ -78,3 +78,21 @@ def edit_json(path: Path, edit: Any) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     edit(data)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def review_drafts(folder: Path, table: str, verdicts: dict[str, str], **cells: str) -> None:
+    """Write a verdict into the review column of the draft rows whose exact (or name) is a key ("" for
+    any row), and the given cells into each row accepted, as a curator edits drafts/<id>/<table>.csv."""
+    file = folder / f"{table}.csv"
+    with file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header, drafted = list(reader.fieldnames or []), list(reader)
+    for row in drafted:
+        verdict = verdicts.get(row.get("exact") or row.get("name", ""), verdicts.get("", ""))
+        row["review"] = verdict
+        if verdict == "accept":
+            row.update(cells)
+    with file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(drafted)

@@ -20,7 +20,7 @@ from scripts.package.read import DataPackage, Problem, Table
 from scripts.validation.validate import validate
 from tests.articles.third import next_source_id
 from tests.conftest import ROOT
-from tests.mutations import append_row, first_key, row_of, set_cells
+from tests.mutations import first_key, review_drafts, row_of, set_cells
 
 ARTICLE = 'Olena Kovalenko told reporters on Monday that "about 2,000 soldiers arrived" near the border.\n'
 
@@ -41,7 +41,7 @@ def _tree(root: Path) -> dict[str, str]:
 @pytest.mark.package  # on any package: a next article is added the same way
 def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_path: Path) -> None:
     root, package = package_copy.parent, f"DATAPACKAGE={package_copy}"
-    source_id, prefix = next_source_id(root)  # CONTRIBUTING's article-002, or the next free id
+    source_id, _ = next_source_id(root)  # CONTRIBUTING's article-002, or the next free id
     text = tmp_path / "kyiv-report.txt"
     text.write_bytes(ARTICLE.encode("utf-8"))
     # 1. Archive the text, byte for byte.
@@ -55,26 +55,28 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     documented = [line.strip() for line in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").splitlines()]
     shown = [line for line in documented if line.startswith("data/texts/article-002.txt:")]
     assert todo.splitlines() == [line.replace("article-002", source_id) for line in shown]
-    # 3. Write the rows, with each span's exact text and no offsets.
-    span = {"source_id": source_id, "char_start": "", "char_end": ""}
-    person = {"entity_id": "olena-kovalenko", "name": "Olena Kovalenko", "kind": "person"}
-    append_row(root, "entities", {**person, "aliases": "Olena Kovalenko", "description": "Told reporters."})
-    append_row(root, "claims", {"claim_id": f"{prefix}-c01", "claimant_id": "olena-kovalenko", "topic": "troop_numbers",
-                                "claim": "About 2,000 soldiers arrived near the border.", "modality": "asserts",
-                                "exact": '"about 2,000 soldiers arrived" near the border', **span})  # fmt: skip
-    chain = {"claim_id": f"{prefix}-c01", "step": "1", "role": "asserts", "entity_id": "olena-kovalenko"}
-    append_row(root, "attributions", {**chain, "exact": "Olena Kovalenko told reporters", **span})
-    append_row(root, "quotes", {"quote_id": f"{prefix}-q01", "speaker_id": "olena-kovalenko", "kind": "fragment",
-                                "exact": "about 2,000 soldiers arrived", **span})  # fmt: skip
-    append_row(root, "quote_claims", {"quote_id": f"{prefix}-q01", "claim_id": f"{prefix}-c01"})
-    append_row(root, "figures", {"figure_id": f"{prefix}-f01", "claim_id": f"{prefix}-c01", "exact": "2,000",
-                                 "measure": "nk_troops_in_russia", "value": "2000", "unit": "soldiers",
-                                 "qualifier": "approximately", "reported_by_id": "olena-kovalenko",
-                                 **span})  # fmt: skip
-    # 4. Place the spans.
+    # 3. Draft rows from the text, review them, accept them.
+    drafted = make("suggest", f"SOURCE={source_id}", package)
+    assert drafted.returncode == 0, drafted.stderr
+    drafts = root / "drafts" / source_id
+    review_drafts(drafts, "entities", {"Olena Kovalenko": "accept"}, description="Told reporters.")
+    review_drafts(drafts, "claims", {"": "accept"}, claim="About 2,000 soldiers arrived near the border.",
+                  topic="troop_numbers")  # fmt: skip
+    review_drafts(drafts, "attributions", {"": "accept"})
+    review_drafts(drafts, "quotes", {"about 2,000 soldiers arrived": "accept"})
+    review_drafts(drafts, "quote_claims", {"": "accept"})
+    review_drafts(drafts, "figures", {"2,000": "accept"}, measure="nk_troops_in_russia")
+    accepted = make("accept", f"SOURCE={source_id}", package)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    quote = next(
+        row for row in tables.read_rows(DataPackage(package_copy).tables["quotes"]) if row["source_id"] == source_id
+    )
+    assert (quote["speaker_id"], quote["kind"], quote["char_start"]) == ("olena-kovalenko", "fragment", "47")
+    # 4. Write the rows the drafts missed: here none.
+    # 5. Place the spans.
     placed = make("spans", package)
     assert placed.returncode == 0, placed.stdout + placed.stderr
-    # 5. Check the article until it prints nothing, and the list is empty; the package is valid.
+    # 6. Check the article until it prints nothing, and the list is empty; the package is valid.
     checked = make("check-article", f"SOURCE={source_id}", package)
     assert checked.returncode == 0 and f"0 problem(s) in {source_id}" in checked.stderr, checked.stdout
     validated = make("validate", package)

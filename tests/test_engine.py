@@ -461,3 +461,8 @@ def test_the_sql_filter_and_the_python_judge_agree_on_plain_numbers(cell: str, k
 
 
 IN_MEMORY = duckdb.connect()  # no file: one connection for every example
+
+
+def test_a_day_written_before_its_month_is_no_quantity_but_a_count_of_months_is() -> None:
+    text = "On 19 December 2024 and on 4 Nov, 12 months and 40 soldiers."
+    assert [span.exact for span in textscan.numbers(text)] == ["12", "40"]

@@ -48,9 +48,22 @@ def draft(
     claims = ClaimDrafter(article, drafts, quotes.speakers)
     claims.skeletons()
     FigureDrafter(article, drafts, claims).figures()
+    quote_claims(drafts)
     appositions(article, drafts)
     new_entities(article, drafts)
     return drafts
+
+
+def quote_claims(drafts: Drafts) -> None:
+    """Each drafted quote supports the claim skeleton of the sentence it stands in."""
+    claims = drafts.tables.get("claims", [])
+    for quote in drafts.tables.get("quotes", []):
+        start, end = int(quote["char_start"]), int(quote["char_end"])
+        for claim in claims:
+            if int(claim["char_start"]) <= start and end <= int(claim["char_end"]):
+                row = {"quote_id": quote["quote_id"], "claim_id": claim["claim_id"]}
+                drafts.add("quote_claims", row, 0.5, "the quote stands in the claim's sentence")
+                break
 
 
 def _prefix(source_id: str) -> str:
@@ -119,6 +132,11 @@ class QuoteDrafter:
                 (q.end + 1 for q in article.quotations if q.end < quotation.start - 1 and q.end >= start), default=start
             )
             speech = speech_before(article, previous, quotation.start - 1)
+        colon = re.search(r":\s*$", article.text[start : quotation.start - 1])
+        if speech is None and colon:  # "Hnatiuk was careful: “…”"
+            who = subject(article, start, start + colon.start())
+            if who and who.entity.entity_id:
+                speech = Speech(who, start + colon.start(), start + colon.end(), "NAME …: “…”", 0.6)
         if speech is None and end > quotation.end + 1:
             later = article.text[quotation.end + 1 : end]
             said = re.search(rf"(?P<who>\b[\w'’. -]{{1,40}}?)\s+(?:{SAYING})\b", later)
@@ -201,10 +219,15 @@ class QuoteDrafter:
                     comma = at
                     break
                 continue
-            named = [m for m in article.mentions_in(start + at, start + verb.start()) if m.entity.kind != "country"]
-            if named:
-                comma, speech = at, speech_after(article, start + at, end)
+            speech = speech_after(article, start + at, end)
+            if speech is None:
+                who = subject(article, start + at + 1, start + verb.start())
+                if who and who.entity.entity_id:
+                    speech = Speech(who, start + verb.start(), start + verb.end(), f"clause, NAME {verb.group()}", 0.7)
+            if speech and (speech.speaker.entity.kind != "country" or not tail.startswith(("the ", "The "))):
+                comma = at
                 break
+            speech = None
         if comma is None or speech is None:
             return
         for at in reversed([c for c in commas if c < comma]):
@@ -218,7 +241,8 @@ class QuoteDrafter:
         body = article.text[start:end]
         rest = body[verb.end() :]
         that = re.match(r"^((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)
-        if that and not re.search(r"[;:\"“”‘]", that.group(1)):
+        gap = that.group(1) if that else ""
+        if that and not re.search(r"[;:\"“”‘]|\b(?:and|has|had|have|was|were|is|are|will|would|could|been)\b", gap):
             clause_start = start + verb.end() + that.end()
         elif (
             re.match(r"^\s+[\w'’-]+", rest)
@@ -231,17 +255,22 @@ class QuoteDrafter:
                 return False  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
         else:
             return False
-        speech = self._speaker_of_verb(start, end, verb)
-        if speech is None:
-            return False
+        speech = self._speaker_of_verb(start, end, verb) or Speech(
+            Mention(start, start, Entity("", "", "", []), "none"),
+            start + verb.start(),
+            start + verb.end(),
+            "no speaker found",
+            0.3,
+        )
         clause_end = end - 1 if article.text[end - 1] in ".!?" else end
         later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", article.text[clause_start:clause_end])
         if later and not re.search(r"\bthat\b", article.text[clause_start + later.start() : clause_end]):
             clause_end = clause_start + later.start()  # '… that X, he said' ends at the comma
-        if any(mark in article.text[clause_start:clause_end] for mark in '"“”'):
-            return True  # the marked words inside are the quotation
         for part_start, part_end in _clauses(article.text, clause_start, clause_end):
-            self._reported_row(part_start, part_end, speech, f"NAME {verb.group()} (that) …")
+            if not any(
+                mark in article.text[part_start:part_end] for mark in '"“”'
+            ):  # else the marked words are the quote
+                self._reported_row(part_start, part_end, speech, f"NAME {verb.group()} (that) …")
         return True
 
     def _speaker_of_verb(self, start: int, end: int, verb: re.Match[str]) -> Speech | None:

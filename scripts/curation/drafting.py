@@ -68,6 +68,29 @@ DESCRIPTION = re.compile(
     r"(?:\b(?:[Aa]n?|[Tt]he)\s+(?:[\w-]+\s+){0,3}?|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s\s+(?:[a-z][\w-]*\s+){0,2}?)"
     rf"(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
 )
+GENDER_TITLES = {
+    "Mr": "m",
+    "Mr.": "m",
+    "Sir": "m",
+    "Lord": "m",
+    "Mrs": "f",
+    "Mrs.": "f",
+    "Ms": "f",
+    "Ms.": "f",
+    "Dame": "f",
+    "Lady": "f",
+    "Baroness": "f",
+}
+OPENINGS = ("In", "At", "On", "From", "For", "To", "With", "By", "After", "During")
+MONTH_NAMES = set(textscan.MONTHS.split("|")) | {
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+}
 AFTER_NAME = (
     "has",
     "have",
@@ -130,6 +153,7 @@ class Entity:
     aliases: list[str]
     drafted: bool = False
     evidence: str = ""
+    gender: str = ""  # "m" or "f" where a title says so (Mr, Dame), for he and she
 
     def names(self) -> list[str]:
         return [self.name, *self.aliases]
@@ -244,6 +268,11 @@ class Article:
             head = match.start("head"), match.end("head")
             if any(k.start() < head[1] and head[0] < k.end() for k in known) or self.inside_quotation(*match.span()):
                 continue  # "South Korean intelligence officials" is the entity the package knows
+            after_name = re.search(
+                r"[A-Z][\w'’-]+ [A-Z][\w'’-]+,\s*$", self.text[max(0, match.start() - 40) : match.start()]
+            )
+            if re.match(r"[Aa]n?\s", match.group()) and after_name and after_name.group().split()[0] not in OPENINGS:
+                continue  # "Olena Kovalenko, a spokeswoman for …": an apposition, not another party
             mention = self._description(match)
             if mention:
                 found.append(mention)
@@ -254,20 +283,49 @@ class Article:
                 found.append(Mention(match.start(), match.end(), entity, "name"))
                 taken.append(match.span())
         for match in NAME.finditer(self.text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            mention = self._new_name(match.start(), match.group())
+            start, written, owner = match.start(), match.group(), None
+            overlapping = [(s, e) for s, e in taken if s < match.end() and start < e]
+            if overlapping:
+                # "South Korea's National Intelligence Service": the name after the known possessor
+                last = max(e for _, e in overlapping)
+                rest = re.match(r"^['’]s[ \t]+(?=[A-Z])", self.text[last : match.end()])
+                if not rest:
+                    continue
+                owner = self.text[overlapping[0][0] : last + rest.end()].rstrip()
+                start, written = last + rest.end(), self.text[last + rest.end() : match.end()]
+            mention = self._new_name(start, written, owner)
             if mention:
                 found.append(mention)
         for match in PRONOUN.finditer(self.text):
             found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
-        return sorted(found, key=lambda m: m.start)
+        return self._definite_resolved(sorted(found, key=lambda m: m.start))
 
-    def _new_name(self, start: int, written: str) -> Mention | None:
+    def _definite_resolved(self, found: list[Mention]) -> list[Mention]:
+        """ "the official" is the last party before it described with that noun; "the ministry" or "the
+        agency" the last government body or organisation named before it; else no one."""
+        resolved: list[Mention] = []
+        for mention in found:
+            if mention.how != "definite":
+                resolved.append(mention)
+                continue
+            head = mention.entity.aliases[0]
+            before = [m.entity for m in resolved if m.entity.entity_id and not self.inside_quotation(m.start, m.end)]
+            same = [e for e in before if e.drafted and e.name.lower().endswith(head)]
+            bodies = [e for e in before if e.kind in ("government", "organization")]
+            if same:
+                resolved.append(Mention(mention.start, mention.end, same[-1], "description"))
+            elif bodies and head in ("ministry", "agency", "government", "committee"):
+                resolved.append(Mention(mention.start, mention.end, bodies[-1], "description"))
+        return resolved
+
+    def _new_name(self, start: int, written: str, owner: str | None = None) -> Mention | None:
         """A capitalised name no entity has: a person, or an organisation by its words."""
-        if written.endswith(".") and len(written.split()[-1]) > 2 and written.split()[-1] not in wording.TITLE_WORDS:
-            written = written[:-1]  # "said Cho." ends a sentence; "Maj." and "J." are abbreviations
+        for word in written.split():
+            if word.endswith(".") and len(word) > 2 and word not in wording.TITLE_WORDS:
+                written = written[: written.index(word) + len(word) - 1]  # "said Cho." ends a sentence; "Maj." not
+                break
         words = written.split()
+        gender = next((GENDER_TITLES[w] for w in words if w in GENDER_TITLES), "")
         institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
         while words and (
             (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
@@ -280,21 +338,30 @@ class Article:
             return None
         name = " ".join(words)
         surname_of = self._surname(name)
+        if surname_of and gender:
+            surname_of.gender = gender
         if surname_of:
             return Mention(start, start + len(name), surname_of, "surname")
         if self._sentence_start(start) and len(words) == 1:
             return None
         if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
             return None
-        if len(words) == 1 and not self._before_saying(start + len(name)):
+        acronym = self._acronym(name) if len(words) == 1 and name.isupper() else None
+        if acronym:
+            return Mention(start, start + len(name), acronym, "acronym")
+        if len(words) == 1 and (name in MONTH_NAMES or not self._before_saying(start + len(name))):
             return None
-        if re.search(r"(?:an|ese|ish|ic|i)$", words[-1]) and self._modifies_noun(start + len(name)):
+        if re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)):
             return None  # "North Korean soldiers": an adjective, not a name
         kind = _kind_of(words)
-        entity = self._by_name(name) or Entity(slug(name), name, kind, [], drafted=True)
+        full = f"{owner} {name}" if owner and kind != "person" else name  # "Ukraine's Ministry of Defence"
+        entity = self._by_name(full) or self._by_name(name) or Entity(slug(full), full, kind, [], drafted=True)
         if entity.drafted and entity.entity_id not in self.entities:
             entity.entity_id = self._free_id(entity.entity_id)
-            entity.aliases = [name] + ([_surname_of(words)] if kind == "person" and len(words) > 1 else [])
+            entity.aliases = list(dict.fromkeys([full, name]))
+            if kind == "person" and len(words) > 1:
+                entity.aliases.append(_surname_of(words))
+            entity.gender = gender
             self.entities[entity.entity_id] = entity
         return Mention(start, start + len(name), entity, "new name")
 
@@ -303,10 +370,8 @@ class Article:
         "the official" is the last one described with that noun."""
         written, head = match.group(), match.group("head").lower()
         if written.split()[0].lower() == "the" and "'" not in written and "’" not in written:
-            earlier = [e for e in self.entities.values() if e.drafted and e.name.lower().endswith(head)]
-            if earlier:
-                return Mention(match.start(), match.end(), earlier[-1], "description")
-            return None
+            # resolved once every name is found (resolve_definite): its antecedent may be a name
+            return Mention(match.start(), match.end(), Entity("", written, "definite", [head]), "definite")
         name = written[0].upper() + written[1:]
         entity = self._by_name(name) or self._by_name(written)
         if entity is None:
@@ -316,6 +381,15 @@ class Article:
             entity = Entity(self._free_id(slug(written)), name, kind, [written], drafted=True)
             self.entities[entity.entity_id] = entity
         return Mention(match.start(), match.end(), entity, "description")
+
+    def _acronym(self, written: str) -> Entity | None:
+        """ "the NIS" after "National Intelligence Service": the organisation whose initials it is."""
+        for entity in reversed(list(self.entities.values())):
+            for name in entity.names():
+                initials = "".join(w[0] for w in name.split() if w[0].isupper() and w not in ("The",))
+                if entity.kind != "person" and len(initials) > 1 and initials == written:
+                    return entity
+        return None
 
     def _free_id(self, wanted: str) -> str:
         taken, candidate, n = set(self.entities), wanted, 2
@@ -367,8 +441,9 @@ class Article:
         if mention.how != "pronoun":
             return mention
         before = [m for m in self.mentions if m.end <= mention.start and m.how != "pronoun"]
+        unlike = "f" if mention.entity.name.lower() == "he" else "m"
         for earlier in reversed([m for m in before if not self.inside_quotation(m.start, m.end)]):
-            if earlier.entity.kind == "person":
+            if earlier.entity.kind == "person" and earlier.entity.gender != unlike:
                 return Mention(mention.start, mention.end, earlier.entity, "pronoun")
         return mention
 
@@ -398,15 +473,28 @@ def subject(article: Article, start: int, end: int) -> Mention | None:
     """The party a clause's verb belongs to: the head of the text before the verb, past an opening
     phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
     the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
+    close = [m for m in article.mentions_in(start, end) if not re.search(r"[,;:]", article.text[m.end : end])]
+    close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
+    if close:  # "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb
+        nearest = article.resolve(close[-1])
+        if nearest.entity.entity_id:
+            return holder_of_role(article, nearest) or nearest
     inner = list(re.finditer(r"(?:,\s+(?:while|whereas|and|but|as|though)\s+|;\s+)", article.text[start:end]))
     if inner:
         start += inner[-1].end()  # "…, while Russian officials have said …": the last clause's subject
     clause = article.text[start:end]
-    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking)\b[^,]*,\s*", clause)
-    if opening and not re.match(r"^According to", clause):
+    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking|Asked)\b[^,]*,\s*", clause)
+    if opening and article.mentions_in(start + opening.end(), end):
         start += opening.end()
         clause = article.text[start:end]
     head = re.split(r",\s|\s(?:has|have|had|was|were|is|are|will|would|also|previously|then|later|who)\s", clause)[0]
+    if not article.mentions_in(start, start + len(head)):
+        segments = [m.end() for m in re.finditer(r",\s", clause)]
+        for at in segments:  # "Asked about the reports, a Kremlin spokesman called …"
+            piece = re.split(r",\s", clause[at:])[0]
+            if article.mentions_in(start + at, start + at + len(piece)):
+                start, clause, head = start + at, clause[at:], piece
+                break
     verb = ATTRIBUTING.search(head, 1)
     if verb and not head.lower().startswith("according to"):
         head = head[: verb.start()]
@@ -472,6 +560,13 @@ def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
     inverted = re.match(rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+)?(?P<verb>{SAYING})\b", after)
     if inverted and '"' not in inverted.group("who") and "“" not in inverted.group("who"):
         named = article.mentions_in(offset + inverted.start("who"), offset + inverted.end("who"))
+        if not named and inverted.group("who") == "it":
+            bodies = [
+                m
+                for m in article.mentions
+                if m.end <= offset and m.entity.kind in ("government", "organization", "media")
+            ]
+            named = bodies[-1:]  # "…, it said.": the last body named before
         if named:
             speaker = article.resolve(min(named, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start)))
             return Speech(speaker, offset + inverted.start("verb"), offset + inverted.end("verb"), "NAME said", 0.9)

@@ -22,12 +22,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.curation.draft_rows import draft
 from scripts.curation.drafting import Entity, Role, Row
 from scripts.curation.suggest import known_entities, known_roles
 from scripts.messages import PackageError
 from scripts.package.read import DataPackage, as_float, as_int
+from scripts.releases.docs import splice
 
 GOALS = {"quotes found": 0.95, "speakers right": 0.85, "figures found": 1.0, "values right": 0.95}
 MIN_OVERLAP = 0.5
@@ -229,19 +231,40 @@ def goals_met(scores: list[Score], group: str) -> list[str]:
     return missed
 
 
+README_START, README_END = "<!-- suggest-eval:start -->", "<!-- suggest-eval:end -->"
+
+
+def _readme(path: Path, text: str, write: bool) -> int:
+    current = path.read_text(encoding="utf-8")
+    updated = splice(current, text, README_START, README_END)
+    if write:
+        write_atomically(path, updated)
+        return 0
+    if updated != current:
+        print(f"{path}: the drafting scores are stale; run `make docs`", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datapackage", nargs="?", default="datapackage.json")
     parser.add_argument("--texts", action="append", type=Path, default=[], help="a folder of test texts")
     parser.add_argument("--misses", action="store_true", help="list each miss")
     parser.add_argument("--goals", default="", help="a set whose goals must be met (exit 1 otherwise)")
+    readme = parser.add_mutually_exclusive_group()
+    readme.add_argument("--write-readme", type=Path, help="put the table in this README, between its markers")
+    readme.add_argument("--check-readme", type=Path, help="exit 1 if this README's table is stale")
     args = parser.parse_args(argv)
     package = DataPackage(Path(args.datapackage or "datapackage.json"))
     known = known_entities(package)
     articles = [*from_package(package), *(a for folder in args.texts for a in from_folder(folder))]
     roles = known_roles(package)
     scores = [score(article, known, roles) for article in articles]
-    print(table(scores))
+    text = table(scores)
+    if args.write_readme or args.check_readme:
+        return _readme(args.write_readme or args.check_readme, text, write=bool(args.write_readme))
+    print(text)
     if args.misses:
         for s in scores:
             for miss in s.misses:

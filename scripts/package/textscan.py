@@ -33,6 +33,7 @@ QUANTITY_WORDS = (
 )
 NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.IGNORECASE)
 DAY_AFTER_MONTH = re.compile(rf"\b(?:{MONTHS})\.? $")
+MONTH_AFTER_DAY = re.compile(rf"^ (?:{MONTHS})\b")  # "19 December", as British and many other texts date
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 NEWLINE = re.compile("\n")
 KIND_QUOTATION, KIND_NUMBER = 0, 1  # the two kinds of span the scan finds, as the coverage check stages them
@@ -93,11 +94,18 @@ def _single_quotations(paragraph: str, offset: int) -> Iterator[Span]:
 
 
 def numbers(text: str) -> Iterator[Span]:
-    """Numeric quantities in digits or in words; days and years of dates are left out."""
+    """Numeric quantities in digits or in words; days and years of dates ("October 31", "19 December",
+    "2024") are left out."""
     for match in NUMBER.finditer(text):
         token = match.group().rstrip(",.")
         start = match.start()
         if DAY_AFTER_MONTH.search(text[max(0, start - 12) : start]) or YEAR.match(token):
+            continue
+        if (
+            token.isdigit()
+            and 1 <= int(token) <= 31
+            and MONTH_AFTER_DAY.match(text[start + len(token) : start + len(token) + 12])
+        ):
             continue
         yield Span(start, start + len(token), token, "number")
     yield from number_words(text)

@@ -10,6 +10,10 @@ from __future__ import annotations
 SAYING_VERBS = (
     "said",
     "says",
+    "say",
+    "warn",
+    "argue",
+    "insist",
     "stated",
     "states",
     "told",
@@ -77,6 +81,9 @@ VIEW_VERBS = (
     "criticised",
     "accused",
     "praised",
+    "promised",
+    "pledged",
+    "vowed",
     "reported",
 )
 
@@ -110,6 +117,8 @@ QUALIFIER_PHRASES = (
     ("as high as", "up_to"),
     ("as much as", "up_to"),
     ("no more than", "up_to"),
+    ("not more than", "up_to"),
+    ("within", "up_to"),
     ("at most", "up_to"),
     ("up to", "up_to"),
     ("no fewer than", "at_least"),

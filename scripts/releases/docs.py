@@ -20,6 +20,7 @@ import jinja2
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
+from scripts.package import wording
 from scripts.package.read import EDTF_RDF_TYPE, VOCABULARY, DataPackage, Table
 from scripts.package.textscan import QUANTITY_WORDS
 from scripts.releases import citation, versioning
@@ -176,8 +177,34 @@ def codebook(package: DataPackage) -> str:
         groups.setdefault((row["table"], row["column"]), []).append(row)
     words = ", ".join(f"*{word}*" for word in QUANTITY_WORDS)
     return environment.get_template("codebook.md.j2").render(
-        groups=groups.items(), quantity_words=words, headline_measure=package.headline_measure, checked=checked_as
+        groups=groups.items(),
+        quantity_words=words,
+        headline_measure=package.headline_measure,
+        checked=checked_as,
+        words=drafting_words(),
     )
+
+
+def drafting_words() -> dict[str, str]:
+    """The drafting rules' word lists, as the codebook prints them."""
+
+    def listed(words: tuple[str, ...] | list[str]) -> str:
+        return ", ".join(f"*{word}*" for word in words)
+
+    qualifiers: dict[str, list[str]] = {}
+    for phrase, qualifier in wording.QUALIFIER_PHRASES:
+        qualifiers.setdefault(qualifier, []).append(phrase)
+    units: dict[str, list[str]] = {}
+    for word, unit in wording.UNIT_WORDS:
+        units.setdefault(unit, []).append(word)
+    return {
+        "saying": listed(wording.SAYING_VERBS),
+        "viewing": listed(wording.VIEW_VERBS),
+        "hedges": listed(wording.HEDGES),
+        "qualifiers": "; ".join(f"`{q}` ← {listed(p)}" for q, p in qualifiers.items()),
+        "units": "; ".join(f"`{u}` ← {listed(w)}" for u, w in units.items()),
+        "descriptions": listed(wording.DESCRIPTION_NOUNS),
+    }
 
 
 def checked_as(*names: str) -> str:
