@@ -100,7 +100,6 @@ class QuoteDrafter:
                 row["speaker_id"] = speech.speaker.entity.entity_id
                 confidence, why = speech.confidence, f"{kind}: between quotation marks; speaker by '{speech.how}'"
                 self.speakers[(quotation.start, quotation.end)] = speech
-                self._venue(row, speech)
             self.rows.append((row, confidence, why))
 
     def _speaker_at(self, parent: str) -> str:
@@ -184,10 +183,47 @@ class QuoteDrafter:
         return None
 
     def _venue(self, row: Row, speech: Speech) -> None:
-        start, end = self.article.sentence_of(speech.verb_start)
-        match = VENUE.search(self.article.text[start:end])
-        if match:
-            row["notes"] = f"Venue: “{match.group().strip()}”."
+        """ "in an interview with Kyodo News", "in a statement to the Financial Times": a cited source of
+        its own (sources.csv, cited_in the article), which the quote came through (via_source_id)."""
+        article = self.article
+        start, end = article.sentence_of(speech.verb_start)
+        match = VENUE.search(article.text[start:end])
+        if not match:
+            return
+        row["notes"] = f"Venue: “{match.group().strip()}”."
+        if not match.group("kind") or not speech.speaker.entity.entity_id:
+            return
+        kind = dict(wording.VENUE_KINDS)[match.group("kind").lower()]
+        after = start + match.end("kind")
+        named = [
+            m for m in article.mentions_in(after, min(end, after + 40)) if m.entity.kind in ("media", "organization")
+        ]
+        outlet = named[0].entity if named else None  # "with Korean TV channel KBS": the outlet named after it
+        speaker = speech.speaker.entity
+        source_id = "-".join(
+            p for p in (slug(outlet.name) if outlet else "", match.group("kind").lower(), speaker.entity_id) if p
+        )
+        source_id = slug(source_id)
+        earlier = [
+            s["source_id"]
+            for s in self.drafts.tables.get("sources", [])
+            if s["kind"] == kind and s["source_id"].endswith(f"-{speaker.entity_id}")
+        ]
+        if outlet is None and earlier:  # "in his interview": the interview named before
+            source_id = earlier[-1]
+        row["via_source_id"] = source_id
+        if any(s["source_id"] == source_id for s in self.drafts.tables.get("sources", [])):
+            return
+        where = f" with {outlet.name}" if outlet and kind == "interview" else f" to {outlet.name}" if outlet else ""
+        venue = {
+            "source_id": source_id,
+            "kind": kind,
+            "title": f"{speaker.name}{_possessive(speaker.name)} {match.group('kind').lower()}{where}",
+            "publisher_id": outlet.entity_id if outlet else "",
+            "cited_in": article.source_id,
+            "notes": f"Drafted from “{match.group().strip()}”. Date and URL not given in the text.",
+        }
+        self.drafts.add("sources", venue, 0.5, f"a venue the text names ('{match.group('kind')}')")
 
     def reported(self) -> None:
         """Clauses after a verb of saying ('X said (that) …', 'X said, adding that …') or before one
@@ -295,7 +331,6 @@ class QuoteDrafter:
             "char_end": str(end),
             "kind": "reported",
         }
-        self._venue(row, speech)
         self.speakers[(start, end)] = speech
         self.rows.append((row, min(speech.confidence, 0.7), f"reported: {how}; speaker by '{speech.how}'"))
 
@@ -306,6 +341,11 @@ class QuoteDrafter:
         for number, (row, _, _) in enumerate(self.rows, 1):
             row["quote_id"] = f"{self.article.prefix}-q{number:02d}"
             ids[f"@{row['char_start']}"] = row["quote_id"]
+        spoken = {(s, e): speech for (s, e), speech in self.speakers.items()}
+        for row, _, _ in self.rows:  # venues in text order: "in his interview" is the one named before
+            speech = spoken.get((int(row["char_start"]), int(row["char_end"])))
+            if speech:
+                self._venue(row, speech)
         for row, confidence, why in self.rows:
             row["nested_in"] = ids.get(row.get("nested_in", ""), "")
             self.drafts.add("quotes", row, confidence, why)
@@ -628,6 +668,10 @@ class FigureDrafter:
             "reason": reason,
         }
         self.drafts.add("exclusions", row, 0.6, "exclusion: a quantity word that is no quantity here")
+
+
+def _possessive(name: str) -> str:
+    return "’" if name.endswith("s") else "’s"
 
 
 def _written(number: float) -> str:

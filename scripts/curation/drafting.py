@@ -59,7 +59,7 @@ PREPOSITIONS = (
 )
 CLAUSE_SPLIT = re.compile(rf",?\s+(?:but|and)\s+(?:also\s+)?(?:(?:{SAYING})\s+(?:that\s+)?|that\s+)")
 VENUE = re.compile(
-    r"\b(?:in|during|at)\s+(?:an?|the|his|her|their)\s+(?:\w+\s+){0,2}?"
+    r"\b(?:[Ii]n|[Dd]uring|[Aa]t)\s+(?:an?|the|his|her|their)\s+(?:\w+\s+){0,2}?"
     rf"(?P<kind>{'|'.join(re.escape(w) for w, _ in wording.VENUE_KINDS)})s?"
     r"(?:\s+(?:with|to|for|on)\s+(?P<outlet>(?:[A-Za-z][\w'’.-]*\s+){0,4}?[A-Z][\w'’.-]*))?"
     r"|\btold\s+(?P<told>(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|state\s+(?:television|media|TV)))"
