@@ -81,8 +81,11 @@ class QuoteDrafter:
     def marked(self) -> None:
         for quotation in self.article.quotations:
             parent = self._parent(quotation)
-            speech = None if parent else self._speech_of(quotation)
-            kind = "scare" if parent else self._kind(quotation)
+            so_called = re.search(
+                r"\bso-called\s+\W?$", self.article.text[max(0, quotation.start - 12) : quotation.start]
+            )
+            speech = None if parent or so_called else self._speech_of(quotation)
+            kind = "scare" if parent or so_called else self._kind(quotation)
             row = {
                 "source_id": self.article.source_id,
                 "speaker_id": "",
@@ -96,6 +99,9 @@ class QuoteDrafter:
             if parent:
                 confidence, why = 0.6, "scare: a quotation inside another quotation; speaker of the one around it"
                 row["speaker_id"] = self._speaker_at(parent)
+            elif so_called:  # "so-called “storm” assaults": the words the writer sets apart
+                confidence, why = 0.6, "scare: after 'so-called'; the article's own words"
+                row["speaker_id"] = self.article.outlet
             elif speech:
                 row["speaker_id"] = speech.speaker.entity.entity_id
                 confidence, why = speech.confidence, f"{kind}: between quotation marks; speaker by '{speech.how}'"
@@ -284,7 +290,7 @@ class QuoteDrafter:
             re.match(r"^\s+[\w'’-]+", rest)
             and rest.split()[0].lower() not in PREPOSITIONS
             and verb.group() in ("said", "says", "added", "warned", "noted")
-            and not body[: verb.start()].rstrip().endswith(",")
+            and not re.search(r"[,.!?][\"”’']\s*$", body[: verb.start()])  # '…," said X' is no clause
         ):
             clause_start = start + verb.end() + len(rest) - len(rest.lstrip())
             if re.match(r"^(?:[A-Z][\w'’-]+\s*)+(?:,|$)", rest.strip()):
@@ -299,6 +305,8 @@ class QuoteDrafter:
             0.3,
         )
         clause_end = end - 1 if article.text[end - 1] in ".!?" else end
+        semicolon = article.text.find(";", clause_start, clause_end)
+        clause_end = semicolon if semicolon >= 0 else clause_end
         later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", article.text[clause_start:clause_end])
         if later and not re.search(r"\bthat\b", article.text[clause_start + later.start() : clause_end]):
             clause_end = clause_start + later.start()  # '… that X, he said' ends at the comma
@@ -507,7 +515,7 @@ class FigureDrafter:
         if not re.fullmatch(rf"\s*(?:{joiners})\s*\$?", gap):
             return None
         before = self.article.text[max(0, span.start - 10) : span.start]
-        if gap.strip() == "and" and not re.search(r"\bbetween\s+\$?$", before):
+        if gap.strip() == "and" and not re.search(r"\bbetween\s+\$?$", before, re.I):
             return None
         return later[0]
 

@@ -65,7 +65,7 @@ VENUE = re.compile(
     r"|\btold\s+(?P<told>(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|state\s+(?:television|media|TV)))"
 )
 DESCRIPTION = re.compile(
-    r"(?:\b(?:[Aa]n?|[Tt]he)\s+(?:[\w-]+\s+){0,3}?|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s\s+(?:[a-z][\w-]*\s+){0,2}?)"
+    r"(?:\b(?:[Aa]n?|[Tt]he)\s+(?:[\w-]+\s+){0,3}|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s\s+(?:[a-z][\w-]*\s+){0,2})"
     rf"(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
 )
 GENDER_TITLES = {
@@ -81,6 +81,32 @@ GENDER_TITLES = {
     "Lady": "f",
     "Baroness": "f",
 }
+DEMONYM = re.compile(r"(?:ans|ese|ish|ians)$")
+SENTENCE_OPENERS = (
+    "Since",
+    "When",
+    "While",
+    "After",
+    "Before",
+    "But",
+    "And",
+    "If",
+    "Despite",
+    "Asked",
+    "Much",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "Then",
+    "Now",
+    "Yet",
+    "So",
+    "Still",
+    "Even",
+    "Once",
+    "Until",
+)
 OPENINGS = ("In", "At", "On", "From", "For", "To", "With", "By", "After", "During")
 MONTH_NAMES = set(textscan.MONTHS.split("|")) | {
     "Monday",
@@ -332,6 +358,9 @@ class Article:
         ):
             start += len(words[0]) + 1
             words = words[1:]
+        while words and words[0] in SENTENCE_OPENERS:
+            start += len(words[0]) + 1
+            words = words[1:]
         while words and words[-1] in ("of", "for", "and"):
             words = words[:-1]
         if not words:
@@ -346,6 +375,11 @@ class Article:
             return None
         if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
             return None
+        if DEMONYM.search(words[-1]):
+            return None  # "the North Koreans", "Ukrainians": people of a country, no party
+        country = self._by_name(dict(wording.CAPITALS).get(name, "")) if len(words) == 1 else None
+        if country and self._before_saying(start + len(name)):
+            return Mention(start, start + len(name), country, "capital")  # "Kyiv said": Ukraine
         acronym = self._acronym(name) if len(words) == 1 and name.isupper() else None
         if acronym:
             return Mention(start, start + len(name), acronym, "acronym")
@@ -354,6 +388,9 @@ class Article:
         if re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)):
             return None  # "North Korean soldiers": an adjective, not a name
         kind = _kind_of(words)
+        variant = self._spelling_variant(words) if kind == "person" and len(words) > 1 else None
+        if variant:
+            return Mention(start, start + len(name), variant, "spelling variant")
         full = f"{owner} {name}" if owner and kind != "person" else name  # "Ukraine's Ministry of Defence"
         entity = self._by_name(full) or self._by_name(name) or Entity(slug(full), full, kind, [], drafted=True)
         if entity.drafted and entity.entity_id not in self.entities:
@@ -381,6 +418,19 @@ class Article:
             entity = Entity(self._free_id(slug(written)), name, kind, [written], drafted=True)
             self.entities[entity.entity_id] = entity
         return Mention(match.start(), match.end(), entity, "description")
+
+    def _spelling_variant(self, words: list[str]) -> Entity | None:
+        """ "Volodymyr Zelenskiy" for Volodymyr Zelenskyy, "Kim Yong-hyun" for Kim Yong-Hyun: a known
+        person whose name has as many words, each the same but for case or two letters."""
+        for entity in self.entities.values():
+            if entity.kind != "person" or entity.drafted:
+                continue
+            for known in entity.names():
+                parts = known.split()
+                same_first = len(parts) == len(words) and words[0].casefold() == parts[0].casefold()
+                if same_first and all(_close(a, b) for a, b in zip(parts, words, strict=True)):
+                    return entity
+        return None
 
     def _acronym(self, written: str) -> Entity | None:
         """ "the NIS" after "National Intelligence Service": the organisation whose initials it is."""
@@ -448,6 +498,22 @@ class Article:
         return mention
 
 
+def _close(a: str, b: str) -> bool:
+    """Two spellings of one word: equal but for case, or at most two letters apart."""
+    a, b = a.casefold(), b.casefold()
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 2 or min(len(a), len(b)) < 5:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1] <= 2
+
+
 def _surname_of(words: list[str]) -> str:
     """The word a text calls a person by later: the last, but the first of a Korean-style name whose
     given name is hyphenated ("Lee Sung-min" is "Lee")."""
@@ -473,6 +539,12 @@ def subject(article: Article, start: int, end: int) -> Mention | None:
     """The party a clause's verb belongs to: the head of the text before the verb, past an opening
     phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
     the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
+    if re.search(r"\b[Ii]t\s+(?:also\s+|has\s+|had\s+)?$", article.text[start:end]):
+        bodies = [
+            m for m in article.mentions if m.end <= end and m.entity.kind in ("government", "organization", "media")
+        ]
+        if bodies:  # "In its latest update, it said …": the last body named before
+            return bodies[-1]
     close = [m for m in article.mentions_in(start, end) if not re.search(r"[,;:]", article.text[m.end : end])]
     close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
     if close:  # "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb
@@ -501,7 +573,7 @@ def subject(article: Article, start: int, end: int) -> Mention | None:
     mentions = [article.resolve(m) for m in article.mentions_in(start, start + len(head))]
     mentions = [m for m in mentions if m.entity.entity_id]
     if not mentions:
-        group = re.search(rf"((?:[A-Z][\w'’-]*\s+)?(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
+        group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
         if group:
             return _group_mention(article, start + group.start(1), group.group(1))
         return None

@@ -195,7 +195,29 @@ ORGANIZATION_WORDS = (
     "University",
 )
 GOVERNMENT_WORDS = ("Army", "Command", "Department", "Forces", "Government", "Ministry", "Pentagon", "Kremlin")
-MEDIA_WORDS = ("News", "Times", "Post", "Journal", "Agency", "Television", "TV", "Radio", "Press", "Herald")
+MEDIA_WORDS = (
+    "News",
+    "Times",
+    "Post",
+    "Journal",
+    "Agency",
+    "Television",
+    "TV",
+    "Radio",
+    "Press",
+    "Herald",
+    "Courier",
+    "Observer",
+    "Review",
+    "Wire",
+    "Gazette",
+    "Tribune",
+    "Daily",
+    "Telegraph",
+    "Guardian",
+    "Monitor",
+    "Chronicle",
+)
 GROUP_WORDS = (
     "officials",
     "analysts",
@@ -295,6 +317,20 @@ TITLE_WORDS = (
     "Lieutenant",
     "Major",
     "Captain",
+)
+
+# Capitals that stand for their countries in news prose ("Kyiv said", "Moscow denies"), as the
+# codebook lets them: a capital as a speaker is its country's entity.
+CAPITALS = (
+    ("Kyiv", "Ukraine"),
+    ("Kiev", "Ukraine"),
+    ("Moscow", "Russia"),
+    ("Pyongyang", "North Korea"),
+    ("Seoul", "South Korea"),
+    ("Washington", "United States"),
+    ("Beijing", "China"),
+    ("Tokyo", "Japan"),
+    ("London", "United Kingdom"),
 )
 
 # Kinds of cited venue a phrase names ("in an interview with", "told reporters at a briefing").
