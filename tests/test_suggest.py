@@ -172,8 +172,9 @@ def _archive(package_copy: Path, text: str) -> str:
     return source_id
 
 
-def test_suggest_writes_each_tables_columns_then_confidence_why_and_an_emptyreview_drafts(package_copy: Path) -> None:
+def test_suggest_writes_each_tables_columns_then_confidence_why_and_an_empty_review(package_copy: Path) -> None:
     source_id = _archive(package_copy, STORY)
+    tables = {p.name: p.read_bytes() for p in (package_copy.parent / "data").glob("*.csv")}
     assert suggest.main([source_id, str(package_copy)]) == 0
     package = DataPackage(package_copy)
     folder = package_copy.parent / "drafts" / source_id
@@ -183,7 +184,7 @@ def test_suggest_writes_each_tables_columns_then_confidence_why_and_an_emptyrevi
             reader = csv.reader(handle)
             assert next(reader) == [*package.tables[file.stem].field_names, *DRAFT_COLUMNS]
             assert all(cells[-1] == "" for cells in reader)
-    assert validate(package_copy) == validate(package_copy)  # drafts are outside the package's tables
+    assert {p.name: p.read_bytes() for p in (package_copy.parent / "data").glob("*.csv")} == tables  # drafts only
 
 
 def test_accept_adds_only_the_accepted_rows_and_takes_them_out_of_the_drafts(package_copy: Path) -> None:
@@ -292,3 +293,20 @@ def test_a_stale_score_table_is_refused(tmp_path: Path) -> None:
     assert suggest_eval.main(argv) == 1
     assert suggest_eval.main([*argv[:-2], "--write-readme", str(readme)]) == 0
     assert suggest_eval.main(argv) == 0
+
+
+@pytest.mark.parametrize("source_id", ["../outside", "a/b", ".."])
+def test_suggest_and_accept_refuse_a_source_id_that_is_a_path(package_copy: Path, source_id: str) -> None:
+    assert run(suggest.main, [source_id, str(package_copy)]) == 1
+    assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
+    assert not (package_copy.parent / "outside").exists() and not (package_copy.parent / "drafts").exists()
+
+
+def test_accept_refuses_a_draft_file_that_is_a_link(package_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source_id = _archive(package_copy, STORY)
+    suggest.main([source_id, str(package_copy)])
+    folder = package_copy.parent / "drafts" / source_id
+    (folder / "quotes.csv").unlink()
+    (folder / "quotes.csv").symlink_to(package_copy.parent / "data" / "quotes.csv")
+    assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
+    assert "not a regular file" in capsys.readouterr().err

@@ -51,6 +51,8 @@ def read_drafts(package: DataPackage, source_id: str) -> list[Draft]:
         )
     drafts = []
     for file in sorted(folder.glob("*.csv")):
+        if file.is_symlink() or not file.is_file():
+            raise PackageError(f"{package.relative(file)}: not a regular file (a link is never followed)")
         table = package.tables.get(file.stem)
         if table is None:
             raise PackageError(f"{package.relative(file)}: {quote(file.stem)} is no table of the package")

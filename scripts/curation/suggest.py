@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scripts.atomic import replace_folder_atomically
 from scripts.cli import run
+from scripts.curation.add_source import ID
 from scripts.curation.draft_rows import draft
 from scripts.curation.drafting import DRAFT_COLUMNS, Drafts, Entity, Role
 from scripts.messages import PackageError, clip
@@ -58,6 +59,9 @@ def drafts_of(package: DataPackage, source_id: str) -> Drafts:
 
 
 def drafts_folder(package: DataPackage, source_id: str) -> Path:
+    """drafts/<source_id> inside the package; an id that is no plain id (a path) is refused."""
+    if not ID.fullmatch(source_id):
+        raise PackageError(f"source id {clip(source_id)!r} is not an id (lowercase letters, digits, - and _)")
     return package.root / DRAFTS_FOLDER / source_id
 
 
