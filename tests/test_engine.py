@@ -466,3 +466,9 @@ IN_MEMORY = duckdb.connect()  # no file: one connection for every example
 def test_a_day_written_before_its_month_is_no_quantity_but_a_count_of_months_is() -> None:
     text = "On 19 December 2024 and on 4 Nov, 12 months and 40 soldiers."
     assert [span.exact for span in textscan.numbers(text)] == ["12", "40"]
+
+
+def test_a_magnitude_word_multiplies_the_number_it_follows() -> None:
+    assert textscan.number_values("1.5 million") == [1_500_000]
+    assert textscan.number_values("between 2 and 3 thousand") == [2, 3000]
+    assert textscan.number_value("8,000") == 8000

@@ -310,3 +310,20 @@ def test_accept_refuses_a_draft_file_that_is_a_link(package_copy: Path, capsys: 
     (folder / "quotes.csv").symlink_to(package_copy.parent / "data" / "quotes.csv")
     assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
     assert "not a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("sentence", "exact", "value", "unit"), [
+    ("Officials said 1.5 million shells were sent.", "1.5 million", "1500000", ""),
+    ("Officials said 40 percent of the troops were hurt.", "40", "40", "percent"),
+    ("Officials said 40% of the troops were hurt.", "40", "40", "percent"),
+])  # fmt: skip
+def test_magnitudes_and_percentages_are_drafted_as_the_codebook_says(
+    sentence: str, exact: str, value: str, unit: str
+) -> None:
+    figure = by_exact("figures", exact, sentence + "\n")
+    assert (figure["value"], figure["unit"]) == (value, unit)
+
+
+def test_alternatives_are_drafted_as_one_figure_with_two_ends() -> None:
+    figure = by_exact("figures", "40 or 50", "Officials said 40 or 50 soldiers were captured.\n")
+    assert (figure["value_low"], figure["value_high"], figure["qualifier"]) == ("40", "50", "between")

@@ -505,7 +505,8 @@ class FigureDrafter:
             elif self._qualifies_next(span, spans[index + 1 :]):
                 self._exclusion(span, f"“{span.exact}” qualifies the number after it (approximately)")
             else:
-                self._figure(span.start, span.end, "", [span])
+                magnitude = textscan.MAGNITUDE.match(self.article.text, span.end)
+                self._figure(span.start, magnitude.end() if magnitude else span.end, "", [span])
 
     def _range_end(self, span: textscan.Span, later: list[textscan.Span]) -> textscan.Span | None:
         if not later or span.exact.isalpha() or later[0].exact.isalpha():
@@ -619,6 +620,8 @@ class FigureDrafter:
     def _unit(self, end: int, exact: str, share: bool) -> str:
         if exact.startswith("$"):
             return "USD"
+        if re.match(r"\s?(?:%|per\s?cent\b)", self.article.text[end : end + 9]):
+            return "percent"
         if share:
             return "share"
         after = self.article.text[end : end + 40].lower()

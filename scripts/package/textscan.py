@@ -174,15 +174,25 @@ class Lines:
         return line, offset - self.starts[line - 1] + 1
 
 
+MAGNITUDE = re.compile(r"\s+(thousand|million|billion)\b")
+MAGNITUDES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
 def number_value(exact: str) -> float | None:
-    """The number written in a figure's span: `8,000` -> 8000, `$2,000` -> 2000; None for words."""
-    match = NUMBER.search(exact)
-    return _as_number(match.group()) if match else None
+    """The number written in a figure's span: `8,000` -> 8000, `$2,000` -> 2000, `1.5 million` ->
+    1500000; None for words."""
+    values = number_values(exact)
+    return values[0] if values else None
 
 
 def number_values(exact: str) -> list[float]:
-    """Every number written in a figure's span, in order: a range states two ("between 10,000 and 12,000")."""
-    return [_as_number(match.group()) for match in NUMBER.finditer(exact)]
+    """Every number written in a figure's span, in order: a range states two ("between 10,000 and 12,000");
+    a magnitude word after a number multiplies it ("1.5 million")."""
+    values = []
+    for match in NUMBER.finditer(exact):
+        magnitude = MAGNITUDE.match(exact, match.end())
+        values.append(_as_number(match.group()) * (MAGNITUDES[magnitude.group(1)] if magnitude else 1))
+    return values
 
 
 def _as_number(written: str) -> float:

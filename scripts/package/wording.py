@@ -157,7 +157,7 @@ QUALIFIER_PHRASES = (
 MAGNITUDE_WORDS = ("thousand", "hundred", "million")
 
 # Words joining the two ends of a range ("between 10,000 and 12,000", "10,000 to 12,000", "10,000-12,000").
-RANGE_JOINERS = ("and", "to", "-", "–", "—")
+RANGE_JOINERS = ("and", "to", "or", "-", "–", "—")
 
 # Words after a number and the figures.unit they give.
 UNIT_WORDS = (
