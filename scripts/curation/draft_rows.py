@@ -35,11 +35,18 @@ from scripts.package import textscan, wording
 
 
 def draft(
-    text: str, source_id: str, entities: Iterable[Entity], outlet: str = "", roles: Iterable[Role] = ()
+    text: str,
+    source_id: str,
+    entities: Iterable[Entity],
+    outlet: str = "",
+    roles: Iterable[Role] = (),
+    measures: Iterable[tuple[str, frozenset[str]]] = (),
 ) -> Drafts:
-    """Every draft row for one article's text."""
+    """Every draft row for one article's text; `measures` are the vocabulary's figures.measure values
+    with their words (measure_words)."""
     prefix = _prefix(source_id)
     article = Article(text, source_id, prefix, entities, outlet, roles)
+    article.measures = list(measures)
     drafts = Drafts()
     quotes = QuoteDrafter(article, drafts)
     quotes.marked()
@@ -635,34 +642,19 @@ class FigureDrafter:
         return ""
 
     def _measure(self, start: int, end: int, unit: str) -> str:
-        """A guess from the sentence's words; the curator checks it against the vocabulary."""
+        """The vocabulary's measure whose definition and example share the most words with the
+        sentence (its unit's word counting twice); none where no measure shares two. A guess the
+        curator checks: the vocabulary, not this code, knows what the measures are."""
         s, e = self.article.sentence_of(start)
-        sentence = self.article.text[s:e].lower()
-        if unit == "USD":
-            return "payment_per_soldier_per_month" if "month" in sentence else ""
-        if unit == "km":
-            return "distance_to_border_km" if "border" in sentence else ""
-        if unit == "share":
-            return "share_of_nk_troops" if re.search(r"troops|soldiers", sentence) else ""
-        if (
-            re.search(r"\bkilled\b|\bdead\b|\bdied\b", sentence)
-            and not re.search(r"wounded|injured|casualt", sentence)
-            and "north korea" in sentence
-        ):
-            return "nk_killed"
-        if re.search(r"casualt|wounded|losses", sentence):
-            return (
-                "nk_casualties"
-                if "north korea" in sentence and "russian casualt" not in sentence
-                else "russian_casualties"
-            )
-        if unit in ("soldiers", "personnel") and re.search(r"\byear\b", sentence) and "rotat" in sentence:
-            return "nk_troops_rotated_per_year"
-        if unit == "months":
-            return "troop_rotation_interval_months" if "rotat" in sentence else ""
-        if unit in ("soldiers", "personnel") and "north korea" in sentence:
-            return "nk_troops_in_russia"
-        return ""
+        sentence = set(_words(self.article.text[s:e])) | ({unit.lower()} if unit else set())
+        scored = []
+        for value, words in self.article.measures:
+            score = len(sentence & words) + (2 if unit and unit.lower() in words else 0)
+            scored.append((score, value))
+        scored.sort(reverse=True)
+        if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return ""
+        return scored[0][1]
 
     def _reporter(self, offset: int) -> str:
         for (s, e), speech in self.claims.speakers.items():
@@ -679,6 +671,21 @@ class FigureDrafter:
             "reason": reason,
         }
         self.drafts.add("exclusions", row, 0.6, "exclusion: a quantity word that is no quantity here")
+
+
+STOP_WORDS = frozenset(
+    "the a an of in on at to for and or with by from as is are was were be been that this these those it its their his her".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    """Lowercase words of four letters or more, stems cut at a plural s, for matching definitions."""
+    return [w.rstrip("s") for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in STOP_WORDS]
+
+
+def measure_words(value: str, definition: str, example: str) -> frozenset[str]:
+    """What a measure is about, in words: its name's parts, definition and example."""
+    return frozenset(_words(f"{value.replace('_', ' ')} {definition} {example}")) | frozenset(value.split("_"))
 
 
 def _possessive(name: str) -> str:

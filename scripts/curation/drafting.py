@@ -264,6 +264,7 @@ class Article:
         self.text, self.source_id, self.prefix, self.outlet = text, source_id, prefix, outlet
         self.entities = {entity.entity_id: entity for entity in entities}
         self.roles = list(roles)
+        self.measures: list[tuple[str, frozenset[str]]] = []  # the vocabulary's measures and their words
         self.quotations = [s for s in textscan.quotations(text) if s.what == "quotation"]
         quoted = [(q.start - 1, q.end + 1) for q in self.quotations]
         self.sentences = sentences(text, quoted)

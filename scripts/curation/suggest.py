@@ -20,7 +20,7 @@ from pathlib import Path
 from scripts.atomic import replace_folder_atomically
 from scripts.cli import run
 from scripts.curation.add_source import ID
-from scripts.curation.draft_rows import draft
+from scripts.curation.draft_rows import draft, measure_words
 from scripts.curation.drafting import DRAFT_COLUMNS, Drafts, Entity, Role
 from scripts.messages import PackageError, clip
 from scripts.package.read import DataPackage
@@ -43,6 +43,14 @@ def known_roles(package: DataPackage) -> list[Role]:
     ]
 
 
+def known_measures(package: DataPackage) -> list[tuple[str, frozenset[str]]]:
+    return [
+        (row["value"], measure_words(row["value"], row["definition"], row["example"]))
+        for _, row in package.tables["vocabulary"].rows()
+        if (row["table"], row["column"]) == ("figures", "measure")
+    ]
+
+
 def source_row(package: DataPackage, source_id: str) -> dict[str, str]:
     for _, row in package.tables["sources"].rows():
         if row["source_id"] == source_id:
@@ -55,7 +63,14 @@ def drafts_of(package: DataPackage, source_id: str) -> Drafts:
     text = package.text_of(source_id) if source.get("text_path") else None
     if text is None:
         raise PackageError(f"{source_id}: no archived text to draft from (text_path is empty or unreadable)")
-    return draft(text, source_id, known_entities(package), source.get("publisher_id", ""), known_roles(package))
+    return draft(
+        text,
+        source_id,
+        known_entities(package),
+        source.get("publisher_id", ""),
+        known_roles(package),
+        known_measures(package),
+    )
 
 
 def drafts_folder(package: DataPackage, source_id: str) -> Path:
