@@ -674,7 +674,38 @@ class FigureDrafter:
 
 
 STOP_WORDS = frozenset(
-    "the a an of in on at to for and or with by from as is are was were be been that this these those it its their his her".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "or",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "his",
+        "her",
+    ]
 )
 
 
