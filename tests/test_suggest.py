@@ -327,3 +327,17 @@ def test_magnitudes_and_percentages_are_drafted_as_the_codebook_says(
 def test_alternatives_are_drafted_as_one_figure_with_two_ends() -> None:
     figure = by_exact("figures", "40 or 50", "Officials said 40 or 50 soldiers were captured.\n")
     assert (figure["value_low"], figure["value_high"], figure["qualifier"]) == ("40", "50", "between")
+
+
+@pytest.mark.package  # any package: drafts for an article that has rows already
+def test_drafts_for_a_curated_article_take_free_ids_and_their_references_follow() -> None:
+    package = DataPackage(ROOT / "datapackage.json")
+    source_id = next(row["source_id"] for _, row in package.tables["quotes"].rows())
+    drafted = suggest.drafts_of(package, source_id).tables
+    for table, column in (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id")):
+        taken = {row[column] for _, row in package.tables[table].rows()}
+        assert drafted[table] and not {row[column] for row in drafted[table]} & taken
+    claims = {row["claim_id"] for row in drafted["claims"]}
+    assert {row["claim_id"] for row in drafted["figures"] if row["claim_id"]} <= claims
+    assert {row["claim_id"] for row in drafted["quote_claims"]} <= claims
+    assert {row["quote_id"] for row in drafted["quote_claims"]} <= {row["quote_id"] for row in drafted["quotes"]}

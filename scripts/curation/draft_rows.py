@@ -61,6 +61,39 @@ def draft(
     return drafts
 
 
+ROW_IDS = {"claims": "claim_id", "quotes": "quote_id", "figures": "figure_id", "affiliations": "affiliation_id"}
+REFERENCES = {"claim_id": ("claim_id",), "quote_id": ("quote_id", "nested_in")}
+
+
+def after_taken(drafts: Drafts, taken: set[str]) -> None:
+    """Renumber drafted row ids that the package has already (an article curated before) to the next
+    free numbers, as CONTRIBUTING numbers a row added later, and follow them in every reference."""
+    renamed: dict[str, str] = {}
+    for table, column in ROW_IDS.items():
+        used = set(taken)
+        for row in drafts.tables.get(table, []):
+            old = row[column]
+            match = re.fullmatch(r"(.*-[a-z])(\d+)", old)
+            if old not in used or not match:
+                used.add(old)
+                continue
+            number = int(match.group(2))
+            while f"{match.group(1)}{number:02d}" in used:
+                number += 1
+            renamed[old] = row[column] = f"{match.group(1)}{number:02d}"
+            used.add(row[column])
+    for rows in drafts.tables.values():
+        for row in rows:
+            for column in ("claim_id", "quote_id", "nested_in"):
+                if column in row and row[column] in renamed and not _is_own_id(row, column):
+                    row[column] = renamed[row[column]]
+
+
+def _is_own_id(row: Row, column: str) -> bool:
+    """Whether `column` is the row's own id, renamed already (a claim's claim_id, a quote's quote_id)."""
+    return (column == "claim_id" and "claimant_id" in row) or (column == "quote_id" and "speaker_id" in row)
+
+
 def quote_claims(drafts: Drafts) -> None:
     """Each drafted quote supports the claim skeleton of the sentence it stands in."""
     claims = drafts.tables.get("claims", [])

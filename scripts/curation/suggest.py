@@ -20,7 +20,7 @@ from pathlib import Path
 from scripts.atomic import replace_folder_atomically
 from scripts.cli import run
 from scripts.curation.add_source import ID
-from scripts.curation.draft_rows import draft, measure_words
+from scripts.curation.draft_rows import ROW_IDS, after_taken, draft, measure_words
 from scripts.curation.drafting import DRAFT_COLUMNS, Drafts, Entity, Role
 from scripts.messages import PackageError, clip
 from scripts.package.read import DataPackage
@@ -63,7 +63,7 @@ def drafts_of(package: DataPackage, source_id: str) -> Drafts:
     text = package.text_of(source_id) if source.get("text_path") else None
     if text is None:
         raise PackageError(f"{source_id}: no archived text to draft from (text_path is empty or unreadable)")
-    return draft(
+    drafts = draft(
         text,
         source_id,
         known_entities(package),
@@ -71,6 +71,9 @@ def drafts_of(package: DataPackage, source_id: str) -> Drafts:
         known_roles(package),
         known_measures(package),
     )
+    taken = {row[column] for name, column in ROW_IDS.items() for _, row in package.tables[name].rows()}
+    after_taken(drafts, taken)
+    return drafts
 
 
 def drafts_folder(package: DataPackage, source_id: str) -> Path:
