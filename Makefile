@@ -116,7 +116,7 @@ todo: $(SETUP)
 # Drafts from an article's text (drafts/<id>/*.csv), the accepted ones merged, the drafts scored.
 suggest: $(SETUP)
 	@test -n "$$SOURCE" || { echo "usage: make suggest SOURCE=id [DATAPACKAGE=…]" >&2; exit 2; }
-	$(PY) -m scripts.curation.suggest "$$SOURCE" "$$DATAPACKAGE"
+	$(PY) -m scripts.curation.suggest "$$SOURCE" "$$DATAPACKAGE" $${FORCE:+--force}
 
 accept: $(SETUP)
 	@test -n "$$SOURCE" || { echo "usage: make accept SOURCE=id [DATAPACKAGE=…]" >&2; exit 2; }

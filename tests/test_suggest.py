@@ -334,10 +334,75 @@ def test_drafts_for_a_curated_article_take_free_ids_and_their_references_follow(
     package = DataPackage(ROOT / "datapackage.json")
     source_id = next(row["source_id"] for _, row in package.tables["quotes"].rows())
     drafted = suggest.drafts_of(package, source_id).tables
+    held = {}
     for table, column in (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id")):
-        taken = {row[column] for _, row in package.tables[table].rows()}
-        assert drafted[table] and not {row[column] for row in drafted[table]} & taken
-    claims = {row["claim_id"] for row in drafted["claims"]}
-    assert {row["claim_id"] for row in drafted["figures"] if row["claim_id"]} <= claims
-    assert {row["claim_id"] for row in drafted["quote_claims"]} <= claims
-    assert {row["quote_id"] for row in drafted["quote_claims"]} <= {row["quote_id"] for row in drafted["quotes"]}
+        held[table] = {row[column] for _, row in package.tables[table].rows()}
+        assert not {row[column] for row in drafted.get(table, [])} & held[table]
+    claims = {row["claim_id"] for row in drafted.get("claims", [])} | held["claims"]
+    quotes = {row["quote_id"] for row in drafted.get("quotes", [])} | held["quotes"]
+    assert {row["claim_id"] for row in drafted.get("figures", []) if row["claim_id"]} <= claims
+    assert {row["claim_id"] for row in drafted.get("quote_claims", [])} <= claims
+    assert {row["quote_id"] for row in drafted.get("quote_claims", [])} <= quotes
+
+
+def test_a_set_without_texts_meets_no_goal() -> None:
+    assert suggest_eval.goals_met([], "held_out") == ["held_out: no test text in this set, so no goal can be met"]
+
+
+def test_accept_works_with_the_default_relative_descriptor(package_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source_id = _archive(package_copy, STORY)
+    monkeypatch.chdir(package_copy.parent)
+    assert run(suggest.main, [source_id]) == 0
+    review_drafts(Path("drafts") / source_id, "entities", {"Olena Kovalenko": "accept"}, description="A spokeswoman.")
+    assert run(accept_tool.main, [source_id]) == 0
+    assert row_of(package_copy.parent, "entities", "olena-kovalenko")["description"] == "A spokeswoman."
+
+
+def test_suggest_keeps_reviewed_drafts_unless_forced(package_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source_id = _archive(package_copy, STORY)
+    suggest.main([source_id, str(package_copy)])
+    folder = package_copy.parent / "drafts" / source_id
+    review_drafts(folder, "quotes", {"the losses were heavy": "reject"})
+    reviewed = (folder / "quotes.csv").read_bytes()
+    assert run(suggest.main, [source_id, str(package_copy)]) == 1
+    assert "FORCE=1" in capsys.readouterr().err and (folder / "quotes.csv").read_bytes() == reviewed
+    assert run(suggest.main, [source_id, str(package_copy), "--force"]) == 0
+    assert (folder / "quotes.csv").read_bytes() != reviewed
+
+
+def test_a_second_suggest_proposes_only_what_the_package_lacks(package_copy: Path) -> None:
+    source_id = _archive(package_copy, STORY)
+    suggest.main([source_id, str(package_copy)])
+    folder = package_copy.parent / "drafts" / source_id
+    quote = "The North Korean units are already at the front,"
+    review_drafts(folder, "entities", {"Olena Kovalenko": "accept"}, description="A spokeswoman.")
+    review_drafts(folder, "quotes", {quote: "accept"})
+    assert run(accept_tool.main, [source_id, str(package_copy)]) == 0
+    assert run(suggest.main, [source_id, str(package_copy)]) == 0
+    drafted = [row["exact"] for row in _table_file(folder / "quotes.csv")]
+    assert quote not in drafted and "the losses were heavy" in drafted
+    assert "olena-kovalenko" not in {row["entity_id"] for row in _table_file(folder / "entities.csv")}
+
+
+def test_accept_places_the_span_of_an_accepted_row_from_its_exact(package_copy: Path) -> None:
+    source_id = _archive(package_copy, STORY)
+    suggest.main([source_id, str(package_copy)])
+    folder = package_copy.parent / "drafts" / source_id
+    review_drafts(folder, "entities", {"Olena Kovalenko": "accept"}, description="A spokeswoman.")
+    review_drafts(folder, "quotes", {"the losses were heavy": "accept"}, exact="the losses", char_start="", char_end="")
+    assert run(accept_tool.main, [source_id, str(package_copy)]) == 0
+    added = next(r for r in _table(package_copy, "quotes") if r["source_id"] == source_id)
+    text = DataPackage(package_copy).text_of(source_id) or ""
+    assert text[int(added["char_start"]) : int(added["char_end"])] == "the losses"
+
+
+def test_accept_says_where_a_rejected_speaker_is_drafted(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source_id = _archive(package_copy, STORY)
+    suggest.main([source_id, str(package_copy)])
+    folder = package_copy.parent / "drafts" / source_id
+    review_drafts(folder, "entities", {"Olena Kovalenko": "reject"})
+    review_drafts(folder, "quotes", {"the losses were heavy": "accept"})
+    assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
+    assert f"is drafted at drafts/{source_id}/entities.csv:" in capsys.readouterr().err

@@ -24,6 +24,7 @@ from pathlib import Path
 from scripts.atomic import temporary_folder, write_atomically
 from scripts.cli import run
 from scripts.curation.drafting import DRAFT_COLUMNS
+from scripts.curation.spans import placed
 from scripts.curation.suggest import DRAFTS_FOLDER, draft_csv, drafts_folder
 from scripts.curation.tables import Row, csv_text, read_rows
 from scripts.messages import PackageError, clip
@@ -81,17 +82,38 @@ def _draft_rows(package: DataPackage, table: Table, file: Path) -> list[tuple[in
                 f"{where}:1: the header must be the columns of {table.name}.csv, then"
                 f" {', '.join(DRAFT_COLUMNS)} ({detail or 'order differs'})"
             )
-        rows = []
+        rows, wrong = [], []
         for number, cells in enumerate(reader, 2):
             if len(cells) != len(wanted):
-                raise PackageError(f"{where}:{number}: {len(cells)} cells for {len(wanted)} columns")
+                wrong.append(f"{where}:{number}: {len(cells)} cells for {len(wanted)} columns")
+                continue
             row = dict(zip(wanted, cells, strict=True))
             if row["review"].strip().lower() not in REVIEWS:
-                raise PackageError(
-                    f"{where}:{number}: column review: {quote(row['review'])} is neither accept nor reject (nor empty)"
+                wrong.append(
+                    f"{where}:{number}:review: {quote(row['review'])} is neither accept nor reject (nor empty)"
                 )
             rows.append((number, row))
+    if wrong:  # every such row at once, not one per run
+        raise PackageError("\n".join(wrong))
     return rows
+
+
+def placed_spans(package: DataPackage, drafts: list[Draft]) -> list[str]:
+    """Offsets of accepted rows found from `exact`, as `make spans` finds them, where they are empty
+    or no longer give `exact` (a curator shortened it); the rows that cannot be placed, as problems."""
+    problems = []
+    for draft in drafts:
+        if not {"source_id", "exact", "char_start", "char_end"} <= set(draft.table.field_names):
+            continue
+        for number, row in draft.reviewed("accept"):
+            text = package.text_of(row["source_id"])
+            found = placed(row, text) if text is not None else None
+            if isinstance(found, tuple):
+                row["char_start"], row["char_end"] = map(str, found)
+            elif isinstance(found, Problem):
+                moved = Problem(package.relative(draft.file), number, found.column, found.message)
+                problems.append(moved.line())
+    return problems
 
 
 def merged(drafts: list[Draft]) -> dict[str, tuple[Table, list[Row], int]]:
@@ -112,7 +134,7 @@ def validated_copy(
     package: DataPackage, tables: dict[str, tuple[Table, list[Row], int]], scratch: Path
 ) -> list[Problem]:
     """The package's problems once the tables are merged, judged in a copy in `scratch`."""
-    files = {package.relative(t.file) for t in package.tables.values()}
+    files = {t.path for t in package.tables.values()}
     files |= {t.schema_path for t in package.tables.values() if t.schema_path}
     files |= {row["text_path"] for _, row in package.tables["sources"].rows() if row.get("text_path")}
     descriptor = scratch / "datapackage.json"
@@ -141,14 +163,35 @@ def _blamed(
                 moved = Problem(
                     package.relative(draft.file), number, problem.column, problem.message, code=problem.code
                 )
-                return moved.line()
+                return moved.line() + _unaccepted(problem, draft, number, drafts, package)
     return problem.line()
+
+
+def _unaccepted(problem: Problem, draft: Draft, number: int, drafts: list[Draft], package: DataPackage) -> str:
+    """What to do when a row names a drafted row that is not accepted (a speaker whose entity was
+    rejected): where that draft is, and its review."""
+    if not problem.code.startswith("foreign-key") or not problem.column:
+        return ""
+    value = next((row.get(problem.column, "") for n, row in draft.rows if n == number), "")
+    for other in drafts:
+        key = other.table.primary_key
+        for n, row in other.rows:
+            if len(key) == 1 and row.get(key[0]) == value and row["review"].strip().lower() != "accept":
+                review = row["review"].strip() or "empty"
+                return (
+                    f"; {quote(value)} is drafted at {package.relative(other.file)}:{n} with review {review}:"
+                    " accept it too, or name a row the package has"
+                )
+    return ""
 
 
 def accept(descriptor: Path, source_id: str) -> tuple[dict[str, int], list[str]]:
     """(rows added per table, problems). Writes only when there are no problems."""
     package = DataPackage(descriptor)
     drafts = read_drafts(package, source_id)
+    unplaced = placed_spans(package, drafts)
+    if unplaced:
+        return {}, unplaced
     tables = merged(drafts)
     if not tables:
         return {}, []
@@ -170,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source_id")
     parser.add_argument("datapackage", nargs="?", default="datapackage.json")
     args = parser.parse_args(argv)
-    added, problems = accept(Path(args.datapackage or "datapackage.json"), args.source_id)
+    added, problems = accept(Path(args.datapackage or "datapackage.json").absolute(), args.source_id)
     if problems:
         for line in problems:
             print(line, file=sys.stderr)

@@ -148,6 +148,24 @@ class QuoteDrafter:
                 self.speakers[(quotation.start, quotation.end)] = speech
             self.rows.append((row, confidence, why))
 
+    def _same_words_spoken(self) -> None:
+        """A quotation with no speaker (a headline's) whose words a quotation with a speaker holds too:
+        that speaker, inferred, as the codebook's headline rule says."""
+        for row, confidence, why in list(self.rows):
+            if row["speaker_id"] or row["kind"] == "scare":
+                continue
+            words = row["exact"].strip(" ,.'’‘\"“”").lower()
+            for other, _, _ in self.rows:
+                if other is not row and other["speaker_id"] and words and words in other["exact"].lower():
+                    row["speaker_id"], row["inferred"] = other["speaker_id"], "speaker_id"
+                    index = self.rows.index((row, confidence, why))
+                    self.rows[index] = (
+                        row,
+                        0.4,
+                        why.replace("no speaker found", "speaker of the same words elsewhere"),
+                    )
+                    break
+
     def _speaker_at(self, parent: str) -> str:
         for row, _, _ in self.rows:
             if f"@{row['char_start']}" == parent:
@@ -236,7 +254,7 @@ class QuoteDrafter:
         match = VENUE.search(article.text[start:end])
         if not match:
             return
-        row["notes"] = f"Venue: “{match.group().strip()}”."
+        row["_venue"] = f"; venue “{match.group().strip()}”"
         if not match.group("kind") or not speech.speaker.entity.entity_id:
             return
         kind = dict(wording.VENUE_KINDS)[match.group("kind").lower()]
@@ -267,9 +285,9 @@ class QuoteDrafter:
             "title": f"{speaker.name}{_possessive(speaker.name)} {match.group('kind').lower()}{where}",
             "publisher_id": outlet.entity_id if outlet else "",
             "cited_in": article.source_id,
-            "notes": f"Drafted from “{match.group().strip()}”. Date and URL not given in the text.",
+            "notes": "Date and URL not given in the text.",
         }
-        self.drafts.add("sources", venue, 0.5, f"a venue the text names ('{match.group('kind')}')")
+        self.drafts.add("sources", venue, 0.5, f"a venue the text names: “{match.group().strip()}”")
 
     def reported(self) -> None:
         """Clauses after a verb of saying ('X said (that) …', 'X said, adding that …') or before one
@@ -389,12 +407,14 @@ class QuoteDrafter:
         for number, (row, _, _) in enumerate(self.rows, 1):
             row["quote_id"] = f"{self.article.prefix}-q{number:02d}"
             ids[f"@{row['char_start']}"] = row["quote_id"]
+        self._same_words_spoken()
         spoken = {(s, e): speech for (s, e), speech in self.speakers.items()}
         for row, _, _ in self.rows:  # venues in text order: "in his interview" is the one named before
             speech = spoken.get((int(row["char_start"]), int(row["char_end"])))
             if speech:
                 self._venue(row, speech)
         for row, confidence, why in self.rows:
+            why += row.pop("_venue", "")
             row["nested_in"] = ids.get(row.get("nested_in", ""), "")
             self.drafts.add("quotes", row, confidence, why)
 
@@ -439,9 +459,10 @@ class ClaimDrafter:
                 "exact": article.text[start:end],
                 "char_start": str(start),
                 "char_end": str(end),
-                "notes": "Hedges to keep: " + ", ".join(hedges) + "." if hedges else "",
             }
-            why = "an attributed sentence: write the claim, keep its hedges"
+            why = "an attributed sentence: write the claim" + (
+                f", keeping its hedges: {', '.join(hedges)}" if hedges else ""
+            )
             if not claimant:
                 why += f"; name who asserts it (the sentence says '{attributed.group() if attributed else ''}')"
             self.drafts.add("claims", row, 0.4 if claimant else 0.2, why)
@@ -533,8 +554,9 @@ class FigureDrafter:
         spans = sorted(textscan.numbers(self.article.text), key=lambda s: s.start)
         used: set[int] = set()
         for index, span in enumerate(spans):
-            if span.start in used:
-                continue
+            drafted = self.drafts.tables.get("figures", [])
+            if span.start in used or (drafted and span.start < int(drafted[-1]["char_end"])):
+                continue  # the "millions" of "hundreds of millions", drafted with it
             second = self._range_end(span, spans[index + 1 :])
             if second:
                 used.add(second.start)
@@ -581,8 +603,10 @@ class FigureDrafter:
         if word == "all" and re.search(r"if not\s+$", text[max(0, span.start - 8) : span.start]):
             return  # part of "the majority, if not all", drafted with it
         end = span.end
-        extra = re.match(r"^,?\s+if not all\b", after) or re.match(
-            rf"^\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})\b", after
+        extra = (
+            re.match(r"^,?\s+if not all\b", after)
+            or re.match(rf"^\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})\b", after)
+            or re.match(rf"^\s+of\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})s\b", after)  # "hundreds of millions"
         )
         if extra:
             end += extra.end()
@@ -847,7 +871,9 @@ def new_entities(article: Article, drafts: Drafts) -> None:
             "kind": entity.kind,
             "aliases": ",".join(dict.fromkeys(entity.aliases)),
             "description": "",
-            "notes": f"Drafted from “{evidence}” in {article.source_id}: check that the name is whole"
-            " and no alias of an entity the package has.",
         }
-        drafts.add("entities", row, 0.5, f"a name no entity has ({entity.kind} by its words): write its description")
+        why = (
+            f"“{evidence}” is no entity's name ({entity.kind} by its words): check that the name is whole and no"
+            " alias of an entity the package has, and write its description"
+        )
+        drafts.add("entities", row, 0.5, why)

@@ -65,7 +65,8 @@ VENUE = re.compile(
     r"|\btold\s+(?P<told>(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|state\s+(?:television|media|TV)))"
 )
 DESCRIPTION = re.compile(
-    r"(?:\b(?:[Aa]n?|[Tt]he)\s+(?:[\w-]+\s+){0,3}|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s\s+(?:[a-z][\w-]*\s+){0,2})"
+    r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:[\w.-]+[ \t]+){0,3}"
+    r"|\b[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*['’]s[ \t]+(?:[a-z][\w-]*[ \t]+){0,2})"
     rf"(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
 )
 GENDER_TITLES = {
@@ -107,6 +108,8 @@ SENTENCE_OPENERS = (
     "Once",
     "Until",
 )
+PREPOSITIONS_BEFORE_PLACES = ("in", "at", "on", "from", "for", "to", "with", "by", "after", "during", "near", "of")
+COMPASS = ("North", "South", "East", "West")  # "South Korean estimates": an adjective, no party
 OPENINGS = ("In", "At", "On", "From", "For", "To", "With", "By", "After", "During")
 MONTH_NAMES = set(textscan.MONTHS.split("|")) | {
     "Monday",
@@ -264,6 +267,8 @@ class Article:
         self.text, self.source_id, self.prefix, self.outlet = text, source_id, prefix, outlet
         self.entities = {entity.entity_id: entity for entity in entities}
         self.roles = list(roles)
+        first = text.split("\n", 1)[0]
+        self.headline_end = len(first) if "\n" in text and not first.rstrip().endswith((".", "!", "?")) else 0
         self.measures: list[tuple[str, frozenset[str]]] = []  # the vocabulary's measures and their words
         self.quotations = [s for s in textscan.quotations(text) if s.what == "quotation"]
         quoted = [(q.start - 1, q.end + 1) for q in self.quotations]
@@ -296,9 +301,12 @@ class Article:
             if any(k.start() < head[1] and head[0] < k.end() for k in known) or self.inside_quotation(*match.span()):
                 continue  # "South Korean intelligence officials" is the entity the package knows
             after_name = re.search(
-                r"[A-Z][\w'’-]+ [A-Z][\w'’-]+,\s*$", self.text[max(0, match.start() - 40) : match.start()]
+                r"(?:^|(?P<before>\S+)\s)(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*),\s*$",
+                self.text[max(0, match.start() - 60) : match.start()],
             )
-            if re.match(r"[Aa]n?\s", match.group()) and after_name and after_name.group().split()[0] not in OPENINGS:
+            prepositional = after_name and (after_name.group("before") or "").lower() in PREPOSITIONS_BEFORE_PLACES
+            in_opening = after_name and after_name.group("name").split()[0] in OPENINGS
+            if re.match(r"[Aa]n?\s", match.group()) and after_name and not prepositional and not in_opening:
                 continue  # "Olena Kovalenko, a spokeswoman for …": an apposition, not another party
             mention = self._description(match)
             if mention:
@@ -306,10 +314,15 @@ class Article:
                 taken.append(match.span())
         for match in known:
             entity = self._by_name(match.group())
+            longer = " " not in match.group() and re.match(
+                r"[ \t]+[A-Z][\w'’-]", self.text[match.end() : match.end() + 3]
+            )
+            if longer and entity and entity.kind == "person":
+                continue  # "Park Sang-won" is not Park, "Oleh Vasylenko" not every Oleh: the longer name decides
             if entity and not any(s < match.end() and match.start() < e for s, e in taken):
                 found.append(Mention(match.start(), match.end(), entity, "name"))
                 taken.append(match.span())
-        for match in NAME.finditer(self.text):
+        for match in (piece for whole in NAME.finditer(self.text) for piece in _sentence_pieces(whole)):
             start, written, owner = match.start(), match.group(), None
             overlapping = [(s, e) for s, e in taken if s < match.end() and start < e]
             if overlapping:
@@ -376,7 +389,7 @@ class Article:
             return None
         if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
             return None
-        if DEMONYM.search(words[-1]):
+        if DEMONYM.search(words[-1]) or (len(words) == 2 and words[0] in COMPASS and words[1].endswith("an")):
             return None  # "the North Koreans", "Ukrainians": people of a country, no party
         country = self._by_name(dict(wording.CAPITALS).get(name, "")) if len(words) == 1 else None
         if country and self._before_saying(start + len(name)):
@@ -389,9 +402,12 @@ class Article:
         if re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)):
             return None  # "North Korean soldiers": an adjective, not a name
         kind = _kind_of(words)
-        variant = self._spelling_variant(words) if kind == "person" and len(words) > 1 else None
-        if variant:
-            return Mention(start, start + len(name), variant, "spelling variant")
+        for cut in range(len(words) - 1):  # "Ukrainian President Volodymyr Zelenskiy": the known person at its end
+            tail = words[cut:]
+            variant = self._spelling_variant(tail) if kind == "person" and len(tail) > 1 else None
+            if variant:
+                at = start + len(" ".join(words[:cut])) + (1 if cut else 0)
+                return Mention(at, start + len(name), variant, "spelling variant")
         full = f"{owner} {name}" if owner and kind != "person" else name  # "Ukraine's Ministry of Defence"
         entity = self._by_name(full) or self._by_name(name) or Entity(slug(full), full, kind, [], drafted=True)
         if entity.drafted and entity.entity_id not in self.entities:
@@ -410,13 +426,14 @@ class Article:
         if written.split()[0].lower() == "the" and "'" not in written and "’" not in written:
             # resolved once every name is found (resolve_definite): its antecedent may be a name
             return Mention(match.start(), match.end(), Entity("", written, "definite", [head]), "definite")
-        name = written[0].upper() + written[1:]
+        bare = re.sub(r"^(?:[Aa]n?|[Tt]he)[ \t]+", "", written)
+        name = bare[0].upper() + bare[1:]  # "a senior US official" is "Senior US official"
         entity = self._by_name(name) or self._by_name(written)
         if entity is None:
             kind = "group" if head.endswith("s") or head in ("intelligence", "military") else "person"
             if head in ("ministry", "agency", "government", "committee"):
                 kind = "government"
-            entity = Entity(self._free_id(slug(written)), name, kind, [written], drafted=True)
+            entity = Entity(self._free_id(slug(bare)), name, kind, [written], drafted=True)
             self.entities[entity.entity_id] = entity
         return Mention(match.start(), match.end(), entity, "description")
 
@@ -456,7 +473,10 @@ class Article:
         if by_surname:
             return by_surname[-1]
         by_word = [e for e in people if e.drafted and name in e.name.split()]
-        return by_word[0] if len(by_word) == 1 else None
+        if len(by_word) == 1:
+            return by_word[0]
+        spelled = [e for e in people if not e.drafted and len(name) >= 6 and _close(_surname_of(e.name.split()), name)]
+        return spelled[0] if len(spelled) == 1 else None  # "Zelenskiy:" for Zelenskyy
 
     def _sentence_start(self, offset: int) -> bool:
         return any(start == offset for start, _ in self.sentences)
@@ -493,10 +513,46 @@ class Article:
             return mention
         before = [m for m in self.mentions if m.end <= mention.start and m.how != "pronoun"]
         unlike = "f" if mention.entity.name.lower() == "he" else "m"
-        for earlier in reversed([m for m in before if not self.inside_quotation(m.start, m.end)]):
+        outside = [m for m in before if not self.inside_quotation(m.start, m.end)]
+        if mention.start >= self.headline_end:  # a headline's party is no antecedent of the body's "he"
+            outside = [m for m in outside if m.start >= self.headline_end]
+        for earlier in reversed(outside):
             if earlier.entity.kind == "person" and earlier.entity.gender != unlike:
                 return Mention(mention.start, mention.end, earlier.entity, "pronoun")
         return mention
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of a NAME match, with the offsets a match has."""
+
+    at: int
+    text: str
+
+    def start(self) -> int:
+        return self.at
+
+    def end(self) -> int:
+        return self.at + len(self.text)
+
+    def group(self) -> str:
+        return self.text
+
+
+def _sentence_pieces(match: re.Match[str]) -> list[Piece]:
+    """A NAME match cut where a sentence ends inside it ("… Allied Defense. Kwon"): a word ending in
+    a full stop ends a name unless it is a title or an initial ("Maj.", "J.", "U.S.")."""
+    pieces, at = [], match.start()
+    for word in re.finditer(r"\S+", match.group()):
+        if word.group().endswith(".") and len(word.group()) > 4 and word.group() not in wording.TITLE_WORDS:
+            end = match.start() + word.end() - 1
+            pieces.append(Piece(at, match.string[at:end]))
+            at = match.start() + word.end()
+            while at < match.end() and match.string[at] in " \t":
+                at += 1
+    if at < match.end():
+        pieces.append(Piece(at, match.string[at : match.end()]))
+    return [p for p in pieces if p.text]
 
 
 def _close(a: str, b: str) -> bool:
@@ -536,7 +592,7 @@ def _kind_of(words: list[str]) -> str:
 RANK = {"person": 0, "group": 1, "government": 2, "organization": 2, "media": 3, "country": 4}
 
 
-def subject(article: Article, start: int, end: int) -> Mention | None:
+def subject(article: Article, start: int, end: int, inner_clauses: bool = True) -> Mention | None:
     """The party a clause's verb belongs to: the head of the text before the verb, past an opening
     phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
     the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
@@ -550,9 +606,16 @@ def subject(article: Article, start: int, end: int) -> Mention | None:
     close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
     if close:  # "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb
         nearest = article.resolve(close[-1])
+        people = [m for m in article.mentions_in(start, nearest.start) if m.entity.kind == "person"]
+        if people and re.fullmatch(
+            r"\s+(?:of|at|from|with)\s+(?:the\s+)?", article.text[people[-1].end : nearest.start]
+        ):
+            nearest = people[-1]  # "Andrew Yeo of the Brookings Institution has argued": Yeo
         if nearest.entity.entity_id:
             return holder_of_role(article, nearest) or nearest
+    whole_start = start
     inner = list(re.finditer(r"(?:,\s+(?:while|whereas|and|but|as|though)\s+|;\s+)", article.text[start:end]))
+    inner = inner if inner_clauses else []
     if inner:
         start += inner[-1].end()  # "…, while Russian officials have said …": the last clause's subject
     clause = article.text[start:end]
@@ -577,6 +640,8 @@ def subject(article: Article, start: int, end: int) -> Mention | None:
         group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
         if group:
             return _group_mention(article, start + group.start(1), group.group(1))
+        if start > whole_start and inner_clauses:  # "…, and said the Joint Chiefs …": the sentence's subject
+            return subject(article, whole_start, end, inner_clauses=False)
         return None
     best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
     return holder_of_role(article, best) or best

@@ -73,7 +73,45 @@ def drafts_of(package: DataPackage, source_id: str) -> Drafts:
     )
     taken = {row[column] for name, column in ROW_IDS.items() for _, row in package.tables[name].rows()}
     after_taken(drafts, taken)
+    without_held_rows(package, source_id, drafts)
     return drafts
+
+
+def without_held_rows(package: DataPackage, source_id: str, drafts: Drafts) -> None:
+    """Leave out the drafts the package holds already (the same span in the same table, the same
+    venue id): a second `make suggest` on an article proposes only what is new, and a reference to
+    a row left out names the package's row instead."""
+    same: dict[str, str] = {}  # drafted id -> the package's id for the same span
+    for name, rows in list(drafts.tables.items()):
+        table = package.tables[name]
+        if {"char_start", "char_end", "source_id"} <= set(table.field_names):
+            held = {
+                (row["char_start"], row["char_end"]): row for _, row in table.rows() if row["source_id"] == source_id
+            }
+            kept = []
+            for row in rows:
+                match = held.get((row["char_start"], row["char_end"]))
+                if match is None:
+                    kept.append(row)
+                elif name in ROW_IDS:
+                    same[row[ROW_IDS[name]]] = match[ROW_IDS[name]]
+            drafts.tables[name] = kept
+    if "sources" in drafts.tables:
+        ids = {row["source_id"] for _, row in package.tables["sources"].rows()}
+        drafts.tables["sources"] = [row for row in drafts.tables["sources"] if row["source_id"] not in ids]
+    for rows in drafts.tables.values():
+        for row in rows:
+            for column in ("claim_id", "quote_id", "nested_in"):
+                if column in row and row[column] in same:
+                    row[column] = same[row[column]]
+    held_links = {(row["quote_id"], row["claim_id"]) for _, row in package.tables["quote_claims"].rows()}
+    drafts.tables["quote_claims"] = [
+        row for row in drafts.tables.get("quote_claims", []) if (row["quote_id"], row["claim_id"]) not in held_links
+    ]
+    held_claims = set(same.values())
+    drafts.tables["attributions"] = [
+        row for row in drafts.tables.get("attributions", []) if row["claim_id"] not in held_claims
+    ]
 
 
 def drafts_folder(package: DataPackage, source_id: str) -> Path:
@@ -81,6 +119,17 @@ def drafts_folder(package: DataPackage, source_id: str) -> Path:
     if not ID.fullmatch(source_id):
         raise PackageError(f"source id {clip(source_id)!r} is not an id (lowercase letters, digits, - and _)")
     return package.root / DRAFTS_FOLDER / source_id
+
+
+def reviewed_drafts(package: DataPackage, source_id: str) -> str:
+    """The first draft file whose rows hold a review ("" when none): a curator's work not to lose."""
+    for file in sorted(drafts_folder(package, source_id).glob("*.csv")):
+        if file.is_symlink() or not file.is_file():
+            continue
+        with file.open(encoding="utf-8", newline="") as handle:
+            if any(row.get("review", "").strip() for row in csv.DictReader(handle)):
+                return package.relative(file)
+    return ""
 
 
 def draft_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
@@ -105,8 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source_id")
     parser.add_argument("datapackage", nargs="?", default="datapackage.json")
+    parser.add_argument("--force", action="store_true", help="replace drafts that hold a curator's review")
     args = parser.parse_args(argv)
-    package = DataPackage(Path(args.datapackage or "datapackage.json"))
+    package = DataPackage(Path(args.datapackage or "datapackage.json").absolute())
+    reviewed = reviewed_drafts(package, args.source_id)
+    if reviewed and not args.force:
+        raise PackageError(
+            f"{reviewed}: drafts hold a review already; run make accept SOURCE={args.source_id} first, or"
+            f" make suggest SOURCE={args.source_id} FORCE=1 to replace them (every review is lost)"
+        )
     counts = write_drafts(package, args.source_id, drafts_of(package, args.source_id))
     where = package.relative(drafts_folder(package, args.source_id))
     listed = ", ".join(f"{n} {name}" for name, n in counts.items())

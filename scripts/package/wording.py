@@ -52,6 +52,8 @@ SAYING_VERBS = (
     "maintained",
     "suggested",
     "reiterated",
+    "denied",
+    "denies",
 )
 
 # Verbs that attribute a view or a finding without reporting speech: the sentence is someone's claim,
@@ -151,6 +153,7 @@ QUALIFIER_PHRASES = (
     ("may have", "potentially"),
     ("might have", "potentially"),
     ("possibly", "potentially"),
+    ("perhaps", "potentially"),
 )
 
 # Words after a quantity word that make one quantity with it ("several thousand", "a few hundred").
@@ -166,6 +169,10 @@ UNIT_WORDS = (
     ("fighters", "soldiers"),
     ("servicemen", "soldiers"),
     ("men", "soldiers"),
+    ("infantrymen", "soldiers"),
+    ("conscripts", "soldiers"),
+    ("marines", "soldiers"),
+    ("workers", "personnel"),
     ("personnel", "personnel"),
     ("dollars", "USD"),
     ("kilometers", "km"),
@@ -266,7 +273,15 @@ DESCRIPTION_NOUNS = (
 # Words of rank or office before a name: they are the role, not the name ("Defense Minister Kim Yong-Hyun").
 TITLE_WORDS = (
     "Maj.",
+    "Maj",
     "Gen.",
+    "Gen",
+    "Lt",
+    "Col",
+    "Capt",
+    "Sgt",
+    "Adm",
+    "Cpt",
     "Col.",
     "Lt.",
     "Capt.",
