@@ -94,6 +94,9 @@ def _is_own_id(row: Row, column: str) -> bool:
     return (column == "claim_id" and "claimant_id" in row) or (column == "quote_id" and "speaker_id" in row)
 
 
+PERCENT = re.compile(r"\s?(?:%|per\s?cent\b)")  # "40%", "40 percent", "40 per cent": part of the figure
+
+
 def quote_claims(drafts: Drafts) -> None:
     """Each drafted quote supports the claim skeleton of the sentence it stands in."""
     claims = drafts.tables.get("claims", [])
@@ -296,11 +299,23 @@ class QuoteDrafter:
         article = self.article
         for start, end in article.sentences:
             body = article.text[start:end]
+            self._as_they_say(start, body)
             for verb in re.finditer(rf"\b(?:{SAYING}|adding|saying)\b", body):
                 if article.inside_quotation(start + verb.start(), start + verb.end()):
                     continue
                 if not self._forward(start, end, verb):
                     self._backward(start, end, verb)
+
+    def _as_they_say(self, start: int, body: str) -> None:
+        """ "If, as Ukrainian commanders say, the North Koreans are …, losses will mount": the clause
+        after the aside, to its next comma, is what they say."""
+        aside = re.search(rf"\b[Aa]s\s+(?P<who>[^,]{{1,60}}?)\s+(?:{SAYING})\s*,\s*(?P<clause>[^,;.!?]+)", body)
+        if not aside or any(mark in aside.group("clause") for mark in '"“”'):
+            return
+        who = subject(self.article, start + aside.start("who"), start + aside.end("who"))
+        mention = who or Mention(start, start, Entity("", "", "", []), "none")
+        speech = Speech(mention, start + aside.start(), start + aside.start("clause"), "as NAME say, …", 0.5)
+        self._reported_row(start + aside.start("clause"), start + aside.end("clause"), speech, "as NAME say, …")
 
     def _backward(self, start: int, end: int, verb: re.Match[str]) -> None:
         """'CLAUSE, argued Pardo.' / 'CLAUSE, the official added, …' / 'CLAUSE, the Defence Secretary,
@@ -328,6 +343,16 @@ class QuoteDrafter:
                 comma = at
                 break
             speech = None
+        if comma is None and commas and len(before[commas[-1] :].split()) <= 4:
+            # "…, Seoul lawmaker says": a short description no rule names; the clause, for the curator
+            comma = commas[-1]
+            speech = Speech(
+                Mention(start, start, Entity("", "", "", []), "none"),
+                start + verb.start(),
+                start + verb.end(),
+                "no speaker found",
+                0.3,
+            )
         if comma is None or speech is None:
             return
         for at in reversed([c for c in commas if c < comma]):
@@ -340,6 +365,9 @@ class QuoteDrafter:
         article = self.article
         body = article.text[start:end]
         rest = body[verb.end() :]
+        when = re.match(r"^\s+(?:on|last|this|earlier)\s+\w+(?:\s+\d{1,2})?(?=\s)", rest)  # "said on Tuesday …"
+        if when and not re.match(r"^\s+that\b", rest[when.end() :]):
+            rest = " " * when.end() + rest[when.end() :]
         that = re.match(r"^((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)
         gap = that.group(1) if that else ""
         if that and not re.search(r"[;:\"“”‘]|\b(?:and|has|had|have|was|were|is|are|will|would|could|been)\b", gap):
@@ -347,11 +375,11 @@ class QuoteDrafter:
         elif (
             re.match(r"^\s+[\w'’-]+", rest)
             and rest.split()[0].lower() not in PREPOSITIONS
-            and verb.group() in ("said", "says", "added", "warned", "noted")
+            and verb.group() not in ("told", "tells")
             and not re.search(r"[,.!?][\"”’']\s*$", body[: verb.start()])  # '…," said X' is no clause
         ):
             clause_start = start + verb.end() + len(rest) - len(rest.lstrip())
-            if re.match(r"^(?:[A-Z][\w'’-]+\s*)+(?:,|$)", rest.strip()):
+            if re.match(r"^(?:[A-Z][\w'’.-]+\s*)+(?:,|[.!?]?$)", rest.strip()):
                 return False  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
         else:
             return False
@@ -365,6 +393,8 @@ class QuoteDrafter:
         clause_end = end - 1 if article.text[end - 1] in ".!?" else end
         semicolon = article.text.find(";", clause_start, clause_end)
         clause_end = semicolon if semicolon >= 0 else clause_end
+        own = re.compile(r",\s+(?:and|but)\s+(?:he|she|they|it|we)\b").search(article.text, clause_start, clause_end)
+        clause_end = own.start() if own else clause_end  # ", and he urged …": a sentence of its own
         later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", article.text[clause_start:clause_end])
         if later and not re.search(r"\bthat\b", article.text[clause_start + later.start() : clause_end]):
             clause_end = clause_start + later.start()  # '… that X, he said' ends at the comma
@@ -567,7 +597,9 @@ class FigureDrafter:
             elif self._qualifies_next(span, spans[index + 1 :]):
                 self._exclusion(span, f"“{span.exact}” qualifies the number after it (approximately)")
             else:
-                magnitude = textscan.MAGNITUDE.match(self.article.text, span.end)
+                magnitude = textscan.MAGNITUDE.match(self.article.text, span.end) or PERCENT.match(
+                    self.article.text, span.end
+                )
                 self._figure(span.start, magnitude.end() if magnitude else span.end, "", [span])
 
     def _range_end(self, span: textscan.Span, later: list[textscan.Span]) -> textscan.Span | None:
@@ -606,7 +638,9 @@ class FigureDrafter:
         extra = (
             re.match(r"^,?\s+if not all\b", after)
             or re.match(rf"^\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})\b", after)
-            or re.match(rf"^\s+of\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})s\b", after)  # "hundreds of millions"
+            or re.match(
+                rf"^\s+(?:tens\s+)?of\s+(?:{'|'.join(wording.MAGNITUDE_WORDS)})s\b", after
+            )  # "hundreds of millions"
         )
         if extra:
             end += extra.end()
@@ -684,7 +718,7 @@ class FigureDrafter:
     def _unit(self, end: int, exact: str, share: bool) -> str:
         if exact.startswith("$"):
             return "USD"
-        if re.match(r"\s?(?:%|per\s?cent\b)", self.article.text[end : end + 9]):
+        if PERCENT.search(exact):
             return "percent"
         if share:
             return "share"

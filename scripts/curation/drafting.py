@@ -52,12 +52,11 @@ PREPOSITIONS = (
     "from",
     "as",
     "him",
-    "her",
     "them",
     "reporters",
     "journalists",
 )
-CLAUSE_SPLIT = re.compile(rf",?\s+(?:but|and)\s+(?:also\s+)?(?:(?:{SAYING})\s+(?:that\s+)?|that\s+)")
+CLAUSE_SPLIT = re.compile(rf"(?:,|\s+[—–])?\s+(?:but|and)\s+(?:also\s+)?(?:(?:{SAYING})\s+(?:that\s+)?|that\s+)")
 VENUE = re.compile(
     r"\b(?:[Ii]n|[Dd]uring|[Aa]t)\s+(?:an?|the|his|her|their)\s+(?:\w+\s+){0,2}?"
     rf"(?P<kind>{'|'.join(re.escape(w) for w, _ in wording.VENUE_KINDS)})s?"
@@ -84,6 +83,13 @@ GENDER_TITLES = {
 }
 DEMONYM = re.compile(r"(?:ans|ese|ish|ians)$")
 SENTENCE_OPENERS = (
+    "He",
+    "She",
+    "It",
+    "They",
+    "We",
+    "I",
+    "You",
     "Since",
     "When",
     "While",
@@ -604,6 +610,8 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
             return bodies[-1]
     close = [m for m in article.mentions_in(start, end) if not re.search(r"[,;:]", article.text[m.end : end])]
     close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
+    if close and re.search(r"\b(?:who|which)\b", article.text[start : close[-1].start]):
+        close = []  # "A Ukrainian mother who fled to Harrowgate says": the place is no subject
     if close:  # "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb
         nearest = article.resolve(close[-1])
         people = [m for m in article.mentions_in(start, nearest.start) if m.entity.kind == "person"]

@@ -200,8 +200,31 @@ ORGANIZATION_WORDS = (
     "Service",
     "Staff",
     "University",
+    "Forum",
+    "Society",
+    "Program",
+    "Programme",
+    "Initiative",
+    "Group",
+    "Network",
+    "Project",
+    "Fund",
 )
-GOVERNMENT_WORDS = ("Army", "Command", "Department", "Forces", "Government", "Ministry", "Pentagon", "Kremlin")
+GOVERNMENT_WORDS = (
+    "Army",
+    "Command",
+    "Department",
+    "Forces",
+    "Government",
+    "Ministry",
+    "Pentagon",
+    "Kremlin",
+    "Corps",
+    "Brigade",
+    "Battalion",
+    "Regiment",
+    "Division",
+)
 MEDIA_WORDS = (
     "News",
     "Times",
@@ -332,6 +355,19 @@ TITLE_WORDS = (
     "Lieutenant",
     "Major",
     "Captain",
+    "Anchor",
+    "Correspondent",
+    "Reporter",
+    "Host",
+    "Presenter",
+    "Lawmaker",
+    "MP",
+    "Commander",
+    "Sergeant",
+    "Corporal",
+    "Private",
+    "Officer",
+    "Professor",
 )
 
 # Capitals that stand for their countries in news prose ("Kyiv said", "Moscow denies"), as the
