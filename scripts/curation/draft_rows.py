@@ -297,6 +297,7 @@ class QuoteDrafter:
         ('…, he said.', '…, lawmaker Lee told reporters.'), when the clause holds no quotation marks
         (then the marked words are the quotation, as the codebook says)."""
         article = self.article
+        self._answers()
         for start, end in article.sentences:
             body = article.text[start:end]
             self._as_they_say(start, body)
@@ -305,6 +306,26 @@ class QuoteDrafter:
                     continue
                 if not self._forward(start, end, verb):
                     self._backward(start, end, verb)
+
+    def _answers(self) -> None:
+        """A question-and-answer transcript ("Q: …" then "Choi: …"): each answer printed without
+        quotation marks is a `reported` row of the one who answers, to its last full stop (codebook §5)."""
+        article = self.article
+        lines = list(
+            re.finditer(r"(?m)^(?P<who>[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,2}):[ \t]+(?P<answer>.+)$", article.text)
+        )
+        questions = [m for m in lines if m.group("who") in ("Q", "Question")]
+        if not questions:
+            return
+        for line in lines:
+            if line in questions or line.group("who") in ("A", "Answer"):
+                continue
+            named = article.mentions_in(line.start("who"), line.end("who"))
+            mention = named[0] if named else Mention(line.start(), line.start(), Entity("", "", "", []), "none")
+            speech = Speech(mention, line.start("who"), line.end("who"), "the answer's name in a Q&A", 0.7)
+            end = line.end("answer")
+            end = end - 1 if article.text[end - 1] in ".!?" else end
+            self._reported_row(line.start("answer"), end, speech, "an answer in a Q&A transcript")
 
     def _as_they_say(self, start: int, body: str) -> None:
         """ "If, as Ukrainian commanders say, the North Koreans are …, losses will mount": the clause

@@ -331,6 +331,13 @@ class Article:
         for match in (piece for whole in NAME.finditer(self.text) for piece in _sentence_pieces(whole)):
             start, written, owner = match.start(), match.group(), None
             overlapping = [(s, e) for s, e in taken if s < match.end() and start < e]
+            whole_of = overlapping and all(
+                self.text[max(0, s - 4) : s] == " of " and e <= match.end() for s, e in overlapping
+            )
+            if whole_of:  # "Ministry of Foreign Affairs of Ukraine": a body named with its country
+                taken = [(s, e) for s, e in taken if (s, e) not in overlapping]
+                found = [m for m in found if (m.start, m.end) not in overlapping]
+                overlapping = []
             if overlapping:
                 # "South Korea's National Intelligence Service": the name after the known possessor
                 last = max(e for _, e in overlapping)
@@ -378,6 +385,9 @@ class Article:
         ):
             start += len(words[0]) + 1
             words = words[1:]
+        if words and words[0] in ("of", "for") and len(words) >= 3 and not institution:
+            start += len(" ".join(words[:-2])) + 1  # "Minister of Foreign Affairs Andriy Kovalenko"
+            words = words[-2:]
         while words and words[0] in SENTENCE_OPENERS:
             start += len(words[0]) + 1
             words = words[1:]
@@ -403,6 +413,13 @@ class Article:
         acronym = self._acronym(name) if len(words) == 1 and name.isupper() else None
         if acronym:
             return Mention(start, start + len(name), acronym, "acronym")
+        body = (
+            self._body_by_word(name)
+            if len(words) == 1 and name in wording.GOVERNMENT_WORDS + wording.ORGANIZATION_WORDS
+            else None
+        )
+        if body:
+            return Mention(start, start + len(name), body, "institution word")  # "The Ministry said"
         if len(words) == 1 and (name in MONTH_NAMES or not self._before_saying(start + len(name))):
             return None
         if re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)):
@@ -455,6 +472,11 @@ class Article:
                 if same_first and all(_close(a, b) for a, b in zip(parts, words, strict=True)):
                     return entity
         return None
+
+    def _body_by_word(self, word: str) -> Entity | None:
+        """ "the Ministry" after "Ministry of Foreign Affairs of Ukraine": the last drafted body with that word."""
+        bodies = [e for e in self.entities.values() if e.drafted and word in e.name.split()]
+        return bodies[-1] if bodies else None
 
     def _acronym(self, written: str) -> Entity | None:
         """ "the NIS" after "National Intelligence Service": the organisation whose initials it is."""

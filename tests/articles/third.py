@@ -110,11 +110,15 @@ def clone_of_the_project(destination: Path) -> Path:
 
 
 def finish_the_walk_through(root: Path, source_id: str) -> None:
-    """Step 6: `make docs` (the README's troop table comes from the figures), a CHANGELOG line, a commit."""
+    """Step 7: `make docs` (the README's troop table comes from the figures, its drafting scores from the
+    articles and the test texts), a CHANGELOG line, a commit."""
     docs = [sys.executable, "-m", "scripts.releases.docs", "--datapackage", str(root / "datapackage.json")]
     _run(
-        "6. docs", subprocess.run([*docs, "--write", str(root / "README.md")], cwd=ROOT, capture_output=True, text=True)
+        "7. docs", subprocess.run([*docs, "--write", str(root / "README.md")], cwd=ROOT, capture_output=True, text=True)
     )
+    scores = [sys.executable, "-m", "scripts.curation.suggest_eval", str(root / "datapackage.json")]
+    scores += ["--texts", str(root / "tests" / "suggest_texts"), "--write-readme", str(root / "README.md")]
+    _run("7. docs", subprocess.run(scores, cwd=ROOT, capture_output=True, text=True))
     changelog = root / "CHANGELOG.md"
     note = f"## [Unreleased]\n\n### Added\n- The article {source_id} (a synthetic test story).\n"
     changelog.write_text(changelog.read_text(encoding="utf-8").replace("## [Unreleased]\n", note, 1), encoding="utf-8")
