@@ -20,7 +20,7 @@ from scripts.package import textscan
 from scripts.package.read import DataPackage
 from scripts.validation.validate import validate
 from tests.articles.third import next_source_id
-from tests.conftest import ROOT
+from tests.conftest import PACKAGE, ROOT
 from tests.mutations import review_drafts, row_of
 
 TEST_TEXTS = ROOT / "tests" / "suggest_texts"
@@ -293,7 +293,6 @@ def test_a_miss_counts_against_the_goals() -> None:
     assert any("quotes found 0%" in m for m in missed) and any("values right 0%" in m for m in missed)
 
 
-@pytest.mark.package  # the table scores this package's articles too
 def test_the_readme_shows_the_scores_of_the_drafts_as_they_are() -> None:
     argv = [str(ROOT / "datapackage.json"), "--texts", str(TEST_TEXTS), "--check-readme", str(ROOT / "README.md")]
     assert suggest_eval.main(argv) == 0
@@ -344,7 +343,7 @@ def test_alternatives_are_drafted_as_one_figure_with_two_ends() -> None:
 
 @pytest.mark.package  # any package: drafts for an article that has rows already
 def test_drafts_for_a_curated_article_take_free_ids_and_their_references_follow() -> None:
-    package = DataPackage(ROOT / "datapackage.json")
+    package = DataPackage(PACKAGE / "datapackage.json")
     source_id = next(row["source_id"] for _, row in package.tables["quotes"].rows())
     drafted = suggest.drafts_of(package, source_id).tables
     held = {}
