@@ -418,3 +418,14 @@ def test_accept_says_where_a_rejected_speaker_is_drafted(
     review_drafts(folder, "quotes", {"the losses were heavy": "accept"})
     assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
     assert f"is drafted at drafts/{source_id}/entities.csv:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("expected", "drafted_name"), [
+    ("Sir Nicholas Penhallow", "Nicholas Penhallow"),
+    ("South Korea's Ministry of National Defense", "South Korea’s Ministry of National Defense"),
+    ("a senior US official", "Senior US official"),
+])  # fmt: skip
+def test_the_scorer_takes_one_name_written_two_ways_for_one_party(expected: str, drafted_name: str) -> None:
+    drafted = Entity("x", drafted_name, "person", [], drafted=True)
+    assert suggest_eval.same_party(expected, "x", {"x": drafted})
+    assert not suggest_eval.same_party("Nicholas Pen", "x", {"x": drafted})

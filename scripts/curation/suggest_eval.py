@@ -83,9 +83,36 @@ def same_party(expected: str, drafted: str, entities: dict[str, Entity]) -> bool
     entity = entities.get(drafted)
     if expected in entities and not (entity and entity.drafted):
         return False
-    names = {n.casefold() for n in entity.names()} if entity else set()
-    wanted = expected.casefold().removeprefix("the ").removeprefix("a ").removeprefix("an ")
-    return expected.casefold() in names or wanted in names
+    names = {comparable(n) for n in entity.names()} if entity else set()
+    return comparable(expected) in names
+
+
+HONORIFICS = (
+    "the ",
+    "a ",
+    "an ",
+    "sir ",
+    "dame ",
+    "lord ",
+    "lady ",
+    "mr ",
+    "mr. ",
+    "mrs ",
+    "mrs. ",
+    "ms ",
+    "ms. ",
+    "dr ",
+    "dr. ",
+)
+
+
+def comparable(name: str) -> str:
+    """A name as two writers may both mean it: case, the apostrophe's shape and a leading article or
+    honorific aside ("Sir Nicholas Penhallow" is "Nicholas Penhallow", "South Korea’s" is "South Korea's")."""
+    name = name.casefold().replace("’", "'").strip()
+    for prefix in HONORIFICS:
+        name = name.removeprefix(prefix)
+    return name
 
 
 def values(row: Row) -> tuple[float | None, ...]:
