@@ -361,3 +361,16 @@ def test_a_number_is_covered_when_a_figure_or_exclusion_span_contains_it(
     start, end = span
     expected = any(s <= start and end <= e for s, e in rows)
     assert todo.Covering.of(rows).contains(start, end) == expected
+
+
+def test_add_source_without_an_outlet_adds_the_unnamed_outlet_the_codebook_gives_each_such_article(
+    package_copy: Path, tmp_path: Path
+) -> None:
+    root = package_copy.parent
+    result, source_id = _add(package_copy, tmp_path)
+    assert result.returncode == 0, result.stderr
+    outlet = row_of(root, "entities", f"outlet-{source_id}")
+    assert (outlet["name"], outlet["kind"]) == (f"Unnamed outlet of {source_id}", "media")
+    source = row_of(root, "sources", source_id)
+    assert source["publisher_id"] == f"outlet-{source_id}" and "outlet" in source["notes"].lower()
+    assert not [problem for problem in validate(package_copy) if problem.code.startswith("foreign-key")]

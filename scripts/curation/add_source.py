@@ -63,13 +63,17 @@ def add_source(
             f"PUBLISHER {quote(publisher)} is no entity of entities.csv; add it first,"
             " or give PUBLISHER_NAME=… to add it"
         )
+    named = bool(publisher or publisher_name)
     outlet = new_outlet(publisher_name, source_id, entity_rows) if publisher_name else None
+    if not named:
+        outlet = unnamed_outlet(source_id, entities)
     publisher = outlet["entity_id"] if outlet else publisher
     relative = f"data/texts/{source_id}.txt"
     target = inside(package.root, relative)  # not through a link that leaves the package
     if target.exists():
         raise PackageError(f"{relative} exists already; nothing was changed")
-    notes = " ".join(filter(None, ["Added with make add-source.", not_given_note(title, publisher, url, published)]))
+    given = publisher if named else ""  # an unnamed outlet's entity is no outlet the text gives
+    notes = " ".join(filter(None, ["Added with make add-source.", not_given_note(title, given, url, published)]))
     rows.append({
         "source_id": source_id, "kind": "news_article", "title": title, "publisher_id": publisher,
         "published": published, "url": url, "text_path": relative, "text_sha256": digest, "received_as": text.name,
@@ -95,6 +99,19 @@ def entity_id_of(name: str) -> str:
     without an ASCII form drop out; their accents go first)."""
     ascii_letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return NOT_ALPHANUMERIC.sub("-", ascii_letters.casefold()).strip("-")
+
+
+def unnamed_outlet(source_id: str, entities: set[str]) -> Row:
+    """The entity of an outlet the text does not name, as the codebook has one for each such article:
+    the claimant of the article's own, unattributed assertions."""
+    entity_id = f"outlet-{source_id}"
+    if entity_id in entities:
+        raise PackageError(f"entity {quote(entity_id)} exists already: give PUBLISHER={entity_id}; nothing was changed")
+    return {
+        "entity_id": entity_id, "name": f"Unnamed outlet of {source_id}", "kind": "media", "aliases": "",
+        "description": f"The outlet that published {source_id}; the text does not name it.",
+        "notes": "Claimant of the article's own, unattributed assertions.",
+    }  # fmt: skip
 
 
 def new_outlet(name: str, source_id: str, entities: list[Row]) -> Row:
