@@ -1002,3 +1002,11 @@ def test_a_rule_the_set_based_engine_does_not_check_is_reported_not_skipped(
     edit_json(package_copy.parent / "schemas/claims.schema.json", lambda s: s["fields"][7].update({key: value}))
     message = f"{rule} is not checked by the set-based validator; run `make validate REFERENCE=1` (frictionless)"
     assert_reports_exactly(package_copy, [at("schemas/claims.schema.json", None, f"fields.7.{key}", message)])
+
+
+def test_the_help_describes_our_own_engine_not_frictionless(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    description = " ".join(capsys.readouterr().out.split("positional arguments")[0].split())
+    assert "the project's own engine" in description and "codebook's checks" in description
+    assert "frictionless" not in description
