@@ -92,7 +92,7 @@ def test_a_pattern_with_a_quote_mark_is_checked_not_injected(sandbox: Site, comm
     assert (
         outcome.code == 1
         and "data/entities.csv:" in outcome.out
-        and ":entity_id: constraint-error: \"KBS'\" does not match the pattern" in outcome.out
+        and ':entity_id: constraint-error: "KBS\'" does not match the pattern' in outcome.out
     )
 
 
