@@ -15,7 +15,12 @@ import pytest
 
 from scripts.messages import quote
 from scripts.package.read import DataPackage, Problem
-from scripts.validation.checks import SHOWN_PER_KIND, SYMMETRIC_RELATIONS, descriptor_problems
+from scripts.validation.checks import (
+    SHOWN_PER_KIND,
+    SYMMETRIC_RELATIONS,
+    descriptor_problems,
+    not_verbatim_message,
+)
 from scripts.validation.schemasql import DELETE_IT, SHOWN_CELL_CHARS, field_conditions
 from scripts.validation.validate import checked, main, table_schema_problems, validate
 from tests.agreement import judges_agree_with_filters
@@ -114,8 +119,7 @@ def spans(row: dict[str, str]) -> tuple[int, int]:
 
 
 def not_verbatim(path: str, row: int, exact: str, text: str, start: int, end: int) -> Expected:
-    message = f"{quote(exact)} is not the text at {start}..{end}, which reads {quote(text[start:end])}"
-    return at(path, row, "exact", message)
+    return at(path, row, "exact", not_verbatim_message(exact, text, start, end))
 
 
 REQUIRED = "constraint-error: required, but empty: fill it in, or delete the row"
@@ -1057,3 +1061,29 @@ def test_a_constraint_message_quotes_no_more_of_a_long_cell_than_needed() -> Non
     for _, message in field_conditions(field, "schemas/quotes.schema.json", "data/vocabulary.csv"):
         shown = message(cell)
         assert quote(cell, SHOWN_CELL_CHARS) in shown and len(shown) < len(cell) / 2
+
+
+FIX_SPAN = "run `make spans` to recompute the offsets from `exact`, or correct `exact`"
+
+
+@pytest.mark.parametrize(
+    ("exact", "start", "end", "where"),
+    [
+        # one letter changed: the offset of that letter, and the words around it in both
+        ("an immediate Boost", 23, 41, "from offset 36 (character 14 of exact), exact reads 'an immediate Boost' "
+                                       "where the text reads '…omised an immediate boost to their pay, …'"),
+        # offsets one too far: they part at the first character
+        ("an immediate boost", 24, 42, "from offset 24 (character 1 of exact), exact reads 'an immediate boost' "
+                                       "where the text reads '…iers were promised an immediate boost to…'"),
+        # exact longer than its span: they part where the span ends
+        ("an immediate boost", 23, 35, "from offset 35 (character 13 of exact), exact reads 'an immediate boost' "
+                                       "where the text reads '…romised an immediate boost to their pay,…'"),
+    ],
+)  # fmt: skip
+def test_a_span_that_is_not_verbatim_is_shown_where_it_first_differs_and_how_to_fix_it(
+    exact: str, start: int, end: int, where: str
+) -> None:
+    text = "Soldiers were promised an immediate boost to their pay, officials said."
+    assert (
+        not_verbatim_message(exact, text, start, end) == f"exact is not the text at {start}..{end}: {where}; {FIX_SPAN}"
+    )

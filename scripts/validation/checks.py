@@ -319,8 +319,30 @@ def _span_problems(package: DataPackage, table: Table, row_number: int, row: dic
         yield Problem(table.path, row_number, column, message, code="span-out-of-range")
         return
     if text[start:end] != row["exact"]:
-        message = f"{quote(row['exact'])} is not the text at {start}..{end}, which reads {quote(text[start:end])}"
+        message = not_verbatim_message(row["exact"], text, start, end)
         yield Problem(table.path, row_number, "exact", message, code="span-not-verbatim")
+
+
+SPAN_CONTEXT = 20  # characters shown either side of where `exact` and the text part
+FIX_SPAN = "run `make spans` to recompute the offsets from `exact`, or correct `exact`"
+
+
+def not_verbatim_message(exact: str, text: str, start: int, end: int) -> str:
+    """Where `exact` first parts from the article's text at start..end, with a short excerpt of both
+    around that character, and how to fix it."""
+    span = text[start:end]
+    differ = next((i for i, (a, b) in enumerate(zip(exact, span, strict=False)) if a != b), min(len(exact), len(span)))
+    return (
+        f"exact is not the text at {start}..{end}: from offset {start + differ} (character {differ + 1} of exact), "
+        f"exact reads {quote(_around(exact, differ))} where the text reads {quote(_around(text, start + differ))}; "
+        f"{FIX_SPAN}"
+    )
+
+
+def _around(text: str, index: int) -> str:
+    """The characters of `text` near `index`, with … where it goes on."""
+    first, last = max(0, index - SPAN_CONTEXT), index + SPAN_CONTEXT
+    return ("…" if first else "") + text[first:last] + ("…" if last < len(text) else "")
 
 
 def _outside(db: Stage, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:
