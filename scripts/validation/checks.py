@@ -11,6 +11,7 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import sys
@@ -102,10 +103,13 @@ def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[
     yield from _model_problems(spec.Package, package.descriptor, name, "descriptor-error")
     schemas: dict[str, spec.TableSchema] = {}
     schema_paths: dict[str, str] = {}
+    named: set[str] = set()  # every resource the descriptor names, whether or not its schema could be read
     resources = package.descriptor.get("resources")
     for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if not isinstance(resource, dict):
             continue
+        if isinstance(resource.get("name"), str):
+            named.add(resource["name"])
         for key in ("path", "schema"):
             yield from _file_problems_of(package, name, f"resources.{index}.{key}", resource.get(key))
         yield from _dialect_problems(package, name, index, resource.get("dialect"))
@@ -115,14 +119,31 @@ def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[
         if schema is None:
             continue
         found = list(_model_problems(spec.TableSchema, schema, schema_path, "schema-error"))
-        yield from found
+        yield from _keys_located(found, schema, schema_path)
         if not found and isinstance(resource.get("name"), str):
             schemas[resource["name"]] = spec.TableSchema.model_validate(schema)
             schema_paths[resource["name"]] = schema_path
-    for resource_name, index, message in spec.foreign_key_problems(schemas):
+    # A resource whose schema could not be read is not missing: its problem is said once, above.
+    unread = named - set(schemas)
+    for resource_name, index, message in spec.foreign_key_problems(schemas, unread):
         yield Problem(schema_paths[resource_name], None, f"foreignKeys.{index}", message, code="schema-error")
     if project:
-        yield from _required_problems(name, schemas, schema_paths)
+        yield from _required_problems(name, schemas, schema_paths, unread)
+
+
+def _keys_located(found: list[Problem], schema: object, path: str) -> Iterator[Problem]:
+    """The schema's problems, with the model's one line about keys that name missing fields replaced by
+    one line per key and field: where it is named (primaryKey, foreignKeys.0.fields) and what to do."""
+    for problem in found:
+        if problem.column is None and problem.message.startswith(spec.KEYS_NAME_MISSING_FIELDS):
+            for location, field, known in spec.missing_key_fields(schema):
+                near = difflib.get_close_matches(field, known, n=1)
+                guess = f" (did you mean {quote(near[0])}?)" if near else ""
+                message = (f"names the field {quote(field)}, which the schema does not have: name one of its "
+                           f"fields{guess}, or add {quote(field)} to its fields")  # fmt: skip
+                yield Problem(path, None, location, message, code=problem.code)
+        else:
+            yield problem
 
 
 def _file_problems_of(package: DataPackage, name: str, location: str, ref: object) -> Iterator[Problem]:
@@ -173,8 +194,12 @@ def _dialect_problems(package: DataPackage, name: str, index: int, dialect: obje
             yield Problem(name, None, location, message, code="dialect-error")
 
 
-def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
+def _required_problems(
+    name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str], unread: set[str]
+) -> Iterator[Problem]:
     for resource, columns in required_columns(check_reads(), STAGING_READS, columns_read()).items():
+        if resource in unread:
+            continue
         if resource not in schemas:
             readers = sorted({reader for readers in columns.values() for reader in readers})
             message = f"no resource {resource!r}, which the project's checks need{_read_by(readers)}"
@@ -209,13 +234,19 @@ def _read_by(readers: list[str], table: str = "", column: str = "") -> str:
     return f" ({what}read by {shown}); add it back"
 
 
+VALUE_ERROR = "Value error, "
+
+
 def _model_problems(model: type[spec.Strict], data: object, path: str, code: str) -> Iterator[Problem]:
     try:
         model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"]) or None
-            message = "unknown key" if item["type"] == "extra_forbidden" else clip(item["msg"])
+            # pydantic's "Value error, " says nothing to a curator
+            message = (
+                "unknown key" if item["type"] == "extra_forbidden" else clip(item["msg"].removeprefix(VALUE_ERROR))
+            )
             yield Problem(path, None, location, message, code=code)
 
 

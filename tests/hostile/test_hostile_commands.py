@@ -195,7 +195,7 @@ def test_diff_refuses_a_zip_whose_descriptor_points_at_a_system_file(
     edit_json(sandbox.descriptor, lambda d: d["resources"][0].update(path=str(sandbox.outside / "secret.csv")))
     members["datapackage.json"] = sandbox.descriptor.read_bytes()
     outcome = command(diff.main, [str(_zip(tmp_path / "evil.zip", members)), str(ROOT)])
-    assert_refused_cleanly(outcome, "resources.0.path: Value error, path is absolute")
+    assert_refused_cleanly(outcome, "resources.0.path: path is absolute")
 
 
 def test_diff_refuses_a_descriptor_that_is_not_json(sandbox: Site, command: Runner) -> None:
