@@ -320,9 +320,11 @@ def schema_problems(db: Stage, package: DataPackage) -> Iterator[Problem]:
             continue
         progress(f"Table Schema rules: {table.path}")
         yield from unchecked_rules(table)
+        absent = db.absent.get(table.name, set())  # said once, by the header's problem: not again at every row
         rules = [
             (field["name"], condition, message)
             for field in table.fields
+            if field["name"] not in absent
             for condition, message in field_conditions(field, table.schema_path, vocabulary)
         ]
         yield from scan(db, table, rules)
