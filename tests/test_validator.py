@@ -105,10 +105,17 @@ def uncovered(root: Path, source_id: str, kind: str, start: int, end: int) -> Ex
     return at(*in_text(root, source_id, start), message)
 
 
+def not_found(value: str, key: str, table: str, column: str) -> str:
+    """A foreign key's message: the value, where it was looked for, and what to do."""
+    return (
+        f"foreign-key: {quote(value)} is not {key} in data/{table}.csv: add that row there first, or correct {column}"
+    )
+
+
 def deleted_quote_references(root: Path, quote_id: str) -> list[Expected]:
     """The foreign-key problems of the quote_claims rows that still name a deleted quote."""
     rows = read_table("quote_claims", root)
-    message = 'foreign-key: not found in "quotes" as quote_id'
+    message = not_found(quote_id, "a quote_id", "quotes", "quote_id")
     return [
         at("data/quote_claims.csv", i, "quote_id", message) for i, r in enumerate(rows, 2) if r["quote_id"] == quote_id
     ]
@@ -615,7 +622,8 @@ def link_repeated_in_reverse(root: Path) -> list[Expected]:
 def link_to_missing_claim(root: Path) -> list[Expected]:
     row = _link(root, {"from_claim_id": "no-such-claim", "to_claim_id": read_table("claims", root)[0]["claim_id"]})
     # Once, by the schema's foreign key (the links check does not say it again).
-    return [at("data/claim_links.csv", row, "from_claim_id", 'foreign-key: not found in "claims" as claim_id')]
+    message = not_found("no-such-claim", "a claim_id", "claims", "from_claim_id")
+    return [at("data/claim_links.csv", row, "from_claim_id", message)]
 
 
 def link_from_an_empty_cell(root: Path) -> list[Expected]:
@@ -644,7 +652,8 @@ def value_outside_enum(root: Path) -> list[Expected]:
 def unknown_speaker(root: Path) -> list[Expected]:
     key = key_of(root, "quotes", "article-000", "majority of people do not support")
     row = set_cells(root, "quotes", key, speaker_id="zelensky")
-    return [at("data/quotes.csv", row, "speaker_id", 'foreign-key: not found in "entities" as entity_id')]
+    message = not_found("zelensky", "an entity_id", "entities", "speaker_id")
+    return [at("data/quotes.csv", row, "speaker_id", message)]
 
 
 def duplicate_primary_key(root: Path) -> list[Expected]:
@@ -666,7 +675,7 @@ def id_not_a_slug(root: Path) -> list[Expected]:
     row = set_cells(root, "entities", "kbs", entity_id="KBS")
     pattern = "^[a-z0-9][a-z0-9_-]*$"
     referencing = [
-        at("data/sources.csv", i, "publisher_id", 'foreign-key: not found in "entities" as entity_id')
+        at("data/sources.csv", i, "publisher_id", not_found("kbs", "an entity_id", "entities", "publisher_id"))
         for i, s in enumerate(read_table("sources", root), 2) if s["publisher_id"] == "kbs"
     ]  # fmt: skip
     message = f"constraint-error: 'KBS' does not match the pattern \"{pattern}\" of {ENTITIES}: rewrite it to match"

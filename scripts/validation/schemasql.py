@@ -258,7 +258,7 @@ KeyMessage = Callable[[int, list[str]], str]  # the message of a row, from the r
 
 def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, KeyMessage]]:
     """(SQL, column, message) for unique fields, the primary key and every foreign key of a table. The
-    SQL returns (row, row it repeats, *the key's cells), or the row alone for a foreign key. A unique
+    SQL returns (row, the row it repeats or 0 for a foreign key, *the key's cells). A unique
     rule on the very fields of the primary key is left to the primary key: a repeated id is one problem."""
     primary = sorted(table.primary_key)
     for field in table.fields:
@@ -283,12 +283,30 @@ def key_checks(table: Table, package: DataPackage) -> Iterator[tuple[str, str, K
             _key_equal(table.field(f), f"t.{identifier(f)}", target.field(rf), f"r.{identifier(rf)}")
             for f, rf in zip(fields, ref_fields, strict=True)
         )
+        cells = ", ".join(f"t.{identifier(f)}" for f in fields)
         sql = (
-            f"SELECT t.{ROW} FROM {identifier(table.name)} t WHERE {present} "
+            f"SELECT t.{ROW}, 0, {cells} FROM {identifier(table.name)} t WHERE {present} "
             f"AND NOT EXISTS (SELECT 1 FROM {identifier(resource)} r WHERE {joined})"
         )
-        message = f'foreign-key: not found in "{resource}" as {", ".join(ref_fields)}'
-        yield sql, ",".join(fields), lambda _row, _cells, message=message: message
+        yield sql, ",".join(fields), _missing_reference_message(fields, target, ref_fields)
+
+
+def _missing_reference_message(fields: list[str], target: Table, ref_fields: list[str]) -> KeyMessage:
+    """Names the value, where it was looked for, and what to do."""
+    what = ref_fields[0] if len(ref_fields) == 1 else "(" + ", ".join(ref_fields) + ")"
+    article = "an" if what[0] in "aeiou" else "a"
+
+    def message(_: int, cells: list[str]) -> str:
+        return (
+            f"foreign-key: {_value(cells)} is not {article} {what} in {target.path}: add that row there first, "
+            f"or correct {', '.join(fields)}"
+        )
+
+    return message
+
+
+def _value(cells: list[str]) -> str:
+    return _shown(cells[0]) if len(cells) == 1 else "(" + ", ".join(_shown(c) for c in cells) + ")"
 
 
 def _repeat_message(error: str, names: list[str]) -> KeyMessage:
@@ -296,7 +314,7 @@ def _repeat_message(error: str, names: list[str]) -> KeyMessage:
     columns = ", ".join(names)
 
     def message(first: int, cells: list[str]) -> str:
-        value = _shown(cells[0]) if len(cells) == 1 else "(" + ", ".join(_shown(c) for c in cells) + ")"
+        value = _value(cells)
         if error == "primary-key":
             return f"{error}: {columns} {value} is already the key of row {first}: give this row a new id, {DELETE_IT}"
         unique = "is unique" if len(names) == 1 else "are a unique key"
@@ -329,6 +347,5 @@ def schema_problems(db: Stage, package: DataPackage) -> Iterator[Problem]:
         ]
         yield from scan(db, table, rules)
         for sql, column, message in key_checks(table, package):
-            for row, *found in db.execute(sql):
-                first, cells = (found[0], found[1:]) if found else (0, [])
+            for row, first, *cells in db.execute(sql):
                 yield _problem(table, row, column, message(first, cells))
