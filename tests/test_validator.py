@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from scripts.messages import quote
+from scripts.package import spec
 from scripts.package.read import DataPackage, Problem
 from scripts.validation.checks import (
     SHOWN_PER_KIND,
     SYMMETRIC_RELATIONS,
     descriptor_problems,
     not_verbatim_message,
+    unknown_key_message,
 )
 from scripts.validation.schemasql import DELETE_IT, SHOWN_CELL_CHARS, field_conditions
 from scripts.validation.validate import checked, main, table_schema_problems, validate
@@ -149,7 +151,14 @@ def schema_key_typo(root: Path) -> list[Expected]:
     edit_json(root / "schemas/claims.schema.json", typo)
     # Said once, where it is: the keys that reference claims, and the checks that read it, do not
     # call the resource missing.
-    return [at("schemas/claims.schema.json", None, "fields.5.contraints", "unknown key")]
+    return [
+        at(
+            "schemas/claims.schema.json",
+            None,
+            "fields.5.contraints",
+            "unknown key: correct it to 'constraints', or delete it",
+        )
+    ]
 
 
 def version_not_semver(root: Path) -> list[Expected]:
@@ -160,7 +169,7 @@ def version_not_semver(root: Path) -> list[Expected]:
 
 def unknown_package_key(root: Path) -> list[Expected]:
     edit_json(root / "datapackage.json", lambda d: d.update(licences=d["licenses"]))
-    return [at("datapackage.json", None, "licences", "unknown key")]
+    return [at("datapackage.json", None, "licences", "unknown key: correct it to 'licenses', or delete it")]
 
 
 def _resource_index(root: Path, name: str) -> int:
@@ -1134,3 +1143,16 @@ def test_a_span_that_is_not_verbatim_is_shown_where_it_first_differs_and_how_to_
     assert (
         not_verbatim_message(exact, text, start, end) == f"exact is not the text at {start}..{end}: {where}; {FIX_SPAN}"
     )
+
+
+@pytest.mark.parametrize(
+    ("location", "advice"),
+    [
+        (("resources", 3, "mediaType"), "correct it to 'mediatype', or delete it"),
+        (("fields", 2, "constraints", "enums"), "correct it to 'enum', or delete it"),
+        (("xyzzy",), "delete it, or correct its spelling"),
+    ],
+)
+def test_anunknown_key_message_names_the_key_it_was_likely_meant_to_be(location: tuple, advice: str) -> None:
+    model = spec.TableSchema if location[0] == "fields" else spec.Package
+    assert unknown_key_message(model, location) == f"unknown key: {advice}"

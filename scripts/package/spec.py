@@ -13,7 +13,7 @@ import re
 import re._constants as sre
 import re._parser as sre_parse
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import re2
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,6 +38,31 @@ MAX_FIELDS = 1000  # SQLite allows 2,000 columns; no table here comes near
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def keys_at(model: type[Strict], location: tuple[Any, ...]) -> list[str]:
+    """The keys a JSON object may have at `location` (a pydantic error's loc, ending in the key) of a
+    document that `model` reads: for naming the key that an unknown one was likely meant to be."""
+    for part in location[:-1]:
+        if isinstance(part, int):
+            continue  # an item of a list: the same model
+        field = model.model_fields.get(part) or next((f for f in model.model_fields.values() if f.alias == part), None)
+        inner = _model_in(field.annotation) if field else None
+        if inner is None:
+            return []
+        model = inner
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[Strict] | None:
+    """The Strict model an annotation holds (`list[SchemaField]`, `str | TableSchema | None`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, Strict):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _safe_path(path: str | None) -> str | None:

@@ -237,6 +237,13 @@ def _read_by(readers: list[str], table: str = "", column: str = "") -> str:
 VALUE_ERROR = "Value error, "
 
 
+def unknown_key_message(model: type[spec.Strict], location: tuple[Any, ...]) -> str:
+    """An unknown key, with the key it was likely meant to be, and what to do."""
+    near = difflib.get_close_matches(str(location[-1]), spec.keys_at(model, location), n=1) if location else []
+    meant = f"correct it to {quote(near[0])}, or delete it" if near else "delete it, or correct its spelling"
+    return f"unknown key: {meant}"
+
+
 def _model_problems(model: type[spec.Strict], data: object, path: str, code: str) -> Iterator[Problem]:
     try:
         model.model_validate(data)
@@ -244,9 +251,10 @@ def _model_problems(model: type[spec.Strict], data: object, path: str, code: str
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"]) or None
             # pydantic's "Value error, " says nothing to a curator
-            message = (
-                "unknown key" if item["type"] == "extra_forbidden" else clip(item["msg"].removeprefix(VALUE_ERROR))
-            )
+            if item["type"] == "extra_forbidden":
+                message = unknown_key_message(model, item["loc"])
+            else:
+                message = clip(item["msg"].removeprefix(VALUE_ERROR))
             yield Problem(path, None, location, message, code=code)
 
 
