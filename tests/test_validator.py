@@ -539,7 +539,8 @@ def extra_empty_cell(root: Path) -> list[Expected]:
     number, line = next((n, line) for n, line in enumerate(lines, start=1) if n > 1 and b'"' not in line and line)
     _rewrite(root, "claims.csv", lambda data: data.replace(line + b"\n", line + b",\n", 1))
     width = len(lines[0].split(b","))
-    return [at("data/claims.csv", number, None, f"extra-cell: {width + 1} cells, expected {width}")]
+    advice = "put a cell that holds a comma in double quotes, or delete the extra comma"
+    return [at("data/claims.csv", number, None, f"extra-cell: {width + 1} cells, expected {width}: {advice}")]
 
 
 def _fields(root: Path, table: str, change: Callable[[list[dict]], list[dict]]) -> None:
@@ -568,6 +569,17 @@ def schema_fields_added(root: Path) -> list[Expected]:
         "add them to the CSV, or remove them from the schema"
     )
     return [at("data/entities.csv", 1, None, message)]
+
+
+def cell_missing(root: Path) -> list[Expected]:
+    """A row one cell short (a comma lost): that row alone, with what to do."""
+    lines = (root / "data" / "entities.csv").read_bytes().split(b"\n")
+    number, line = next((n, line) for n, line in enumerate(lines, start=1) if n > 1 and b'"' not in line and line)
+    _rewrite(root, "entities.csv", lambda data: data.replace(line + b"\n", line.rsplit(b",", 1)[0] + b"\n", 1))
+    header = lines[0].decode().split(",")
+    advice = "give every column a cell, an empty one too (a comma each)"
+    message = f"missing-cell: {len(header) - 1} cells, expected {len(header)}: {advice}"
+    return [at("data/entities.csv", number, header[-1], message)]
 
 
 def trailing_space(root: Path) -> list[Expected]:
@@ -858,7 +870,7 @@ MUTATIONS: list[Mutation] = [
     number_near_the_largest_double, integer_beyond_10_to_the_15, alias_of_two_entities, speaker_not_named_in_article,
     claimant_not_named_in_article, quotation_skipped, nested_quotation_skipped, number_skipped,
     number_in_words_skipped, exclusion_of_nothing, byte_order_mark, crlf_line_endings, no_final_newline,
-    not_utf8, extra_empty_cell, schema_field_removed, schema_fields_added,
+    not_utf8, extra_empty_cell, cell_missing, schema_field_removed, schema_fields_added,
     trailing_space, not_nfc, control_character, invisible_format_character,
     spreadsheet_formula, formula_with_at_sign, url_not_http, link_to_itself, link_from_an_empty_cell,
     link_repeated_in_reverse, link_to_missing_claim, value_outside_enum,
@@ -1005,7 +1017,7 @@ def test_a_missing_descriptor_is_a_clear_error(tmp_path: Path) -> None:
 TABLE_SCHEMA_MUTATIONS = [
     quotation_skipped, nested_quotation_skipped, not_utf8, link_to_missing_claim, link_from_an_empty_cell,
     value_outside_enum, unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug,
-    above_maximum, at_exclusive_minimum, longer_than_max_length, extra_empty_cell,
+    above_maximum, at_exclusive_minimum, longer_than_max_length, extra_empty_cell, cell_missing,
 ]  # fmt: skip
 NOT_IN_FRICTIONLESS = [unique_key_repeated]  # a Table Schema v2 rule that frictionless 5 does not check
 # A header other than the schema's fields: said once, where frictionless reports each label and every row.

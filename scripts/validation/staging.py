@@ -291,6 +291,12 @@ def _record_undecodable(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("nk-record", _record_undecodable)
 
 
+CELL_ADVICE = {
+    "extra-cell": "put a cell that holds a comma in double quotes, or delete the extra comma",
+    "missing-cell": "give every column a cell, an empty one too (a comma each)",
+}
+
+
 def load_with_python(stage: Stage, table: Table, header: list[str] | None = None) -> Iterator[Problem]:
     """Stage a file with Python's csv module (as frictionless reads it); yields a problem for a row
     with missing or extra cells, or undecodable bytes. A header other than the schema's fields is
@@ -314,8 +320,9 @@ def load_with_python(stage: Stage, table: Table, header: list[str] | None = None
         for number, cells in enumerate(reader, start=2):
             if len(cells) not in (len(header), width):  # a header of another width is said once
                 what = "missing-cell" if len(cells) < len(header) else "extra-cell"
-                message = f"{what}: {len(cells)} cells, expected {len(header)}"
-                problems.append(Problem(table.path, number, None, message, code=what))
+                message = f"{what}: {len(cells)} cells, expected {len(header)}: {CELL_ADVICE[what]}"
+                first_missing = header[len(cells)] if len(cells) < len(header) else None  # as frictionless says
+                problems.append(Problem(table.path, number, first_missing, message, code=what))
             if len(cells) != width or header != names:
                 cells = [cells[c] if c is not None and c < len(cells) else "" for c in columns]
             batch.append(cells)
