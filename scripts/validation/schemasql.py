@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from scripts.package.fieldtypes import CHECKED_TYPES, NUMERIC_TYPES, field_type, valid_integer, valid_number
 from scripts.package.read import (
@@ -127,6 +128,7 @@ def _enum_message(allowed: list[str], schema_path: str, vocabulary: str) -> Mess
     listed = clip(", ".join(allowed))
     defined = f"defined in {vocabulary} and the enum of {schema_path}" if vocabulary else f"the enum of {schema_path}"
 
+    @lru_cache(maxsize=4096)  # a wrong value is often repeated down a column: difflib runs once for it
     def message(cell: str) -> str:
         same_but_case = [v for v in allowed if v.casefold() == cell.casefold()]
         near = same_but_case or difflib.get_close_matches(cell, allowed, n=1)
