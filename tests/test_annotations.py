@@ -93,7 +93,8 @@ def test_a_schema_problem_points_at_its_field(tmp_path: Path) -> None:
     edit_json(root / "schemas/claims.schema.json", lambda s: s["fields"][5].update(contraints={}))
     commands, plain = commands_and_lines(run_validate(root, "--format", "github").stdout)
     assert len(commands) == len(plain) and plain[0] == (
-        "schemas/claims.schema.json:-:fields.5.contraints: unknown key [schema-error]"
+        "schemas/claims.schema.json:-:fields.5.contraints: unknown key: correct it to 'constraints', or delete it "
+        "[schema-error]"
     )
     line = line_of(root / "schemas/claims.schema.json", '"contraints"')
     assert commands[0].startswith(f"::error file=schemas/claims.schema.json,line={line},")

@@ -374,3 +374,29 @@ def test_add_source_without_an_outlet_adds_the_unnamed_outlet_the_codebook_gives
     source = row_of(root, "sources", source_id)
     assert source["publisher_id"] == f"outlet-{source_id}" and "outlet" in source["notes"].lower()
     assert not [problem for problem in validate(package_copy) if problem.code.startswith("foreign-key")]
+
+
+def _todo_of(package_copy: Path, text: str) -> list[str]:
+    """The to-do list of an archived text replaced by `text` (todo reads the text, not its hash)."""
+    package = DataPackage(package_copy)
+    source_id = sorted(package.archived_texts)[0]
+    path = row_of(package_copy.parent, "sources", source_id)["text_path"]
+    (package_copy.parent / path).write_text(text, encoding="utf-8")
+    return list(todo.todo(DataPackage(package_copy), source_id))
+
+
+def test_todo_labels_a_quantity_word_apart_from_a_number_and_says_what_clears_each(package_copy: Path) -> None:
+    lines = _todo_of(package_copy, "Officials said dozens of soldiers, perhaps 1,500, were sent.\n")
+    cleared = "add a figures row, or an exclusions row saying why it is none"
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        f"quantity word 'dozens' at 15..21: {cleared}",
+        f"number '1,500' at 43..48: {cleared}",
+    ]
+
+
+def test_todo_never_joins_a_name_across_a_line_break_nor_offers_an_exclusion_for_a_name(package_copy: Path) -> None:
+    lines = _todo_of(package_copy, "Report From Kyiv\nOlena Kovalenko spoke.\n")
+    names = [line.split(": ", 1)[1].split(" at ")[0] for line in lines]
+    assert names == ["name 'Report From Kyiv'", "name 'Olena Kovalenko'"]
+    assert all(line.endswith("if it names a person, body or outlet; otherwise leave it") for line in lines)
+    assert not any("exclusion" in line for line in lines)

@@ -3,10 +3,12 @@
     python -m scripts.curation.todo [datapackage.json] [--source ID]
     make todo [SOURCE=id] [DATAPACKAGE=…]
 
-One line per item, as `path:line:column: what 'snippet' at start..end`: every quotation that is not
-a quotes row, every number and quantity word that is neither a figure nor an exclusion (the same
-scan as the validator's coverage check), and every capitalised name that is no entity's name or
-alias. Exits 0 even when the list is long: it is a to-do list, not a verdict."""
+One line per item, as `path:line:column: what 'snippet' at start..end: what clears it`: every
+quotation that is not a quotes row, every number and quantity word that is neither a figure nor an
+exclusion (the same scan as the validator's coverage check), and every capitalised name that is no
+entity's name or alias. The validator requires the quotations and numbers to be cleared; a name is
+listed so that no speaker is missed, and one that names no person, body or outlet may stay. Exits 0
+even when the list is long: it is a to-do list, not a verdict."""
 
 from __future__ import annotations
 
@@ -24,9 +26,18 @@ from scripts.curation.tables import read_rows
 from scripts.package import textscan
 from scripts.package.read import DataPackage, PackageError, as_int, clip, printable, quote
 
-# Two or more capitalised words in a row ("Dmytro Ponomarenko", "Center for Strategic and International Studies").
-NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|the|de|van|von)\s+)*[A-Z][\w'’-]+)+")
+# Two or more capitalised words in a row ("Dmytro Ponomarenko", "Center for Strategic and International Studies"),
+# on one line: a heading's last word and the next line's first are not one name.
+SPACE = r"[^\S\n]+"
+NAME = re.compile(rf"\b[A-Z][\w'’-]+(?:{SPACE}(?:(?:of|for|and|the|de|van|von){SPACE})*[A-Z][\w'’-]+)+")
 SNIPPET = 60
+# What clears each kind of item: advice the validator accepts (an exclusion of a name would be stale).
+CLEARED_BY = {
+    "quotation": "add a quotes row, or an exclusions row saying why it is none",
+    "number": "add a figures row, or an exclusions row saying why it is none",
+    "quantity word": "add a figures row, or an exclusions row saying why it is none",
+    "name": "add an entity with this name or alias if it names a person, body or outlet; otherwise leave it",
+}
 
 
 @dataclass
@@ -102,12 +113,12 @@ def todo(package: DataPackage, source_id: str, rows: Rows | None = None) -> Iter
             if (span.start, span.end) not in quoted:
                 items.append((span.start, span.end, "quotation"))
         elif not counted.contains(span.start, span.end):
-            items.append((span.start, span.end, "number"))
+            items.append((span.start, span.end, "number" if any(c.isdigit() for c in span.exact) else "quantity word"))
     items += [(m.start(), m.end(), "name") for m in NAME.finditer(text) if not _known(m.group(), rows.names)]
     lines = textscan.Lines(text)
     for start, end, what in sorted(items):
         line, column = lines.line_and_column(start)
-        yield f"{path}:{line}:{column}: {what} {quote(text[start:end], SNIPPET)} at {start}..{end}"
+        yield f"{path}:{line}:{column}: {what} {quote(text[start:end], SNIPPET)} at {start}..{end}: {CLEARED_BY[what]}"
 
 
 def _known(name: str, names: set[str]) -> bool:
@@ -122,12 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     package = DataPackage(args.datapackage)
     sources = [args.source] if args.source else sorted(package.archived_texts)
-    rows, count = Rows.of(package), 0
+    rows, count, names = Rows.of(package), 0, 0
     for source_id in sources:
         for line in todo(package, source_id, rows):
             print(printable(line))  # the path is a cell of sources.csv
             count += 1
-    print(f"todo: {count} item(s) in {clip(', '.join(sources))}", file=sys.stderr)
+            names += line.endswith(CLEARED_BY["name"])
+    required = f" ({count - names} that the validator requires, {names} name(s) to look at)" if count else ""
+    print(f"todo: {count} item(s) in {clip(', '.join(sources))}{required}", file=sys.stderr)
     return 0
 
 

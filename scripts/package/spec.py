@@ -13,7 +13,7 @@ import re
 import re._constants as sre
 import re._parser as sre_parse
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import re2
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,6 +38,31 @@ MAX_FIELDS = 1000  # SQLite allows 2,000 columns; no table here comes near
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def keys_at(model: type[Strict], location: tuple[Any, ...]) -> list[str]:
+    """The keys a JSON object may have at `location` (a pydantic error's loc, ending in the key) of a
+    document that `model` reads: for naming the key that an unknown one was likely meant to be."""
+    for part in location[:-1]:
+        if isinstance(part, int):
+            continue  # an item of a list: the same model
+        field = model.model_fields.get(part) or next((f for f in model.model_fields.values() if f.alias == part), None)
+        inner = _model_in(field.annotation) if field else None
+        if inner is None:
+            return []
+        model = inner
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[Strict] | None:
+    """The Strict model an annotation holds (`list[SchemaField]`, `str | TableSchema | None`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, Strict):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _safe_path(path: str | None) -> str | None:
@@ -167,6 +192,30 @@ class ForeignKey(Strict):
     reference: Reference
 
 
+KEYS_NAME_MISSING_FIELDS = "keys name fields that the schema does not have"
+
+
+def missing_key_fields(schema: object) -> Iterator[tuple[str, str, list[str]]]:
+    """(where the key is, e.g. foreignKeys.0.fields; the field it names that the schema does not have;
+    the schema's fields) of a Table Schema as read from JSON, whatever else is wrong with it."""
+    if not isinstance(schema, dict):
+        return
+    fields = schema.get("fields") if isinstance(schema.get("fields"), list) else []
+    known = [f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
+    keys: list[tuple[str, object]] = [("primaryKey", schema.get("primaryKey"))]
+    unique_keys, foreign_keys = schema.get("uniqueKeys"), schema.get("foreignKeys")
+    keys += [(f"uniqueKeys.{i}", key) for i, key in enumerate(unique_keys if isinstance(unique_keys, list) else [])]
+    keys += [
+        (f"foreignKeys.{i}.fields", key.get("fields"))
+        for i, key in enumerate(foreign_keys if isinstance(foreign_keys, list) else [])
+        if isinstance(key, dict)
+    ]
+    for location, key in keys:
+        for name in [key] if isinstance(key, str) else key if isinstance(key, list) else []:
+            if isinstance(name, str) and name not in known:
+                yield location, name[:200], known
+
+
 class TableSchema(Strict):
     schema_: Literal[f"{PROFILES}tableschema.json"] | None = Field(None, alias="$schema")
     fields: list[SchemaField] = Field(min_length=1, max_length=MAX_FIELDS)
@@ -199,7 +248,7 @@ class TableSchema(Strict):
         named += [n for fk in self.foreignKeys for n in _as_list(fk.fields)]
         missing = sorted(set(named) - names)
         if missing:
-            raise ValueError(f"keys name fields that the schema does not have: {', '.join(missing)[:200]}")
+            raise ValueError(f"{KEYS_NAME_MISSING_FIELDS}: {', '.join(missing)[:200]}")
         for fk in self.foreignKeys:
             if len(_as_list(fk.fields)) != len(_as_list(fk.reference.fields)):
                 raise ValueError("a foreign key names as many fields as its reference names")
@@ -276,12 +325,17 @@ class Package(Strict):
         return self
 
 
-def foreign_key_problems(schemas: dict[str, TableSchema]) -> Iterator[tuple[str, int, str]]:
+def foreign_key_problems(
+    schemas: dict[str, TableSchema], unread: set[str] | None = None
+) -> Iterator[tuple[str, int, str]]:
     """(resource, index of the foreign key, message) for every foreign key that names a resource
-    or a field that does not exist."""
+    or a field that does not exist. A resource in `unread` exists but its schema could not be read:
+    that is reported where it is wrong, not again at every key that names the resource."""
     for name, schema in schemas.items():
         for index, fk in enumerate(schema.foreignKeys):
             target = fk.reference.resource or name
+            if target in (unread or set()):
+                continue
             if target not in schemas:
                 yield name, index, f"references resource {target[:200]!r}, which the package does not have"
                 continue

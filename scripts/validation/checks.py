@@ -11,6 +11,7 @@ the Table Schema checks instead of being reported twice."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import sys
@@ -102,10 +103,13 @@ def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[
     yield from _model_problems(spec.Package, package.descriptor, name, "descriptor-error")
     schemas: dict[str, spec.TableSchema] = {}
     schema_paths: dict[str, str] = {}
+    named: set[str] = set()  # every resource the descriptor names, whether or not its schema could be read
     resources = package.descriptor.get("resources")
     for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if not isinstance(resource, dict):
             continue
+        if isinstance(resource.get("name"), str):
+            named.add(resource["name"])
         for key in ("path", "schema"):
             yield from _file_problems_of(package, name, f"resources.{index}.{key}", resource.get(key))
         yield from _dialect_problems(package, name, index, resource.get("dialect"))
@@ -115,14 +119,31 @@ def descriptor_problems(package: DataPackage, project: bool = True) -> Iterator[
         if schema is None:
             continue
         found = list(_model_problems(spec.TableSchema, schema, schema_path, "schema-error"))
-        yield from found
+        yield from _keys_located(found, schema, schema_path)
         if not found and isinstance(resource.get("name"), str):
             schemas[resource["name"]] = spec.TableSchema.model_validate(schema)
             schema_paths[resource["name"]] = schema_path
-    for resource_name, index, message in spec.foreign_key_problems(schemas):
+    # A resource whose schema could not be read is not missing: its problem is said once, above.
+    unread = named - set(schemas)
+    for resource_name, index, message in spec.foreign_key_problems(schemas, unread):
         yield Problem(schema_paths[resource_name], None, f"foreignKeys.{index}", message, code="schema-error")
     if project:
-        yield from _required_problems(name, schemas, schema_paths)
+        yield from _required_problems(name, schemas, schema_paths, unread)
+
+
+def _keys_located(found: list[Problem], schema: object, path: str) -> Iterator[Problem]:
+    """The schema's problems, with the model's one line about keys that name missing fields replaced by
+    one line per key and field: where it is named (primaryKey, foreignKeys.0.fields) and what to do."""
+    for problem in found:
+        if problem.column is None and problem.message.startswith(spec.KEYS_NAME_MISSING_FIELDS):
+            for location, field, known in spec.missing_key_fields(schema):
+                near = difflib.get_close_matches(field, known, n=1)
+                guess = f" (did you mean {quote(near[0])}?)" if near else ""
+                message = (f"names the field {quote(field)}, which the schema does not have: name one of its "
+                           f"fields{guess}, or add {quote(field)} to its fields")  # fmt: skip
+                yield Problem(path, None, location, message, code=problem.code)
+        else:
+            yield problem
 
 
 def _file_problems_of(package: DataPackage, name: str, location: str, ref: object) -> Iterator[Problem]:
@@ -173,8 +194,12 @@ def _dialect_problems(package: DataPackage, name: str, index: int, dialect: obje
             yield Problem(name, None, location, message, code="dialect-error")
 
 
-def _required_problems(name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str]) -> Iterator[Problem]:
+def _required_problems(
+    name: str, schemas: dict[str, spec.TableSchema], paths: dict[str, str], unread: set[str]
+) -> Iterator[Problem]:
     for resource, columns in required_columns(check_reads(), STAGING_READS, columns_read()).items():
+        if resource in unread:
+            continue
         if resource not in schemas:
             readers = sorted({reader for readers in columns.values() for reader in readers})
             message = f"no resource {resource!r}, which the project's checks need{_read_by(readers)}"
@@ -209,13 +234,27 @@ def _read_by(readers: list[str], table: str = "", column: str = "") -> str:
     return f" ({what}read by {shown}); add it back"
 
 
+VALUE_ERROR = "Value error, "
+
+
+def unknown_key_message(model: type[spec.Strict], location: tuple[Any, ...]) -> str:
+    """An unknown key, with the key it was likely meant to be, and what to do."""
+    near = difflib.get_close_matches(str(location[-1]), spec.keys_at(model, location), n=1) if location else []
+    meant = f"correct it to {quote(near[0])}, or delete it" if near else "delete it, or correct its spelling"
+    return f"unknown key: {meant}"
+
+
 def _model_problems(model: type[spec.Strict], data: object, path: str, code: str) -> Iterator[Problem]:
     try:
         model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"]) or None
-            message = "unknown key" if item["type"] == "extra_forbidden" else clip(item["msg"])
+            # pydantic's "Value error, " says nothing to a curator
+            if item["type"] == "extra_forbidden":
+                message = unknown_key_message(model, item["loc"])
+            else:
+                message = clip(item["msg"].removeprefix(VALUE_ERROR))
             yield Problem(path, None, location, message, code=code)
 
 
@@ -319,8 +358,30 @@ def _span_problems(package: DataPackage, table: Table, row_number: int, row: dic
         yield Problem(table.path, row_number, column, message, code="span-out-of-range")
         return
     if text[start:end] != row["exact"]:
-        message = f"{quote(row['exact'])} is not the text at {start}..{end}, which reads {quote(text[start:end])}"
+        message = not_verbatim_message(row["exact"], text, start, end)
         yield Problem(table.path, row_number, "exact", message, code="span-not-verbatim")
+
+
+SPAN_CONTEXT = 20  # characters shown either side of where `exact` and the text part
+FIX_SPAN = "run `make spans` to recompute the offsets from `exact`, or correct `exact`"
+
+
+def not_verbatim_message(exact: str, text: str, start: int, end: int) -> str:
+    """Where `exact` first parts from the article's text at start..end, with a short excerpt of both
+    around that character, and how to fix it."""
+    span = text[start:end]
+    differ = next((i for i, (a, b) in enumerate(zip(exact, span, strict=False)) if a != b), min(len(exact), len(span)))
+    return (
+        f"exact is not the text at {start}..{end}: from offset {start + differ} (character {differ + 1} of exact), "
+        f"exact reads {quote(_around(exact, differ))} where the text reads {quote(_around(text, start + differ))}; "
+        f"{FIX_SPAN}"
+    )
+
+
+def _around(text: str, index: int) -> str:
+    """The characters of `text` near `index`, with … where it goes on."""
+    first, last = max(0, index - SPAN_CONTEXT), index + SPAN_CONTEXT
+    return ("…" if first else "") + text[first:last] + ("…" if last < len(text) else "")
 
 
 def _outside(db: Stage, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:

@@ -62,6 +62,7 @@ class Stage:
         self.folder = folder
         self.scans: dict[str, FileScan] = {}  # each table's byte scan, for the hygiene checks
         self.read_by_duckdb: set[str] = set()  # tables whose file DuckDB's reader staged (every byte plain)
+        self.absent: dict[str, set[str]] = {}  # per table, the fields its CSV has no column for (staged empty)
         self.background: Any = None  # a scripts.validation.background_scan.Background, for the coverage check
 
     def execute(self, sql: str, parameters: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
@@ -290,11 +291,23 @@ def _record_undecodable(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("nk-record", _record_undecodable)
 
 
-def load_with_python(stage: Stage, table: Table) -> Iterator[Problem]:
+CELL_ADVICE = {
+    "extra-cell": "put a cell that holds a comma in double quotes, or delete the extra comma",
+    "missing-cell": "give every column a cell, an empty one too (a comma each)",
+}
+
+
+def load_with_python(stage: Stage, table: Table, header: list[str] | None = None) -> Iterator[Problem]:
     """Stage a file with Python's csv module (as frictionless reads it); yields a problem for a row
-    with missing or extra cells, or undecodable bytes."""
+    with missing or extra cells, or undecodable bytes. A header other than the schema's fields is
+    reported once (load_table): each field takes the cells of its own header column when the columns
+    differ by some added or removed (`columns_of`), and a row as wide as the header or the schema is
+    not reported."""
     names = table.field_names
     width = len(names)
+    header = names if header is None else header
+    columns = columns_of(names, header)
+    stage.absent[table.name] = {name for name, column in zip(names, columns, strict=True) if column is None}
     stage.run(_raw_ddl(table))
     schema = pa.schema([(f"c{i}", pa.string()) for i in range(width)])
     problems: list[Problem] = []
@@ -305,12 +318,13 @@ def load_with_python(stage: Stage, table: Table) -> Iterator[Problem]:
         next(reader, [])
         batch: list[list[str]] = []
         for number, cells in enumerate(reader, start=2):
-            if len(cells) != width:
-                what = "missing-cell" if len(cells) < width else "extra-cell"
-                problems.append(
-                    Problem(table.path, number, None, f"{what}: {len(cells)} cells, expected {width}", code=what)
-                )
-                cells = (cells + [""] * width)[:width]
+            if len(cells) not in (len(header), width):  # a header of another width is said once
+                what = "missing-cell" if len(cells) < len(header) else "extra-cell"
+                message = f"{what}: {len(cells)} cells, expected {len(header)}: {CELL_ADVICE[what]}"
+                first_missing = header[len(cells)] if len(cells) < len(header) else None  # as frictionless says
+                problems.append(Problem(table.path, number, first_missing, message, code=what))
+            if len(cells) != width or header != names:
+                cells = [cells[c] if c is not None and c < len(cells) else "" for c in columns]
             batch.append(cells)
             if len(batch) == BATCH_ROWS:
                 _append(stage, table, batch, schema)
@@ -341,21 +355,57 @@ def _append(stage: Stage, table: Table, rows: list[list[str]], schema: pa.Schema
         stage.connection.unregister("nk_batch")
 
 
+def columns_of(fields: list[str], header: list[str]) -> list[int | None]:
+    """The header column each field's cells are read from (None: the CSV has no such column). By name
+    when the header is the fields with some added or some removed, each once; by position otherwise
+    (a column renamed, say, is still read where it stands)."""
+    by_name = len(set(header)) == len(header) and (set(header) <= set(fields) or set(fields) <= set(header))
+    if by_name:
+        return [header.index(name) if name in header else None for name in fields]
+    return list(range(len(fields)))
+
+
+def header_problem(table: Table, header: list[str]) -> Problem:
+    """A header other than the schema's fields, said once: which columns the schema lacks or the CSV
+    lacks, and what to do."""
+    fields = table.field_names
+    extra = [name for name in header if name not in fields]
+    missing = [name for name in fields if name not in header]
+    said = []
+    if extra:
+        said.append(
+            f"the header has {_columns(extra)} that {table.schema_path} does not define: add "
+            f"{_them(extra)} to the schema's fields, or delete {_them(extra)} from the CSV"
+        )
+    if missing:
+        said.append(
+            f"{table.schema_path} defines {_columns(missing, 'field')} that the header lacks: add {_them(missing)} "
+            f"to the CSV, or remove {_them(missing)} from the schema"
+        )
+    if not said and sorted(header) == sorted(fields):
+        said.append(f"the header has the schema's fields in another order: order them as {table.schema_path} does")
+    message = "; ".join(said) or f"header is {quote(header)}, the schema says {quote(fields)}"
+    return Problem(table.path, 1, None, f"incorrect-label: {message}", code="incorrect-label")
+
+
+def _columns(names: list[str], noun: str = "column") -> str:
+    shown = quote(", ".join(names))
+    return f"{noun} {shown}" if len(names) == 1 else f"{len(names)} {noun}s {shown}"
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"
+
+
 def load_table(stage: Stage, table: Table, scan: FileScan) -> Iterator[Problem]:
     """Stage one CSV and add its view with row numbers; yields a wrong header or wrong row widths."""
     header = _header(table)
     if header != table.field_names:
-        yield Problem(
-            table.path,
-            1,
-            None,
-            f"incorrect-label: header is {quote(header)}, the schema says {quote(table.field_names)}",
-            code="incorrect-label",
-        )
+        yield header_problem(table, header)
     if scan.fast and header == table.field_names and load_with_duckdb(stage, table, scan.commas):
         stage.read_by_duckdb.add(table.name)
     else:
-        yield from load_with_python(stage, table)
+        yield from load_with_python(stage, table, header)
     cells = ", ".join(identifier(n) for n in table.field_names)
     # rowid is the insertion order, which both readers keep: the record's CSV row is rowid + 2.
     name = identifier(table.name)

@@ -1,4 +1,6 @@
-"""Validate a data package: Table Schema rules (frictionless), then the project's own checks.
+"""Validate a data package with the project's own engine: every CSV against its Table Schema (types,
+required, enum, pattern, bounds, keys), then the codebook's checks (spans verbatim, links, vocabulary,
+coverage of each article).
 
     python -m scripts.validation.validate [datapackage.json] [--format text|json|github] [--reference]
 
@@ -101,7 +103,9 @@ def _order(problem: Problem) -> tuple[str, int, str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("datapackage", nargs="?", default="datapackage.json", type=Path)
+    parser.add_argument(
+        "datapackage", nargs="?", default="datapackage.json", type=Path, help="the descriptor (default: %(default)s)"
+    )
     parser.add_argument(
         "--format",
         choices=["text", "json", "github"],
@@ -110,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         "each problem, an `::error` workflow command (the default when GITHUB_ACTIONS=true)",
     )
     parser.add_argument("--json", action="store_const", const="json", dest="format", help="the same as --format json")
-    parser.add_argument("--reference", action="store_true", help="check Table Schema rules with frictionless")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="check the Table Schema rules with frictionless, the reference implementation, instead of our engine",
+    )
     args = parser.parse_args(argv)
     problems = validate(args.datapackage, args.reference)
     if args.format == "json":

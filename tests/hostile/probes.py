@@ -124,17 +124,17 @@ def texts_folder_is_a_symlink_out(site: Site) -> dict[str, object]:
     return {"row": row_number(site.root, "sources", source["source_id"]), "text": source["text_path"]}
 
 
-@probe("datapackage.json:-:resources.0.path: Value error, path has a '..' segment")
+@probe("datapackage.json:-:resources.0.path: path has a '..' segment")
 def resource_path_climbs_out(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(path="../outside/secret.csv"))
 
 
-@probe("datapackage.json:-:resources.0.path: Value error, path is absolute")
+@probe("datapackage.json:-:resources.0.path: path is absolute")
 def resource_path_is_proc_environ(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(path="/proc/self/environ"))
 
 
-@probe("datapackage.json:-:resources.0.path: Value error, path is a URL")
+@probe("datapackage.json:-:resources.0.path: path is a URL")
 def resource_path_is_a_url(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(path="https://example.org/sources.csv"))
 
@@ -146,17 +146,17 @@ def resource_file_is_a_symlink_out(site: Site) -> None:
     csv.symlink_to(site.outside / "secret.csv")
 
 
-@probe("datapackage.json:-:resources.10.schema: Value error, path has a '..' segment")
+@probe("datapackage.json:-:resources.10.schema: path has a '..' segment")
 def schema_path_climbs_out(site: Site) -> None:
     _resource(site, "exclusions")(lambda r: r.update(schema="../outside/schema.json"))
 
 
-@probe("datapackage.json:-:resources.0.dialect: Value error, path is a URL")
+@probe("datapackage.json:-:resources.0.dialect: path is a URL")
 def dialect_is_a_url(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(dialect="https://example.org/dialect.json"))
 
 
-@probe("datapackage.json:-:resources.0.dialect: Value error, path has a '..' segment")
+@probe("datapackage.json:-:resources.0.dialect: path has a '..' segment")
 def dialect_climbs_out(site: Site) -> None:
     _resource(site, "sources")(lambda r: r.update(dialect="../outside/secret.txt"))
 
@@ -185,7 +185,7 @@ def _add_table(site: Site, path: str) -> None:
     edit_json(site.descriptor, lambda d: d["resources"].append(table))
 
 
-@probe("datapackage.json:-:resources.12.path: Value error, path contains '[', which a reader would expand")
+@probe("datapackage.json:-:resources.12.path: path contains '[', which a reader would expand")
 def glob_path_beside_a_symlink_out(site: Site) -> None:
     _glob_trap(site)
     _add_table(site, "data/o[u]t/credentials")
@@ -217,13 +217,13 @@ def folder_on_the_way_leaves_the_package_and_comes_back(site: Site) -> None:
     _resource(site, "claims")(lambda r: r.update(path="data/way/claims.csv"))
 
 
-@probe("datapackage.json:-:resources.0.path: Value error, path contains '{', which a reader would expand")
+@probe("datapackage.json:-:resources.0.path: path contains '{', which a reader would expand")
 def brace_path(site: Site) -> None:
     (site.root / "data/{sources}.csv").write_bytes((site.root / "data/sources.csv").read_bytes())
     _resource(site, "sources")(lambda r: r.update(path="data/{sources}.csv"))
 
 
-@probe("datapackage.json:-:resources.10.schema: Value error, path contains '*', which a reader would expand")
+@probe("datapackage.json:-:resources.10.schema: path contains '*', which a reader would expand")
 def schema_path_with_a_wildcard(site: Site) -> None:
     _resource(site, "exclusions")(lambda r: r.update(schema="schemas/exclusions.schema.*"))
 
@@ -320,12 +320,12 @@ def column_name_with_a_double_quote(site: Site) -> int:
     )
 
 
-@probe("schemas/claims.schema.json:-:-: Value error, field name 'ROWID' is repeated or reserved")
+@probe("schemas/claims.schema.json:-:-: field name 'ROWID' is repeated or reserved")
 def column_named_like_the_row_id(site: Site) -> None:
     _rename_column(site, "claims", "notes", "ROWID")  # DuckDB's and SQLite's name of a row's id, in any case
 
 
-@probe("datapackage.json:-:-: Value error, resource names must be unique: claims repeated")
+@probe("datapackage.json:-:-: resource names must be unique: claims repeated")
 def two_resources_with_one_name(site: Site) -> None:
     garbage = site.root / "data" / "garbage.csv"
     garbage.write_text("claim_id\n!!!\n", encoding="utf-8")
@@ -428,7 +428,8 @@ def exact_replaced_by_a_page_of_text(site: Site) -> None:
     set_cells(site.root, "claims", _first(site, "claims", "char_start"), exact="A" * 5000)
 
 
-@probe("data/sources.csv:1:-: incorrect-label: header is", reference="data/sources.csv:-:-: extra-label")
+@probe("data/sources.csv:1:-: incorrect-label: the header has 1000 columns",
+       reference="data/sources.csv:-:-: extra-label")  # fmt: skip
 def header_of_a_thousand_columns(site: Site) -> None:
     path = site.root / "data/sources.csv"
     data = path.read_text(encoding="utf-8")
@@ -454,7 +455,7 @@ def unique_key_of_no_field(site: Site) -> None:
     _schema(site, "claims", lambda s: s.update(uniqueKeys=[[]]))
 
 
-@probe("keys name fields that the schema does not have: nosuch")
+@probe("schemas/claims.schema.json:-:uniqueKeys.0: names the field 'nosuch', which the schema does not have")
 def unique_key_of_an_unknown_field(site: Site) -> None:
     _schema(site, "claims", lambda s: s.update(uniqueKeys=[["nosuch"]]))
 
@@ -494,7 +495,7 @@ def field_name_with_a_lone_surrogate(site: Site) -> None:
     )
 
 
-@probe("resources.11.path: Value error, path contains a backslash, a control character or a lone surrogate")
+@probe("resources.11.path: path contains a backslash, a control character or a lone surrogate")
 def resource_path_with_a_lone_surrogate(site: Site) -> None:
     text = site.descriptor.read_text(encoding="utf-8")
     site.descriptor.write_text(text.replace('"data/vocabulary.csv"', '"data/\\ud800.csv"'), encoding="utf-8")
