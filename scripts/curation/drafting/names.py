@@ -207,56 +207,83 @@ class Article:
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
         known = list(self.known.finditer(self.text)) if self.known else []
+        self._add_descriptions(known, found, taken)
+        self._add_known_names(known, found, taken)
+        self._add_new_names(found, taken)
+        for match in PRONOUN.finditer(self.text):
+            found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
+        return self._definite_resolved(sorted(found, key=lambda m: m.start))
+
+    def _add_descriptions(self, known: list[re.Match[str]], found: list[Mention], taken: list[tuple[int, int]]) -> None:
         for match in DESCRIPTION.finditer(self.text):
-            head = match.start("head"), match.end("head")
-            if any(k.start() < head[1] and head[0] < k.end() for k in known) or self.inside_quotation(*match.span()):
+            if _head_in_known_name(match, known) or self.inside_quotation(*match.span()):
                 continue  # "South Korean intelligence officials" is the entity the package knows
-            after_name = re.search(
-                r"(?:^|(?P<before>\S+)\s)(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*),\s*$",
-                self.text[max(0, match.start() - 60) : match.start()],
-            )
-            prepositional = after_name and (after_name.group("before") or "").lower() in PREPOSITIONS_BEFORE_PLACES
-            in_opening = after_name and after_name.group("name").split()[0] in OPENINGS
-            if re.match(r"[Aa]n?\s", match.group()) and after_name and not prepositional and not in_opening:
+            if self._apposition_description(match):
                 continue  # "Olena Kovalenko, a spokeswoman for …": an apposition, not another party
             mention = self._description(match)
             if mention:
                 found.append(mention)
                 taken.append(match.span())
+
+    def _apposition_description(self, match: re.Match[str]) -> bool:
+        """ "a …" right after "NAME, ", unless the name is a place after a preposition or opens the sentence."""
+        after_name = re.search(
+            r"(?:^|(?P<before>\S+)\s)(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*),\s*$",
+            self.text[max(0, match.start() - 60) : match.start()],
+        )
+        if not after_name or not re.match(r"[Aa]n?\s", match.group()):
+            return False
+        prepositional = (after_name.group("before") or "").lower() in PREPOSITIONS_BEFORE_PLACES
+        in_opening = after_name.group("name").split()[0] in OPENINGS
+        return not prepositional and not in_opening
+
+    def _add_known_names(self, known: list[re.Match[str]], found: list[Mention], taken: list[tuple[int, int]]) -> None:
         for match in known:
             entity = self._by_name(match.group())
-            longer = " " not in match.group() and re.match(
-                r"[ \t]+[A-Z][\w'’-]", self.text[match.end() : match.end() + 3]
-            )
-            if longer and entity and entity.kind == "person":
+            if entity and entity.kind == "person" and self._before_longer_name(match):
                 continue  # "Park Sang-won" is not Park, "Oleh Vasylenko" not every Oleh: the longer name decides
-            if entity and not any(s < match.end() and match.start() < e for s, e in taken):
+            if entity and not _overlaps(match.start(), match.end(), taken):
                 found.append(Mention(match.start(), match.end(), entity, "name"))
                 taken.append(match.span())
+
+    def _before_longer_name(self, match: re.Match[str]) -> bool:
+        """A one-word name followed by another capitalised word."""
+        return " " not in match.group() and bool(
+            re.match(r"[ \t]+[A-Z][\w'’-]", self.text[match.end() : match.end() + 3])
+        )
+
+    def _add_new_names(self, found: list[Mention], taken: list[tuple[int, int]]) -> None:
+        """Capitalised names no mention covers yet; `found` and `taken` change in place."""
         for match in (piece for whole in NAME.finditer(self.text) for piece in _sentence_pieces(whole)):
             start, written, owner = match.start(), match.group(), None
             overlapping = [(s, e) for s, e in taken if s < match.end() and start < e]
-            whole_of = overlapping and all(
-                self.text[max(0, s - 4) : s] == " of " and e <= match.end() for s, e in overlapping
-            )
-            if whole_of:  # "Ministry of Foreign Affairs of Ukraine": a body named with its country
-                taken = [(s, e) for s, e in taken if (s, e) not in overlapping]
-                found = [m for m in found if (m.start, m.end) not in overlapping]
+            if self._named_with_country(overlapping, match.end()):
+                # "Ministry of Foreign Affairs of Ukraine": a body named with its country
+                taken[:] = [(s, e) for s, e in taken if (s, e) not in overlapping]
+                found[:] = [m for m in found if (m.start, m.end) not in overlapping]
                 overlapping = []
             if overlapping:
-                # "South Korea's National Intelligence Service": the name after the known possessor
-                last = max(e for _, e in overlapping)
-                rest = re.match(r"^['’]s[ \t]+(?=[A-Z])", self.text[last : match.end()])
-                if not rest:
+                possessed = self._possessed_name(overlapping, match.end())
+                if not possessed:
                     continue
-                owner = self.text[overlapping[0][0] : last + rest.end()].rstrip()
-                start, written = last + rest.end(), self.text[last + rest.end() : match.end()]
+                owner, start, written = possessed
             mention = self._new_name(start, written, owner)
             if mention:
                 found.append(mention)
-        for match in PRONOUN.finditer(self.text):
-            found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
-        return self._definite_resolved(sorted(found, key=lambda m: m.start))
+
+    def _named_with_country(self, overlapping: list[tuple[int, int]], end: int) -> bool:
+        """Whether every known name inside a longer name follows " of " (a country the name ends with)."""
+        return bool(overlapping) and all(self.text[max(0, s - 4) : s] == " of " and e <= end for s, e in overlapping)
+
+    def _possessed_name(self, overlapping: list[tuple[int, int]], end: int) -> tuple[str, int, str] | None:
+        """ "South Korea's National Intelligence Service": the owner, and where and what the name after
+        the known possessor is; None when the known name owns nothing."""
+        last = max(e for _, e in overlapping)
+        rest = re.match(r"^['’]s[ \t]+(?=[A-Z])", self.text[last:end])
+        if not rest:
+            return None
+        owner = self.text[overlapping[0][0] : last + rest.end()].rstrip()
+        return owner, last + rest.end(), self.text[last + rest.end() : end]
 
     def _definite_resolved(self, found: list[Mention]) -> list[Mention]:
         """ "the official" is the last party before it described with that noun; "the ministry" or "the
@@ -278,26 +305,9 @@ class Article:
 
     def _new_name(self, start: int, written: str, owner: str | None = None) -> Mention | None:
         """A capitalised name no entity has: a person, or an organisation by its words."""
-        for word in written.split():
-            if word.endswith(".") and len(word) > 2 and word not in wording.TITLE_WORDS:
-                written = written[: written.index(word) + len(word) - 1]  # "said Cho." ends a sentence; "Maj." not
-                break
-        words = written.split()
+        words = _without_sentence_end(written).split()
         gender = next((GENDER_TITLES[w] for w in words if w in GENDER_TITLES), "")
-        institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
-        while words and (
-            (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
-        ):
-            start += len(words[0]) + 1
-            words = words[1:]
-        if words and words[0] in ("of", "for") and len(words) >= 3 and not institution:
-            start += len(" ".join(words[:-2])) + 1  # "Minister of Foreign Affairs Andriy Kovalenko"
-            words = words[-2:]
-        while words and words[0] in SENTENCE_OPENERS:
-            start += len(words[0]) + 1
-            words = words[1:]
-        while words and words[-1] in ("of", "for", "and"):
-            words = words[:-1]
+        start, words = _name_words(start, words)
         if not words:
             return None
         name = " ".join(words)
@@ -306,12 +316,30 @@ class Article:
             surname_of.gender = gender
         if surname_of:
             return Mention(start, start + len(name), surname_of, "surname")
+        if self._no_name(start, name, words):
+            return None
+        named = self._named_otherwise(start, name, words)
+        if named:
+            return named
+        if self._no_new_party(start, name, words):
+            return None
+        kind = _kind_of(words)
+        variant = self._variant_at_end(start, name, words, kind)
+        if variant:
+            return variant
+        return self._drafted_name(start, name, words, kind, owner, gender)
+
+    def _no_name(self, start: int, name: str, words: list[str]) -> bool:
+        """A capitalised word that opens a sentence, too short a name, or people of a country."""
         if self._sentence_start(start) and len(words) == 1:
-            return None
+            return True
         if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
-            return None
-        if DEMONYM.search(words[-1]) or (len(words) == 2 and words[0] in COMPASS and words[1].endswith("an")):
-            return None  # "the North Koreans", "Ukrainians": people of a country, no party
+            return True
+        # "the North Koreans", "Ukrainians": people of a country, no party
+        return bool(DEMONYM.search(words[-1]) or (len(words) == 2 and words[0] in COMPASS and words[1].endswith("an")))
+
+    def _named_otherwise(self, start: int, name: str, words: list[str]) -> Mention | None:
+        """One word that names a known party another way: a capital, an acronym, an institution's word."""
         country = self._by_name(dict(wording.CAPITALS).get(name, "")) if len(words) == 1 else None
         if country and self._before_saying(start + len(name)):
             return Mention(start, start + len(name), country, "capital")  # "Kyiv said": Ukraine
@@ -325,17 +353,29 @@ class Article:
         )
         if body:
             return Mention(start, start + len(name), body, "institution word")  # "The Ministry said"
+        return None
+
+    def _no_new_party(self, start: int, name: str, words: list[str]) -> bool:
+        """A month, a single word that says nothing, or an adjective before a noun."""
         if len(words) == 1 and (name in MONTH_NAMES or not self._before_saying(start + len(name))):
-            return None
-        if re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)):
-            return None  # "North Korean soldiers": an adjective, not a name
-        kind = _kind_of(words)
-        for cut in range(len(words) - 1):  # "Ukrainian President Volodymyr Zelenskiy": the known person at its end
+            return True
+        # "North Korean soldiers": an adjective, not a name
+        return bool(re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)))
+
+    def _variant_at_end(self, start: int, name: str, words: list[str], kind: str) -> Mention | None:
+        """ "Ukrainian President Volodymyr Zelenskiy": the known person at its end."""
+        for cut in range(len(words) - 1):
             tail = words[cut:]
             variant = self._spelling_variant(tail) if kind == "person" and len(tail) > 1 else None
             if variant:
                 at = start + len(" ".join(words[:cut])) + (1 if cut else 0)
                 return Mention(at, start + len(name), variant, "spelling variant")
+        return None
+
+    def _drafted_name(
+        self, start: int, name: str, words: list[str], kind: str, owner: str | None, gender: str
+    ) -> Mention:
+        """The entity the name is, drafted the first time the text names it."""
         full = f"{owner} {name}" if owner and kind != "person" else name  # "Ukraine's Ministry of Defence"
         entity = self._by_name(full) or self._by_name(name) or Entity(slug(full), full, kind, [], drafted=True)
         if entity.drafted and entity.entity_id not in self.entities:
@@ -508,6 +548,43 @@ def _surname_of(words: list[str]) -> str:
     """The word a text calls a person by later: the last, but the first of a Korean-style name whose
     given name is hyphenated ("Lee Sung-min" is "Lee")."""
     return words[0] if "-" in words[-1] and len(words) == 2 else words[-1]
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _head_in_known_name(match: re.Match[str], known: list[re.Match[str]]) -> bool:
+    head = match.start("head"), match.end("head")
+    return any(k.start() < head[1] and head[0] < k.end() for k in known)
+
+
+def _without_sentence_end(written: str) -> str:
+    """ "said Cho." ends a sentence; "Maj." not: the name stops before the full stop."""
+    for word in written.split():
+        if word.endswith(".") and len(word) > 2 and word not in wording.TITLE_WORDS:
+            return written[: written.index(word) + len(word) - 1]
+    return written
+
+
+def _name_words(start: int, words: list[str]) -> tuple[int, list[str]]:
+    """The name's own words and where they start: past titles (unless the name is an institution's),
+    articles, "of …" before a person and words that open sentences; without a trailing "of"."""
+    institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
+    while words and (
+        (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
+    ):
+        start += len(words[0]) + 1
+        words = words[1:]
+    if words and words[0] in ("of", "for") and len(words) >= 3 and not institution:
+        start += len(" ".join(words[:-2])) + 1  # "Minister of Foreign Affairs Andriy Kovalenko"
+        words = words[-2:]
+    while words and words[0] in SENTENCE_OPENERS:
+        start += len(words[0]) + 1
+        words = words[1:]
+    while words and words[-1] in ("of", "for", "and"):
+        words = words[:-1]
+    return start, words
 
 
 def _kind_of(words: list[str]) -> str:
