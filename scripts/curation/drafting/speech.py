@@ -16,57 +16,79 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
     """The party a clause's verb belongs to: the head of the text before the verb, past an opening
     phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
     the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
-    if re.search(r"\b[Ii]t\s+(?:also\s+|has\s+|had\s+)?$", article.text[start:end]):
-        bodies = [
-            m for m in article.mentions if m.end <= end and m.entity.kind in ("government", "organization", "media")
-        ]
-        if bodies:  # "In its latest update, it said …": the last body named before
-            return bodies[-1]
+    it = _body_called_it(article, start, end)
+    if it:
+        return it
+    nearest = _noun_before_verb(article, start, end)
+    if nearest:
+        return nearest
+    whole_start = start
+    start = _clause_start(article, start, end, inner_clauses)
+    start, head = _head(article, start, end)
+    mentions = [article.resolve(m) for m in article.mentions_in(start, start + len(head))]
+    mentions = [m for m in mentions if m.entity.entity_id]
+    if mentions:
+        best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
+        return holder_of_role(article, best) or best
+    group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
+    if group:
+        return _group_mention(article, start + group.start(1), group.group(1))
+    if start > whole_start and inner_clauses:  # "…, and said the Joint Chiefs …": the sentence's subject
+        return subject(article, whole_start, end, inner_clauses=False)
+    return None
+
+
+def _body_called_it(article: Article, start: int, end: int) -> Mention | None:
+    """ "In its latest update, it said …": the last body named before."""
+    if not re.search(r"\b[Ii]t\s+(?:also\s+|has\s+|had\s+)?$", article.text[start:end]):
+        return None
+    bodies = [m for m in article.mentions if m.end <= end and m.entity.kind in ("government", "organization", "media")]
+    return bodies[-1] if bodies else None
+
+
+def _noun_before_verb(article: Article, start: int, end: int) -> Mention | None:
+    """ "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb."""
     close = [m for m in article.mentions_in(start, end) if not re.search(r"[,;:]", article.text[m.end : end])]
     close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
-    if close and re.search(r"\b(?:who|which)\b", article.text[start : close[-1].start]):
-        close = []  # "A Ukrainian mother who fled to Harrowgate says": the place is no subject
-    if close:  # "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb
-        nearest = article.resolve(close[-1])
-        people = [m for m in article.mentions_in(start, nearest.start) if m.entity.kind == "person"]
-        if people and re.fullmatch(
-            r"\s+(?:of|at|from|with)\s+(?:the\s+)?", article.text[people[-1].end : nearest.start]
-        ):
-            nearest = people[-1]  # "Andrew Yeo of the Brookings Institution has argued": Yeo
-        if nearest.entity.entity_id:
-            return holder_of_role(article, nearest) or nearest
-    whole_start = start
+    if not close or re.search(r"\b(?:who|which)\b", article.text[start : close[-1].start]):
+        return None  # "A Ukrainian mother who fled to Harrowgate says": the place is no subject
+    nearest = article.resolve(close[-1])
+    people = [m for m in article.mentions_in(start, nearest.start) if m.entity.kind == "person"]
+    if people and re.fullmatch(r"\s+(?:of|at|from|with)\s+(?:the\s+)?", article.text[people[-1].end : nearest.start]):
+        nearest = people[-1]  # "Andrew Yeo of the Brookings Institution has argued": Yeo
+    if nearest.entity.entity_id:
+        return holder_of_role(article, nearest) or nearest
+    return None
+
+
+def _clause_start(article: Article, start: int, end: int, inner_clauses: bool) -> int:
+    """Where the clause of the verb starts: after the last inner clause's joiner ("…, while Russian
+    officials have said …") and after an opening phrase that leaves a party to name."""
     inner = list(re.finditer(r"(?:,\s+(?:while|whereas|and|but|as|though)\s+|;\s+)", article.text[start:end]))
-    inner = inner if inner_clauses else []
-    if inner:
-        start += inner[-1].end()  # "…, while Russian officials have said …": the last clause's subject
-    clause = article.text[start:end]
-    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking|Asked)\b[^,]*,\s*", clause)
+    if inner and inner_clauses:
+        start += inner[-1].end()
+    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking|Asked)\b[^,]*,\s*", article.text[start:end])
     if opening and article.mentions_in(start + opening.end(), end):
         start += opening.end()
-        clause = article.text[start:end]
+    return start
+
+
+def _head(article: Article, start: int, end: int) -> tuple[int, str]:
+    """The clause's head, where the subject stands, and where it starts: to its first comma or
+    auxiliary; past a comma when a later piece holds the only party ("Asked about the reports, a
+    Kremlin spokesman called …"); cut before a verb of saying or viewing."""
+    clause = article.text[start:end]
     head = re.split(r",\s|\s(?:has|have|had|was|were|is|are|will|would|also|previously|then|later|who)\s", clause)[0]
     if not article.mentions_in(start, start + len(head)):
-        segments = [m.end() for m in re.finditer(r",\s", clause)]
-        for at in segments:  # "Asked about the reports, a Kremlin spokesman called …"
+        for at in (m.end() for m in re.finditer(r",\s", clause)):
             piece = re.split(r",\s", clause[at:])[0]
             if article.mentions_in(start + at, start + at + len(piece)):
-                start, clause, head = start + at, clause[at:], piece
+                start, head = start + at, piece
                 break
     verb = ATTRIBUTING.search(head, 1)
     if verb and not head.lower().startswith("according to"):
         head = head[: verb.start()]
-    mentions = [article.resolve(m) for m in article.mentions_in(start, start + len(head))]
-    mentions = [m for m in mentions if m.entity.entity_id]
-    if not mentions:
-        group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
-        if group:
-            return _group_mention(article, start + group.start(1), group.group(1))
-        if start > whole_start and inner_clauses:  # "…, and said the Joint Chiefs …": the sentence's subject
-            return subject(article, whole_start, end, inner_clauses=False)
-        return None
-    best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
-    return holder_of_role(article, best) or best
+    return start, head
 
 
 def holder_of_role(article: Article, mention: Mention) -> Mention | None:
