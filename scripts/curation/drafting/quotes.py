@@ -252,7 +252,7 @@ class QuoteDrafter:
             if line in questions or line.group("who") in ("A", "Answer"):
                 continue
             named = article.mentions_in(line.start("who"), line.end("who"))
-            mention = named[0] if named else Mention(line.start(), line.start(), Entity("", "", "", []), "none")
+            mention = named[0] if named else _nobody(line.start())
             speech = Speech(mention, line.start("who"), line.end("who"), "the answer's name in a Q&A", 0.7)
             end = line.end("answer")
             end = end - 1 if article.text[end - 1] in ".!?" else end
@@ -265,57 +265,67 @@ class QuoteDrafter:
         if not aside or any(mark in aside.group("clause") for mark in '"“”'):
             return
         who = subject(self.article, start + aside.start("who"), start + aside.end("who"))
-        mention = who or Mention(start, start, Entity("", "", "", []), "none")
+        mention = who or _nobody(start)
         speech = Speech(mention, start + aside.start(), start + aside.start("clause"), "as NAME say, …", 0.5)
         self._reported_row(start + aside.start("clause"), start + aside.end("clause"), speech, "as NAME say, …")
 
     def _backward(self, start: int, end: int, verb: re.Match[str]) -> None:
         """'CLAUSE, argued Pardo.' / 'CLAUSE, the official added, …' / 'CLAUSE, the Defence Secretary,
         Richard Halloran, told …': the clause before the commas that open the speaker's words."""
-        article = self.article
-        before = article.text[start : start + verb.start()]
+        before = self.article.text[start : start + verb.start()]
         if any(mark in before for mark in '"“”'):
             return
         commas = [m.start() for m in re.finditer(r",\s", before) if len(before[m.start() :].split()) <= 8]
-        comma, speech = None, None
+        found = self._speaker_after_comma(start, end, verb, before, commas)
+        if found is None and commas and len(before[commas[-1] :].split()) <= 4:
+            # "…, Seoul lawmaker says": a short description no rule names; the clause, for the curator
+            found = commas[-1], _no_speaker(start, verb)
+        if found is None:
+            return
+        comma = _before_title(before, commas, found[0])
+        if len(before[:comma].split()) >= 4 and not re.search(rf"\b(?:{SAYING})\b", before[:comma]):
+            self._reported_row(start, start + comma, found[1], f"clause, NAME {verb.group()}")
+
+    def _speaker_after_comma(
+        self, start: int, end: int, verb: re.Match[str], before: str, commas: list[int]
+    ) -> tuple[int, Speech] | None:
+        """The last comma (of those given) after which a speaker is named, and the speech; a country
+        is no speaker when the words after the comma start with "the"."""
+        article = self.article
         for at in reversed(commas):
             tail = before[at:].strip(" ,")
-            if not tail:
-                speech = speech_after(article, start + at, end)
-                if speech and speech.how == "said NAME":
-                    comma = at
-                    break
-                continue
             speech = speech_after(article, start + at, end)
+            if not tail:
+                if speech and speech.how == "said NAME":
+                    return at, speech
+                continue
             if speech is None:
                 who = subject(article, start + at + 1, start + verb.start())
                 if who and who.entity.entity_id:
                     speech = Speech(who, start + verb.start(), start + verb.end(), f"clause, NAME {verb.group()}", 0.7)
             if speech and (speech.speaker.entity.kind != "country" or not tail.startswith(("the ", "The "))):
-                comma = at
-                break
-            speech = None
-        if comma is None and commas and len(before[commas[-1] :].split()) <= 4:
-            # "…, Seoul lawmaker says": a short description no rule names; the clause, for the curator
-            comma = commas[-1]
-            speech = Speech(
-                Mention(start, start, Entity("", "", "", []), "none"),
-                start + verb.start(),
-                start + verb.end(),
-                "no speaker found",
-                0.3,
-            )
-        if comma is None or speech is None:
-            return
-        for at in reversed([c for c in commas if c < comma]):
-            if re.fullmatch(r",\s+(?:the|a|an)\s+(?:[\w'’-]+\s*){1,4}", before[at:comma], re.I):
-                comma = at  # the title before the name: ", the Defence Secretary, Richard Halloran,"
-        if len(before[:comma].split()) >= 4 and not re.search(rf"\b(?:{SAYING})\b", before[:comma]):
-            self._reported_row(start, start + comma, speech, f"clause, NAME {verb.group()}")
+                return at, speech
+        return None
 
     def _forward(self, start: int, end: int, verb: re.Match[str]) -> bool:
-        article = self.article
-        body = article.text[start:end]
+        """'X said (that) CLAUSE': the clause after the verb, to the sentence's end or the next clause
+        of its own, as reported rows; False when no clause follows the verb."""
+        clause_start = self._clause_after(start, end, verb)
+        if clause_start is None:
+            return False
+        speech = self._speaker_of_verb(start, end, verb) or _no_speaker(start, verb)
+        clause_end = self._reported_end(clause_start, end)
+        for part_start, part_end in _clauses(self.article.text, clause_start, clause_end):
+            if not any(
+                mark in self.article.text[part_start:part_end] for mark in '"“”'
+            ):  # else the marked words are the quote
+                self._reported_row(part_start, part_end, speech, f"NAME {verb.group()} (that) …")
+        return True
+
+    def _clause_after(self, start: int, end: int, verb: re.Match[str]) -> int | None:
+        """Where the reported clause after the verb starts: after "that", or right after the verb
+        when a word that is no preposition follows; None when the verb reports no clause."""
+        body = self.article.text[start:end]
         rest = body[verb.end() :]
         when = re.match(r"^\s+(?:on|last|this|earlier)\s+\w+(?:\s+\d{1,2})?(?=\s)", rest)  # "said on Tuesday …"
         if when and not re.match(r"^\s+that\b", rest[when.end() :]):
@@ -323,39 +333,31 @@ class QuoteDrafter:
         that = re.match(r"^((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)
         gap = that.group(1) if that else ""
         if that and not re.search(r"[;:\"“”‘]|\b(?:and|has|had|have|was|were|is|are|will|would|could|been)\b", gap):
-            clause_start = start + verb.end() + that.end()
-        elif (
+            return start + verb.end() + that.end()
+        if (
             re.match(r"^\s+[\w'’-]+", rest)
             and rest.split()[0].lower() not in PREPOSITIONS
             and verb.group() not in ("told", "tells")
             and not re.search(r"[,.!?][\"”’']\s*$", body[: verb.start()])  # '…," said X' is no clause
         ):
-            clause_start = start + verb.end() + len(rest) - len(rest.lstrip())
             if re.match(r"^(?:[A-Z][\w'’.-]+\s*)+(?:,|[.!?]?$)", rest.strip()):
-                return False  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
-        else:
-            return False
-        speech = self._speaker_of_verb(start, end, verb) or Speech(
-            Mention(start, start, Entity("", "", "", []), "none"),
-            start + verb.start(),
-            start + verb.end(),
-            "no speaker found",
-            0.3,
-        )
-        clause_end = end - 1 if article.text[end - 1] in ".!?" else end
-        semicolon = article.text.find(";", clause_start, clause_end)
+                return None  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
+            return start + verb.end() + len(rest) - len(rest.lstrip())
+        return None
+
+    def _reported_end(self, clause_start: int, end: int) -> int:
+        """Where a reported clause ends: before the sentence's full stop, a semicolon, ", and he …"
+        (a sentence of its own) or ", he said" after it."""
+        text = self.article.text
+        clause_end = end - 1 if text[end - 1] in ".!?" else end
+        semicolon = text.find(";", clause_start, clause_end)
         clause_end = semicolon if semicolon >= 0 else clause_end
-        own = re.compile(r",\s+(?:and|but)\s+(?:he|she|they|it|we)\b").search(article.text, clause_start, clause_end)
+        own = re.compile(r",\s+(?:and|but)\s+(?:he|she|they|it|we)\b").search(text, clause_start, clause_end)
         clause_end = own.start() if own else clause_end  # ", and he urged …": a sentence of its own
-        later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", article.text[clause_start:clause_end])
-        if later and not re.search(r"\bthat\b", article.text[clause_start + later.start() : clause_end]):
+        later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", text[clause_start:clause_end])
+        if later and not re.search(r"\bthat\b", text[clause_start + later.start() : clause_end]):
             clause_end = clause_start + later.start()  # '… that X, he said' ends at the comma
-        for part_start, part_end in _clauses(article.text, clause_start, clause_end):
-            if not any(
-                mark in article.text[part_start:part_end] for mark in '"“”'
-            ):  # else the marked words are the quote
-                self._reported_row(part_start, part_end, speech, f"NAME {verb.group()} (that) …")
-        return True
+        return clause_end
 
     def _speaker_of_verb(self, start: int, end: int, verb: re.Match[str]) -> Speech | None:
         article = self.article
@@ -399,6 +401,23 @@ class QuoteDrafter:
             why += row.pop("_venue", "")
             row["nested_in"] = ids.get(row.get("nested_in", ""), "")
             self.drafts.add("quotes", row, confidence, why)
+
+
+def _nobody(at: int) -> Mention:
+    """The speaker of words no rule finds a party for: the curator names one."""
+    return Mention(at, at, Entity("", "", "", []), "none")
+
+
+def _no_speaker(start: int, verb: re.Match[str]) -> Speech:
+    return Speech(_nobody(start), start + verb.start(), start + verb.end(), "no speaker found", 0.3)
+
+
+def _before_title(before: str, commas: list[int], comma: int) -> int:
+    """The comma before a title that stands before the name: ", the Defence Secretary, Richard Halloran,"."""
+    for at in reversed([c for c in commas if c < comma]):
+        if re.fullmatch(r",\s+(?:the|a|an)\s+(?:[\w'’-]+\s*){1,4}", before[at:comma], re.I):
+            comma = at
+    return comma
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
