@@ -73,52 +73,43 @@ class ClaimDrafter:
     def _attributions(
         self, claim_id: str, start: int, end: int, speech: Speech | None, reportedly: re.Match[str] | None
     ) -> None:
-        text = self.article.text
+        """The claim's steps: the speaker who asserts it, then whoever relays it ("according to NAME"
+        beside a speaker); or the unnamed source of "reportedly"."""
         step = 0
         if speech:
-            s, e = speech.span
             step += 1
-            row = {
-                "claim_id": claim_id,
-                "step": str(step),
-                "role": "asserts",
-                "entity_id": speech.speaker.entity.entity_id,
-                "source_id": self.article.source_id,
-                "exact": text[s:e],
-                "char_start": str(s),
-                "char_end": str(e),
-            }
-            self.drafts.add("attributions", row, speech.confidence, f"asserts: '{speech.how}'")
-        according = re.search(r"\b[Aa]ccording to\b", text[start:end])
+            entity_id = speech.speaker.entity.entity_id
+            self._attribution(
+                claim_id, step, "asserts", entity_id, speech.span, speech.confidence, f"asserts: '{speech.how}'"
+            )
+        according = re.search(r"\b[Aa]ccording to\b", self.article.text[start:end])
         if according and speech and not speech.how.startswith("according"):
             who = self.article.mentions_in(start + according.end(), end)
             if who:
-                s, e = start + according.start(), who[0].end
                 step += 1
-                row = {
-                    "claim_id": claim_id,
-                    "step": str(step),
-                    "role": "relays",
-                    "entity_id": who[0].entity.entity_id,
-                    "source_id": self.article.source_id,
-                    "exact": text[s:e],
-                    "char_start": str(s),
-                    "char_end": str(e),
-                }
-                self.drafts.add("attributions", row, 0.6, "relays: 'according to NAME' beside a speaker")
+                span = start + according.start(), who[0].end
+                why = "relays: 'according to NAME' beside a speaker"
+                self._attribution(claim_id, step, "relays", who[0].entity.entity_id, span, 0.6, why)
         if reportedly and not speech:
-            s, e = start + reportedly.start(), start + reportedly.end()
-            row = {
-                "claim_id": claim_id,
-                "step": "1",
-                "role": "asserts",
-                "entity_id": self._unnamed(),
-                "source_id": self.article.source_id,
-                "exact": text[s:e],
-                "char_start": str(s),
-                "char_end": str(e),
-            }
-            self.drafts.add("attributions", row, 0.7, "asserts: 'reportedly' names no source")
+            span = start + reportedly.start(), start + reportedly.end()
+            why = "asserts: 'reportedly' names no source"
+            self._attribution(claim_id, 1, "asserts", self._unnamed(), span, 0.7, why)
+
+    def _attribution(
+        self, claim_id: str, step: int, role: str, entity_id: str, span: tuple[int, int], confidence: float, why: str
+    ) -> None:
+        s, e = span
+        row = {
+            "claim_id": claim_id,
+            "step": str(step),
+            "role": role,
+            "entity_id": entity_id,
+            "source_id": self.article.source_id,
+            "exact": self.article.text[s:e],
+            "char_start": str(s),
+            "char_end": str(e),
+        }
+        self.drafts.add("attributions", row, confidence, why)
 
     def claim_at(self, offset: int) -> tuple[str, str]:
         for start, end, claim_id, claimant in self.claims:
