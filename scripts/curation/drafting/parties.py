@@ -14,43 +14,19 @@ APPOSITION = re.compile(
 TITLE_BEFORE = re.compile(r"(?P<role>(?:(?:[A-Z][\w.-]*|of|for|and)\s+){1,5})$")
 
 
+Found = tuple[int, int, Entity, Entity, str, str]  # start, end, person, organisation, role, rule
+
+
 def appositions(article: Article, drafts: Drafts) -> None:
     """Affiliations from "Lena Ortiz, a researcher at the X Institute," and "Ukraine's President
     Volodymyr Zelenskyy": the person, the organisation, the role as written."""
+    titled = [_titled_name(article, mention) for mention in article.mentions]
+    found = _written_appositions(article) + [f for f in titled if f]
     seen: set[tuple[str, str]] = set()
-    found: list[tuple[int, int, Entity, Entity, str, str]] = []
-    for match in APPOSITION.finditer(article.text):
-        person = _entity_at(article, match.start("person"), match.end("person"), person=True)
-        org = _entity_at(article, match.start("org"), match.end("org"), person=False)
-        if person and org:
-            found.append((match.start(), match.end(), person, org, match.group("role").strip(), "NAME, a ROLE at ORG"))
-    for mention in article.mentions:
-        if mention.entity.kind != "person" or mention.how == "pronoun":
-            continue
-        start, _ = article.sentence_of(mention.start)
-        titled = TITLE_BEFORE.search(article.text[start : mention.start])
-        if not titled:
-            continue
-        role_start = start + titled.start()
-        orgs = [
-            m
-            for m in article.mentions
-            if m.end <= mention.start
-            and m.entity.kind != "person"
-            and m.how != "pronoun"
-            and (m.start >= role_start or article.text[m.end : role_start].strip() in ("'s", "’s", ""))
-            and m.start >= role_start - 30
-        ]
-        if not orgs:
-            continue
-        org = orgs[-1]
-        role = article.text[max(org.end, role_start) : mention.start].removeprefix("'s").removeprefix("’s").strip()
-        if role and role.split()[0] not in ("of", "for", "and"):
-            found.append((org.start, mention.end, mention.entity, org.entity, role, "ORG's ROLE NAME"))
     number = 0
     for start, end, person, org, role, how in sorted(found, key=lambda f: f[0]):
         if (person.entity_id, org.entity_id) in seen:
-            continue
+            continue  # one affiliation per person and organisation: the first the text gives
         seen.add((person.entity_id, org.entity_id))
         number += 1
         row = {
@@ -65,6 +41,45 @@ def appositions(article: Article, drafts: Drafts) -> None:
             "char_end": str(end),
         }
         drafts.add("affiliations", row, 0.5, f"apposition: '{how}'")
+
+
+def _written_appositions(article: Article) -> list[Found]:
+    """ "NAME, a ROLE at ORG": both parties known or drafted."""
+    found: list[Found] = []
+    for match in APPOSITION.finditer(article.text):
+        person = _entity_at(article, match.start("person"), match.end("person"), person=True)
+        org = _entity_at(article, match.start("org"), match.end("org"), person=False)
+        if person and org:
+            found.append((match.start(), match.end(), person, org, match.group("role").strip(), "NAME, a ROLE at ORG"))
+    return found
+
+
+def _titled_name(article: Article, mention: Mention) -> Found | None:
+    """ "ORG's ROLE NAME": a person named after capitalised title words, and the organisation named
+    within or right before them."""
+    if mention.entity.kind != "person" or mention.how == "pronoun":
+        return None
+    start, _ = article.sentence_of(mention.start)
+    titled = TITLE_BEFORE.search(article.text[start : mention.start])
+    if not titled:
+        return None
+    role_start = start + titled.start()
+    orgs = [
+        m
+        for m in article.mentions
+        if m.end <= mention.start
+        and m.entity.kind != "person"
+        and m.how != "pronoun"
+        and (m.start >= role_start or article.text[m.end : role_start].strip() in ("'s", "’s", ""))
+        and m.start >= role_start - 30
+    ]
+    if not orgs:
+        return None
+    org = orgs[-1]
+    role = article.text[max(org.end, role_start) : mention.start].removeprefix("'s").removeprefix("’s").strip()
+    if role and role.split()[0] not in ("of", "for", "and"):
+        return org.start, mention.end, mention.entity, org.entity, role, "ORG's ROLE NAME"
+    return None
 
 
 def _entity_at(article: Article, start: int, end: int, person: bool) -> Entity | None:
