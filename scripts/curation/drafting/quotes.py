@@ -191,34 +191,38 @@ class QuoteDrafter:
         row["_venue"] = f"; venue “{match.group().strip()}”"
         if not match.group("kind") or not speech.speaker.entity.entity_id:
             return
-        kind = dict(wording.VENUE_KINDS)[match.group("kind").lower()]
         after = start + match.end("kind")
         named = [
             m for m in article.mentions_in(after, min(end, after + 40)) if m.entity.kind in ("media", "organization")
         ]
         outlet = named[0].entity if named else None  # "with Korean TV channel KBS": the outlet named after it
-        speaker = speech.speaker.entity
-        source_id = "-".join(
-            p for p in (slug(outlet.name) if outlet else "", match.group("kind").lower(), speaker.entity_id) if p
-        )
-        source_id = slug(source_id)
+        source_id = self._venue_id(match.group("kind").lower(), speech.speaker.entity, outlet)
+        row["via_source_id"] = source_id
+        if not any(s["source_id"] == source_id for s in self.drafts.tables.get("sources", [])):
+            self._venue_source(source_id, match, speech.speaker.entity, outlet)
+
+    def _venue_id(self, written: str, speaker: Entity, outlet: Entity | None) -> str:
+        """outlet-kind-speaker; without an outlet, the same kind of venue of the speaker named before
+        ("in his interview")."""
+        kind = dict(wording.VENUE_KINDS)[written]
+        source_id = slug("-".join(p for p in (slug(outlet.name) if outlet else "", written, speaker.entity_id) if p))
         earlier = [
             s["source_id"]
             for s in self.drafts.tables.get("sources", [])
             if s["kind"] == kind and s["source_id"].endswith(f"-{speaker.entity_id}")
         ]
-        if outlet is None and earlier:  # "in his interview": the interview named before
-            source_id = earlier[-1]
-        row["via_source_id"] = source_id
-        if any(s["source_id"] == source_id for s in self.drafts.tables.get("sources", [])):
-            return
+        return earlier[-1] if outlet is None and earlier else source_id
+
+    def _venue_source(self, source_id: str, match: re.Match[str], speaker: Entity, outlet: Entity | None) -> None:
+        written = match.group("kind").lower()
+        kind = dict(wording.VENUE_KINDS)[written]
         where = f" with {outlet.name}" if outlet and kind == "interview" else f" to {outlet.name}" if outlet else ""
         venue = {
             "source_id": source_id,
             "kind": kind,
-            "title": f"{speaker.name}{_possessive(speaker.name)} {match.group('kind').lower()}{where}",
+            "title": f"{speaker.name}{_possessive(speaker.name)} {written}{where}",
             "publisher_id": outlet.entity_id if outlet else "",
-            "cited_in": article.source_id,
+            "cited_in": self.article.source_id,
             "notes": "Date and URL not given in the text.",
         }
         self.drafts.add("sources", venue, 0.5, f"a venue the text names: “{match.group().strip()}”")
