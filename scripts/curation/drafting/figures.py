@@ -96,28 +96,8 @@ class FigureDrafter:
         )
 
     def _figure(self, start: int, end: int, how: str, parts: list[textscan.Span], share: bool = False) -> None:
-        text = self.article.text
-        exact = text[start:end]
-        qualifiers = self._qualifiers(start)
-        value = low = high = ""
-        numbers = textscan.number_values(exact)
-        if how == "between":
-            low, high = _written(numbers[0]), _written(numbers[-1])
-            qualifiers = ["between"] + [q for q in qualifiers if q != "between"]
-        elif numbers:
-            value = _written(numbers[0])
-            if "up_to" in qualifiers:
-                high = value
-            if "at_least" in qualifiers:
-                low = value
-        word = exact.split(",")[0].split()[0].lower() if how == "word" else ""
-        if how == "word":
-            if word in ("majority", "most"):
-                low, qualifiers = "0.5", ["more_than"]
-            else:
-                qualifiers = ["vague"]
-            if "if not all" in exact:
-                high, qualifiers = "1", ["more_than", "up_to"]
+        exact = self.article.text[start:end]
+        value, low, high, qualifiers = _values(exact, how, self._qualifiers(start))
         unit = self._unit(end, exact, share)
         claim_id, claimant = self.claims.claim_at(start)
         self.number += 1
@@ -251,6 +231,30 @@ def _words(text: str) -> list[str]:
 def measure_words(value: str, definition: str, example: str) -> frozenset[str]:
     """What a measure is about, in words: its name's parts, definition and example."""
     return frozenset(_words(f"{value.replace('_', ' ')} {definition} {example}")) | frozenset(value.split("_"))
+
+
+def _values(exact: str, how: str, qualifiers: list[str]) -> tuple[str, str, str, list[str]]:
+    """value, value_low, value_high and the qualifiers of a figure's words: a range's two ends, a
+    number bounded by "up to" or "at least", a quantity word's share ("the majority": more than half)."""
+    value = low = high = ""
+    numbers = textscan.number_values(exact)
+    if how == "between":
+        low, high = _written(numbers[0]), _written(numbers[-1])
+        qualifiers = ["between"] + [q for q in qualifiers if q != "between"]
+    elif numbers:
+        value = _written(numbers[0])
+        if "up_to" in qualifiers:
+            high = value
+        if "at_least" in qualifiers:
+            low = value
+    if how == "word":
+        if exact.split(",")[0].split()[0].lower() in ("majority", "most"):
+            low, qualifiers = "0.5", ["more_than"]
+        else:
+            qualifiers = ["vague"]
+        if "if not all" in exact:
+            high, qualifiers = "1", ["more_than", "up_to"]
+    return value, low, high, qualifiers
 
 
 def _written(number: float) -> str:
