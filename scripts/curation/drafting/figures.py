@@ -12,7 +12,6 @@ from scripts.package import textscan, wording
 
 PERCENT = re.compile(r"\s?(?:%|per\s?cent\b)")  # "40%", "40 percent", "40 per cent": part of the figure
 
-
 SHARE_NOUN = re.compile(r"^\s+(?:of\b|are\b|were\b|[a-z]+s\b)")
 SUPERLATIVE = re.compile(r"\bthe\s+$", re.I)
 IDIOMS = re.compile(r"\b(?:at all|above all|after all|all but|first of all|once and for all)\b", re.I)

@@ -16,7 +16,6 @@ NAME = re.compile(
     rf"{NAME_WORD}(?:[ \t]+(?:{NAME_WORD}|de|da|van|von|bin|al|of|for|and)(?=[ \t]+[A-Z]|\b))*(?:[ \t]+{NAME_WORD})?"
 )
 
-
 DESCRIPTION = re.compile(
     r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:[\w.-]+[ \t]+){0,3}"
     r"|\b[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*['’]s[ \t]+(?:[a-z][\w-]*[ \t]+){0,2})"

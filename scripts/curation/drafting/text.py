@@ -10,9 +10,7 @@ from scripts.package import wording
 SAYING = "|".join(wording.SAYING_VERBS)
 VIEWING = "|".join(wording.VIEW_VERBS)
 
-
 ATTRIBUTING = re.compile(rf"\b(?:{SAYING}|{VIEWING})\b|\b(?:{'|'.join(wording.ATTRIBUTION_PHRASES)})\b", re.I)
-
 
 ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Adm|Sgt|Sen|Rep|Gov|Prof|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr"
