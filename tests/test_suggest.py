@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from scripts.cli import run
 from scripts.curation import accept as accept_tool
 from scripts.curation import suggest, suggest_eval
-from scripts.curation.draft_rows import draft
-from scripts.curation.drafting import DRAFT_COLUMNS, Entity
+from scripts.curation.drafting import DRAFT_COLUMNS, Entity, draft
 from scripts.package import textscan
 from scripts.package.read import DataPackage
 from scripts.validation.validate import validate

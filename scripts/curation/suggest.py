@@ -20,8 +20,7 @@ from pathlib import Path
 from scripts.atomic import replace_folder_atomically
 from scripts.cli import run
 from scripts.curation.add_source import ID
-from scripts.curation.draft_rows import ROW_IDS, after_taken, draft, measure_words
-from scripts.curation.drafting import DRAFT_COLUMNS, Drafts, Entity, Role
+from scripts.curation.drafting import DRAFT_COLUMNS, ROW_IDS, Drafts, Entity, Role, after_taken, draft, measure_words
 from scripts.messages import PackageError, clip
 from scripts.package.read import DataPackage
 

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
-from scripts.curation.draft_rows import draft
-from scripts.curation.drafting import Entity, Role, Row
+from scripts.curation.drafting import Entity, Role, Row, draft
 from scripts.curation.suggest import known_entities, known_roles
 from scripts.messages import PackageError
 from scripts.package.read import DataPackage, as_float, as_int

@@ -1,68 +1,21 @@
-"""Draft rows from an article's text by rules: quotations and their speakers, figures, appositions,
-attributed sentences. Every draft says how sure it is and which rule made it; a curator decides.
-
-The rules read the codebook's word lists (scripts/package/wording.py), the text scan that the
-coverage check uses (every quotation and every number it finds gets a draft), and the package's
-entities with their aliases. Nothing here reads a file or the network: text in, rows out."""
+"""Who a text names: the package's entities by their names and aliases, new capitalised names (drafted
+as entities), descriptions ("a senior US official"), surnames and he/she. `Article` holds them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from scripts.curation.drafting.text import SAYING, VIEWING, sentences, slug
 from scripts.package import textscan, wording
 
-Row = dict[str, str]
-DRAFT_COLUMNS = ("confidence", "why", "review")
-
-SAYING = "|".join(wording.SAYING_VERBS)
-VIEWING = "|".join(wording.VIEW_VERBS)
-SAYING_VERB = re.compile(rf"\b(?:{SAYING})\b")
-ATTRIBUTING = re.compile(rf"\b(?:{SAYING}|{VIEWING})\b|\b(?:{'|'.join(wording.ATTRIBUTION_PHRASES)})\b", re.I)
 PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 NAME_WORD = r"(?:[A-Z][\w'’.-]*[\w.]|[A-Z])"
 NAME = re.compile(
     rf"{NAME_WORD}(?:[ \t]+(?:{NAME_WORD}|de|da|van|von|bin|al|of|for|and)(?=[ \t]+[A-Z]|\b))*(?:[ \t]+{NAME_WORD})?"
 )
-ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Adm|Sgt|Sen|Rep|Gov|Prof|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr"
-    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
-)
-SENTENCE_END = re.compile(r"[.!?][\"”’']*(?=\s+[\"“‘'A-Z0-9]|\s*$)")
-PREPOSITIONS = (
-    "in",
-    "during",
-    "on",
-    "at",
-    "to",
-    "last",
-    "this",
-    "earlier",
-    "previously",
-    "later",
-    "of",
-    "about",
-    "against",
-    "with",
-    "after",
-    "before",
-    "by",
-    "for",
-    "from",
-    "as",
-    "him",
-    "them",
-    "reporters",
-    "journalists",
-)
-CLAUSE_SPLIT = re.compile(rf"(?:,|\s+[—–])?\s+(?:but|and)\s+(?:also\s+)?(?:(?:{SAYING})\s+(?:that\s+)?|that\s+)")
-VENUE = re.compile(
-    r"\b(?:[Ii]n|[Dd]uring|[Aa]t)\s+(?:an?|the|his|her|their)\s+(?:\w+\s+){0,2}?"
-    rf"(?P<kind>{'|'.join(re.escape(w) for w, _ in wording.VENUE_KINDS)})s?"
-    r"(?:\s+(?:with|to|for|on)\s+(?P<outlet>(?:[A-Za-z][\w'’.-]*\s+){0,4}?[A-Z][\w'’.-]*))?"
-    r"|\btold\s+(?P<told>(?:the\s+)?(?:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*|state\s+(?:television|media|TV)))"
-)
+
 DESCRIPTION = re.compile(
     r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:[\w.-]+[ \t]+){0,3}"
     r"|\b[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*['’]s[ \t]+(?:[a-z][\w-]*[ \t]+){0,2})"
@@ -175,9 +128,6 @@ AFTER_NAME = (
     "asked",
     "replied",
 )
-SHARE_NOUN = re.compile(r"^\s+(?:of\b|are\b|were\b|[a-z]+s\b)")
-SUPERLATIVE = re.compile(r"\bthe\s+$", re.I)
-IDIOMS = re.compile(r"\b(?:at all|above all|after all|all but|first of all|once and for all)\b", re.I)
 
 
 @dataclass
@@ -210,52 +160,6 @@ class Mention:
     end: int
     entity: Entity
     how: str  # "name", "alias", "surname", "pronoun", "new name", "group"
-
-
-@dataclass
-class Drafts:
-    """Draft rows per table, in text order, each with confidence, why and an empty review."""
-
-    tables: dict[str, list[Row]] = field(default_factory=dict)
-
-    def add(self, table: str, row: Row, confidence: float, why: str) -> Row:
-        row = {**row, "confidence": f"{confidence:.2f}", "why": why, "review": ""}
-        self.tables.setdefault(table, []).append(row)
-        return row
-
-
-def slug(name: str) -> str:
-    """An entity id from a name, as CONTRIBUTING names them: lowercase words joined by '-'."""
-    words = re.findall(r"[a-z0-9]+", name.lower().replace("’", "").replace("'", ""))
-    return "-".join(words) or "entity"
-
-
-def sentences(text: str, quoted: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, paragraph by paragraph; a full stop inside a quotation does not
-    end the sentence that carries it, and "Maj." or "U.S." end none."""
-    found: list[tuple[int, int]] = []
-    offset = 0
-    for paragraph in text.splitlines(keepends=True):
-        start = offset
-        body = paragraph.rstrip("\n")
-        for match in SENTENCE_END.finditer(body):
-            stop = offset + match.end()
-            if ABBREVIATION.search(body[: match.start()]) or any(s < stop - 1 < e for s, e in quoted):
-                continue
-            found.append(_trimmed(text, start, stop))
-            start = stop
-        if body[start - offset :].strip():
-            found.append(_trimmed(text, start, offset + len(body)))
-        offset += len(paragraph)
-    return [span for span in found if span[1] > span[0]]
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 class Article:
@@ -302,56 +206,83 @@ class Article:
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
         known = list(self.known.finditer(self.text)) if self.known else []
+        self._add_descriptions(known, found, taken)
+        self._add_known_names(known, found, taken)
+        self._add_new_names(found, taken)
+        for match in PRONOUN.finditer(self.text):
+            found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
+        return self._definite_resolved(sorted(found, key=lambda m: m.start))
+
+    def _add_descriptions(self, known: list[re.Match[str]], found: list[Mention], taken: list[tuple[int, int]]) -> None:
         for match in DESCRIPTION.finditer(self.text):
-            head = match.start("head"), match.end("head")
-            if any(k.start() < head[1] and head[0] < k.end() for k in known) or self.inside_quotation(*match.span()):
+            if _head_in_known_name(match, known) or self.inside_quotation(*match.span()):
                 continue  # "South Korean intelligence officials" is the entity the package knows
-            after_name = re.search(
-                r"(?:^|(?P<before>\S+)\s)(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*),\s*$",
-                self.text[max(0, match.start() - 60) : match.start()],
-            )
-            prepositional = after_name and (after_name.group("before") or "").lower() in PREPOSITIONS_BEFORE_PLACES
-            in_opening = after_name and after_name.group("name").split()[0] in OPENINGS
-            if re.match(r"[Aa]n?\s", match.group()) and after_name and not prepositional and not in_opening:
+            if self._apposition_description(match):
                 continue  # "Olena Kovalenko, a spokeswoman for …": an apposition, not another party
             mention = self._description(match)
             if mention:
                 found.append(mention)
                 taken.append(match.span())
+
+    def _apposition_description(self, match: re.Match[str]) -> bool:
+        """ "a …" right after "NAME, ", unless the name is a place after a preposition or opens the sentence."""
+        after_name = re.search(
+            r"(?:^|(?P<before>\S+)\s)(?P<name>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*),\s*$",
+            self.text[max(0, match.start() - 60) : match.start()],
+        )
+        if not after_name or not re.match(r"[Aa]n?\s", match.group()):
+            return False
+        prepositional = (after_name.group("before") or "").lower() in PREPOSITIONS_BEFORE_PLACES
+        in_opening = after_name.group("name").split()[0] in OPENINGS
+        return not prepositional and not in_opening
+
+    def _add_known_names(self, known: list[re.Match[str]], found: list[Mention], taken: list[tuple[int, int]]) -> None:
         for match in known:
             entity = self._by_name(match.group())
-            longer = " " not in match.group() and re.match(
-                r"[ \t]+[A-Z][\w'’-]", self.text[match.end() : match.end() + 3]
-            )
-            if longer and entity and entity.kind == "person":
+            if entity and entity.kind == "person" and self._before_longer_name(match):
                 continue  # "Park Sang-won" is not Park, "Oleh Vasylenko" not every Oleh: the longer name decides
-            if entity and not any(s < match.end() and match.start() < e for s, e in taken):
+            if entity and not _overlaps(match.start(), match.end(), taken):
                 found.append(Mention(match.start(), match.end(), entity, "name"))
                 taken.append(match.span())
+
+    def _before_longer_name(self, match: re.Match[str]) -> bool:
+        """A one-word name followed by another capitalised word."""
+        return " " not in match.group() and bool(
+            re.match(r"[ \t]+[A-Z][\w'’-]", self.text[match.end() : match.end() + 3])
+        )
+
+    def _add_new_names(self, found: list[Mention], taken: list[tuple[int, int]]) -> None:
+        """Capitalised names no mention covers yet; `found` and `taken` change in place."""
         for match in (piece for whole in NAME.finditer(self.text) for piece in _sentence_pieces(whole)):
             start, written, owner = match.start(), match.group(), None
             overlapping = [(s, e) for s, e in taken if s < match.end() and start < e]
-            whole_of = overlapping and all(
-                self.text[max(0, s - 4) : s] == " of " and e <= match.end() for s, e in overlapping
-            )
-            if whole_of:  # "Ministry of Foreign Affairs of Ukraine": a body named with its country
-                taken = [(s, e) for s, e in taken if (s, e) not in overlapping]
-                found = [m for m in found if (m.start, m.end) not in overlapping]
+            if self._named_with_country(overlapping, match.end()):
+                # "Ministry of Foreign Affairs of Ukraine": a body named with its country
+                taken[:] = [(s, e) for s, e in taken if (s, e) not in overlapping]
+                found[:] = [m for m in found if (m.start, m.end) not in overlapping]
                 overlapping = []
             if overlapping:
-                # "South Korea's National Intelligence Service": the name after the known possessor
-                last = max(e for _, e in overlapping)
-                rest = re.match(r"^['’]s[ \t]+(?=[A-Z])", self.text[last : match.end()])
-                if not rest:
+                possessed = self._possessed_name(overlapping, match.end())
+                if not possessed:
                     continue
-                owner = self.text[overlapping[0][0] : last + rest.end()].rstrip()
-                start, written = last + rest.end(), self.text[last + rest.end() : match.end()]
+                owner, start, written = possessed
             mention = self._new_name(start, written, owner)
             if mention:
                 found.append(mention)
-        for match in PRONOUN.finditer(self.text):
-            found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
-        return self._definite_resolved(sorted(found, key=lambda m: m.start))
+
+    def _named_with_country(self, overlapping: list[tuple[int, int]], end: int) -> bool:
+        """Whether every known name inside a longer name follows " of " (a country the name ends with)."""
+        return bool(overlapping) and all(self.text[max(0, s - 4) : s] == " of " and e <= end for s, e in overlapping)
+
+    def _possessed_name(self, overlapping: list[tuple[int, int]], end: int) -> tuple[str, int, str] | None:
+        """ "South Korea's National Intelligence Service": the owner, and where and what the name after
+        the known possessor is; None when the known name owns nothing."""
+        last = max(e for _, e in overlapping)
+        rest = re.match(r"^['’]s[ \t]+(?=[A-Z])", self.text[last:end])
+        if not rest:
+            return None
+        owner = self.text[overlapping[0][0] : last + rest.end()].rstrip()
+        return owner, last + rest.end(), self.text[last + rest.end() : end]
 
     def _definite_resolved(self, found: list[Mention]) -> list[Mention]:
         """ "the official" is the last party before it described with that noun; "the ministry" or "the
@@ -373,26 +304,9 @@ class Article:
 
     def _new_name(self, start: int, written: str, owner: str | None = None) -> Mention | None:
         """A capitalised name no entity has: a person, or an organisation by its words."""
-        for word in written.split():
-            if word.endswith(".") and len(word) > 2 and word not in wording.TITLE_WORDS:
-                written = written[: written.index(word) + len(word) - 1]  # "said Cho." ends a sentence; "Maj." not
-                break
-        words = written.split()
+        words = _without_sentence_end(written).split()
         gender = next((GENDER_TITLES[w] for w in words if w in GENDER_TITLES), "")
-        institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
-        while words and (
-            (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
-        ):
-            start += len(words[0]) + 1
-            words = words[1:]
-        if words and words[0] in ("of", "for") and len(words) >= 3 and not institution:
-            start += len(" ".join(words[:-2])) + 1  # "Minister of Foreign Affairs Andriy Kovalenko"
-            words = words[-2:]
-        while words and words[0] in SENTENCE_OPENERS:
-            start += len(words[0]) + 1
-            words = words[1:]
-        while words and words[-1] in ("of", "for", "and"):
-            words = words[:-1]
+        start, words = _name_words(start, words)
         if not words:
             return None
         name = " ".join(words)
@@ -401,12 +315,30 @@ class Article:
             surname_of.gender = gender
         if surname_of:
             return Mention(start, start + len(name), surname_of, "surname")
+        if self._no_name(start, name, words):
+            return None
+        named = self._named_otherwise(start, name, words)
+        if named:
+            return named
+        if self._no_new_party(start, name, words):
+            return None
+        kind = _kind_of(words)
+        variant = self._variant_at_end(start, name, words, kind)
+        if variant:
+            return variant
+        return self._drafted_name(start, name, words, kind, owner, gender)
+
+    def _no_name(self, start: int, name: str, words: list[str]) -> bool:
+        """A capitalised word that opens a sentence, too short a name, or people of a country."""
         if self._sentence_start(start) and len(words) == 1:
-            return None
+            return True
         if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
-            return None
-        if DEMONYM.search(words[-1]) or (len(words) == 2 and words[0] in COMPASS and words[1].endswith("an")):
-            return None  # "the North Koreans", "Ukrainians": people of a country, no party
+            return True
+        # "the North Koreans", "Ukrainians": people of a country, no party
+        return bool(DEMONYM.search(words[-1]) or (len(words) == 2 and words[0] in COMPASS and words[1].endswith("an")))
+
+    def _named_otherwise(self, start: int, name: str, words: list[str]) -> Mention | None:
+        """One word that names a known party another way: a capital, an acronym, an institution's word."""
         country = self._by_name(dict(wording.CAPITALS).get(name, "")) if len(words) == 1 else None
         if country and self._before_saying(start + len(name)):
             return Mention(start, start + len(name), country, "capital")  # "Kyiv said": Ukraine
@@ -420,17 +352,29 @@ class Article:
         )
         if body:
             return Mention(start, start + len(name), body, "institution word")  # "The Ministry said"
+        return None
+
+    def _no_new_party(self, start: int, name: str, words: list[str]) -> bool:
+        """A month, a single word that says nothing, or an adjective before a noun."""
         if len(words) == 1 and (name in MONTH_NAMES or not self._before_saying(start + len(name))):
-            return None
-        if re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)):
-            return None  # "North Korean soldiers": an adjective, not a name
-        kind = _kind_of(words)
-        for cut in range(len(words) - 1):  # "Ukrainian President Volodymyr Zelenskiy": the known person at its end
+            return True
+        # "North Korean soldiers": an adjective, not a name
+        return bool(re.search(r"(?:ans?|ese|ish|ics?|is?)$", words[-1]) and self._modifies_noun(start + len(name)))
+
+    def _variant_at_end(self, start: int, name: str, words: list[str], kind: str) -> Mention | None:
+        """ "Ukrainian President Volodymyr Zelenskiy": the known person at its end."""
+        for cut in range(len(words) - 1):
             tail = words[cut:]
             variant = self._spelling_variant(tail) if kind == "person" and len(tail) > 1 else None
             if variant:
                 at = start + len(" ".join(words[:cut])) + (1 if cut else 0)
                 return Mention(at, start + len(name), variant, "spelling variant")
+        return None
+
+    def _drafted_name(
+        self, start: int, name: str, words: list[str], kind: str, owner: str | None, gender: str
+    ) -> Mention:
+        """The entity the name is, drafted the first time the text names it."""
         full = f"{owner} {name}" if owner and kind != "person" else name  # "Ukraine's Ministry of Defence"
         entity = self._by_name(full) or self._by_name(name) or Entity(slug(full), full, kind, [], drafted=True)
         if entity.drafted and entity.entity_id not in self.entities:
@@ -605,6 +549,43 @@ def _surname_of(words: list[str]) -> str:
     return words[0] if "-" in words[-1] and len(words) == 2 else words[-1]
 
 
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _head_in_known_name(match: re.Match[str], known: list[re.Match[str]]) -> bool:
+    head = match.start("head"), match.end("head")
+    return any(k.start() < head[1] and head[0] < k.end() for k in known)
+
+
+def _without_sentence_end(written: str) -> str:
+    """ "said Cho." ends a sentence; "Maj." not: the name stops before the full stop."""
+    for word in written.split():
+        if word.endswith(".") and len(word) > 2 and word not in wording.TITLE_WORDS:
+            return written[: written.index(word) + len(word) - 1]
+    return written
+
+
+def _name_words(start: int, words: list[str]) -> tuple[int, list[str]]:
+    """The name's own words and where they start: past titles (unless the name is an institution's),
+    articles, "of …" before a person and words that open sentences; without a trailing "of"."""
+    institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
+    while words and (
+        (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
+    ):
+        start += len(words[0]) + 1
+        words = words[1:]
+    if words and words[0] in ("of", "for") and len(words) >= 3 and not institution:
+        start += len(" ".join(words[:-2])) + 1  # "Minister of Foreign Affairs Andriy Kovalenko"
+        words = words[-2:]
+    while words and words[0] in SENTENCE_OPENERS:
+        start += len(words[0]) + 1
+        words = words[1:]
+    while words and words[-1] in ("of", "for", "and"):
+        words = words[:-1]
+    return start, words
+
+
 def _kind_of(words: list[str]) -> str:
     if any(w in wording.MEDIA_WORDS for w in words):
         return "media"
@@ -615,170 +596,3 @@ def _kind_of(words: list[str]) -> str:
     if any(w in wording.GROUP_WORDS for w in words):
         return "group"
     return "person"
-
-
-RANK = {"person": 0, "group": 1, "government": 2, "organization": 2, "media": 3, "country": 4}
-
-
-def subject(article: Article, start: int, end: int, inner_clauses: bool = True) -> Mention | None:
-    """The party a clause's verb belongs to: the head of the text before the verb, past an opening
-    phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
-    the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
-    if re.search(r"\b[Ii]t\s+(?:also\s+|has\s+|had\s+)?$", article.text[start:end]):
-        bodies = [
-            m for m in article.mentions if m.end <= end and m.entity.kind in ("government", "organization", "media")
-        ]
-        if bodies:  # "In its latest update, it said …": the last body named before
-            return bodies[-1]
-    close = [m for m in article.mentions_in(start, end) if not re.search(r"[,;:]", article.text[m.end : end])]
-    close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
-    if close and re.search(r"\b(?:who|which)\b", article.text[start : close[-1].start]):
-        close = []  # "A Ukrainian mother who fled to Harrowgate says": the place is no subject
-    if close:  # "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb
-        nearest = article.resolve(close[-1])
-        people = [m for m in article.mentions_in(start, nearest.start) if m.entity.kind == "person"]
-        if people and re.fullmatch(
-            r"\s+(?:of|at|from|with)\s+(?:the\s+)?", article.text[people[-1].end : nearest.start]
-        ):
-            nearest = people[-1]  # "Andrew Yeo of the Brookings Institution has argued": Yeo
-        if nearest.entity.entity_id:
-            return holder_of_role(article, nearest) or nearest
-    whole_start = start
-    inner = list(re.finditer(r"(?:,\s+(?:while|whereas|and|but|as|though)\s+|;\s+)", article.text[start:end]))
-    inner = inner if inner_clauses else []
-    if inner:
-        start += inner[-1].end()  # "…, while Russian officials have said …": the last clause's subject
-    clause = article.text[start:end]
-    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking|Asked)\b[^,]*,\s*", clause)
-    if opening and article.mentions_in(start + opening.end(), end):
-        start += opening.end()
-        clause = article.text[start:end]
-    head = re.split(r",\s|\s(?:has|have|had|was|were|is|are|will|would|also|previously|then|later|who)\s", clause)[0]
-    if not article.mentions_in(start, start + len(head)):
-        segments = [m.end() for m in re.finditer(r",\s", clause)]
-        for at in segments:  # "Asked about the reports, a Kremlin spokesman called …"
-            piece = re.split(r",\s", clause[at:])[0]
-            if article.mentions_in(start + at, start + at + len(piece)):
-                start, clause, head = start + at, clause[at:], piece
-                break
-    verb = ATTRIBUTING.search(head, 1)
-    if verb and not head.lower().startswith("according to"):
-        head = head[: verb.start()]
-    mentions = [article.resolve(m) for m in article.mentions_in(start, start + len(head))]
-    mentions = [m for m in mentions if m.entity.entity_id]
-    if not mentions:
-        group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
-        if group:
-            return _group_mention(article, start + group.start(1), group.group(1))
-        if start > whole_start and inner_clauses:  # "…, and said the Joint Chiefs …": the sentence's subject
-            return subject(article, whole_start, end, inner_clauses=False)
-        return None
-    best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
-    return holder_of_role(article, best) or best
-
-
-def holder_of_role(article: Article, mention: Mention) -> Mention | None:
-    """ "Ukraine's President …": the person the package knows in that role of that organisation."""
-    if mention.entity.kind == "person":
-        return None
-    after = article.text[mention.end : mention.end + 60].lower()
-    after = re.sub(r"^['’]s", "", after).lstrip()
-    for role in article.roles:
-        if role.organization_id == mention.entity.entity_id and after.startswith(role.role.lower()):
-            holder = article.entities.get(role.person_id)
-            if holder:
-                return Mention(mention.start, mention.end, holder, "role")
-    return None
-
-
-def _group_mention(article: Article, start: int, written: str) -> Mention:
-    name = written[0].upper() + written[1:]
-    entity = article._by_name(written) or article._by_name(name)
-    if entity is None:
-        entity = Entity(article._free_id(slug(written)), name, "group", [written], drafted=True)
-        article.entities[entity.entity_id] = entity
-    return Mention(start, start + len(written), entity, "group")
-
-
-@dataclass
-class Speech:
-    """Who said something, by which words, and through which venue."""
-
-    speaker: Mention
-    verb_start: int
-    verb_end: int
-    how: str
-    confidence: float
-
-    @property
-    def span(self) -> tuple[int, int]:
-        return min(self.speaker.start, self.verb_start), max(self.speaker.end, self.verb_end)
-
-
-def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
-    """'…," said Andrew Yeo' / '…," Yeo said' / '…, he said.' right after a quotation or clause."""
-    after = article.text[offset:limit]
-    verb = re.match(rf"^[\"”’',.]*\s*(?P<verb>{SAYING})\s", after)
-    if verb:
-        named = [m for m in article.mentions_in(offset + verb.end(), limit) if m.start <= offset + verb.end() + 12]
-        if named:
-            return Speech(
-                article.resolve(named[0]), offset + verb.start("verb"), offset + verb.end("verb"), "said NAME", 0.9
-            )
-    inverted = re.match(rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+)?(?P<verb>{SAYING})\b", after)
-    if inverted and '"' not in inverted.group("who") and "“" not in inverted.group("who"):
-        named = article.mentions_in(offset + inverted.start("who"), offset + inverted.end("who"))
-        if not named and inverted.group("who") == "it":
-            bodies = [
-                m
-                for m in article.mentions
-                if m.end <= offset and m.entity.kind in ("government", "organization", "media")
-            ]
-            named = bodies[-1:]  # "…, it said.": the last body named before
-        if named:
-            speaker = article.resolve(min(named, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start)))
-            return Speech(speaker, offset + inverted.start("verb"), offset + inverted.end("verb"), "NAME said", 0.9)
-    return None
-
-
-def speech_before(article: Article, start: int, offset: int) -> Speech | None:
-    """'X said in June, "…' / 'X told Newsweek that …' / 'X described them as "…': the last verb
-    of saying or viewing before the quotation in its sentence, and that verb's subject."""
-    before = article.text[start:offset]
-    verbs = [
-        m for m in ATTRIBUTING.finditer(before) if not article.inside_quotation(start + m.start(), start + m.end())
-    ]
-    if not verbs:
-        return None
-    verb = verbs[-1]
-    if verb.group().lower() == "according to":
-        named = article.mentions_in(start + verb.end(), offset)
-        if named:
-            return Speech(article.resolve(named[0]), start + verb.start(), start + verb.end(), "according to NAME", 0.7)
-        return None
-    if verb.group().lower() in ("reportedly", "allegedly"):
-        return None
-    after_verb = [m for m in article.mentions_in(start + verb.end(), offset) if m.start <= start + verb.end() + 2]
-    who = subject(article, start, start + verb.start())
-    if who is None and after_verb and verb.group() in wording.SAYING_VERBS:
-        who = after_verb[0]
-    if who is None:
-        return None
-    return Speech(who, start + verb.start(), start + verb.end(), f"NAME {verb.group()} …", 0.8)
-
-
-def opinion_of(article: Article, start: int, end: int) -> Speech | None:
-    """ "In Zelenskyy's opinion, …": the paragraph's view is that person's."""
-    match = re.search(r"\b(?:In|in)\s+(?P<who>.{1,40}?)['’]s?\s+(?:opinion|view|words)", article.text[start:end])
-    if not match:
-        return None
-    named = article.mentions_in(start + match.start("who"), start + match.end("who") + 2)
-    if not named:
-        return None
-    return Speech(article.resolve(named[0]), start + match.start(), start + match.end(), "in NAME's opinion", 0.6)
-
-
-def paragraph_of(text: str, offset: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    return start, len(text) if end < 0 else end

@@ -1,0 +1,192 @@
+"""Who says something: the subject of a verb of saying or viewing, before or after the words said."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scripts.curation.drafting.names import Article, Entity, Mention
+from scripts.curation.drafting.text import ATTRIBUTING, SAYING, slug
+from scripts.package import wording
+
+RANK = {"person": 0, "group": 1, "government": 2, "organization": 2, "media": 3, "country": 4}
+
+
+def subject(article: Article, start: int, end: int, inner_clauses: bool = True) -> Mention | None:
+    """The party a clause's verb belongs to: the head of the text before the verb, past an opening
+    phrase ("In an interview with Kyodo News, …"); a person before an organisation or a country,
+    the last of equals ("Ukraine's President Volodymyr Zelenskyy")."""
+    it = _body_called_it(article, start, end)
+    if it:
+        return it
+    nearest = _noun_before_verb(article, start, end)
+    if nearest:
+        return nearest
+    whole_start = start
+    start = _clause_start(article, start, end, inner_clauses)
+    start, head = _head(article, start, end)
+    mentions = [article.resolve(m) for m in article.mentions_in(start, start + len(head))]
+    mentions = [m for m in mentions if m.entity.entity_id]
+    if mentions:
+        best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
+        return holder_of_role(article, best) or best
+    group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
+    if group:
+        return _group_mention(article, start + group.start(1), group.group(1))
+    if start > whole_start and inner_clauses:  # "…, and said the Joint Chiefs …": the sentence's subject
+        return subject(article, whole_start, end, inner_clauses=False)
+    return None
+
+
+def _body_called_it(article: Article, start: int, end: int) -> Mention | None:
+    """ "In its latest update, it said …": the last body named before."""
+    if not re.search(r"\b[Ii]t\s+(?:also\s+|has\s+|had\s+)?$", article.text[start:end]):
+        return None
+    bodies = [m for m in article.mentions if m.end <= end and m.entity.kind in ("government", "organization", "media")]
+    return bodies[-1] if bodies else None
+
+
+def _noun_before_verb(article: Article, start: int, end: int) -> Mention | None:
+    """ "…, he said" / "Zelenskyy stated" / "Ukraine's President added": the noun right before the verb."""
+    close = [m for m in article.mentions_in(start, end) if not re.search(r"[,;:]", article.text[m.end : end])]
+    close = [m for m in close if len(article.text[m.end : end].split()) <= 2]
+    if not close or re.search(r"\b(?:who|which)\b", article.text[start : close[-1].start]):
+        return None  # "A Ukrainian mother who fled to Harrowgate says": the place is no subject
+    nearest = article.resolve(close[-1])
+    people = [m for m in article.mentions_in(start, nearest.start) if m.entity.kind == "person"]
+    if people and re.fullmatch(r"\s+(?:of|at|from|with)\s+(?:the\s+)?", article.text[people[-1].end : nearest.start]):
+        nearest = people[-1]  # "Andrew Yeo of the Brookings Institution has argued": Yeo
+    if nearest.entity.entity_id:
+        return holder_of_role(article, nearest) or nearest
+    return None
+
+
+def _clause_start(article: Article, start: int, end: int, inner_clauses: bool) -> int:
+    """Where the clause of the verb starts: after the last inner clause's joiner ("…, while Russian
+    officials have said …") and after an opening phrase that leaves a party to name."""
+    inner = list(re.finditer(r"(?:,\s+(?:while|whereas|and|but|as|though)\s+|;\s+)", article.text[start:end]))
+    if inner and inner_clauses:
+        start += inner[-1].end()
+    opening = re.match(r"^(?:In|During|According to|On|At|After|Speaking|Asked)\b[^,]*,\s*", article.text[start:end])
+    if opening and article.mentions_in(start + opening.end(), end):
+        start += opening.end()
+    return start
+
+
+def _head(article: Article, start: int, end: int) -> tuple[int, str]:
+    """The clause's head, where the subject stands, and where it starts: to its first comma or
+    auxiliary; past a comma when a later piece holds the only party ("Asked about the reports, a
+    Kremlin spokesman called …"); cut before a verb of saying or viewing."""
+    clause = article.text[start:end]
+    head = re.split(r",\s|\s(?:has|have|had|was|were|is|are|will|would|also|previously|then|later|who)\s", clause)[0]
+    if not article.mentions_in(start, start + len(head)):
+        for at in (m.end() for m in re.finditer(r",\s", clause)):
+            piece = re.split(r",\s", clause[at:])[0]
+            if article.mentions_in(start + at, start + at + len(piece)):
+                start, head = start + at, piece
+                break
+    verb = ATTRIBUTING.search(head, 1)
+    if verb and not head.lower().startswith("according to"):
+        head = head[: verb.start()]
+    return start, head
+
+
+def holder_of_role(article: Article, mention: Mention) -> Mention | None:
+    """ "Ukraine's President …": the person the package knows in that role of that organisation."""
+    if mention.entity.kind == "person":
+        return None
+    after = article.text[mention.end : mention.end + 60].lower()
+    after = re.sub(r"^['’]s", "", after).lstrip()
+    for role in article.roles:
+        if role.organization_id == mention.entity.entity_id and after.startswith(role.role.lower()):
+            holder = article.entities.get(role.person_id)
+            if holder:
+                return Mention(mention.start, mention.end, holder, "role")
+    return None
+
+
+def _group_mention(article: Article, start: int, written: str) -> Mention:
+    name = written[0].upper() + written[1:]
+    entity = article._by_name(written) or article._by_name(name)
+    if entity is None:
+        entity = Entity(article._free_id(slug(written)), name, "group", [written], drafted=True)
+        article.entities[entity.entity_id] = entity
+    return Mention(start, start + len(written), entity, "group")
+
+
+@dataclass
+class Speech:
+    """Who said something, by which words, and through which venue."""
+
+    speaker: Mention
+    verb_start: int
+    verb_end: int
+    how: str
+    confidence: float
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return min(self.speaker.start, self.verb_start), max(self.speaker.end, self.verb_end)
+
+
+def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
+    """'…," said Andrew Yeo' / '…," Yeo said' / '…, he said.' right after a quotation or clause."""
+    after = article.text[offset:limit]
+    verb = re.match(rf"^[\"”’',.]*\s*(?P<verb>{SAYING})\s", after)
+    if verb:
+        named = [m for m in article.mentions_in(offset + verb.end(), limit) if m.start <= offset + verb.end() + 12]
+        if named:
+            return Speech(
+                article.resolve(named[0]), offset + verb.start("verb"), offset + verb.end("verb"), "said NAME", 0.9
+            )
+    inverted = re.match(rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+)?(?P<verb>{SAYING})\b", after)
+    if inverted and '"' not in inverted.group("who") and "“" not in inverted.group("who"):
+        named = article.mentions_in(offset + inverted.start("who"), offset + inverted.end("who"))
+        if not named and inverted.group("who") == "it":
+            bodies = [
+                m
+                for m in article.mentions
+                if m.end <= offset and m.entity.kind in ("government", "organization", "media")
+            ]
+            named = bodies[-1:]  # "…, it said.": the last body named before
+        if named:
+            speaker = article.resolve(min(named, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start)))
+            return Speech(speaker, offset + inverted.start("verb"), offset + inverted.end("verb"), "NAME said", 0.9)
+    return None
+
+
+def speech_before(article: Article, start: int, offset: int) -> Speech | None:
+    """'X said in June, "…' / 'X told Newsweek that …' / 'X described them as "…': the last verb
+    of saying or viewing before the quotation in its sentence, and that verb's subject."""
+    before = article.text[start:offset]
+    verbs = [
+        m for m in ATTRIBUTING.finditer(before) if not article.inside_quotation(start + m.start(), start + m.end())
+    ]
+    if not verbs:
+        return None
+    verb = verbs[-1]
+    if verb.group().lower() == "according to":
+        named = article.mentions_in(start + verb.end(), offset)
+        if named:
+            return Speech(article.resolve(named[0]), start + verb.start(), start + verb.end(), "according to NAME", 0.7)
+        return None
+    if verb.group().lower() in ("reportedly", "allegedly"):
+        return None
+    after_verb = [m for m in article.mentions_in(start + verb.end(), offset) if m.start <= start + verb.end() + 2]
+    who = subject(article, start, start + verb.start())
+    if who is None and after_verb and verb.group() in wording.SAYING_VERBS:
+        who = after_verb[0]
+    if who is None:
+        return None
+    return Speech(who, start + verb.start(), start + verb.end(), f"NAME {verb.group()} …", 0.8)
+
+
+def opinion_of(article: Article, start: int, end: int) -> Speech | None:
+    """ "In Zelenskyy's opinion, …": the paragraph's view is that person's."""
+    match = re.search(r"\b(?:In|in)\s+(?P<who>.{1,40}?)['’]s?\s+(?:opinion|view|words)", article.text[start:end])
+    if not match:
+        return None
+    named = article.mentions_in(start + match.start("who"), start + match.end("who") + 2)
+    if not named:
+        return None
+    return Speech(article.resolve(named[0]), start + match.start(), start + match.end(), "in NAME's opinion", 0.6)

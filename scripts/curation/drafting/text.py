@@ -1,0 +1,59 @@
+"""What every rule reads in a text: the verbs of saying and viewing, sentences and paragraphs, and
+the id a name makes."""
+
+from __future__ import annotations
+
+import re
+
+from scripts.package import wording
+
+SAYING = "|".join(wording.SAYING_VERBS)
+VIEWING = "|".join(wording.VIEW_VERBS)
+
+ATTRIBUTING = re.compile(rf"\b(?:{SAYING}|{VIEWING})\b|\b(?:{'|'.join(wording.ATTRIBUTION_PHRASES)})\b", re.I)
+
+ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Adm|Sgt|Sen|Rep|Gov|Prof|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr"
+    r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
+)
+SENTENCE_END = re.compile(r"[.!?][\"”’']*(?=\s+[\"“‘'A-Z0-9]|\s*$)")
+
+
+def slug(name: str) -> str:
+    """An entity id from a name, as CONTRIBUTING names them: lowercase words joined by '-'."""
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("’", "").replace("'", ""))
+    return "-".join(words) or "entity"
+
+
+def sentences(text: str, quoted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, paragraph by paragraph; a full stop inside a quotation does not
+    end the sentence that carries it, and "Maj." or "U.S." end none."""
+    found: list[tuple[int, int]] = []
+    offset = 0
+    for paragraph in text.splitlines(keepends=True):
+        start = offset
+        body = paragraph.rstrip("\n")
+        for match in SENTENCE_END.finditer(body):
+            stop = offset + match.end()
+            if ABBREVIATION.search(body[: match.start()]) or any(s < stop - 1 < e for s, e in quoted):
+                continue
+            found.append(_trimmed(text, start, stop))
+            start = stop
+        if body[start - offset :].strip():
+            found.append(_trimmed(text, start, offset + len(body)))
+        offset += len(paragraph)
+    return [span for span in found if span[1] > span[0]]
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def paragraph_of(text: str, offset: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return start, len(text) if end < 0 else end
