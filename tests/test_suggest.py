@@ -428,3 +428,10 @@ def test_the_scorer_takes_one_name_written_two_ways_for_one_party(expected: str,
     drafted = Entity("x", drafted_name, "person", [], drafted=True)
     assert suggest_eval.same_party(expected, "x", {"x": drafted})
     assert not suggest_eval.same_party("Nicholas Pen", "x", {"x": drafted})
+
+
+def test_an_attributed_headline_is_drafted_as_the_outlets_claim() -> None:
+    text = "Troops reach the front, Kyiv says\nKyiv said on Monday that troops had reached the front.\n"
+    skeletons = rows("claims", text)
+    assert skeletons[0]["exact"].startswith("Troops reach") and skeletons[0]["claimant_id"] == "outlet-900"
+    assert "headline" in skeletons[0]["why"]

@@ -47,6 +47,10 @@ class ClaimDrafter:
             )
             if not claimant:
                 why += f"; name who asserts it (the sentence says '{attributed.group() if attributed else ''}')"
+            if end <= article.headline_end and article.outlet:
+                # a headline is the outlet's claim, and only where it says what the body does not
+                row["claimant_id"] = article.outlet
+                why = "the headline: the outlet's claim only where it says what the body does not (codebook §2)"
             self.drafts.add("claims", row, 0.4 if claimant else 0.2, why)
             self.claims.append((start, end, claim_id, claimant))
             self._attributions(claim_id, start, end, speech, reportedly)
