@@ -165,13 +165,13 @@ lint: $(SETUP)
 # The fast lane while you work: lint, then every test not marked slow, on every core (pytest-xdist).
 check: export NK_CFFCONVERT := $(abspath $(CFFCONVERT_VENV))/bin/cffconvert
 check: $(SETUP) $(CFFCONVERT) $(SQLITE3) lint
-	$(PY) -m pytest -q -n auto -m "not slow"
+	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
 
 # Every test, the slow ones and the browser's included, on every core: each worker has its own
 # temporary folders and ports (tests/conftest.py).
 test: export NK_CFFCONVERT := $(abspath $(CFFCONVERT_VENV))/bin/cffconvert
 test: $(SETUP) $(CFFCONVERT) $(SQLITE3) browser lint
-	NK_CHROMIUM="$$CHROMIUM" $(PY) -m pytest -q -n auto
+	NK_CHROMIUM="$$CHROMIUM" $(PY) -m pytest -q -n auto --dist worksteal
 
 # Rewrites the README's screenshots (docs/*.png) from the browser test; `make test` never does.
 screenshots: $(SETUP) browser
