@@ -204,6 +204,7 @@ def drafting_words() -> dict[str, str]:
         "qualifiers": "; ".join(f"`{q}` ← {listed(p)}" for q, p in qualifiers.items()),
         "units": "; ".join(f"`{u}` ← {listed(w)}" for u, w in units.items()),
         "descriptions": listed(wording.DESCRIPTION_NOUNS),
+        "capitals": "; ".join(f"*{capital}* for {country}" for capital, country in wording.CAPITALS),
     }
 
 
