@@ -291,6 +291,9 @@ DESCRIPTION_NOUNS = (
     "expert",
     "experts",
     "researcher",
+    "minister",
+    "ambassador",
+    "envoy",
 )
 
 # Words of rank or office before a name: they are the role, not the name ("Defense Minister Kim Yong-Hyun").

@@ -571,8 +571,10 @@ def _name_words(start: int, words: list[str]) -> tuple[int, list[str]]:
     articles, "of …" before a person and words that open sentences; without a trailing "of"."""
     institution = words[-1] in (*wording.ORGANIZATION_WORDS, *wording.GOVERNMENT_WORDS, *wording.MEDIA_WORDS)
     while words and (
-        (words[0] in wording.TITLE_WORDS and not institution) or words[0] in ("The", "A", "An", "US", "U.S.")
-    ):
+        (words[0] in wording.TITLE_WORDS and not institution)
+        or words[0] in ("The", "A", "An", "US", "U.S.", *OPENINGS)
+        or (words[0].isupper() and len(words) > 2 and words[1] in wording.TITLE_WORDS and not institution)
+    ):  # "NATO Secretary General Mark Rutte", "In December"
         start += len(words[0]) + 1
         words = words[1:]
     if words and words[0] in ("of", "for") and len(words) >= 3 and not institution:

@@ -281,14 +281,27 @@ class QuoteDrafter:
             return
         commas = [m.start() for m in re.finditer(r",\s", before) if len(before[m.start() :].split()) <= 8]
         found = self._speaker_after_comma(start, end, verb, before, commas)
-        if found is None and commas and len(before[commas[-1] :].split()) <= 4:
+        if found is None and commas and len(before[commas[-1] :].split()) <= 8:
             # "…, Seoul lawmaker says": a short description no rule names; the clause, for the curator
             found = commas[-1], _no_speaker(start, verb)
         if found is None:
             return
         comma = _before_title(before, commas, found[0])
-        if len(before[:comma].split()) >= 4 and not re.search(rf"\b(?:{SAYING})\b", before[:comma]):
+        if len(before[:comma].split()) >= 2 and not re.search(rf"\b(?:{SAYING})\b", before[:comma]):
             self._reported_row(start, start + comma, found[1], f"clause, NAME {verb.group()}")
+            self._rest_of_utterance(start + verb.end(), end, found[1])
+
+    def _rest_of_utterance(self, after_verb: int, end: int, speech: Speech) -> None:
+        """ "Across the whole front, he said, the number is higher.": the words after the verb are the
+        second part of one utterance (codebook §5: two rows sharing an utterance_id)."""
+        rest = re.match(
+            r",\s+(?!adding\b|saying\b|according\b)(?P<b>[^\"“”]+?)[.!?]?$", self.article.text[after_verb:end]
+        )
+        if rest:
+            b_start = after_verb + rest.start("b")
+            self._reported_row(
+                b_start, after_verb + rest.end("b"), speech, "…, NAME said, … (the utterance's second part)"
+            )
 
     def _speaker_after_comma(
         self, start: int, end: int, verb: re.Match[str], before: str, commas: list[int]
@@ -358,6 +371,11 @@ class QuoteDrafter:
         clause_end = semicolon if semicolon >= 0 else clause_end
         own = re.compile(r",\s+(?:and|but)\s+(?:he|she|they|it|we)\b").search(text, clause_start, clause_end)
         clause_end = own.start() if own else clause_end  # ", and he urged …": a sentence of its own
+        second = re.compile(r"\s+and\s+(?:also\s+)?[a-z]+ed\s+(?=[A-Z]|the\b|a\b|its\b|his\b|her\b)")
+        verb = second.search(text, clause_start, clause_end)
+        clause_end = verb.start() if verb else clause_end  # "… had been recorded and accused Moscow …"
+        according = re.compile(r",\s+according to\b").search(text, clause_start, clause_end)
+        clause_end = according.start() if according else clause_end
         later = re.search(rf",\s+(?:\w+\s+){{0,6}}?(?:{SAYING})\b", text[clause_start:clause_end])
         if later and not re.search(r"\bthat\b", text[clause_start + later.start() : clause_end]):
             clause_end = clause_start + later.start()  # '… that X, he said' ends at the comma
