@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scripts.cli import run
 from scripts.curation import accept as accept_tool
 from scripts.curation import suggest, suggest_eval
-from scripts.curation.drafting import DRAFT_COLUMNS, Entity, draft
+from scripts.curation.drafting import DRAFT_COLUMNS, Entity, Role, draft
 from scripts.package import textscan
 from scripts.package.read import DataPackage
 from scripts.validation.validate import validate
@@ -435,3 +435,12 @@ def test_an_attributed_headline_is_drafted_as_the_outlets_claim() -> None:
     skeletons = rows("claims", text)
     assert skeletons[0]["exact"].startswith("Troops reach") and skeletons[0]["claimant_id"] == "outlet-900"
     assert "headline" in skeletons[0]["why"]
+
+
+def test_a_role_named_by_its_countrys_adjective_is_the_person_the_package_knows_in_it() -> None:
+    ukraine = Entity("ukraine", "Ukraine", "country", ["Ukraine"])
+    text = "In his nightly address, the Ukrainian president said that the first casualties were recorded.\n"
+    drafted = draft(
+        text, "article-900", [ZELENSKY, ukraine], "outlet-900", [Role("volodymyr-zelenskyy", "ukraine", "President")]
+    )
+    assert [q["speaker_id"] for q in drafted.tables["quotes"]] == ["volodymyr-zelenskyy"]

@@ -33,9 +33,37 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
     group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
     if group:
         return _group_mention(article, start + group.start(1), group.group(1))
+    by_role = _role_by_nationality(article, whole_start, article.text[whole_start:end])
+    if by_role:
+        return by_role
     if start > whole_start and inner_clauses:  # "…, and said the Joint Chiefs …": the sentence's subject
         return subject(article, whole_start, end, inner_clauses=False)
     return None
+
+
+def _role_by_nationality(article: Article, start: int, head: str) -> Mention | None:
+    """ "the Ukrainian president said": the person the package knows in that role of the country its
+    adjective names (Ukraine's President, in affiliations)."""
+    said = re.search(
+        r"(?:^|\s)(?:the\s+)?(?P<adjective>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?P<role>[a-z][a-z ]+?)\s*$", head
+    )
+    if not said:
+        return None
+    for role in article.roles:
+        country = article.entities.get(role.organization_id)
+        same_role = country and country.kind == "country" and role.role.lower() == said.group("role")
+        if same_role and said.group("adjective") in _demonyms(country.name):
+            holder = article.entities.get(role.person_id)
+            if holder:
+                return Mention(start + said.start("adjective"), start + said.end("role"), holder, "role")
+    return None
+
+
+def _demonyms(country: str) -> set[str]:
+    """The adjectives a country's name gives in English, by its ending: Russia → Russian, Korea → Korean,
+    Ukraine → Ukrainian (a list would be better where the endings fail)."""
+    stem = country.removesuffix("e")
+    return {f"{country}n", f"{stem}ian", f"{country}an", f"{country}ese"}
 
 
 def _body_called_it(article: Article, start: int, end: int) -> Mention | None:
