@@ -86,6 +86,9 @@ VIEW_VERBS = (
     "promised",
     "pledged",
     "vowed",
+    "dismissed",
+    "rejected",
+    "calls",
     "reported",
 )
 

@@ -178,7 +178,9 @@ class Article:
         self.entities = {entity.entity_id: entity for entity in entities}
         self.roles = list(roles)
         first = text.split("\n", 1)[0]
-        self.headline_end = len(first) if "\n" in text and not first.rstrip().endswith((".", "!", "?")) else 0
+        # a first line that ends no sentence and is short is a headline ("Troops reach the front, Kyiv says")
+        short = len(first.split()) <= 20 and not first.rstrip().rstrip("\"”’'").endswith((".", "!", "?"))
+        self.headline_end = len(first) if "\n" in text and short else 0
         self.measures: list[tuple[str, frozenset[str]]] = []  # the vocabulary's measures and their words
         self.quotations = [s for s in textscan.quotations(text) if s.what == "quotation"]
         quoted = [(q.start - 1, q.end + 1) for q in self.quotations]
@@ -462,7 +464,9 @@ class Article:
         return word not in AFTER_NAME and not re.fullmatch(rf"{SAYING}|{VIEWING}", word)
 
     def _before_saying(self, offset: int) -> bool:
-        return bool(re.match(rf"\s+(?:also\s+)?(?:{SAYING})\b", self.text[offset : offset + 30]))
+        return bool(
+            re.match(rf"\s+(?:also\s+|has\s+|had\s+)?(?:{SAYING}|{VIEWING})\b", self.text[offset : offset + 30])
+        )
 
     # -- where things are --------------------------------------------------------------------
     def sentence_of(self, offset: int) -> tuple[int, int]:

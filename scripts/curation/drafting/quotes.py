@@ -46,6 +46,10 @@ VENUE = re.compile(
 )
 
 
+AUDIENCE = re.compile(r"^\s+(?:reporters|journalists|lawmakers|legislators|MPs|parliament|the press)\s+(?=[a-z])")
+# "told reporters the figure included …": the audience, then the clause
+
+
 class QuoteDrafter:
     def __init__(self, article: Article, drafts: Drafts) -> None:
         self.article, self.drafts = article, drafts
@@ -83,14 +87,16 @@ class QuoteDrafter:
             self.rows.append((row, confidence, why))
 
     def _same_words_spoken(self) -> None:
-        """A quotation with no speaker (a headline's) whose words a quotation with a speaker holds too:
-        that speaker, inferred, as the codebook's headline rule says."""
+        """A quotation with no speaker, or a headline's, whose words a quotation with a speaker holds
+        too: that speaker, inferred, as the codebook's headline rule says."""
         for row, confidence, why in list(self.rows):
-            if row["speaker_id"] or row["kind"] == "scare":
+            headline = int(row["char_end"]) <= self.article.headline_end
+            if (row["speaker_id"] and not headline) or row["kind"] == "scare":
                 continue
             words = row["exact"].strip(" ,.'’‘\"“”").lower()
             for other, _, _ in self.rows:
-                if other is not row and other["speaker_id"] and words and words in other["exact"].lower():
+                body = int(other["char_start"]) > self.article.headline_end
+                if other is not row and other["speaker_id"] and body and words and words in other["exact"].lower():
                     row["speaker_id"], row["inferred"] = other["speaker_id"], "speaker_id"
                     index = self.rows.index((row, confidence, why))
                     self.rows[index] = (
@@ -347,19 +353,21 @@ class QuoteDrafter:
         when = re.match(r"^\s+(?:on|last|this|earlier)\s+\w+(?:\s+\d{1,2})?(?=\s)", rest)  # "said on Tuesday …"
         if when and not re.match(r"^\s+that\b", rest[when.end() :]):
             rest = " " * when.end() + rest[when.end() :]
-        that = re.match(r"^((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)
+        that = re.match(r"^,?((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)  # "said, citing …, that"
         gap = that.group(1) if that else ""
         if that and not re.search(r"[;:\"“”‘]|\b(?:and|has|had|have|was|were|is|are|will|would|could|been)\b", gap):
             return start + verb.end() + that.end()
         if (
             re.match(r"^\s+[\w'’-]+", rest)
             and rest.split()[0].lower() not in PREPOSITIONS
-            and verb.group() not in ("told", "tells")
+            and (verb.group() not in ("told", "tells") or AUDIENCE.match(rest))
             and not re.search(r"[,.!?][\"”’']\s*$", body[: verb.start()])  # '…," said X' is no clause
         ):
             if re.match(r"^(?:[A-Z][\w'’.-]+\s*)+(?:,|[.!?]?$)", rest.strip()):
                 return None  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
-            return start + verb.end() + len(rest) - len(rest.lstrip())
+            audience = AUDIENCE.match(rest) if verb.group() in ("told", "tells") else None
+            skipped = audience.end() if audience else len(rest) - len(rest.lstrip())
+            return start + verb.end() + skipped
         return None
 
     def _reported_end(self, clause_start: int, end: int) -> int:
