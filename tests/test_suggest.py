@@ -444,3 +444,18 @@ def test_a_role_named_by_its_countrys_adjective_is_the_person_the_package_knows_
         text, "article-900", [ZELENSKY, ukraine], "outlet-900", [Role("volodymyr-zelenskyy", "ukraine", "President")]
     )
     assert [q["speaker_id"] for q in drafted.tables["quotes"]] == ["volodymyr-zelenskyy"]
+
+
+def test_a_possessive_is_no_part_of_a_drafted_name() -> None:
+    text = "The Ministry of Defence's assessment said that most were infantry.\n"
+    names = {row["name"] for row in rows("entities", text)}
+    assert "Ministry of Defence" in names and not any(name.endswith("s") and "Defence" in name for name in names)
+
+
+def test_a_word_of_a_description_is_no_persons_name() -> None:
+    text = (
+        "Headline: a former North Korean officer speaks\n\n"
+        "Choi Yong-ho served for years. The North's army is large, he said.\n"
+    )
+    drafted = draft(text, "article-900", [], "outlet-900").tables
+    assert {row["speaker_id"] for row in drafted["quotes"]} == {"choi-yong-ho"}

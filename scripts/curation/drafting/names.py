@@ -446,7 +446,8 @@ class Article:
         by_surname = [e for e in people if _surname_of(e.name.split()) == name]
         if by_surname:
             return by_surname[-1]
-        by_word = [e for e in people if e.drafted and name in e.name.split()]
+        proper = [e for e in people if e.drafted and all(w[:1].isupper() for w in e.name.split())]
+        by_word = [e for e in proper if name in e.name.split()]  # a description ("a former officer") is no name
         if len(by_word) == 1:
             return by_word[0]
         spelled = [e for e in people if not e.drafted and len(name) >= 6 and _close(_surname_of(e.name.split()), name)]
@@ -567,7 +568,7 @@ def _without_sentence_end(written: str) -> str:
     for word in written.split():
         if word.endswith(".") and len(word) > 2 and word not in wording.TITLE_WORDS:
             return written[: written.index(word) + len(word) - 1]
-    return written
+    return re.sub(r"['’]s$", "", written)  # "the Ministry of Defence's assessment": the name without its 's
 
 
 def _name_words(start: int, words: list[str]) -> tuple[int, list[str]]:
