@@ -142,6 +142,7 @@ def test_add_source_adds_the_outlet_named_by_publisher_name(package_copy: Path, 
     ("Example Outlet (Tallinn)", "example-outlet-tallinn"),
     ("Süddeutsche Zeitung", "suddeutsche-zeitung"),
     ("  KBS  ", "kbs"),
+    ("King’s College London", "kings-college-london"),
 ])  # fmt: skip
 def test_an_outlets_id_is_its_name_in_lowercase_ascii_words_joined_by_hyphens(name: str, entity_id: str) -> None:
     assert entity_id_of(name) == entity_id

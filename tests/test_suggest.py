@@ -171,6 +171,13 @@ def _archive(package_copy: Path, text: str) -> str:
     return source_id
 
 
+def _suggested(package_copy: Path) -> tuple[str, Path]:
+    """STORY archived under the next free id and drafted: (its id, its drafts folder)."""
+    source_id = _archive(package_copy, STORY)
+    assert suggest.main([source_id, str(package_copy)]) == 0
+    return source_id, package_copy.parent / "drafts" / source_id
+
+
 def test_suggest_writes_each_tables_columns_then_confidence_why_and_an_empty_review(package_copy: Path) -> None:
     source_id = _archive(package_copy, STORY)
     tables = {p.name: p.read_bytes() for p in (package_copy.parent / "data").glob("*.csv")}
@@ -187,9 +194,7 @@ def test_suggest_writes_each_tables_columns_then_confidence_why_and_an_empty_rev
 
 
 def test_accept_adds_only_the_accepted_rows_and_takes_them_out_of_the_drafts(package_copy: Path) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     review_drafts(folder, "entities", {"Olena Kovalenko": "accept"}, description="Spokeswoman (test text).")
     quote = "The North Korean units are already at the front,"
     review_drafts(folder, "quotes", {quote: "accept", "the losses were heavy": "reject"})
@@ -209,9 +214,7 @@ def test_accept_adds_only_the_accepted_rows_and_takes_them_out_of_the_drafts(pac
 def test_accept_writes_nothing_and_names_the_draft_row_when_a_row_brings_a_problem(
     package_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     review_drafts(
         folder, "quotes", {"The North Korean units are already at the front,": "accept"}
     )  # speaker not accepted
@@ -227,9 +230,7 @@ def test_accept_writes_nothing_and_names_the_draft_row_when_a_row_brings_a_probl
 def test_accept_refuses_a_review_that_is_neither_accept_nor_reject(
     package_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     review_drafts(folder, "quotes", {"the losses were heavy": "maybe"})
     assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
     assert f"drafts/{source_id}/quotes.csv:" in capsys.readouterr().err
@@ -314,9 +315,7 @@ def test_suggest_and_accept_refuse_a_source_id_that_is_a_path(package_copy: Path
 
 
 def test_accept_refuses_a_draft_file_that_is_a_link(package_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     (folder / "quotes.csv").unlink()
     (folder / "quotes.csv").symlink_to(package_copy.parent / "data" / "quotes.csv")
     assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
@@ -370,9 +369,7 @@ def test_accept_works_with_the_default_relative_descriptor(package_copy: Path, m
 
 
 def test_suggest_keeps_reviewed_drafts_unless_forced(package_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     review_drafts(folder, "quotes", {"the losses were heavy": "reject"})
     reviewed = (folder / "quotes.csv").read_bytes()
     assert run(suggest.main, [source_id, str(package_copy)]) == 1
@@ -382,9 +379,7 @@ def test_suggest_keeps_reviewed_drafts_unless_forced(package_copy: Path, capsys:
 
 
 def test_a_second_suggest_proposes_only_what_the_package_lacks(package_copy: Path) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     quote = "The North Korean units are already at the front,"
     review_drafts(folder, "entities", {"Olena Kovalenko": "accept"}, description="A spokeswoman.")
     review_drafts(folder, "quotes", {quote: "accept"})
@@ -396,9 +391,7 @@ def test_a_second_suggest_proposes_only_what_the_package_lacks(package_copy: Pat
 
 
 def test_accept_places_the_span_of_an_accepted_row_from_its_exact(package_copy: Path) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     review_drafts(folder, "entities", {"Olena Kovalenko": "accept"}, description="A spokeswoman.")
     review_drafts(folder, "quotes", {"the losses were heavy": "accept"}, exact="the losses", char_start="", char_end="")
     assert run(accept_tool.main, [source_id, str(package_copy)]) == 0
@@ -410,9 +403,7 @@ def test_accept_places_the_span_of_an_accepted_row_from_its_exact(package_copy: 
 def test_accept_says_where_a_rejected_speaker_is_drafted(
     package_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source_id = _archive(package_copy, STORY)
-    suggest.main([source_id, str(package_copy)])
-    folder = package_copy.parent / "drafts" / source_id
+    source_id, folder = _suggested(package_copy)
     review_drafts(folder, "entities", {"Olena Kovalenko": "reject"})
     review_drafts(folder, "quotes", {"the losses were heavy": "accept"})
     assert run(accept_tool.main, [source_id, str(package_copy)]) == 1
@@ -459,3 +450,35 @@ def test_a_word_of_a_description_is_no_persons_name() -> None:
     )
     drafted = draft(text, "article-900", [], "outlet-900").tables
     assert {row["speaker_id"] for row in drafted["quotes"]} == {"choi-yong-ho"}
+
+
+def test_suggest_refuses_a_package_without_a_table_it_reads(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    descriptor = json.loads(package_copy.read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "affiliations"]
+    package_copy.write_text(json.dumps(descriptor), encoding="utf-8")
+    source_id = next(iter(DataPackage(package_copy).archived_texts))
+    assert run(suggest.main, [source_id, str(package_copy)]) == 1
+    assert "no resource 'affiliations'" in capsys.readouterr().err
+
+
+def test_suggest_refuses_a_table_whose_rows_lack_a_column(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entities = package_copy.parent / "data" / "entities.csv"
+    rows = list(csv.reader(entities.open(encoding="utf-8", newline="")))
+    with entities.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([row[:3] for row in rows])
+    source_id = next(iter(DataPackage(package_copy).archived_texts))
+    assert run(suggest.main, [source_id, str(package_copy)]) == 1
+    assert "data/entities.csv:2: no cell for aliases" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("quotes", ["foo,bar\n1,2\n", "exact,char_start,char_end,kind,speaker\nhi,0,x,statement,a\n"])
+def test_suggest_eval_refuses_a_test_text_it_cannot_score(tmp_path: Path, quotes: str) -> None:
+    folder = tmp_path / "texts" / "held_out" / "one"
+    folder.mkdir(parents=True)
+    (folder / "text.txt").write_text("hi\n", encoding="utf-8")
+    (folder / "quotes.csv").write_text(quotes, encoding="utf-8")
+    assert run(suggest_eval.main, [str(ROOT / "datapackage.json"), "--texts", str(tmp_path / "texts")]) == 1

@@ -25,8 +25,8 @@ from scripts.atomic import temporary_folder, write_atomically
 from scripts.cli import run
 from scripts.curation.drafting import DRAFT_COLUMNS
 from scripts.curation.spans import placed
-from scripts.curation.suggest import DRAFTS_FOLDER, draft_csv, drafts_folder
-from scripts.curation.tables import Row, csv_text, read_rows
+from scripts.curation.suggest import DRAFTS_FOLDER, drafts_folder
+from scripts.curation.tables import Row, csv_text, read_rows, table_of
 from scripts.messages import PackageError, clip
 from scripts.package.read import DataPackage, Problem, Table, inside, quote
 from scripts.validation.validate import validate
@@ -136,7 +136,7 @@ def validated_copy(
     """The package's problems once the tables are merged, judged in a copy in `scratch`."""
     files = {t.path for t in package.tables.values()}
     files |= {t.schema_path for t in package.tables.values() if t.schema_path}
-    files |= {row["text_path"] for _, row in package.tables["sources"].rows() if row.get("text_path")}
+    files |= {row["text_path"] for row in read_rows(table_of(package, "sources")) if row.get("text_path")}
     descriptor = scratch / "datapackage.json"
     shutil.copyfile(package.descriptor_path, descriptor)
     for name in sorted(files):
@@ -204,7 +204,7 @@ def accept(descriptor: Path, source_id: str) -> tuple[dict[str, int], list[str]]
         write_atomically(table.file, csv_text(table, rows))
     for draft in drafts:
         left = [row for _, row in draft.rows if row["review"].strip().lower() == ""]
-        write_atomically(draft.file, draft_csv(draft.table.field_names, left))
+        write_atomically(draft.file, csv_text(draft.table, left, DRAFT_COLUMNS))
     return {name: len(rows) - before for name, (_, rows, before) in tables.items()}, []
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
-from scripts.curation.tables import Row, read_rows, write_rows
+from scripts.curation.tables import Row, read_rows, table_of, write_rows
 from scripts.package.edtf_dates import is_edtf
 from scripts.package.read import DataPackage, PackageError, clip, inside, quote
 
@@ -39,7 +39,7 @@ def add_source(
     """Archive `text` as source `source_id`; returns the archived file. Raises PackageError, having
     written nothing, when anything is wrong."""
     package = DataPackage(descriptor)
-    sources = package.tables["sources"]
+    sources = table_of(package, "sources")
     rows = read_rows(sources)
     data = _read_text(text)
     digest = hashlib.sha256(data).hexdigest()
@@ -54,7 +54,7 @@ def add_source(
         raise PackageError(f"PUBLISHED {quote(published)} is not an EDTF date (e.g. 2024-11-04, 2024-11, 2024-11-04?)")
     if url and not url.startswith(("https://", "http://")):
         raise PackageError(f"URL {quote(url)}: only http(s) addresses are recorded")
-    entity_rows = read_rows(package.tables["entities"])
+    entity_rows = read_rows(table_of(package, "entities"))
     entities = {row["entity_id"] for row in entity_rows}
     if publisher and publisher_name:
         raise PackageError("give PUBLISHER (an entity already in entities.csv) or PUBLISHER_NAME (a new one), not both")
@@ -80,15 +80,15 @@ def add_source(
         "notes": notes,
     })  # fmt: skip
     write_atomically(target, data)
-    entities_before = package.tables["entities"].file.read_bytes()
+    entities_before = table_of(package, "entities").file.read_bytes()
     try:
         if outlet:
-            write_rows(package.tables["entities"], [*entity_rows, outlet])
+            write_rows(table_of(package, "entities"), [*entity_rows, outlet])
         write_rows(sources, rows)
     except BaseException:
         target.unlink(missing_ok=True)  # the text without its row would be an orphan
         if outlet:
-            write_atomically(package.tables["entities"].file, entities_before)
+            write_atomically(table_of(package, "entities").file, entities_before)
         raise
     return target
 
@@ -96,7 +96,9 @@ def add_source(
 def entity_id_of(name: str) -> str:
     """An entity id made from a name, as the package's ids are: "Financial Times" -> financial-times,
     "Le Monde diplomatique" -> le-monde-diplomatique, "Dziennik Bałtycki" -> dziennik-batycki (letters
-    without an ASCII form drop out; their accents go first)."""
+    without an ASCII form drop out; their accents go first), "King's College London" ->
+    kings-college-london (an apostrophe joins, as the package's ids have it)."""
+    name = name.replace("'", "").replace("’", "")
     ascii_letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return NOT_ALPHANUMERIC.sub("-", ascii_letters.casefold()).strip("-")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from scripts.cli import run
 from scripts.curation.add_source import ID
+from scripts.curation.tables import table_of
 from scripts.package.read import DataPackage, PackageError, Problem, Table, quote
 from scripts.validation.validate import checked
 
@@ -77,9 +78,9 @@ def article_problems(descriptor: Path, source_id: str) -> tuple[list[Problem], i
     with checked(descriptor) as (problems, package, db):
         if package is None or db is None:
             return problems, 0, False
-        if source_id not in {row["source_id"] for _, row in package.tables["sources"].rows()}:
-            raise PackageError(f"SOURCE {quote(source_id)} is no source of {package.tables['sources'].path}")
-        owned, texts = owners(package), _text_paths(package.tables["sources"], source_id)
+        if source_id not in {row["source_id"] for _, row in table_of(package, "sources").rows()}:
+            raise PackageError(f"SOURCE {quote(source_id)} is no source of {table_of(package, 'sources').path}")
+        owned, texts = owners(package), _text_paths(table_of(package, "sources"), source_id)
     mine = [p for p in problems if p.path in texts or source_id in owned.get((p.path, p.row or 0), set())]
     return mine, len(problems) - len(mine), True
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
 from pathlib import Path
 
 from scripts.atomic import replace_folder_atomically
 from scripts.cli import run
 from scripts.curation.add_source import ID
-from scripts.curation.drafting import DRAFT_COLUMNS, ROW_IDS, Drafts, Entity, Role, after_taken, draft, measure_words
+from scripts.curation.drafting import DRAFT_COLUMNS, Drafts, Entity, Role, after_taken, draft, measure_words
+from scripts.curation.tables import csv_text, read_rows, table_of
 from scripts.messages import PackageError, clip
 from scripts.package.read import DataPackage
 
@@ -30,14 +30,14 @@ DRAFTS_FOLDER = "drafts"
 def known_entities(package: DataPackage) -> list[Entity]:
     return [
         Entity(row["entity_id"], row["name"], row["kind"], [a.strip() for a in row["aliases"].split(",") if a.strip()])
-        for _, row in package.tables["entities"].rows()
+        for row in read_rows(table_of(package, "entities"))
     ]
 
 
 def known_roles(package: DataPackage) -> list[Role]:
     return [
         Role(row["person_id"], row["organization_id"], row["role"])
-        for _, row in package.tables["affiliations"].rows()
+        for row in read_rows(table_of(package, "affiliations"))
         if row["relation"] == "holds_role" and row["role"]
     ]
 
@@ -45,16 +45,16 @@ def known_roles(package: DataPackage) -> list[Role]:
 def known_measures(package: DataPackage) -> list[tuple[str, frozenset[str]]]:
     return [
         (row["value"], measure_words(row["value"], row["definition"], row["example"]))
-        for _, row in package.tables["vocabulary"].rows()
+        for row in read_rows(table_of(package, "vocabulary"))
         if (row["table"], row["column"]) == ("figures", "measure")
     ]
 
 
 def source_row(package: DataPackage, source_id: str) -> dict[str, str]:
-    for _, row in package.tables["sources"].rows():
+    for row in read_rows(table_of(package, "sources")):
         if row["source_id"] == source_id:
             return row
-    raise PackageError(f"{package.relative(package.tables['sources'].file)}: no source {clip(source_id)!r}")
+    raise PackageError(f"{package.relative(table_of(package, 'sources').file)}: no source {clip(source_id)!r}")
 
 
 def drafts_of(package: DataPackage, source_id: str) -> Drafts:
@@ -70,47 +70,47 @@ def drafts_of(package: DataPackage, source_id: str) -> Drafts:
         known_roles(package),
         known_measures(package),
     )
-    taken = {row[column] for name, column in ROW_IDS.items() for _, row in package.tables[name].rows()}
-    after_taken(drafts, taken)
+    keys = row_ids(package)
+    taken = {name: {row[column] for row in read_rows(table_of(package, name))} for name, column in keys.items()}
+    follow_references(package, drafts, after_taken(drafts, keys, taken))
     without_held_rows(package, source_id, drafts)
     return drafts
 
 
+def row_ids(package: DataPackage) -> dict[str, str]:
+    """Each table whose Table Schema keys it by one column, and that column."""
+    return {name: table.primary_key[0] for name, table in package.tables.items() if len(table.primary_key) == 1}
+
+
+def follow_references(package: DataPackage, drafts: Drafts, renamed: dict[str, dict[str, str]]) -> None:
+    """Rename every drafted cell that refers to a renamed id, as the Table Schemas' foreign keys say
+    which cells refer to which (figures.claim_id to claims, quotes.nested_in to quotes, …)."""
+    for name, table in package.tables.items():
+        for fields, target, _ in table.foreign_keys():
+            ids = renamed.get(target, {})
+            for row in drafts.tables.get(name, []) if len(fields) == 1 and ids else []:
+                row[fields[0]] = ids.get(row.get(fields[0], ""), row.get(fields[0], ""))
+
+
 def without_held_rows(package: DataPackage, source_id: str, drafts: Drafts) -> None:
-    """Leave out the drafts the package holds already (the same span in the same table, the same
-    venue id): a second `make suggest` on an article proposes only what is new, and a reference to
-    a row left out names the package's row instead."""
-    same: dict[str, str] = {}  # drafted id -> the package's id for the same span
+    """Leave out the drafts the package holds already: a row of the same span in the same table (a
+    reference to it then names the package's row), and a row whose key the package has (a venue, a
+    quote's link to a claim, a held claim's attribution). A second `make suggest` on an article
+    proposes only what is new."""
+    keys = row_ids(package)
+    same: dict[str, dict[str, str]] = {}  # table -> drafted id -> the package's id for the same span
     for name, rows in list(drafts.tables.items()):
-        table = package.tables[name]
-        if {"char_start", "char_end", "source_id"} <= set(table.field_names):
-            held = {
-                (row["char_start"], row["char_end"]): row for _, row in table.rows() if row["source_id"] == source_id
-            }
-            kept = []
-            for row in rows:
-                match = held.get((row["char_start"], row["char_end"]))
-                if match is None:
-                    kept.append(row)
-                elif name in ROW_IDS:
-                    same[row[ROW_IDS[name]]] = match[ROW_IDS[name]]
-            drafts.tables[name] = kept
-    if "sources" in drafts.tables:
-        ids = {row["source_id"] for _, row in package.tables["sources"].rows()}
-        drafts.tables["sources"] = [row for row in drafts.tables["sources"] if row["source_id"] not in ids]
-    for rows in drafts.tables.values():
-        for row in rows:
-            for column in ("claim_id", "quote_id", "nested_in"):
-                if column in row and row[column] in same:
-                    row[column] = same[row[column]]
-    held_links = {(row["quote_id"], row["claim_id"]) for _, row in package.tables["quote_claims"].rows()}
-    drafts.tables["quote_claims"] = [
-        row for row in drafts.tables.get("quote_claims", []) if (row["quote_id"], row["claim_id"]) not in held_links
-    ]
-    held_claims = set(same.values())
-    drafts.tables["attributions"] = [
-        row for row in drafts.tables.get("attributions", []) if row["claim_id"] not in held_claims
-    ]
+        table = table_of(package, name)
+        if {"char_start", "char_end", "source_id"} <= set(table.field_names) and name in keys:
+            held = {(r["char_start"], r["char_end"]): r for r in read_rows(table) if r["source_id"] == source_id}
+            spans = [(row, held.get((row["char_start"], row["char_end"]))) for row in rows]
+            same[name] = {row[keys[name]]: match[keys[name]] for row, match in spans if match is not None}
+            drafts.tables[name] = [row for row, match in spans if match is None]
+    follow_references(package, drafts, same)
+    for name, rows in list(drafts.tables.items()):
+        table = table_of(package, name)
+        held_keys = {tuple(r[c] for c in table.primary_key) for r in read_rows(table)}
+        drafts.tables[name] = [row for row in rows if tuple(row.get(c, "") for c in table.primary_key) not in held_keys]
 
 
 def drafts_folder(package: DataPackage, source_id: str) -> Path:
@@ -131,17 +131,9 @@ def reviewed_drafts(package: DataPackage, source_id: str) -> str:
     return ""
 
 
-def draft_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*columns, *DRAFT_COLUMNS])
-    writer.writerows([row.get(c, "") for c in (*columns, *DRAFT_COLUMNS)] for row in rows)
-    return buffer.getvalue()
-
-
 def write_drafts(package: DataPackage, source_id: str, drafts: Drafts) -> dict[str, int]:
     files = {
-        f"{name}.csv": draft_csv(package.tables[name].field_names, rows)
+        f"{name}.csv": csv_text(table_of(package, name), rows, DRAFT_COLUMNS)
         for name, rows in drafts.tables.items()
         if name in package.tables and rows
     }

@@ -1,7 +1,8 @@
 """Score `make suggest`'s drafts against curated rows: quotations found, speakers right, figures
 found, values right.
 
-    python -m scripts.curation.suggest_eval [datapackage.json] [--texts FOLDER …] [--markdown]
+    python -m scripts.curation.suggest_eval [datapackage.json] [--texts FOLDER …] [--misses]
+        [--goals SET] [--write-readme README.md | --check-readme README.md]
     make suggest-eval [DATAPACKAGE=…]
 
 An annotated article is a text with the rows a curator wrote for it: each article of the package
@@ -18,7 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from scripts.atomic import write_atomically
 from scripts.cli import run
 from scripts.curation.drafting import Entity, Role, Row, draft
 from scripts.curation.suggest import known_entities, known_roles
+from scripts.curation.tables import read_rows, table_of
 from scripts.messages import PackageError
 from scripts.package.read import DataPackage, as_float, as_int
 from scripts.releases.docs import splice
@@ -133,40 +135,45 @@ def score(article: Annotated, known: list[Entity], roles: list[Role]) -> Score:
         )
     result = Score(article.name, article.group)
     quotes, figures = drafted.tables.get("quotes", []), drafted.tables.get("figures", [])
-    for row in article.quotes:
-        result.add("quotes")
-        match = best_match(row, quotes)
-        if match is None:
-            result.misses.append(f"quote not found: {row['exact'][:60]!r}")
-            continue
-        result.add("quotes found")
+
+    def speaker(row: Row, match: Row) -> str:
         if same_party(row["speaker_id"], match["speaker_id"], entities):
-            result.add("speakers right")
-        else:
-            result.misses.append(
-                f"speaker {match['speaker_id'] or '(none)'!r} for {row['speaker_id']!r}: {row['exact'][:50]!r}"
-            )
-    for row in article.figures:
-        result.add("figures")
-        match = best_match(row, figures)
-        if match is None:
-            result.misses.append(f"figure not found: {row['exact']!r} at {row['char_start']}")
-            continue
-        result.add("figures found")
-        if values(row) == values(match):
-            result.add("values right")
-        else:
-            result.misses.append(f"values {values(match)} for {values(row)}: {row['exact']!r}")
+            return ""
+        return f"speaker {match['speaker_id'] or '(none)'!r} for {row['speaker_id']!r}: {row['exact'][:50]!r}"
+
+    def value(row: Row, match: Row) -> str:
+        return "" if values(row) == values(match) else f"values {values(match)} for {values(row)}: {row['exact']!r}"
+
+    _tally(result, "quotes", article.quotes, quotes, "speakers right", speaker)
+    _tally(result, "figures", article.figures, figures, "values right", value)
     result.add("draft quotes", len(quotes))
     result.add("draft figures", len(figures))
     return result
 
 
+def _tally(
+    result: Score, kind: str, curated: list[Row], drafts: list[Row], right: str, judge: Callable[[Row, Row], str]
+) -> None:
+    """Count the curated rows of one kind, those a draft finds, and those `judge` finds right (it
+    returns "" or what is wrong); each miss is noted."""
+    for row in curated:
+        result.add(kind)
+        match = best_match(row, drafts)
+        if match is None:
+            result.misses.append(f"{kind[:-1]} not found: {row['exact'][:60]!r} at {row['char_start']}")
+            continue
+        result.add(f"{kind} found")
+        wrong = judge(row, match)
+        if wrong:
+            result.misses.append(wrong)
+        else:
+            result.add(right)
+
+
 def from_package(package: DataPackage) -> Iterator[Annotated]:
-    tables = package.tables
-    quotes = [row for _, row in tables["quotes"].rows()]
-    figures = [row for _, row in tables["figures"].rows()]
-    for _, source in tables["sources"].rows():
+    quotes = [row for row in read_rows(table_of(package, "quotes"))]
+    figures = [row for row in read_rows(table_of(package, "figures"))]
+    for source in read_rows(table_of(package, "sources")):
         text = package.text_of(source["source_id"]) if source.get("text_path") else None
         if text is None:
             continue
@@ -180,9 +187,12 @@ def from_folder(folder: Path) -> Iterator[Annotated]:
     """Test texts: each folder below `folder` that holds a text.txt."""
     for text_file in sorted(folder.glob("**/text.txt")):
         here = text_file.parent
-        text = text_file.read_text(encoding="utf-8")
-        quotes = _csv(here / "quotes.csv")
-        figures = _csv(here / "figures.csv")
+        try:
+            text = text_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise PackageError(f"{text_file}: cannot be read as UTF-8 text ({type(error).__name__})") from None
+        quotes = _csv(here / "quotes.csv", ("exact", "char_start", "char_end", "speaker"))
+        figures = _csv(here / "figures.csv", ("exact", "char_start", "char_end", "value", "value_low", "value_high"))
         for row in quotes:
             row["speaker_id"] = row.pop("speaker", "")
         for row in figures:
@@ -197,11 +207,20 @@ def from_folder(folder: Path) -> Iterator[Annotated]:
         yield Annotated(here.name, here.parent.name, text, quotes, figures, f"outlet-{here.name}")
 
 
-def _csv(path: Path) -> list[Row]:
+def _csv(path: Path, needed: tuple[str, ...]) -> list[Row]:
+    """The rows of a test text's CSV (none if it has no such file); a header without the columns the
+    scores read is refused, naming them."""
     if not path.is_file():
         return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [column for column in needed if column not in (reader.fieldnames or [])]
+            if missing:
+                raise PackageError(f"{path}:1: the header lacks {', '.join(missing)}")
+            return [{key: value or "" for key, value in row.items() if key is not None} for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise PackageError(f"{path}: cannot be read as a UTF-8 CSV ({type(error).__name__})") from None
 
 
 def table(scores: list[Score]) -> str:

@@ -22,7 +22,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from scripts.cli import run
-from scripts.curation.tables import read_rows
+from scripts.curation.tables import read_rows, table_of
 from scripts.package import textscan
 from scripts.package.read import DataPackage, PackageError, as_int, clip, printable, quote
 
@@ -75,12 +75,12 @@ class Rows:
                 counted.setdefault(source_id, []).extend(spans)
         names = {
             spelling.casefold()
-            for row in read_rows(package.tables["entities"])
+            for row in read_rows(table_of(package, "entities"))
             for spelling in [row["name"], *row["aliases"].split(",")]
             if spelling
         }
         paths: dict[str, str] = {}
-        for row in read_rows(package.tables["sources"]):
+        for row in read_rows(table_of(package, "sources")):
             paths.setdefault(row["source_id"], row["text_path"])  # the first row, as the key means
         return cls(
             paths=paths,

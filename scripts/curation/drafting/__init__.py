@@ -12,6 +12,6 @@ them in order."""
 from scripts.curation.drafting.drafts import DRAFT_COLUMNS, Drafts, Row
 from scripts.curation.drafting.figures import measure_words
 from scripts.curation.drafting.names import Entity, Role
-from scripts.curation.drafting.rows import ROW_IDS, after_taken, draft
+from scripts.curation.drafting.rows import after_taken, draft
 
-__all__ = ["DRAFT_COLUMNS", "ROW_IDS", "Drafts", "Entity", "Role", "Row", "after_taken", "draft", "measure_words"]
+__all__ = ["DRAFT_COLUMNS", "Drafts", "Entity", "Role", "Row", "after_taken", "draft", "measure_words"]

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from scripts.curation.drafting.claims import ClaimDrafter
-from scripts.curation.drafting.drafts import Drafts, Row
+from scripts.curation.drafting.drafts import Drafts
 from scripts.curation.drafting.figures import FigureDrafter
 from scripts.curation.drafting.names import Article, Entity, Role
 from scripts.curation.drafting.parties import appositions, new_entities
@@ -43,15 +43,13 @@ def draft(
     return drafts
 
 
-ROW_IDS = {"claims": "claim_id", "quotes": "quote_id", "figures": "figure_id", "affiliations": "affiliation_id"}
-
-
-def after_taken(drafts: Drafts, taken: set[str]) -> None:
-    """Renumber drafted row ids that the package has already (an article curated before) to the next
-    free numbers, as CONTRIBUTING numbers a row added later, and follow them in every reference."""
-    renamed: dict[str, str] = {}
-    for table, column in ROW_IDS.items():
-        used = set(taken)
+def after_taken(drafts: Drafts, keys: dict[str, str], taken: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """Renumber drafted row ids (`keys`: table -> its id column) that the package has already (`taken`,
+    an article curated before) to the next free numbers, as CONTRIBUTING numbers a row added later.
+    Returns, per table, the ids renamed, for the references to follow."""
+    renamed: dict[str, dict[str, str]] = {}
+    for table, column in keys.items():
+        used = set(taken.get(table, ()))
         for row in drafts.tables.get(table, []):
             old = row[column]
             match = re.fullmatch(r"(.*-[a-z])(\d+)", old)
@@ -61,18 +59,9 @@ def after_taken(drafts: Drafts, taken: set[str]) -> None:
             number = int(match.group(2))
             while f"{match.group(1)}{number:02d}" in used:
                 number += 1
-            renamed[old] = row[column] = f"{match.group(1)}{number:02d}"
+            renamed.setdefault(table, {})[old] = row[column] = f"{match.group(1)}{number:02d}"
             used.add(row[column])
-    for rows in drafts.tables.values():
-        for row in rows:
-            for column in ("claim_id", "quote_id", "nested_in"):
-                if column in row and row[column] in renamed and not _is_own_id(row, column):
-                    row[column] = renamed[row[column]]
-
-
-def _is_own_id(row: Row, column: str) -> bool:
-    """Whether `column` is the row's own id, renamed already (a claim's claim_id, a quote's quote_id)."""
-    return (column == "claim_id" and "claimant_id" in row) or (column == "quote_id" and "speaker_id" in row)
+    return renamed
 
 
 def quote_claims(drafts: Drafts) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from scripts.curation.add_source import entity_id_of
 from scripts.package import wording
 
 SAYING = "|".join(wording.SAYING_VERBS)
@@ -20,9 +21,8 @@ SENTENCE_END = re.compile(r"[.!?][\"”’']*(?=\s+[\"“‘'A-Z0-9]|\s*$)")
 
 
 def slug(name: str) -> str:
-    """An entity id from a name, as CONTRIBUTING names them: lowercase words joined by '-'."""
-    words = re.findall(r"[a-z0-9]+", name.lower().replace("’", "").replace("'", ""))
-    return "-".join(words) or "entity"
+    """An entity id from a name, made as add-source makes an outlet's (CONTRIBUTING's row ids)."""
+    return entity_id_of(name) or "entity"
 
 
 def sentences(text: str, quoted: list[tuple[int, int]]) -> list[tuple[int, int]]:
