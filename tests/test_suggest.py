@@ -482,3 +482,86 @@ def test_suggest_eval_refuses_a_test_text_it_cannot_score(tmp_path: Path, quotes
     (folder / "text.txt").write_text("hi\n", encoding="utf-8")
     (folder / "quotes.csv").write_text(quotes, encoding="utf-8")
     assert run(suggest_eval.main, [str(ROOT / "datapackage.json"), "--texts", str(tmp_path / "texts")]) == 1
+
+
+# -- who speaks when the text does not name them at the verb ----------------------------------------
+
+SEOUL_SPIES = Entity("south-korean-intelligence", "South Korean intelligence", "government", [])
+COUNTRIES = (Entity("south-korea", "South Korea", "country", []), Entity("ukraine", "Ukraine", "country", []))
+
+
+def speakers(text: str, entities: tuple[Entity, ...] = ()) -> dict[str, str]:
+    """Each drafted quotation's words and its speaker."""
+    drafted = draft(text, "article-900", list(entities), "outlet-900").tables
+    return {row["exact"]: row["speaker_id"] for row in drafted.get("quotes", [])}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["South Korea's National Intelligence Service", "Seoul's spy agency", "the South Korean intelligence service"],
+)
+def test_a_longer_name_of_a_body_the_package_knows_is_that_body(name: str) -> None:
+    text = f"{name[0].upper()}{name[1:]} said that 3,000 troops had moved.\n"
+    assert speakers(text, (SEOUL_SPIES, *COUNTRIES)) == {"3,000 troops had moved": "south-korean-intelligence"}
+
+
+def test_a_longer_name_of_another_country_is_no_body_the_package_knows() -> None:
+    text = "Ukraine's military intelligence agency said that 3,000 troops had moved.\n"
+    agencies = Entity("intelligence-agencies", "Intelligence agencies", "group", ["intelligence agencies"])
+    drafted = speakers(text, (SEOUL_SPIES, agencies, *COUNTRIES))
+    assert drafted == {"3,000 troops had moved": "ukraines-military-intelligence-agency"}
+
+
+def test_an_acronym_after_a_longer_name_of_a_known_body_is_that_body() -> None:
+    text = (
+        "South Korea's National Intelligence Service (NIS) briefed lawmakers.\n"
+        "The NIS said that the troops were paid.\n"
+    )
+    assert speakers(text, (SEOUL_SPIES, *COUNTRIES)) == {"the troops were paid": "south-korean-intelligence"}
+
+
+def test_the_statement_speaks_for_the_body_that_issued_it() -> None:
+    text = (
+        "Ukraine's Ministry of Defence issued a statement on Monday. Defence Minister Rustem Umerov spoke too.\n"
+        "The statement, released after a meeting of the War Cabinet, said that 1,100 had been killed.\n"
+    )
+    assert speakers(text)["1,100 had been killed"] == "ukraines-ministry-of-defence"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Defence Minister Rustem Umerov met Dana Voss. The minister said that the units were new.\n", "rustem-umerov"),
+        (
+            "Soldiers are 'expendable', the Defence Secretary has said.\nThe Defence Secretary, Tom Halloway, spoke.\n",
+            "tom-halloway",
+        ),
+        (
+            "Dana Voss spoke. The Pentagon spokesman, Maj. Gen. Pat Ryder, said that the US could not confirm it.\n",
+            "pat-ryder",
+        ),
+    ],
+)
+def test_the_office_a_person_was_named_with_stands_for_that_person(text: str, speaker: str) -> None:
+    assert set(speakers(text).values()) == {speaker}
+
+
+def test_a_description_with_its_name_in_apposition_is_the_person_named() -> None:
+    text = "A ministry spokesperson, Col. Lee Min-ho, told a briefing that the estimate was based on many sources.\n"
+    assert set(speakers(text).values()) == {"lee-min-ho"}
+
+
+def test_the_ministry_is_the_last_body_with_that_word_in_its_name() -> None:
+    text = (
+        "South Korea's Ministry of National Defense met after the National Security Council did.\n"
+        "The ministry said that at least 100 had been killed.\n"
+    )
+    assert speakers(text)["at least 100 had been killed"] == "south-koreas-ministry-of-national-defense"
+
+
+def test_people_the_text_counts_are_a_group_and_they_is_that_group() -> None:
+    text = (
+        "Russia pays $2,000 a month, two people familiar with the arrangement said. "
+        "Most of the money goes to the state, they said.\n"
+    )
+    assert set(speakers(text).values()) == {"two-people-familiar-with-the-arrangement"}

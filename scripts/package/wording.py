@@ -299,6 +299,23 @@ DESCRIPTION_NOUNS = (
     "envoy",
 )
 
+# Offices a text names a person by once it has named them ("the Minister called on …", "the
+# president said"): "the <office>" is the person the text gives that office, before or just after.
+OFFICE_WORDS = (
+    "president",
+    "minister",
+    "secretary",
+    "ambassador",
+    "envoy",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "chancellor",
+    "senator",
+    "general",
+    "colonel",
+)
+
 # Words of rank or office before a name: they are the role, not the name ("Defense Minister Kim Yong-Hyun").
 TITLE_WORDS = (
     "Maj.",
@@ -389,6 +406,13 @@ CAPITALS = (
     ("Tokyo", "Japan"),
     ("London", "United Kingdom"),
 )
+
+# Words news prose uses for another word of a body's name ("Seoul's spy agency" is South Korean
+# intelligence): read as that word when a longer name is matched to a body the package knows.
+NAME_SYNONYMS = (("spy", "intelligence"),)
+
+# What a body issues and a text then lets speak ("The statement said …"): its words are the body's.
+DOCUMENT_WORDS = ("statement", "report", "release", "communiqué", "document", "assessment", "update")
 
 # Kinds of cited venue a phrase names ("in an interview with", "told reporters at a briefing").
 VENUE_KINDS = (

@@ -205,6 +205,9 @@ def drafting_words() -> dict[str, str]:
         "units": "; ".join(f"`{u}` ← {listed(w)}" for u, w in units.items()),
         "descriptions": listed(wording.DESCRIPTION_NOUNS),
         "capitals": "; ".join(f"*{capital}* for {country}" for capital, country in wording.CAPITALS),
+        "documents": listed(wording.DOCUMENT_WORDS),
+        "offices": listed(wording.OFFICE_WORDS),
+        "synonyms": "; ".join(f"*{word}* for *{meant}*" for word, meant in wording.NAME_SYNONYMS),
     }
 
 

@@ -17,10 +17,12 @@ NAME = re.compile(
 )
 
 DESCRIPTION = re.compile(
-    r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:[\w.-]+[ \t]+){0,3}"
+    r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:[\w.-]+[ \t]+){0,3}?"
     r"|\b[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*['’]s[ \t]+(?:[a-z][\w-]*[ \t]+){0,2})"
-    rf"(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
-)
+    rf"(?:(?:{'|'.join(wording.DESCRIPTION_NOUNS)})[ \t]+)*(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
+)  # the first description noun after the article, with any that follow it ("a ministry spokesperson")
+OFFICES = "|".join(wording.OFFICE_WORDS)
+OFFICE = re.compile(rf"\b[Tt]he[ \t]+(?:[A-Za-z][\w'’-]*[ \t]+){{0,2}}?(?P<head>(?i:{OFFICES}))\b")
 GENDER_TITLES = {
     "Mr": "m",
     "Mr.": "m",
@@ -211,6 +213,7 @@ class Article:
         self._add_descriptions(known, found, taken)
         self._add_known_names(known, found, taken)
         self._add_new_names(found, taken)
+        self._add_offices(found, taken)
         for match in PRONOUN.finditer(self.text):
             found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
         return self._definite_resolved(sorted(found, key=lambda m: m.start))
@@ -225,6 +228,48 @@ class Article:
             if mention:
                 found.append(mention)
                 taken.append(match.span())
+
+    def _add_offices(self, found: list[Mention], taken: list[tuple[int, int]]) -> None:
+        """ "the Defence Secretary", "The Minister": resolved to the person with that office once every
+        name is found."""
+        for match in OFFICE.finditer(self.text):
+            if _overlaps(match.start(), match.end(), taken) or self.inside_quotation(*match.span()):
+                continue
+            office = Entity("", match.group(), "definite", [match.group("head").lower()])
+            found.append(Mention(match.start(), match.end(), office, "definite"))
+
+    def _office_holder(self, office: str, at: Mention, found: list[Mention]) -> Entity | None:
+        """The person named right after `at` ("The Pentagon spokesman, Maj. Gen. Pat Ryder"), else the
+        last person before it the text gives the office, else the first after it."""
+        people = [
+            m
+            for m in found
+            if m.entity.kind == "person"
+            and m.entity.entity_id
+            and m.how != "pronoun"
+            and not self.inside_quotation(m.start, m.end)
+        ]
+        named_next = self._named_next(at, people)
+        if named_next:
+            return named_next
+        holders = [m for m in people if self._holds_office(m, office)]
+        before = [m for m in holders if m.end <= at.start]
+        after = [m for m in holders if m.start >= at.end]
+        return before[-1].entity if before else after[0].entity if after else None
+
+    def _named_next(self, at: Mention, people: list[Mention]) -> Entity | None:
+        """The person whose name follows `at` as its apposition ("a ministry spokesperson, Col. Lee Min-ho")."""
+        following = next((m for m in people if m.start >= at.end), None)
+        between = self.text[at.end : following.start] if following else ""
+        return following.entity if following and re.fullmatch(r",?[ \t]+(?:[A-Z][\w.]*[ \t]+)*", between) else None
+
+    def _holds_office(self, mention: Mention, office: str) -> bool:
+        """ "Defence Minister Kim", "the Defence Secretary, Tom Halloway", "Kovalchuk, Ukraine's deputy
+        foreign minister": the office right before the name or in the apposition after it."""
+        before = self.text[max(0, mention.start - 60) : mention.start]
+        title = rf"(?i:{office})s?\b(?:[ \t]+(?:of|for|the|and|[A-Z][\w'’.-]*))*(?:,)?[ \t]*$"
+        after = rf",[ \t]+(?:[\w'’-]+[ \t]+){{0,4}}?(?i:{office})\b"
+        return bool(re.search(rf"\b{title}", before) or re.match(after, self.text[mention.end : mention.end + 80]))
 
     def _apposition_description(self, match: re.Match[str]) -> bool:
         """ "a …" right after "NAME, ", unless the name is a place after a preposition or opens the sentence."""
@@ -287,10 +332,16 @@ class Article:
         return owner, last + rest.end(), self.text[last + rest.end() : end]
 
     def _definite_resolved(self, found: list[Mention]) -> list[Mention]:
-        """ "the official" is the last party before it described with that noun; "the ministry" or "the
-        agency" the last government body or organisation named before it; else no one."""
+        """ "the official" is the last party before it described with that noun; "the Minister" the person
+        with that office; "the ministry" or "the agency" the last government body or organisation named
+        before it (one with that word in its name first); else no one."""
         resolved: list[Mention] = []
+        people = [m for m in found if m.entity.kind == "person" and m.entity.entity_id and m.how != "pronoun"]
         for mention in found:
+            named = self._named_next(mention, people) if mention.how == "description" else None
+            if named and mention.entity.kind == "person":  # "A ministry spokesperson, Col. Lee Min-ho,"
+                resolved.append(Mention(mention.start, mention.end, named, "description named"))
+                continue
             if mention.how != "definite":
                 resolved.append(mention)
                 continue
@@ -298,8 +349,13 @@ class Article:
             before = [m.entity for m in resolved if m.entity.entity_id and not self.inside_quotation(m.start, m.end)]
             same = [e for e in before if e.drafted and e.name.lower().endswith(head)]
             bodies = [e for e in before if e.kind in ("government", "organization")]
+            # "the ministry" is the last body whose name has that word, else the last body
+            bodies = [e for e in bodies if head in e.name.lower().split()] or bodies
+            holder = self._office_holder(head, mention, found) if head in wording.OFFICE_WORDS else None
             if same:
                 resolved.append(Mention(mention.start, mention.end, same[-1], "description"))
+            elif holder:
+                resolved.append(Mention(mention.start, mention.end, holder, "office"))
             elif bodies and head in ("ministry", "agency", "government", "committee"):
                 resolved.append(Mention(mention.start, mention.end, bodies[-1], "description"))
         return resolved
@@ -378,7 +434,12 @@ class Article:
     ) -> Mention:
         """The entity the name is, drafted the first time the text names it."""
         full = f"{owner} {name}" if owner and kind != "person" else name  # "Ukraine's Ministry of Defence"
-        entity = self._by_name(full) or self._by_name(name) or Entity(slug(full), full, kind, [], drafted=True)
+        entity = (
+            self._by_name(full)
+            or self._by_name(name)
+            or self._known_body_within(full, name)
+            or Entity(slug(full), full, kind, [], drafted=True)
+        )
         if entity.drafted and entity.entity_id not in self.entities:
             entity.entity_id = self._free_id(entity.entity_id)
             entity.aliases = list(dict.fromkeys([full, name]))
@@ -397,7 +458,7 @@ class Article:
             return Mention(match.start(), match.end(), Entity("", written, "definite", [head]), "definite")
         bare = re.sub(r"^(?:[Aa]n?|[Tt]he)[ \t]+", "", written)
         name = bare[0].upper() + bare[1:]  # "a senior US official" is "Senior US official"
-        entity = self._by_name(name) or self._by_name(written)
+        entity = self._by_name(name) or self._by_name(written) or self._known_body_within(bare)
         if entity is None:
             kind = "group" if head.endswith("s") or head in ("intelligence", "military") else "person"
             if head in ("ministry", "agency", "government", "committee"):
@@ -405,6 +466,29 @@ class Article:
             entity = Entity(self._free_id(slug(bare)), name, kind, [written], drafted=True)
             self.entities[entity.entity_id] = entity
         return Mention(match.start(), match.end(), entity, "description")
+
+    def _known_body_within(self, longer: str, *also: str) -> Entity | None:
+        """The package's body or group whose every name word the longer name holds, of the same
+        country ("South Korea's National Intelligence Service" holds "South Korean intelligence";
+        "Ukraine's military intelligence" does not hold "intelligence agencies"). The longer name
+        (and `also`) become its aliases for this text, so that "the NIS" finds it too."""
+        words = _body_words(longer)
+        places = self._place_words(words)
+        for entity in self.entities.values():
+            if entity.drafted or entity.kind not in ("government", "organization", "group", "media"):
+                continue
+            for known in entity.names():
+                own = _body_words(known)
+                held = 1 < len(own) < len(words) and all(any(_same_stem(o, w) for w in words) for o in own)
+                if held and places <= {w for w in words if any(_same_stem(o, w) for o in own)}:
+                    entity.aliases.extend([longer, *also])
+                    return entity
+        return None
+
+    def _place_words(self, words: list[str]) -> set[str]:
+        """The words that name a country the package knows, or its adjective."""
+        countries = [w for e in self.entities.values() if e.kind == "country" for w in _body_words(e.name)]
+        return {w for w in words if any(_same_stem(w, c) for c in countries)}
 
     def _spelling_variant(self, words: list[str]) -> Entity | None:
         """ "Volodymyr Zelenskiy" for Volodymyr Zelenskyy, "Kim Yong-hyun" for Kim Yong-Hyun: a known
@@ -546,6 +630,25 @@ def _close(a: str, b: str) -> bool:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
         previous = current
     return previous[-1] <= 2
+
+
+def _body_words(name: str) -> list[str]:
+    """A body's name as words to compare: lower case, without possessives and small words, a capital
+    read as its country and a synonym as the word it stands for."""
+    capitals, synonyms = dict(wording.CAPITALS), dict(wording.NAME_SYNONYMS)
+    words: list[str] = []
+    for word in re.findall(r"[\w-]+(?:['’]s)?", name):
+        word = re.sub(r"['’]s$", "", word)
+        words.extend(capitals.get(word, word).lower().split())
+    return [synonyms.get(w, w) for w in words if w not in ("the", "of", "and", "for", "in")]
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """One word, or a country's name and its adjective (Korea, Korean; Ukraine, Ukrainian)."""
+    if a == b:
+        return True
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return common >= 5 and len(a) - common <= 3 and len(b) - common <= 3
 
 
 def _surname_of(words: list[str]) -> str:

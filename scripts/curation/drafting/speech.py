@@ -9,6 +9,9 @@ from scripts.curation.drafting.names import Article, Entity, Mention
 from scripts.curation.drafting.text import ATTRIBUTING, SAYING, slug
 from scripts.package import wording
 
+DOCUMENTS = "|".join(wording.DOCUMENT_WORDS)
+BODIES = ("government", "organization", "media")
+PEOPLE = "|".join((*wording.GROUP_WORDS, "people"))
 RANK = {"person": 0, "group": 1, "government": 2, "organization": 2, "media": 3, "country": 4}
 
 
@@ -67,11 +70,21 @@ def _demonyms(country: str) -> set[str]:
 
 
 def _body_called_it(article: Article, start: int, end: int) -> Mention | None:
-    """ "In its latest update, it said …": the last body named before."""
-    if not re.search(r"\b[Ii]t\s+(?:also\s+|has\s+|had\s+)?$", article.text[start:end]):
-        return None
-    bodies = [m for m in article.mentions if m.end <= end and m.entity.kind in ("government", "organization", "media")]
-    return bodies[-1] if bodies else None
+    """ "In its latest update, it said …", "The statement, released after …, said …": the last body
+    named before, whose statement or report it is."""
+    document = rf"\b(?:[Ii]t|[Tt]he\s+(?:{DOCUMENTS})(?:,[^,]{{1,80}},)?)\s+(?:also\s+|has\s+|had\s+)?$"
+    named = re.search(document, article.text[start:end])
+    return _last_of(article, start + named.start(), BODIES) if named else None
+
+
+def _last_of(article: Article, end: int, kinds: tuple[str, ...]) -> Mention | None:
+    """The last party of these kinds named before `end`, outside quotations: whom "it" or "they" is."""
+    named = [
+        m
+        for m in article.mentions
+        if m.end <= end and m.entity.kind in kinds and not article.inside_quotation(m.start, m.end)
+    ]
+    return named[-1] if named else None
 
 
 def _noun_before_verb(article: Article, start: int, end: int) -> Mention | None:
@@ -139,7 +152,10 @@ def _group_mention(article: Article, start: int, written: str) -> Mention:
     if entity is None:
         entity = Entity(article._free_id(slug(written)), name, "group", [written], drafted=True)
         article.entities[entity.entity_id] = entity
-    return Mention(start, start + len(written), entity, "group")
+    mention = Mention(start, start + len(written), entity, "group")
+    if mention not in article.mentions:  # "they" may name the group later
+        article.mentions = sorted([*article.mentions, mention], key=lambda m: m.start)
+    return mention
 
 
 @dataclass
@@ -169,18 +185,24 @@ def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
             )
     inverted = re.match(rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+)?(?P<verb>{SAYING})\b", after)
     if inverted and '"' not in inverted.group("who") and "“" not in inverted.group("who"):
-        named = article.mentions_in(offset + inverted.start("who"), offset + inverted.end("who"))
-        if not named and inverted.group("who") == "it":
-            bodies = [
-                m
-                for m in article.mentions
-                if m.end <= offset and m.entity.kind in ("government", "organization", "media")
-            ]
-            named = bodies[-1:]  # "…, it said.": the last body named before
+        who, at = inverted.group("who"), offset + inverted.start("who")
+        named = article.mentions_in(at, offset + inverted.end("who")) or _unnamed_speaker(article, at, who, offset)
         if named:
             speaker = article.resolve(min(named, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start)))
             return Speech(speaker, offset + inverted.start("verb"), offset + inverted.end("verb"), "NAME said", 0.9)
     return None
+
+
+def _unnamed_speaker(article: Article, at: int, who: str, offset: int) -> list[Mention]:
+    """ "…, it said": the last body before; "…, they said": the last group; "…, two people familiar
+    with the arrangement said": that group, drafted."""
+    if who in ("it", "they"):
+        last = _last_of(article, offset, BODIES if who == "it" else ("group",))
+        return [last] if last else []
+    counted = r"(?:two|three|four|five|several|some|many|a|an|\d+)\s+(?:[\w-]+\s+){0,2}"
+    if re.fullmatch(rf"{counted}(?:{PEOPLE})\b[\w\s'’-]*", who):
+        return [_group_mention(article, at, who)]
+    return []
 
 
 def speech_before(article: Article, start: int, offset: int) -> Speech | None:
