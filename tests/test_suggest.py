@@ -15,6 +15,7 @@ from scripts.cli import run
 from scripts.curation import accept as accept_tool
 from scripts.curation import suggest, suggest_eval
 from scripts.curation.drafting import DRAFT_COLUMNS, Entity, Role, draft
+from scripts.curation.drafting.names import Article
 from scripts.package import textscan
 from scripts.package.read import DataPackage
 from scripts.validation.validate import validate
@@ -565,3 +566,58 @@ def test_people_the_text_counts_are_a_group_and_they_is_that_group() -> None:
         "Most of the money goes to the state, they said.\n"
     )
     assert set(speakers(text).values()) == {"two-people-familiar-with-the-arrangement"}
+
+
+def test_a_call_sign_names_a_person_and_he_is_that_person() -> None:
+    text = (
+        "Our correspondent Tom Brennan spoke to a drone operator who gave only his call sign, Orlan.\n\n"
+        "'They come in small groups,' he said.\n\n"
+        "Orlan said his unit had hit about 100 soldiers.\n"
+    )
+    assert set(speakers(text).values()) == {"orlan"}
+
+
+def test_the_name_after_said_and_a_title_is_the_speaker() -> None:
+    text = (
+        "The Ministry of Foreign Affairs met. “Every soldier prolongs the war,” said Foreign Minister Aurelia Brandt.\n"
+    )
+    assert set(speakers(text).values()) == {"aurelia-brandt"}
+
+
+def test_a_speaker_the_lede_describes_is_the_person_the_next_paragraph_opens_with() -> None:
+    text = (
+        "Troops near the front, lawmaker says\n\n"
+        "SEOUL (Wire) - About 11,000 soldiers are now deployed in the region, a South Korean lawmaker said on"
+        " Wednesday after a closed-door briefing.\n\n"
+        "Han Ki-joon, a member of the intelligence committee, told reporters the units had taken casualties.\n"
+    )
+    assert speakers(text)["About 11,000 soldiers are now deployed in the region"] == "han-ki-joon"
+
+
+def test_a_description_outside_the_lede_keeps_its_own_party() -> None:
+    text = (
+        "Troops near the front\n\n"
+        "SEOUL (Wire) - North Korean units moved west this week, according to satellite images seen by this"
+        " agency.\n\n"
+        "About 11,000 soldiers are now deployed in the region, a South Korean lawmaker said on Wednesday.\n\n"
+        "Han Ki-joon, a member of the intelligence committee, told reporters the units had taken casualties.\n"
+    )
+    assert speakers(text)["About 11,000 soldiers are now deployed in the region"] == "south-korean-lawmaker"
+
+
+def test_a_republic_or_federation_is_a_country_not_a_person() -> None:
+    text = "The Republic of Veloria said it would act. The Russian Federation said it would not.\n"
+    article = Article(text, "article-900", "a900", [], "outlet-900")
+    kinds = {article.text[m.start : m.end]: m.entity.kind for m in article.mentions}
+    assert kinds == {"Republic of Veloria": "country", "Russian Federation": "country"}
+
+
+@pytest.mark.parametrize("dateline", ["SEOUL (Wire) - ", "SEOUL, Nov 13 (Meridian Wire) - ", "KYIV — "])
+def test_a_dateline_is_no_part_of_the_reported_clause_it_opens(dateline: str) -> None:
+    text = f"{dateline}About 11,000 soldiers are now deployed, Han Ki-joon said.\n"
+    assert speakers(text) == {"About 11,000 soldiers are now deployed": "han-ki-joon"}
+
+
+def test_told_reporters_without_that_reports_the_clause_after_the_audience() -> None:
+    text = "Han Ki-joon, a member of the intelligence committee, told reporters the units had taken casualties.\n"
+    assert speakers(text) == {"the units had taken casualties": "han-ki-joon"}

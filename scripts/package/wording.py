@@ -251,6 +251,7 @@ MEDIA_WORDS = (
     "Monitor",
     "Chronicle",
 )
+COUNTRY_WORDS = ("Republic", "Federation", "Kingdom", "Emirates", "States")
 GROUP_WORDS = (
     "officials",
     "analysts",

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scripts.curation.drafting.text import SAYING, VIEWING, sentences, slug
+from scripts.curation.drafting.text import SAYING, VIEWING, paragraph_of, sentences, slug
 from scripts.package import textscan, wording
 
 PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
@@ -17,12 +17,17 @@ NAME = re.compile(
 )
 
 DESCRIPTION = re.compile(
-    r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:[\w.-]+[ \t]+){0,3}?"
+    r"(?:\b(?:[Aa]n?|[Tt]he)[ \t]+(?:(?!(?:the|an?)\b)[\w.-]+[ \t]+){0,3}?"
     r"|\b[A-Z][\w-]*(?:[ \t]+[A-Z][\w-]*)*['’]s[ \t]+(?:[a-z][\w-]*[ \t]+){0,2})"
     rf"(?:(?:{'|'.join(wording.DESCRIPTION_NOUNS)})[ \t]+)*(?P<head>{'|'.join(wording.DESCRIPTION_NOUNS)})\b"
 )  # the first description noun after the article, with any that follow it ("a ministry spokesperson")
 OFFICES = "|".join(wording.OFFICE_WORDS)
 OFFICE = re.compile(rf"\b[Tt]he[ \t]+(?:[A-Za-z][\w'’-]*[ \t]+){{0,2}}?(?P<head>(?i:{OFFICES}))\b")
+# "who gave only his call sign, Orlan": a one-word name that no capital-letter rule would take for one
+CALL_SIGN = re.compile(
+    r"\b(?:call[- ]?sign|nom de guerre|known (?:only )?as|identified (?:only )?as|(?:first|given) name)"
+    r"[,:]?[ \t]+[\"“‘']?(?P<name>[A-Z][\w'’-]+)"
+)
 GENDER_TITLES = {
     "Mr": "m",
     "Mr.": "m",
@@ -212,11 +217,12 @@ class Article:
         known = list(self.known.finditer(self.text)) if self.known else []
         self._add_descriptions(known, found, taken)
         self._add_known_names(known, found, taken)
+        self._add_call_signs(found, taken)
         self._add_new_names(found, taken)
         self._add_offices(found, taken)
         for match in PRONOUN.finditer(self.text):
             found.append(Mention(match.start(), match.end(), Entity("", match.group(), "person", []), "pronoun"))
-        return self._definite_resolved(sorted(found, key=lambda m: m.start))
+        return self._lede_named(self._definite_resolved(sorted(found, key=lambda m: m.start)))
 
     def _add_descriptions(self, known: list[re.Match[str]], found: list[Mention], taken: list[tuple[int, int]]) -> None:
         for match in DESCRIPTION.finditer(self.text):
@@ -228,6 +234,18 @@ class Article:
             if mention:
                 found.append(mention)
                 taken.append(match.span())
+
+    def _add_call_signs(self, found: list[Mention], taken: list[tuple[int, int]]) -> None:
+        """A person the text names by a call sign or first name only, drafted as a person of that name."""
+        for match in CALL_SIGN.finditer(self.text):
+            start, end = match.span("name")
+            if _overlaps(start, end, taken) or self.inside_quotation(start, end):
+                continue
+            name = match.group("name")
+            entity = self._by_name(name) or Entity(self._free_id(slug(name)), name, "person", [name], drafted=True)
+            self.entities.setdefault(entity.entity_id, entity)
+            found.append(Mention(start, end, entity, "call sign"))
+            taken.append((start, end))
 
     def _add_offices(self, found: list[Mention], taken: list[tuple[int, int]]) -> None:
         """ "the Defence Secretary", "The Minister": resolved to the person with that office once every
@@ -360,6 +378,49 @@ class Article:
                 resolved.append(Mention(mention.start, mention.end, bodies[-1], "description"))
         return resolved
 
+    def _lede_named(self, found: list[Mention]) -> list[Mention]:
+        """ "…, a South Korean lawmaker said." in the lede, then "Han Ki-joon, a member of …" opening the
+        next paragraph: the news-wire way of naming the lede's speaker, who is that person."""
+        lede = self._lede()
+        if lede is None:
+            return found
+        following = self._paragraph_after(lede[1])
+        opener = next((m for m in found if following[0] <= m.start < following[1]), None)
+        introduced = (
+            opener is not None
+            and opener.start == following[0]
+            and opener.entity.kind == "person"
+            and opener.how == "new name"
+            and self.text[opener.end : opener.end + 1] == ","
+        )
+        if not introduced:
+            return found
+        return [
+            Mention(m.start, m.end, opener.entity, "described in the lede, named next")
+            if lede[0] <= m.start < lede[1] and m.how == "description" and m.entity.kind == "person"
+            else m
+            for m in found
+        ]
+
+    def _paragraph_after(self, end: int) -> tuple[int, int]:
+        """The next paragraph with words in it after offset `end` (empty at the text's end)."""
+        at = end + 1
+        while at < len(self.text):
+            start, stop = paragraph_of(self.text, at)
+            if self.text[start:stop].strip():
+                return start, stop
+            at = stop + 1
+        return len(self.text), len(self.text)
+
+    def _lede(self) -> tuple[int, int] | None:
+        """The first paragraph after the headline that is prose (a sentence of a dozen words or more)."""
+        start, end = self._paragraph_after(self.headline_end - 1)
+        while start < len(self.text):
+            if len(self.text[start:end].split()) >= 12 and self.text[start:end].rstrip().endswith((".", "”", '"')):
+                return start, end
+            start, end = self._paragraph_after(end)
+        return None
+
     def _new_name(self, start: int, written: str, owner: str | None = None) -> Mention | None:
         """A capitalised name no entity has: a person, or an organisation by its words."""
         words = _without_sentence_end(written).split()
@@ -373,6 +434,9 @@ class Article:
             surname_of.gender = gender
         if surname_of:
             return Mention(start, start + len(name), surname_of, "surname")
+        drafted = self._by_name(name)
+        if drafted and drafted.drafted:  # "Orlan said", once a call sign named Orlan
+            return Mention(start, start + len(name), drafted, "name")
         if self._no_name(start, name, words):
             return None
         named = self._named_otherwise(start, name, words)
@@ -697,6 +761,10 @@ def _name_words(start: int, words: list[str]) -> tuple[int, list[str]]:
 
 
 def _kind_of(words: list[str]) -> str:
+    if (words[0] in wording.COUNTRY_WORDS and len(words) > 2 and words[1] == "of") or (
+        len(words) == 2 and words[1] in wording.COUNTRY_WORDS
+    ):
+        return "country"  # "Republic of Veloria", "Russian Federation"; not "Ministry of … of the Republic of …"
     if any(w in wording.MEDIA_WORDS for w in words):
         return "media"
     if any(w in wording.GOVERNMENT_WORDS for w in words):

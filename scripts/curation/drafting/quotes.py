@@ -359,7 +359,10 @@ class QuoteDrafter:
             return start + verb.end() + that.end()
         if (
             re.match(r"^\s+[\w'’-]+", rest)
-            and rest.split()[0].lower() not in PREPOSITIONS
+            and (
+                rest.split()[0].lower() not in PREPOSITIONS
+                or (verb.group() in ("told", "tells") and AUDIENCE.match(rest))
+            )
             and (verb.group() not in ("told", "tells") or AUDIENCE.match(rest))
             and not re.search(r"[,.!?][\"”’']\s*$", body[: verb.start()])  # '…," said X' is no clause
         ):

@@ -178,7 +178,13 @@ def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
     after = article.text[offset:limit]
     verb = re.match(rf"^[\"”’',.]*\s*(?P<verb>{SAYING})\s", after)
     if verb:
-        named = [m for m in article.mentions_in(offset + verb.end(), limit) if m.start <= offset + verb.end() + 12]
+        # "said Yeo", "said Foreign Minister Aurelia Brandt": the name, past capitalised titles
+        titles = r"(?:[A-Z][\w.'’-]*[ \t]+){0,4}"
+        named = [
+            m
+            for m in article.mentions_in(offset + verb.end(), limit)
+            if m.start <= offset + verb.end() + 12 or re.fullmatch(titles, article.text[offset + verb.end() : m.start])
+        ]
         if named:
             return Speech(
                 article.resolve(named[0]), offset + verb.start("verb"), offset + verb.end("verb"), "said NAME", 0.9

@@ -17,6 +17,8 @@ ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Capt|Adm|Sgt|Sen|Rep|Gov|Prof|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr"
     r"|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
 )
+# "SEOUL, Nov 13 (Meridian Wire) - " or "KYIV — ": the dateline opens a paragraph and no sentence
+DATELINE = re.compile(r"[A-Z][A-Z .'’-]{2,}(?:,[^()\n—–-]{1,30})?(?:[ \t]*\([^)\n]{1,40}\))?[ \t]*[—–-]+[ \t]+(?=\S)")
 SENTENCE_END = re.compile(r"[.!?][\"”’']*(?=\s+[\"“‘'A-Z0-9]|\s*$)")
 
 
@@ -31,8 +33,9 @@ def sentences(text: str, quoted: list[tuple[int, int]]) -> list[tuple[int, int]]
     found: list[tuple[int, int]] = []
     offset = 0
     for paragraph in text.splitlines(keepends=True):
-        start = offset
         body = paragraph.rstrip("\n")
+        dateline = DATELINE.match(body)
+        start = offset + (dateline.end() if dateline else 0)
         for match in SENTENCE_END.finditer(body):
             stop = offset + match.end()
             if ABBREVIATION.search(body[: match.start()]) or any(s < stop - 1 < e for s, e in quoted):
