@@ -621,3 +621,72 @@ def test_a_dateline_is_no_part_of_the_reported_clause_it_opens(dateline: str) ->
 def test_told_reporters_without_that_reports_the_clause_after_the_audience() -> None:
     text = "Han Ki-joon, a member of the intelligence committee, told reporters the units had taken casualties.\n"
     assert speakers(text) == {"the units had taken casualties": "han-ki-joon"}
+
+
+def test_an_acronym_given_in_brackets_names_the_body_before_it() -> None:
+    text = (
+        "The Security Service of Ukraine (SBU) questioned a prisoner.\n"
+        "The SBU said that the prisoner had expected training.\n"
+    )
+    assert speakers(text) == {"the prisoner had expected training": "security-service-of-ukraine"}
+    entity = next(row for row in rows("entities", text) if row["entity_id"] == "security-service-of-ukraine")
+    assert "SBU" in entity["aliases"].split(",")
+
+
+@pytest.mark.parametrize("verb", ["did not say", "declined to say", "would not say", "never said", "didn't say"])
+def test_a_negated_verb_of_saying_reports_no_speech(verb: str) -> None:
+    assert speakers(f"Kim Yong-hyun {verb} where the reports came from.\n") == {}
+
+
+def test_an_answer_under_a_question_of_its_own_is_the_interviewees_reported_speech() -> None:
+    text = (
+        "Major Taras Hnatiuk commands a battalion near Sudzha.\n\n"
+        "How many North Koreans are facing you?\n\n"
+        "In our sector, more than a thousand. They rotate.\n"
+    )
+    assert speakers(text)["In our sector, more than a thousand. They rotate"] == "taras-hnatiuk"
+
+
+def test_speech_split_by_one_of_them_told_reporters_is_two_parts_of_that_speaker() -> None:
+    text = (
+        "Lawmakers were briefed on Wednesday.\n"
+        "Most of that money, one of the lawmakers, Yoon Ha-neul, told reporters, is likely to be kept by the state.\n"
+    )
+    assert speakers(text) == {
+        "Most of that money": "yoon-ha-neul",
+        "is likely to be kept by the state": "yoon-ha-neul",
+    }
+
+
+def test_said_yesterday_ends_the_attribution_and_the_clause_before_it_is_reported() -> None:
+    text = "About 3,000 soldiers had moved to the front, the Security Service of Ukraine said yesterday.\n"
+    assert speakers(text) == {"About 3,000 soldiers had moved to the front": "security-service-of-ukraine"}
+
+
+def test_it_opening_a_sentence_is_the_body_named_before_when_saying_follows() -> None:
+    text = (
+        "South Korea's Ministry of National Defense condemned the move.\n"
+        "It did not rule out sending arms to Kyiv, saying all options remained on the table.\n"
+    )
+    assert speakers(text) == {"all options remained on the table": "south-koreas-ministry-of-national-defense"}
+
+
+def test_a_definite_description_with_its_name_in_apposition_is_the_person_named() -> None:
+    text = (
+        "A lawmaker was briefed by the spy agency.\n"
+        "The lawmaker, Lee Jae-won, said the agency believes casualties have passed 100.\n"
+    )
+    assert speakers(text) == {"the agency believes casualties have passed 100": "lee-jae-won"}
+
+
+def test_a_reported_clause_holding_single_marked_words_gives_only_the_marked_quotation() -> None:
+    text = "The soldier ‘did not know he was going to war’, the SBU said in a statement.\n"
+    assert list(speakers(text)) == ["did not know he was going to war"]
+
+
+def test_a_name_and_its_apposition_before_told_is_no_reported_clause() -> None:
+    text = (
+        "Andrei Kovalenko, a former attaché in Seoul, told the Courier the capture was ‘a propaganda gift’ for Kyiv,"
+        " but warned against reading too much into it.\n"
+    )
+    assert not [exact for exact in speakers(text) if exact.startswith("Andrei")]

@@ -28,6 +28,7 @@ CALL_SIGN = re.compile(
     r"\b(?:call[- ]?sign|nom de guerre|known (?:only )?as|identified (?:only )?as|(?:first|given) name)"
     r"[,:]?[ \t]+[\"“‘']?(?P<name>[A-Z][\w'’-]+)"
 )
+BODY_NOUNS = ("ministry", "agency", "government", "committee", "intelligence", "military")
 GENDER_TITLES = {
     "Mr": "m",
     "Mr.": "m",
@@ -356,8 +357,11 @@ class Article:
         resolved: list[Mention] = []
         people = [m for m in found if m.entity.kind == "person" and m.entity.entity_id and m.how != "pronoun"]
         for mention in found:
-            named = self._named_next(mention, people) if mention.how == "description" else None
-            if named and mention.entity.kind == "person":  # "A ministry spokesperson, Col. Lee Min-ho,"
+            named = self._named_next(mention, people) if mention.how in ("description", "definite") else None
+            personal = mention.entity.kind == "person" or (
+                mention.how == "definite" and mention.entity.aliases[0] not in BODY_NOUNS
+            )
+            if named and personal:  # "A ministry spokesperson, Col. Lee Min-ho,", "The lawmaker, Lee Jae-won,"
                 resolved.append(Mention(mention.start, mention.end, named, "description named"))
                 continue
             if mention.how != "definite":
@@ -511,6 +515,9 @@ class Article:
                 entity.aliases.append(_surname_of(words))
             entity.gender = gender
             self.entities[entity.entity_id] = entity
+        acronym = re.match(r"[ \t]*\((?P<short>[A-Z]{2,6})\)", self.text[start + len(name) :])
+        if acronym and entity.kind != "person" and acronym.group("short") not in entity.aliases:
+            entity.aliases.append(acronym.group("short"))  # "Security Service of Ukraine (SBU)": SBU is its name too
         return Mention(start, start + len(name), entity, "new name")
 
     def _description(self, match: re.Match[str]) -> Mention | None:
@@ -573,7 +580,11 @@ class Article:
         return bodies[-1] if bodies else None
 
     def _acronym(self, written: str) -> Entity | None:
-        """ "the NIS" after "National Intelligence Service": the organisation whose initials it is."""
+        """ "the NIS" after "National Intelligence Service": the organisation whose initials it is, or
+        that the text gave this acronym in brackets."""
+        given = [e for e in self.entities.values() if e.kind != "person" and written in e.aliases]
+        if given:
+            return given[-1]
         for entity in reversed(list(self.entities.values())):
             for name in entity.names():
                 initials = "".join(w[0] for w in name.split() if w[0].isupper() and w not in ("The",))

@@ -46,7 +46,11 @@ VENUE = re.compile(
 )
 
 
-AUDIENCE = re.compile(r"^\s+(?:reporters|journalists|lawmakers|legislators|MPs|parliament|the press)\s+(?=[a-z])")
+NEGATED = re.compile(
+    r"(?:\b(?:did|does|do|would|will|could|has|have|had|was|were)\s+not|n[’']t|\bnever|\b(?:declined|refused)\s+to)\s+$"
+)
+AUDIENCE_WORDS = "(?:reporters|journalists|lawmakers|legislators|MPs|parliament|the press|interrogators|investigators)"
+AUDIENCE = re.compile(rf"^\s+{AUDIENCE_WORDS}\s+(?=[a-z])")
 # "told reporters the figure included …": the audience, then the clause
 
 
@@ -243,8 +247,10 @@ class QuoteDrafter:
             body = article.text[start:end]
             self._as_they_say(start, body)
             for verb in re.finditer(rf"\b(?:{SAYING}|adding|saying)\b", body):
-                if article.inside_quotation(start + verb.start(), start + verb.end()):
-                    continue
+                if article.inside_quotation(start + verb.start(), start + verb.end()) or NEGATED.search(
+                    body[: verb.start()]
+                ):
+                    continue  # "did not say whether …", "declined to confirm …": no speech (codebook §5)
                 if not self._forward(start, end, verb):
                     self._backward(start, end, verb)
 
@@ -257,6 +263,7 @@ class QuoteDrafter:
         )
         questions = [m for m in lines if m.group("who") in ("Q", "Question")]
         if not questions:
+            self._unmarked_answers()
             return
         for line in lines:
             if line in questions or line.group("who") in ("A", "Answer"):
@@ -267,6 +274,27 @@ class QuoteDrafter:
             end = line.end("answer")
             end = end - 1 if article.text[end - 1] in ".!?" else end
             self._reported_row(line.start("answer"), end, speech, "an answer in a Q&A transcript")
+
+    def _unmarked_answers(self) -> None:
+        """An interview printed as questions in paragraphs of their own ("Are they good soldiers?"), each
+        followed by the answer without quotation marks: the answer is a `reported` row of the person
+        named last before the question (codebook §5)."""
+        article, text = self.article, self.article.text
+        for question in re.finditer(r"(?m)^(?P<q>[A-Z][^\n\"“”‘]{5,200}\?)[ \t]*\n+(?P<a>[^\n]+)", text):
+            answer_start, answer_end = question.span("a")
+            if len(question.group("q").split()) > 30 or any(m in question.group("a")[:1] for m in "\"“‘'"):
+                continue
+            people = [
+                article.resolve(m)
+                for m in article.mentions
+                if m.end <= question.start() and not article.inside_quotation(m.start, m.end)
+            ]
+            people = [m for m in people if m.entity.kind == "person" and m.entity.entity_id]
+            if not people:
+                continue
+            speech = Speech(people[-1], question.start(), question.end("q"), "the interviewee answering", 0.5)
+            end = answer_end - 1 if text[answer_end - 1] in ".!?" else answer_end
+            self._reported_row(answer_start, end, speech, "an answer printed under its question")
 
     def _as_they_say(self, start: int, body: str) -> None:
         """ "If, as Ukrainian commanders say, the North Koreans are …, losses will mount": the clause
@@ -301,7 +329,8 @@ class QuoteDrafter:
         """ "Across the whole front, he said, the number is higher.": the words after the verb are the
         second part of one utterance (codebook §5: two rows sharing an utterance_id)."""
         rest = re.match(
-            r",\s+(?!adding\b|saying\b|according\b)(?P<b>[^\"“”]+?)[.!?]?$", self.article.text[after_verb:end]
+            rf"(?:\s+{AUDIENCE_WORDS})?,\s+(?!adding\b|saying\b|according\b)(?P<b>[^\"“”]+?)[.!?]?$",
+            self.article.text[after_verb:end],
         )
         if rest:
             b_start = after_verb + rest.start("b")
@@ -350,7 +379,9 @@ class QuoteDrafter:
         when a word that is no preposition follows; None when the verb reports no clause."""
         body = self.article.text[start:end]
         rest = body[verb.end() :]
-        when = re.match(r"^\s+(?:on|last|this|earlier)\s+\w+(?:\s+\d{1,2})?(?=\s)", rest)  # "said on Tuesday …"
+        when = re.match(
+            r"^\s+(?:(?:on|last|this|earlier)\s+\w+(?:\s+\d{1,2})?|yesterday|today|tonight|overnight)(?=\s|[.,])", rest
+        )  # "said on Tuesday …", "said yesterday."
         if when and not re.match(r"^\s+that\b", rest[when.end() :]):
             rest = " " * when.end() + rest[when.end() :]
         that = re.match(r"^,?((?:\s+[\w'’.,-]+){0,14}?)\s+that\s+", rest)  # "said, citing …, that"
@@ -398,13 +429,16 @@ class QuoteDrafter:
             earlier = [s for (s, _), sp in self.speakers.items() if start <= s < start + verb.start()]
             if earlier:
                 return next(sp for (s, _), sp in self.speakers.items() if s == earlier[-1])
+            who = subject(article, start, start + verb.start())  # "It did not rule out …, saying …"
+            if who and who.entity.entity_id:
+                return Speech(who, start + verb.start(), start + verb.end(), f"NAME …, {verb.group()}", 0.6)
         return speech_before(article, start, start + verb.end()) or speech_after(article, start + verb.start() - 1, end)
 
     def _reported_row(self, start: int, end: int, speech: Speech, how: str) -> None:
         text = self.article.text
         while end > start and text[end - 1] in " ,":
             end -= 1
-        if end - start < 8:
+        if end - start < 8 or self._holds_quotation(start, end) or self._only_a_name(start, end):
             return
         row = {
             "source_id": self.article.source_id,
@@ -416,6 +450,15 @@ class QuoteDrafter:
         }
         self.speakers[(start, end)] = speech
         self.rows.append((row, min(speech.confidence, 0.7), f"reported: {how}; speaker by '{speech.how}'"))
+
+    def _holds_quotation(self, start: int, end: int) -> bool:
+        """A reported clause that holds a marked quotation is no row: the marked words are (codebook §5)."""
+        return any(start <= q.start - 1 and q.end + 1 <= end + 1 for q in self.article.quotations)
+
+    def _only_a_name(self, start: int, end: int) -> bool:
+        """ "Andrei Kovalenko, a former attaché, told the Courier …": a name and its apposition are no clause."""
+        first = next((m for m in self.article.mentions if m.start == start), None)
+        return bool(first and re.fullmatch(r"(?:,\s+(?:an?|the)\s+[^,]+)?,?", self.article.text[first.end : end]))
 
     def renumber(self) -> None:
         """Ids in text order; a scare quotation names its parent by id."""
@@ -446,9 +489,12 @@ def _no_speaker(start: int, verb: re.Match[str]) -> Speech:
 
 
 def _before_title(before: str, commas: list[int], comma: int) -> int:
-    """The comma before a title that stands before the name: ", the Defence Secretary, Richard Halloran,"."""
+    """The comma before a title that stands before the name: ", the Defence Secretary, Richard Halloran,",
+    ", one of the lawmakers, Yoon Ha-neul,"."""
     for at in reversed([c for c in commas if c < comma]):
-        if re.fullmatch(r",\s+(?:the|a|an)\s+(?:[\w'’-]+\s*){1,4}", before[at:comma], re.I):
+        if re.fullmatch(
+            r",\s+(?:(?:one|some|two|three)\s+of\s+)?(?:the|a|an)\s+(?:[\w'’-]+\s*){1,4}", before[at:comma], re.I
+        ):
             comma = at
     return comma
 

@@ -22,6 +22,8 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
     it = _body_called_it(article, start, end)
     if it:
         return it
+    if re.match(r"It\s+(?!is\b|was\b)", article.text[start:end]):  # "It did not rule out …, saying …"
+        return _last_of(article, start, BODIES)
     nearest = _noun_before_verb(article, start, end)
     if nearest:
         return nearest
@@ -148,7 +150,7 @@ def holder_of_role(article: Article, mention: Mention) -> Mention | None:
 
 def _group_mention(article: Article, start: int, written: str) -> Mention:
     name = written[0].upper() + written[1:]
-    entity = article._by_name(written) or article._by_name(name)
+    entity = article._by_name(written) or article._by_name(name) or article._known_body_within(written)
     if entity is None:
         entity = Entity(article._free_id(slug(written)), name, "group", [written], drafted=True)
         article.entities[entity.entity_id] = entity
