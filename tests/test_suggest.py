@@ -690,3 +690,13 @@ def test_a_name_and_its_apposition_before_told_is_no_reported_clause() -> None:
         " but warned against reading too much into it.\n"
     )
     assert not [exact for exact in speakers(text) if exact.startswith("Andrei")]
+
+
+def test_told_lawmakers_on_a_day_ends_the_sentence_and_the_clause_before_it_is_reported() -> None:
+    text = "North Korea has sent 12,000 soldiers to Russia, South Korea's spy agency told lawmakers on Thursday.\n"
+    assert speakers(text) == {"North Korea has sent 12,000 soldiers to Russia": "south-koreas-spy-agency"}
+
+
+def test_a_clause_that_cuts_through_a_quotation_is_no_reported_row() -> None:
+    text = "‘They are thrown forward in waves, and they are dying in waves,’ said Lee Seong-ho, an MP.\n"
+    assert list(speakers(text)) == ["They are thrown forward in waves, and they are dying in waves,"]

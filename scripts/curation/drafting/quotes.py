@@ -401,6 +401,8 @@ class QuoteDrafter:
                 return None  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
             audience = AUDIENCE.match(rest) if verb.group() in ("told", "tells") else None
             skipped = audience.end() if audience else len(rest) - len(rest.lstrip())
+            if audience and rest[skipped:].split()[0].lower() in PREPOSITIONS:
+                return None  # "…, the agency told lawmakers on Thursday.": no clause follows
             return start + verb.end() + skipped
         return None
 
@@ -452,8 +454,9 @@ class QuoteDrafter:
         self.rows.append((row, min(speech.confidence, 0.7), f"reported: {how}; speaker by '{speech.how}'"))
 
     def _holds_quotation(self, start: int, end: int) -> bool:
-        """A reported clause that holds a marked quotation is no row: the marked words are (codebook §5)."""
-        return any(start <= q.start - 1 and q.end + 1 <= end + 1 for q in self.article.quotations)
+        """A reported clause that holds a marked quotation, or part of one, is no row: the marked words
+        are (codebook §5)."""
+        return any(q.start - 1 < end and start < q.end + 1 for q in self.article.quotations)
 
     def _only_a_name(self, start: int, end: int) -> bool:
         """ "Andrei Kovalenko, a former attaché, told the Courier …": a name and its apposition are no clause."""
