@@ -700,3 +700,26 @@ def test_told_lawmakers_on_a_day_ends_the_sentence_and_the_clause_before_it_is_r
 def test_a_clause_that_cuts_through_a_quotation_is_no_reported_row() -> None:
     text = "‘They are thrown forward in waves, and they are dying in waves,’ said Lee Seong-ho, an MP.\n"
     assert list(speakers(text)) == ["They are thrown forward in waves, and they are dying in waves,"]
+
+
+def test_a_person_named_in_an_interviewers_question_is_not_who_he_is() -> None:
+    text = (
+        "Choi Yong-ho served in the North Korean army for twenty years.\n\n"
+        "And does Kim Jong Un gain from this?\n\n"
+        "“Enormously. Cash, oil, perhaps technology,” he said.\n"
+    )
+    assert speakers(text) == {"Enormously. Cash, oil, perhaps technology,": "choi-yong-ho"}
+
+
+def test_a_group_word_opening_a_sentence_is_the_groups_speech() -> None:
+    assert speakers("Analysts said Russia was paying Pyongyang roughly $2,000 per soldier.\n") == {
+        "Russia was paying Pyongyang roughly $2,000 per soldier": "analysts"
+    }
+
+
+def test_telling_reporters_only_that_gives_the_quotation_to_the_one_telling() -> None:
+    text = (
+        "Kremlin spokesman Dmitry Peskov declined to comment, telling reporters only that cooperation"
+        " “is not directed against third countries.”\n"
+    )
+    assert speakers(text) == {"is not directed against third countries.": "dmitry-peskov"}

@@ -18,6 +18,7 @@ SAYING_VERBS = (
     "states",
     "told",
     "tells",
+    "telling",
     "noted",
     "notes",
     "warned",

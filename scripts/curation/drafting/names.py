@@ -635,6 +635,12 @@ class Article:
                 return start, end
         return offset, offset
 
+    def _in_question(self, offset: int) -> bool:
+        """Whether the offset lies in a paragraph that is one question (an interviewer's)."""
+        start, end = paragraph_of(self.text, offset)
+        paragraph = self.text[start:end].strip()
+        return paragraph.endswith("?") and paragraph.count("?") == 1 and not self.inside_quotation(start, end)
+
     def inside_quotation(self, start: int, end: int) -> bool:
         return any(q.start - 1 <= start and end <= q.end + 1 for q in self.quotations)
 
@@ -649,7 +655,8 @@ class Article:
             return mention
         before = [m for m in self.mentions if m.end <= mention.start and m.how != "pronoun"]
         unlike = "f" if mention.entity.name.lower() == "he" else "m"
-        outside = [m for m in before if not self.inside_quotation(m.start, m.end)]
+        # a party named inside a quotation or an interviewer's question ("And does Kim gain?") is no antecedent
+        outside = [m for m in before if not self.inside_quotation(m.start, m.end) and not self._in_question(m.start)]
         if mention.start >= self.headline_end:  # a headline's party is no antecedent of the body's "he"
             outside = [m for m in outside if m.start >= self.headline_end]
         for earlier in reversed(outside):

@@ -392,14 +392,14 @@ class QuoteDrafter:
             re.match(r"^\s+[\w'’-]+", rest)
             and (
                 rest.split()[0].lower() not in PREPOSITIONS
-                or (verb.group() in ("told", "tells") and AUDIENCE.match(rest))
+                or (verb.group() in ("told", "tells", "telling") and AUDIENCE.match(rest))
             )
-            and (verb.group() not in ("told", "tells") or AUDIENCE.match(rest))
+            and (verb.group() not in ("told", "tells", "telling") or AUDIENCE.match(rest))
             and not re.search(r"[,.!?][\"”’']\s*$", body[: verb.start()])  # '…," said X' is no clause
         ):
             if re.match(r"^(?:[A-Z][\w'’.-]+\s*)+(?:,|[.!?]?$)", rest.strip()):
                 return None  # 'said Andrew Yeo, …': the speaker after the verb, not a clause
-            audience = AUDIENCE.match(rest) if verb.group() in ("told", "tells") else None
+            audience = AUDIENCE.match(rest) if verb.group() in ("told", "tells", "telling") else None
             skipped = audience.end() if audience else len(rest) - len(rest.lstrip())
             if audience and rest[skipped:].split()[0].lower() in PREPOSITIONS:
                 return None  # "…, the agency told lawmakers on Thursday.": no clause follows

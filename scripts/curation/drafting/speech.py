@@ -35,7 +35,9 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
     if mentions:
         best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
         return holder_of_role(article, best) or best
-    group = re.search(rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?:{'|'.join(wording.GROUP_WORDS)}))\s*$", head)
+    group = re.search(
+        rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?i:{'|'.join(wording.GROUP_WORDS)}))\s*$", head
+    )  # "Ukrainian commanders", "Analysts" opening a sentence
     if group:
         return _group_mention(article, start + group.start(1), group.group(1))
     by_role = _role_by_nationality(article, whole_start, article.text[whole_start:end])
