@@ -723,3 +723,73 @@ def test_telling_reporters_only_that_gives_the_quotation_to_the_one_telling() ->
         " “is not directed against third countries.”\n"
     )
     assert speakers(text) == {"is not directed against third countries.": "dmitry-peskov"}
+
+
+def test_a_body_a_country_owns_speaks_not_the_country() -> None:
+    text = "Ukraine's special operations forces said dozens had died in a single drone strike.\n"
+    ukraine = Entity("ukraine", "Ukraine", "country", [])
+    assert speakers(text, (ukraine,)) == {
+        "dozens had died in a single drone strike": "ukraines-special-operations-forces"
+    }
+
+
+def test_a_group_with_has_said_after_the_clause_is_the_speaker() -> None:
+    text = "North Korean soldiers are 'taking heavy losses' in assaults, British defence intelligence has said.\n"
+    known = Entity("british-intelligence", "British intelligence", "government", [])
+    assert speakers(text, (known,)) == {"taking heavy losses": "british-intelligence"}
+
+
+def test_a_verb_that_opens_a_quotation_after_a_colon_reports_no_clause_before_it() -> None:
+    text = (
+        "A drone operator, who gave his call sign, Taras, told the Post: 'They walk in columns. We call it the"
+        ' "grinder".\'\n'
+    )
+    assert speakers(text) == {'They walk in columns. We call it the "grinder".': "taras", "grinder": "taras"}
+
+
+def test_an_adjective_of_a_country_is_no_speaker() -> None:
+    text = (
+        "Choi Min-seok retired in 2019.\n\n"
+        "Choi dismissed Ukrainian estimates of heavy losses as “partly propaganda,” but said that hundreds of dead"
+        " would not trouble Kim.\n"
+    )
+    ukraine = Entity("ukraine", "Ukraine", "country", [])
+    assert set(speakers(text, (ukraine,)).values()) == {"choi-min-seok"}
+
+
+def test_a_capital_after_in_is_a_place_not_its_country_speaking() -> None:
+    korea = Entity("south-korea", "South Korea", "country", [])
+    text = "The Russian Embassy in Seoul said that the cooperation was lawful.\n"
+    assert speakers(text, (korea,))["the cooperation was lawful"] != "south-korea"
+
+
+def test_he_is_the_subject_of_the_sentence_that_named_the_last_person() -> None:
+    text = (
+        "Choi Min-seok dismissed the estimates, but said even heavy losses would not trouble Kim Jong Un.\n\n"
+        "He was blunter about the money. Moscow was paying the regime in hard currency, he noted.\n"
+    )
+    assert speakers(text)["Moscow was paying the regime in hard currency"] == "choi-min-seok"
+
+
+def test_an_office_no_one_was_named_with_is_the_person_its_paragraph_named() -> None:
+    text = (
+        "Choi Min-seok commanded a corps before he retired in 2019. In an interview, the former lieutenant"
+        " general said the troops should not be dismissed.\n"
+    )
+    assert speakers(text) == {"the troops should not be dismissed": "choi-min-seok"}
+
+
+def test_quoted_as_saying_gives_the_quotation_to_the_one_quoted() -> None:
+    text = (
+        "The ministry issued a statement.\n"
+        "“We will not stand by,” Defense Minister Kim Yong-hyun was quoted as saying in the statement.\n"
+    )
+    assert speakers(text) == {"We will not stand by,": "kim-yong-hyun"}
+
+
+def test_a_noun_phrase_before_he_said_is_the_first_part_of_the_utterance() -> None:
+    text = "Choi Min-seok spoke.\n\nNorth Korea’s officers, he said, had never seen a drone war before.\n"
+    assert speakers(text) == {
+        "North Korea’s officers": "choi-min-seok",
+        "had never seen a drone war before": "choi-min-seok",
+    }

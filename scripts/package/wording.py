@@ -19,6 +19,8 @@ SAYING_VERBS = (
     "told",
     "tells",
     "telling",
+    "saying",
+    "adding",
     "noted",
     "notes",
     "warned",

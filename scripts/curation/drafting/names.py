@@ -259,7 +259,8 @@ class Article:
 
     def _office_holder(self, office: str, at: Mention, found: list[Mention]) -> Entity | None:
         """The person named right after `at` ("The Pentagon spokesman, Maj. Gen. Pat Ryder"), else the
-        last person before it the text gives the office, else the first after it."""
+        last person before it the text gives the office, else the first after it, else the last person
+        its paragraph names before it."""
         people = [
             m
             for m in found
@@ -274,7 +275,12 @@ class Article:
         holders = [m for m in people if self._holds_office(m, office)]
         before = [m for m in holders if m.end <= at.start]
         after = [m for m in holders if m.start >= at.end]
-        return before[-1].entity if before else after[0].entity if after else None
+        if before or after:
+            return before[-1].entity if before else after[0].entity
+        # "Choi Min-seok commanded a corps … the former lieutenant general said": the person the paragraph named
+        paragraph_start, _ = paragraph_of(self.text, at.start)
+        named = [m for m in people if paragraph_start <= m.start and m.end <= at.start]
+        return named[-1].entity if named else None
 
     def _named_next(self, at: Mention, people: list[Mention]) -> Entity | None:
         """The person whose name follows `at` as its apposition ("a ministry spokesperson, Col. Lee Min-ho")."""
@@ -458,6 +464,9 @@ class Article:
         """A capitalised word that opens a sentence, too short a name, or people of a country."""
         if self._sentence_start(start) and len(words) == 1:
             return True
+        countries = [e.name for e in self.entities.values() if e.kind == "country"]
+        if len(words) == 1 and any(name in demonyms(country) for country in countries):
+            return True  # "Ukrainian estimates": an adjective, never a name
         if len(name) < 3 or (name.upper() == name and len(words) == 1 and len(name) < 3):
             return True
         # "the North Koreans", "Ukrainians": people of a country, no party
@@ -466,7 +475,8 @@ class Article:
     def _named_otherwise(self, start: int, name: str, words: list[str]) -> Mention | None:
         """One word that names a known party another way: a capital, an acronym, an institution's word."""
         country = self._by_name(dict(wording.CAPITALS).get(name, "")) if len(words) == 1 else None
-        if country and self._before_saying(start + len(name)):
+        placed = re.search(r"\b(?:in|at|from|to|near)\s+$", self.text[max(0, start - 6) : start])
+        if country and self._before_saying(start + len(name)) and not placed:  # "the embassy in Seoul said"
             return Mention(start, start + len(name), country, "capital")  # "Kyiv said": Ukraine
         acronym = self._acronym(name) if len(words) == 1 and name.isupper() else None
         if acronym:
@@ -659,10 +669,16 @@ class Article:
         outside = [m for m in before if not self.inside_quotation(m.start, m.end) and not self._in_question(m.start)]
         if mention.start >= self.headline_end:  # a headline's party is no antecedent of the body's "he"
             outside = [m for m in outside if m.start >= self.headline_end]
-        for earlier in reversed(outside):
-            if earlier.entity.kind == "person" and earlier.entity.gender != unlike:
-                return Mention(mention.start, mention.end, earlier.entity, "pronoun")
-        return mention
+        people = [m for m in outside if m.entity.kind == "person" and m.entity.gender != unlike]
+        if not people:
+            return mention
+        last = people[-1]
+        # "Choi dismissed …, but even several hundred dead would not trouble Kim Jong Un. He was blunter …":
+        # the subject of the sentence that names the last person, not a person it names later
+        sentence_start, _ = self.sentence_of(last.start)
+        subject = next((m for m in people if m.start == sentence_start), None)
+        chosen = subject if subject and self.sentence_of(mention.start)[0] != sentence_start else last
+        return Mention(mention.start, mention.end, chosen.entity, "pronoun")
 
 
 @dataclass(frozen=True)
@@ -731,6 +747,13 @@ def _same_stem(a: str, b: str) -> bool:
         return True
     common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return common >= 5 and len(a) - common <= 3 and len(b) - common <= 3
+
+
+def demonyms(country: str) -> set[str]:
+    """The adjectives a country's name gives in English, by its ending: Russia → Russian, Korea → Korean,
+    Ukraine → Ukrainian (a list would be better where the endings fail)."""
+    stem = country.removesuffix("e")
+    return {f"{country}n", f"{stem}ian", f"{country}an", f"{country}ese"}
 
 
 def _surname_of(words: list[str]) -> str:

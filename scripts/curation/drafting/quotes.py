@@ -89,6 +89,9 @@ class QuoteDrafter:
                 confidence, why = speech.confidence, f"{kind}: between quotation marks; speaker by '{speech.how}'"
                 self.speakers[(quotation.start, quotation.end)] = speech
             self.rows.append((row, confidence, why))
+        for row, _, _ in self.rows:
+            if row["nested_in"] and not row["speaker_id"]:  # the parent may come after it in the scan
+                row["speaker_id"] = self._speaker_at(row["nested_in"])
 
     def _same_words_spoken(self) -> None:
         """A quotation with no speaker, or a headline's, whose words a quotation with a speaker holds
@@ -311,8 +314,9 @@ class QuoteDrafter:
         """'CLAUSE, argued Pardo.' / 'CLAUSE, the official added, …' / 'CLAUSE, the Defence Secretary,
         Richard Halloran, told …': the clause before the commas that open the speaker's words."""
         before = self.article.text[start : start + verb.start()]
-        if any(mark in before for mark in '"“”'):
-            return
+        after = self.article.text[start + verb.end() : end]
+        if any(mark in before for mark in '"“”') or re.match(r"[^.:]{0,40}:\s*[\"“‘']", after):
+            return  # '…, told the Post: "…"': the verb introduces the quotation, no clause before it
         commas = [m.start() for m in re.finditer(r",\s", before) if len(before[m.start() :].split()) <= 8]
         found = self._speaker_after_comma(start, end, verb, before, commas)
         if found is None and commas and len(before[commas[-1] :].split()) <= 8:
@@ -460,7 +464,7 @@ class QuoteDrafter:
 
     def _only_a_name(self, start: int, end: int) -> bool:
         """ "Andrei Kovalenko, a former attaché, told the Courier …": a name and its apposition are no clause."""
-        first = next((m for m in self.article.mentions if m.start == start), None)
+        first = next((m for m in self.article.mentions if m.start == start and m.entity.kind == "person"), None)
         return bool(first and re.fullmatch(r"(?:,\s+(?:an?|the)\s+[^,]+)?,?", self.article.text[first.end : end]))
 
     def renumber(self) -> None:

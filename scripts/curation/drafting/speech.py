@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scripts.curation.drafting.names import Article, Entity, Mention
+from scripts.curation.drafting.names import Article, Entity, Mention, demonyms
 from scripts.curation.drafting.text import ATTRIBUTING, SAYING, slug
 from scripts.package import wording
 
@@ -34,7 +34,7 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
     mentions = [m for m in mentions if m.entity.entity_id]
     if mentions:
         best = min(mentions, key=lambda m: (RANK.get(m.entity.kind, 5), -m.start))
-        return holder_of_role(article, best) or best
+        return _possessed_body(article, best, start + len(head)) or holder_of_role(article, best) or best
     group = re.search(
         rf"((?:[A-Z][\w'’-]*\s+){{0,2}}(?:[a-z]+\s+)?(?i:{'|'.join(wording.GROUP_WORDS)}))\s*$", head
     )  # "Ukrainian commanders", "Analysts" opening a sentence
@@ -48,6 +48,16 @@ def subject(article: Article, start: int, end: int, inner_clauses: bool = True) 
     return None
 
 
+def _possessed_body(article: Article, owner: Mention, head_end: int) -> Mention | None:
+    """ "Ukraine's special operations forces said": the body the country owns speaks, not the country."""
+    if owner.entity.kind != "country":
+        return None
+    owned = re.fullmatch(r"['’]s\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)\s*", article.text[owner.end : head_end])
+    if not owned or owned.group(1).split()[-1] in wording.SAYING_VERBS:
+        return None
+    return _group_mention(article, owner.start, article.text[owner.start : owner.end + owned.end(1)])
+
+
 def _role_by_nationality(article: Article, start: int, head: str) -> Mention | None:
     """ "the Ukrainian president said": the person the package knows in that role of the country its
     adjective names (Ukraine's President, in affiliations)."""
@@ -59,18 +69,11 @@ def _role_by_nationality(article: Article, start: int, head: str) -> Mention | N
     for role in article.roles:
         country = article.entities.get(role.organization_id)
         same_role = country and country.kind == "country" and role.role.lower() == said.group("role")
-        if same_role and said.group("adjective") in _demonyms(country.name):
+        if same_role and said.group("adjective") in demonyms(country.name):
             holder = article.entities.get(role.person_id)
             if holder:
                 return Mention(start + said.start("adjective"), start + said.end("role"), holder, "role")
     return None
-
-
-def _demonyms(country: str) -> set[str]:
-    """The adjectives a country's name gives in English, by its ending: Russia → Russian, Korea → Korean,
-    Ukraine → Ukrainian (a list would be better where the endings fail)."""
-    stem = country.removesuffix("e")
-    return {f"{country}n", f"{stem}ian", f"{country}an", f"{country}ese"}
 
 
 def _body_called_it(article: Article, start: int, end: int) -> Mention | None:
@@ -193,7 +196,9 @@ def speech_after(article: Article, offset: int, limit: int) -> Speech | None:
             return Speech(
                 article.resolve(named[0]), offset + verb.start("verb"), offset + verb.end("verb"), "said NAME", 0.9
             )
-    inverted = re.match(rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+)?(?P<verb>{SAYING})\b", after)
+    inverted = re.match(
+        rf"^[\"”’',.]*\s*(?P<who>.{{1,60}}?)\s+(?:also\s+|has\s+|have\s+|had\s+)?(?P<verb>{SAYING})\b", after
+    )
     if inverted and '"' not in inverted.group("who") and "“" not in inverted.group("who"):
         who, at = inverted.group("who"), offset + inverted.start("who")
         named = article.mentions_in(at, offset + inverted.end("who")) or _unnamed_speaker(article, at, who, offset)
@@ -212,7 +217,9 @@ def _unnamed_speaker(article: Article, at: int, who: str, offset: int) -> list[M
     counted = r"(?:two|three|four|five|several|some|many|a|an|\d+)\s+(?:[\w-]+\s+){0,2}"
     if re.fullmatch(rf"{counted}(?:{PEOPLE})\b[\w\s'’-]*", who):
         return [_group_mention(article, at, who)]
-    return []
+    group = re.search(rf"(?:^|,\s+)((?:[A-Z][\w'’-]*\s+){{1,2}}(?:[a-z]+\s+)?(?:{PEOPLE}))$", who)
+    # "… in mass assaults, British defence intelligence has said"
+    return [_group_mention(article, at + group.start(1), group.group(1))] if group else []
 
 
 def speech_before(article: Article, start: int, offset: int) -> Speech | None:
