@@ -23,7 +23,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
 ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
 	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER PUBLISHER_NAME SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS \
-	FORCE
+	FORCE LIMIT
 $(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
 export $(ARGUMENTS)
 
@@ -40,7 +40,7 @@ override PY := $(BIN)/python
 override SETUP := $(VENV)/.setup-done
 override CFFCONVERT := $(CFFCONVERT_VENV)/.setup-done
 
-.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo check-article suggest accept suggest-eval
+.PHONY: setup browser validate build serve publish release tag-check diff citation versions bench check test screenshots lint docs lock clean add-source spans todo check-article suggest accept suggest-eval link-candidates
 
 setup: $(SETUP)
 
@@ -125,6 +125,10 @@ accept: $(SETUP)
 
 suggest-eval: $(SETUP)
 	$(PY) -m scripts.curation.suggest_eval "$$DATAPACKAGE" --texts tests/suggest_texts --goals held_out
+
+# Pairs of claims the link procedure (codebook §8) should look at, and links that share nothing it asks about.
+link-candidates: $(SETUP)
+	$(PY) -m scripts.curation.link_candidates "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"} $${LIMIT:+--limit "$$LIMIT"}
 
 # One article: the package validated, only that article's problems shown, and its own tests run.
 check-article: $(SETUP)
