@@ -23,7 +23,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
 ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
 	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER PUBLISHER_NAME SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS \
-	FORCE LIMIT
+	FORCE ALL
 $(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
 export $(ARGUMENTS)
 
@@ -128,7 +128,7 @@ suggest-eval: $(SETUP)
 
 # Pairs of claims the link procedure (codebook §8) should look at, and links that share nothing it asks about.
 link-candidates: $(SETUP)
-	$(PY) -m scripts.curation.link_candidates "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"} $${LIMIT:+--limit "$$LIMIT"}
+	$(PY) -m scripts.curation.link_candidates "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"} $${ALL:+--all}
 
 # One article: the package validated, only that article's problems shown, and its own tests run.
 check-article: $(SETUP)

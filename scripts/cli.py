@@ -6,6 +6,7 @@ unwinds like an exception, so that temporary files and folders are removed on th
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -38,6 +39,11 @@ def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) 
     except KeyboardInterrupt:
         print("interrupted: temporary files removed, nothing written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader stopped reading (`… | head`): no error of ours; stdout is closed so Python's own
+        # flush at exit does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except RecursionError:
         print("internal error: input nested too deeply", file=sys.stderr)
         return EXIT_CRASH

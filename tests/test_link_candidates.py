@@ -103,10 +103,20 @@ def test_a_link_whose_claims_share_nothing_is_listed_with_the_words_they_share()
 def test_link_candidates_on_the_package_prints_both_lists(
     package_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(lc.main, [str(package_copy), "--limit", "3"]) == 0
+    assert run(lc.main, [str(package_copy), "--all"]) == 0
     out = capsys.readouterr().out
     assert "unlinked pair(s) that share something" in out and "link(s) whose claims share no party" in out
-    assert out.count("\n1. ") == 1
+
+
+def test_only_pairs_that_share_enough_are_proposed_unless_all_are_asked_for() -> None:
+    a, b = claim("a", "one"), claim("b", "two")
+    weak = lc.Candidate(a, b, (lc.Shared("party", "x"),), lc.PROPOSED_WEIGHT - 0.01)
+    strong = lc.Candidate(b, a, (lc.Shared("quantity", "y"),), lc.PROPOSED_WEIGHT)
+    features = {"a": lc.Features(a), "b": lc.Features(b)}
+    proposed = list(lc.report([strong, weak], [], features, every=False))
+    every = list(lc.report([strong, weak], [], features, every=True))
+    assert [line for line in proposed if line[:2] == "1."] and not [line for line in proposed if line[:2] == "2."]
+    assert [line for line in every if line[:2] == "2."]
 
 
 def test_link_candidates_refuses_a_source_without_claims(

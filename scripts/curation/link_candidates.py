@@ -1,7 +1,7 @@
 """Pairs of claims a curator should look at for a link, and links that rest on too little.
 
-    python -m scripts.curation.link_candidates [datapackage.json] [--source ID] [--limit N]
-    make link-candidates [SOURCE=id] [DATAPACKAGE=…]
+    python -m scripts.curation.link_candidates [datapackage.json] [--source ID] [--all]
+    make link-candidates [SOURCE=id] [ALL=1] [DATAPACKAGE=…]
 
 The codebook's link procedure (§8) starts by asking what a pair shares: a party (an entity named by
 its name or an alias in both claims' words, or the claimant of both), a quantity (a figure of each
@@ -9,9 +9,11 @@ with the same measure), a place (a figure's place, or "the Kursk region" in the 
 claim's date, or a figure's `as_of`). This tool asks that question of every pair of claims that has
 no link, ranks the pairs by what they share (a rare party counts more than one nearly every claim
 names), and prints each with the words of both claims; the curator answers the procedure's other
-questions and decides. It then lists the links whose two claims share none of these things, which
-the procedure says are no links unless their notes show otherwise. It writes nothing and exits 0:
-it is a list to read, not a verdict."""
+questions and decides. It proposes the pairs that share as much as one thing only a tenth of the
+claims have (or several commoner things); `--all` lists every pair that shares anything. It then
+lists the links whose two claims share none of these things, with the distinctive words they
+share: the procedure keeps such a link only where the claims state one thing. It writes nothing
+and exits 0: it is a list to read, not a verdict."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ PLACE = re.compile(
 # A party named in at least this share of all claims is the dataset's subject (North Korea, Russia),
 # not an actor two claims share: the codebook says a shared topic is no link.
 SUBJECT_SHARE = 0.5
+# A pair is proposed when what it shares weighs at least as much as one thing a tenth of the claims have.
+PROPOSED_WEIGHT = math.log(10) + 0.1
 COMMON_WORDS = {
     "north",
     "korean",
@@ -229,10 +233,11 @@ def _claim_line(claim: Row) -> str:
 
 
 def report(
-    found: list[Candidate], unfounded: list[tuple[Row, list[Shared]]], features: dict[str, Features], limit: int
+    found: list[Candidate], unfounded: list[tuple[Row, list[Shared]]], features: dict[str, Features], every: bool
 ) -> Iterator[str]:
-    shown = found[:limit] if limit else found
-    yield f"# {len(found)} unlinked pair(s) that share something; the {len(shown)} most telling:"
+    shown = found if every else [c for c in found if c.weight >= PROPOSED_WEIGHT]
+    which = "all of them" if every else f"the {len(shown)} proposed (--all lists every one)"
+    yield f"# {len(found)} unlinked pair(s) that share something; {which}:"
     for rank, candidate in enumerate(shown, 1):
         what = "; ".join(f"{s.kind} {s.what}" for s in candidate.shared)
         yield f"{rank}. {candidate.first['claim_id']} – {candidate.second['claim_id']}  [{what}]"
@@ -252,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="link-candidates", description=__doc__.split("\n\n")[0])
     parser.add_argument("datapackage", nargs="?", default=Path("datapackage.json"), type=Path)
     parser.add_argument("--source", default="", help="only pairs with a claim of this source")
-    parser.add_argument("--limit", type=int, default=40, help="pairs to show (0: all); default 40")
+    parser.add_argument("--all", action="store_true", help="every pair that shares anything, not only the proposed")
     args = parser.parse_args(argv)
     package = DataPackage(args.datapackage)
     claims = read_rows(table_of(package, "claims"))
@@ -266,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     features = features_of(claims, figures, entities, read_rows(table_of(package, "sources")))
     found = candidates(features, links, args.source)
     unfounded = list(unfounded_links(features, links, args.source))
-    for line in report(found, unfounded, features, max(args.limit, 0)):
+    for line in report(found, unfounded, features, args.all):
         print(printable(line))
     return 0
 

@@ -45,6 +45,18 @@ def test_an_unexpected_exception_exits_2_with_one_line_and_no_traceback(capsys: 
     assert "Traceback" not in err and len(err) < 300
 
 
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_sigpipes_status() -> None:
+    """`make link-candidates ALL=1 | head`: the closed pipe is no internal error."""
+    command = [sys.executable, "-m", "scripts.curation.link_candidates", str(ROOT / "datapackage.json"), "--all"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 141
+    assert "internal error" not in err and "Traceback" not in err
+
+
 def test_a_command_error_keeps_its_lines_and_escapes_every_control_character(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
