@@ -180,9 +180,9 @@ def test_combat_status_and_troop_counts_are_linked_across_articles(article: Arti
     for (source_from, exact_from), relation, (source_to, exact_to) in article.figure_links:
         claims = (_figure(source_from, exact_from)["claim_id"], _figure(source_to, exact_to)["claim_id"])
         assert links.get(claims) == relation, (exact_from, exact_to)
-    for words in article.updated_claims:
+    for words, relation in article.linked_claims:
         (claim,) = [c for c in rows_of("claims", article.source_id) if words in c["exact"]]
-        assert "updates" in {r for (_, to), r in links.items() if to == claim["claim_id"]}, words
+        assert relation in {r for (_, to), r in links.items() if to == claim["claim_id"]}, words
 
 
 def test_every_field_has_a_description_and_every_controlled_list_an_enum() -> None:

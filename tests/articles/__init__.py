@@ -28,7 +28,8 @@ class Article:
     venues: dict[str, tuple[str, str]] = field(default_factory=dict)  # cited source: kind, publisher
     undated_quotes: tuple[tuple[str, str], ...] = ()  # first words, what the note says instead of a date
     figure_links: tuple[Link, ...] = ()  # claims of two figures, linked
-    updated_claims: tuple[str, ...] = ()  # words of a claim of this article that a later claim updates
+    # words of a claim of this article, and the relation of a link to it from a claim of any article
+    linked_claims: tuple[tuple[str, str], ...] = ()
     # Rows of the troop_estimates view: the figure's exact words, as_of, value, claimant, venue.
     troop_estimates: tuple[tuple[str, str, float, str, str | None], ...] = ()
     # Rows of the who_said_what view: the quote's exact words, speaker's name, venue, article's label.

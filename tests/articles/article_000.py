@@ -38,7 +38,8 @@ ARTICLE = Article(
         "briefing-blinken-2024-10-31": ("press_briefing", ""),
     },
     figure_links=((("article-000", "8,000"), "updates", ("article-000", "3,000")),),
-    updated_claims=("no combat clashes",),
+    # undated: the later reports of battles and losses do not update it, they stand in tension with it
+    linked_claims=(("no combat clashes", "in_tension"),),
     troop_estimates=(
         ("3,000", "2024-10-28?", 3000.0, "Unnamed sources", None),  # "reportedly": the text names no source
         (
