@@ -65,7 +65,8 @@ def correct_a_place(root: Path) -> tuple[str, str, str]:
 
 def commit_all(root: Path, message: str) -> str:
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
+    # --allow-empty: at a release commit itself the working tree is already "as just released"
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--allow-empty", "-qm", message)
     return git(root, "rev-parse", "HEAD").strip()
 
 

@@ -296,7 +296,13 @@ def figure_high_below_value(root: Path) -> list[Expected]:
 
 def figure_outside_its_claim(root: Path) -> list[Expected]:
     key = key_of(root, "figures", "article-000", "8,000")
-    claim = key_of(root, "claims", "article-000", "troops were relocated", column="claim")
+    figure = row_of(root, "figures", key)
+    start, end = int(figure["char_start"]), int(figure["char_end"])
+    claim = next(  # the first claim of the article whose evidence does not hold the figure
+        c["claim_id"]
+        for c in read_table("claims", root)
+        if c["source_id"] == figure["source_id"] and not int(c["char_start"]) <= start < end <= int(c["char_end"])
+    )
     row = set_cells(root, "figures", key, claim_id=claim)
     return [at("data/figures.csv", row, "char_start", f"span lies outside the evidence span of claim {claim}")]
 
