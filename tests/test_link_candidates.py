@@ -3,12 +3,14 @@ share nothing it asks about."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 
 from scripts.cli import run
 from scripts.curation import link_candidates as lc
+from tests.conftest import ROOT, read_table
 
 ENTITIES = [
     {"entity_id": "kim", "name": "Kim Jong Un", "kind": "person", "aliases": "Kim"},
@@ -27,6 +29,7 @@ def claim(claim_id: str, text: str, claimant: str = "outlet", source: str = "s1"
         "claim": text,
         "exact": text,
         "claimed_on": on,
+        "modality": "asserts",
     }
 
 
@@ -133,3 +136,66 @@ def test_link_candidates_refuses_a_claim_row_without_its_cells(
     claims.write_text(claims.read_text().rstrip("\n") + "\nlonely\n")
     assert run(lc.main, [str(package_copy)]) == 1
     assert "claims.csv" in capsys.readouterr().err
+
+
+def test_a_pair_judged_no_link_is_not_proposed_again() -> None:
+    claims = [claim("a", "Kim sent troops.", "kim", "s2"), claim("b", "Kim sent shells.", "kim", "s2"), *FILLER]
+    judged = frozenset({frozenset(("b", "a"))})
+    assert ("a", "b") in pairs(claims) and ("a", "b") not in {
+        (c.first["claim_id"], c.second["claim_id"])
+        for c in lc.candidates(lc.features_of(claims, [], ENTITIES, SOURCES), [], "", judged)
+    }
+
+
+def _decisions(package_copy: Path, text: str) -> None:
+    (package_copy.parent / lc.DECISIONS).parent.mkdir(exist_ok=True)
+    (package_copy.parent / lc.DECISIONS).write_text(text, encoding="utf-8")
+
+
+def test_link_candidates_leaves_out_the_pairs_the_decisions_file_records(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _decisions(package_copy, "claim_id_a,claim_id_b,decision,review\n")
+    assert run(lc.main, [str(package_copy), "--all"]) == 0
+    every = capsys.readouterr().out
+    first = next(line for line in every.splitlines() if line.startswith("1. "))
+    a, b = first[3:].split("  [")[0].split(" – ")
+    _decisions(package_copy, f"claim_id_a,claim_id_b,decision,review\n{b},{a},no link,test\n")
+    assert run(lc.main, [str(package_copy), "--all"]) == 0
+    out = capsys.readouterr().out
+    assert f"1. {a} – {b}  [" not in out and "(1 pair(s) judged no link" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n", "the header must be claim_id_a,claim_id_b,decision,review"),
+        ("claim_id_a,claim_id_b,decision,review\nx,y,maybe,r\n", "link-decisions.csv:2: write two claim ids"),
+    ],
+)
+def test_link_candidates_refuses_a_decisions_file_it_cannot_read(
+    package_copy: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    _decisions(package_copy, text)
+    assert run(lc.main, [str(package_copy)]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_link_candidates_refuses_a_decisions_file_that_links_outside_the_package(
+    package_copy: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "elsewhere.csv"  # not under the package's folder
+    outside.write_text("claim_id_a,claim_id_b,decision,review\n", encoding="utf-8")
+    (package_copy.parent / lc.DECISIONS).parent.mkdir(exist_ok=True)
+    (package_copy.parent / lc.DECISIONS).symlink_to(outside)
+    assert run(lc.main, [str(package_copy)]) == 1
+    assert "resolves outside the package root" in capsys.readouterr().err
+
+
+def test_every_pair_judged_no_link_names_two_claims_that_are_not_linked() -> None:
+    decisions = ROOT / lc.DECISIONS
+    rows = list(csv.DictReader(decisions.open(encoding="utf-8")))
+    claims = {row["claim_id"] for row in read_table("claims")}
+    linked = {frozenset((link["from_claim_id"], link["to_claim_id"])) for link in read_table("claim_links")}
+    assert rows and all({row["claim_id_a"], row["claim_id_b"]} <= claims for row in rows)
+    assert not [row for row in rows if frozenset((row["claim_id_a"], row["claim_id_b"])) in linked]

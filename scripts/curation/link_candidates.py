@@ -12,12 +12,15 @@ names), and prints each with the words of both claims; the curator answers the p
 questions and decides. It proposes the pairs that share as much as one thing only a tenth of the
 claims have (or several commoner things); `--all` lists every pair that shares anything. It then
 lists the links whose two claims share none of these things, with the distinctive words they
-share: the procedure keeps such a link only where the claims state one thing. It writes nothing
-and exits 0: it is a list to read, not a verdict."""
+share: the procedure keeps such a link only where the claims state one thing. Pairs a review
+judged "no link" are listed in `docs/link-decisions.csv` (`claim_id_a,claim_id_b,decision,review`)
+and left out, so that each run shows what is still to decide. It writes nothing and exits 0: it
+is a list to read, not a verdict."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import re
 import sys
@@ -29,9 +32,11 @@ from pathlib import Path
 
 from scripts.cli import run
 from scripts.curation.tables import read_rows, table_of
-from scripts.package.read import DataPackage, PackageError, clip, printable
+from scripts.package.read import DataPackage, PackageError, clip, csv_reader, package_file, printable
 
 Row = dict[str, str]
+DECISIONS = "docs/link-decisions.csv"  # the curators' record of pairs judged "no link" (no table of the package)
+DECISION_COLUMNS = ["claim_id_a", "claim_id_b", "decision", "review"]
 
 # "the Kursk region", "in Kursk": a place the words name, where no figure gives it (a country is a party)
 PLACE = re.compile(
@@ -198,20 +203,42 @@ def linked_pairs(links: list[Row]) -> set[frozenset[str]]:
     return {frozenset((link["from_claim_id"], link["to_claim_id"])) for link in links}
 
 
-def candidates(features: dict[str, Features], links: list[Row], source: str = "") -> list[Candidate]:
-    """Unlinked pairs that share something the procedure asks about, most telling first."""
+def candidates(
+    features: dict[str, Features], links: list[Row], source: str = "", judged: frozenset[frozenset[str]] = frozenset()
+) -> list[Candidate]:
+    """Unlinked pairs, not yet judged "no link", that share something the procedure asks about, most telling first."""
     subject, rarity, linked = subject_parties(features), _rarity(features), linked_pairs(links)
     distinctive = distinctive_words(features)
     found = []
     for a, b in combinations(features.values(), 2):
         ids = frozenset((a.claim["claim_id"], b.claim["claim_id"]))
-        if ids in linked or (source and source not in (a.claim["source_id"], b.claim["source_id"])):
+        if ids in linked or ids in judged or (source and source not in (a.claim["source_id"], b.claim["source_id"])):
             continue
         shared = a.shared_with(b, subject)
         if shared:
             weight = sum(rarity.get(thing, 0.1) for thing in shared)
             found.append(Candidate(a.claim, b.claim, tuple(shared + a.wording_shared(b, distinctive)), weight))
     return sorted(found, key=lambda c: (-c.weight, c.first["claim_id"], c.second["claim_id"]))
+
+
+def judged_pairs(package: DataPackage) -> frozenset[frozenset[str]]:
+    """The pairs `docs/link-decisions.csv` records as judged "no link"; none where the file is absent
+    (a released package has no docs/)."""
+    try:
+        file = package_file(package.root, DECISIONS)
+    except PackageError:
+        if (package.root / DECISIONS).exists() or (package.root / DECISIONS).is_symlink():
+            raise  # there, but not a regular file inside the package: refuse rather than ignore it
+        return frozenset()
+    rows = list(csv_reader(io.StringIO(file.read_text(encoding="utf-8"), newline=""), DECISIONS))
+    if not rows or rows[0] != DECISION_COLUMNS:
+        raise PackageError(f"{DECISIONS}: the header must be {','.join(DECISION_COLUMNS)}")
+    pairs = set()
+    for number, row in enumerate(rows[1:], 2):
+        if len(row) != len(DECISION_COLUMNS) or row[2] != "no link" or not row[0] or not row[1]:
+            raise PackageError(f"{DECISIONS}:{number}: write two claim ids, “no link” and the review that decided it")
+        pairs.add(frozenset(row[:2]))
+    return frozenset(pairs)
 
 
 def unfounded_links(
@@ -229,7 +256,9 @@ def unfounded_links(
 
 
 def _claim_line(claim: Row) -> str:
-    return f"  {claim['claim_id']} ({claim['claimant_id']}): {clip(claim['claim'], 160)}"
+    """The claim as the procedure needs it: claimant, modality (its firmness), date and all its words."""
+    dated = f", {claim['claimed_on']}" if claim["claimed_on"] else ""
+    return f"  {claim['claim_id']} ({claim['claimant_id']}, {claim['modality']}{dated}): {clip(claim['claim'], 600)}"
 
 
 def report(
@@ -248,7 +277,7 @@ def report(
     for link, wording in unfounded:
         words = ", ".join(w.what for w in wording) or "nothing"
         yield f"- {link['from_claim_id']} {link['relation']} {link['to_claim_id']}  [words shared: {words}]"
-        yield f"  note: {clip(link['note'], 160)}"
+        yield f"  note: {clip(link['note'], 600)}"
         yield _claim_line(features[link["from_claim_id"]].claim)
         yield _claim_line(features[link["to_claim_id"]].claim)
 
@@ -269,10 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     entities = read_rows(table_of(package, "entities"))
     links = read_rows(table_of(package, "claim_links"))
     features = features_of(claims, figures, entities, read_rows(table_of(package, "sources")))
-    found = candidates(features, links, args.source)
+    judged = judged_pairs(package)
+    found = candidates(features, links, args.source, judged)
     unfounded = list(unfounded_links(features, links, args.source))
     for line in report(found, unfounded, features, args.all):
         print(printable(line))
+    if judged:
+        print(f"({len(judged)} pair(s) judged no link in {DECISIONS} left out)")
     return 0
 
 
