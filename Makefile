@@ -112,7 +112,7 @@ spans: $(SETUP)
 	$(PY) -m scripts.curation.spans "$$DATAPACKAGE"
 
 todo: $(SETUP)
-	$(PY) -m scripts.curation.todo "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"}
+	$(PY) -m scripts.curation.todo "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"} || test $$? -eq 141
 
 # Drafts from an article's text (drafts/<id>/*.csv), the accepted ones merged, the drafts scored.
 suggest: $(SETUP)
@@ -128,7 +128,8 @@ suggest-eval: $(SETUP)
 
 # Pairs of claims the link procedure (codebook §8) should look at, and links that share nothing it asks about.
 link-candidates: $(SETUP)
-	$(PY) -m scripts.curation.link_candidates "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"} $${ALL:+--all}
+	$(PY) -m scripts.curation.link_candidates "$$DATAPACKAGE" $${SOURCE:+--source "$$SOURCE"} $${ALL:+--all} \
+		|| test $$? -eq 141  # `make link-candidates | head`: the reader stopped, no failure
 
 # One article: the package validated, only that article's problems shown, and its own tests run.
 check-article: $(SETUP)

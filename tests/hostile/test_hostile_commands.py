@@ -57,6 +57,18 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly_with_sigpipes_stat
     assert "internal error" not in err and "Traceback" not in err
 
 
+def test_make_link_candidates_into_a_reader_that_stops_is_no_failure() -> None:
+    """`make link-candidates ALL=1 | head`: make itself reports no error for the closed pipe."""
+    command = ["make", "-s", "--no-print-directory", "link-candidates", "ALL=1"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=300) == 0, err
+    assert "Error" not in err
+
+
 def test_a_command_error_keeps_its_lines_and_escapes_every_control_character(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
