@@ -149,7 +149,7 @@ def test_a_pair_judged_no_link_is_not_proposed_again() -> None:
 
 def _decisions(package_copy: Path, text: str) -> None:
     (package_copy.parent / lc.DECISIONS).parent.mkdir(exist_ok=True)
-    (package_copy.parent / lc.DECISIONS).write_text(text, encoding="utf-8")
+    (package_copy.parent / lc.DECISIONS).write_text(text, encoding="utf-8", errors="surrogateescape")
 
 
 def test_link_candidates_leaves_out_the_pairs_the_decisions_file_records(
@@ -171,6 +171,7 @@ def test_link_candidates_leaves_out_the_pairs_the_decisions_file_records(
     [
         ("a,b\n", "the header must be claim_id_a,claim_id_b,decision,review"),
         ("claim_id_a,claim_id_b,decision,review\nx,y,maybe,r\n", "link-decisions.csv:2: write two claim ids"),
+        ("claim_id_a,claim_id_b,decision,review\n\udcff,y,no link,r\n", "link-decisions.csv: not UTF-8"),
     ],
 )
 def test_link_candidates_refuses_a_decisions_file_it_cannot_read(

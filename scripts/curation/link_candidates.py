@@ -230,7 +230,11 @@ def judged_pairs(package: DataPackage) -> frozenset[frozenset[str]]:
         if (package.root / DECISIONS).exists() or (package.root / DECISIONS).is_symlink():
             raise  # there, but not a regular file inside the package: refuse rather than ignore it
         return frozenset()
-    rows = list(csv_reader(io.StringIO(file.read_text(encoding="utf-8"), newline=""), DECISIONS))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise PackageError(f"{DECISIONS}: not UTF-8 (byte {error.start})") from None
+    rows = list(csv_reader(io.StringIO(text, newline=""), DECISIONS))
     if not rows or rows[0] != DECISION_COLUMNS:
         raise PackageError(f"{DECISIONS}: the header must be {','.join(DECISION_COLUMNS)}")
     pairs = set()
