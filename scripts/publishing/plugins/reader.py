@@ -389,7 +389,7 @@ def _svg_open(title: str) -> list[Markup]:
             '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%" '
             'style="display: block; max-width: {}px; height: auto" font-family="sans-serif" font-size="13" '
             'id="timeline">'
-        ).format(WIDTH, HEIGHT, WIDTH * 1.5),
+        ).format(WIDTH, HEIGHT, WIDTH * 4 // 3),
         Markup("<title>{}</title>").format(title),
     ]
 
@@ -518,7 +518,7 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
         shown = f"“{words}”" if len(words) <= 14 else "in words"
         return [
             Markup(
-                '<g><title>{}: “{}”</title>'
+                "<g><title>{}: “{}”</title>"
                 '<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate">{} {} (no number)</text></g>'
             ).format(who, words, x, y_of(0) - 8, anchor, number, shown)
         ]
