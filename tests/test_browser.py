@@ -18,7 +18,7 @@ import pytest
 from scripts.package.site import DATABASE
 from scripts.publishing.build import build
 from scripts.publishing.plugins.reader import day_label, parse_day
-from tests.conftest import PACKAGE, read_table, served
+from tests.conftest import PACKAGE, archived_text, read_table, served
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).
 CHROMIUM = Path(os.environ.get("NK_CHROMIUM", "/usr/bin/chromium"))
@@ -64,7 +64,9 @@ class Journey:
     """A browser on the local site that fails on any request leaving 127.0.0.1 and records every
     console error or warning."""
 
-    def __init__(self, playwright: Any, timezone: str = "Europe/London") -> None:
+    def __init__(
+        self, playwright: Any, timezone: str = "Europe/London", viewport: tuple[int, int] = (1280, 1150)
+    ) -> None:
         self.outside: list[str] = []
         self.console: list[str] = []
         # Chromium puts a socket in TMPDIR, and a socket's path is at most 107 bytes: a test's own
@@ -74,7 +76,7 @@ class Journey:
         self.browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, env=environment
         )
-        context = self.browser.new_context(viewport={"width": 1280, "height": 1150}, timezone_id=timezone)
+        context = self.browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, timezone_id=timezone)
         self.page = context.new_page()
         self.page.route("**/*", self._only_local)
         self.page.on("console", self._record)
@@ -142,4 +144,119 @@ def test_the_timeline_shows_every_estimate_with_the_same_dates_in_every_time_zon
         assert page.locator("svg#timeline text.undated", has_text="date not stated").count() == 1
         if timezone == "Asia/Tokyo":
             page.screenshot(path=str(_screenshots(tmp_path_factory) / "timeline.png"))
+        journey.close()
+
+
+SCREENS = [(390, 844), (1366, 768)]  # a phone and a laptop
+SPANS = {"claims": "claim_id", "quotes": "quote_id", "figures": "figure_id"}
+MIN_TARGET = 24  # CSS px, WCAG 2.2 target size (minimum)
+
+
+def _spans_of(source_id: str) -> list[tuple[str, str, dict[str, str]]]:
+    return [(t, row[key], row) for t, key in SPANS.items() for row in read_table(t) if row["source_id"] == source_id]
+
+
+def _overlapped_quote() -> tuple[str, str]:
+    """(article, quote id) of the quote a claim also covers nearest the middle of its text: a link
+    to it must scroll (neither end of the page, where scrolling stops), and its row must be reachable
+    although a claim covers the same words."""
+    claims = read_table("claims")
+    overlapped = [
+        q for q in read_table("quotes")
+        if any(c["source_id"] == q["source_id"] and int(c["char_start"]) <= int(q["char_start"]) < int(c["char_end"])
+               for c in claims)
+    ]  # fmt: skip
+    middle = min(overlapped, key=lambda q: abs(int(q["char_start"]) / len(archived_text(q["source_id"])) - 0.5))
+    return middle["source_id"], middle["quote_id"]
+
+
+def _lands(page: Any, anchor: str, height: int) -> None:
+    """The anchor is the :target, styled as such, and wholly in view with room above it."""
+    box = page.locator(f"[id='{anchor}']").bounding_box()
+    assert box is not None and height * 0.15 <= box["y"] and box["y"] + box["height"] <= height, (box, height)
+    target = page.locator(":target")
+    assert target.count() == 1 and target.get_attribute("id") == anchor
+    outline = page.eval_on_selector(":target", "e => parseFloat(getComputedStyle(e).outlineWidth)")
+    assert outline >= 2, "the target is not marked"
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_link_to_a_span_lands_on_it_marked_and_a_visit_to_its_row_keeps_the_place(
+    server: str, screen: tuple[int, int]
+) -> None:
+    source_id, quote_id = _overlapped_quote()
+    anchor = f"quotes-{quote_id}"
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=screen)
+        page = journey.page
+        page.goto(f"{server}/-/articles/{source_id}#{anchor}")
+        _lands(page, anchor, screen[1])
+        place = page.evaluate("window.scrollY")
+        page.click(f"[id='{anchor}']")  # the quote's own link, though a claim covers its words
+        page.wait_for_url(f"**/quotes/{quote_id}")
+        page.click("a.reader-link")  # back to the reader from the row
+        page.wait_for_url(f"**/-/articles/{source_id}#{anchor}")
+        _lands(page, anchor, screen[1])
+        page.go_back()
+        page.go_back()  # the browser's own way back: the same place
+        page.wait_for_url(f"**/-/articles/{source_id}#{anchor}")
+        assert abs(page.evaluate("window.scrollY") - place) <= 2
+        journey.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_row_of_the_reader_has_its_own_tap_target_of_at_least_24_px(server: str, screen: tuple[int, int]) -> None:
+    source_id, _ = _overlapped_quote()
+    rows = _spans_of(source_id)
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=screen)
+        page = journey.page
+        page.goto(f"{server}/-/articles/{source_id}")
+        targets = page.locator("article.reader a")
+        boxes = [targets.nth(i).bounding_box() for i in range(targets.count())]
+        small = [b for b in boxes if b is None or b["width"] < MIN_TARGET or b["height"] < MIN_TARGET]
+        assert boxes and small == [], f"{len(small)} of {len(boxes)} tap targets under {MIN_TARGET} px: {small[:3]}"
+        hrefs = sorted(targets.evaluate_all("links => links.map(a => new URL(a.href).pathname)"))
+        assert hrefs == sorted(f"/{DATABASE}/{table}/{key}" for table, key, _ in rows)
+        journey.close()
+
+
+def _clipped_labels(page: Any) -> list[str]:
+    """The chart's labels that are cut: outside the SVG's visible box, or shortened with an ellipsis."""
+    return page.eval_on_selector(
+        "svg#timeline",
+        """svg => { const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => { const r = t.getBoundingClientRect();
+                return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+                    || r.bottom > box.bottom + 0.5 || t.textContent.includes('\u2026'); })
+              .map(t => t.textContent); }""",
+    )
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimates_apart(
+    server: str, screen: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=screen)
+        page = journey.page
+        page.goto(server + "/-/timeline")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+        svg = page.locator("svg#timeline").bounding_box()
+        assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= screen[0]
+        assert _clipped_labels(page) == []
+        band = page.locator("svg#timeline rect.undated-band").bounding_box()
+        label = page.locator("svg#timeline text.undated", has_text="date not stated").bounding_box()
+        assert (
+            band is not None
+            and label is not None
+            and band["x"] <= label["x"]
+            and label["x"] + label["width"] <= band["x"] + band["width"]
+        )
+        marks = page.locator("svg#timeline .estimate-point, svg#timeline text.estimate:has-text('(no number)')")
+        centres = [b["x"] + b["width"] / 2 for b in (marks.nth(i).bounding_box() for i in range(marks.count())) if b]
+        inside = sum(band["x"] <= x <= band["x"] + band["width"] for x in centres)
+        assert len(centres) == EXPECTED_ESTIMATES and inside == sum(1 for f in ESTIMATES if not f["as_of"])
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-{screen[0]}.png"), full_page=True)
         journey.close()

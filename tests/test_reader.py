@@ -17,7 +17,7 @@ from scripts.package.read import DataPackage
 from scripts.package.site import ARTICLE_LABEL, DATABASE
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.plugins.nk_datasette.site import article_label as source_label
-from scripts.publishing.plugins.reader import segments, short_ids, tick_step
+from scripts.publishing.plugins.reader import segments, sentence_bounds, short_ids, tick_step
 from tests.articles import ARTICLES
 from tests.conftest import PACKAGE, archived_text, read_table, site_of
 
@@ -54,7 +54,7 @@ async def test_every_claim_quote_and_figure_page_shows_its_span_marked_in_its_pa
 async def test_the_reader_renders_the_whole_text_with_every_span_linked(site: Datasette, source_id: str) -> None:
     page = await _page(site, f"/-/articles/{source_id}")
     article = page[page.index('<article class="reader">') : page.index("</article>")]
-    plain = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<sup class="ref">.*?</sup>', "", article)))
+    plain = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<a class="ref [^"]*"[^>]*>.*?</a>', "", article)))
     assert re.sub(r"\s+", " ", plain).strip() == re.sub(r"\s+", " ", archived_text(source_id)).strip()
     for table, key, row in SPAN_ROWS:
         if row["source_id"] == source_id:
@@ -102,6 +102,69 @@ def test_segments_split_overlapping_spans_at_every_boundary() -> None:
 
 async def test_an_unknown_article_is_a_404(site: Datasette) -> None:
     assert (await site.client.get("/-/articles/nothing")).status_code == 404
+
+
+async def test_every_span_of_an_article_has_its_own_labelled_link_and_no_mark_hides_one(site: Datasette) -> None:
+    """A claim and a quote over the same words: each row has its own link (a.ref), never only the
+    link of whichever covers the mark."""
+    for source_id in ARTICLE_IDS:
+        article = await _page(site, f"/-/articles/{source_id}")
+        links = re.findall(r'<a class="ref (\w+)" id="([^"]+)" href="([^"]+)"', article)
+        rows = [(table, row[key]) for table, key, row in SPAN_ROWS if row["source_id"] == source_id]
+        assert sorted(href for _, _, href in links) == sorted(f"/{DATABASE}/{t}/{k}" for t, k in rows)
+        assert "<mark" in article and not re.search(r"<mark[^>]*>\s*<a ", article)  # the mark is no link
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "sentence"),
+    [
+        ("One. Two could reach 5, adding 9 a year. Three.", 12, "Two could reach 5, adding 9 a year."),
+        ("Said “no.” Then 5 and 9\nNext", 17, "Then 5 and 9"),
+        ("No end at all 5", 3, "No end at all 5"),
+    ],
+)
+def test_a_sentence_runs_from_the_last_sentence_end_to_the_next(text: str, at: int, sentence: str) -> None:
+    start, end = sentence_bounds(text, at)
+    assert text[start:end].rstrip(".") == sentence.rstrip(".")
+
+
+def _related_to_estimates(measure: str) -> list[dict[str, str]]:
+    """Figures of another measure that the claim or the sentence of a troop estimate also states."""
+    figures = read_table("figures")
+    related = []
+    for figure in figures:
+        for estimate in (f for f in figures if f["measure"] == measure and f["source_id"] == figure["source_id"]):
+            text = archived_text(estimate["source_id"])
+            start, end = sentence_bounds(text, int(estimate["char_start"]))
+            if figure["measure"] != measure and (
+                figure["claim_id"] == estimate["claim_id"] or start <= int(figure["char_start"]) < end
+            ):
+                related.append(figure)
+                break
+    return related
+
+
+async def test_the_timeline_names_the_figures_stated_beside_an_estimate(site: Datasette) -> None:
+    """The yearly rotation beside a troop count is another measure: not drawn, but named under the
+    chart with a link to its row and the # of the estimate it stands beside."""
+    measure = DataPackage(PACKAGE / "datapackage.json").headline_measure
+    related = _related_to_estimates(measure)
+    assert related, "no figure of another measure shares a claim or sentence with an estimate"
+    page = await _page(site, "/-/timeline")
+    section = page[page.index('<section class="related-figures">') : page.index("</section>")]
+    named = re.findall(rf'href="/{DATABASE}/figures/([^"]+)"', section)
+    assert sorted(named) == sorted(f["figure_id"] for f in related)
+    assert section.count('href="#estimate-') == len(related)
+    assert all(f'id="estimate-{n}"' in page for n in re.findall(r'href="#estimate-(\d+)"', section))
+
+
+async def test_the_timeline_scales_to_the_page_and_keeps_undated_estimates_in_a_band_of_their_own(
+    site: Datasette,
+) -> None:
+    svg = (await _page(site, "/-/timeline")).split("<svg")[1].split("</svg>")[0]
+    opening = svg[: svg.index(">")]
+    assert 'width="100%"' in opening and "height=" not in opening.replace("height: auto", "")
+    assert svg.count('class="undated-band"') == 1 and "…" not in svg
 
 
 async def test_the_timeline_draws_every_troop_estimate(site: Datasette) -> None:

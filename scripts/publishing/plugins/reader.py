@@ -38,10 +38,18 @@ from nk_datasette.site import Site, article_label, quoted, site_of
 NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
 STYLE = Markup("""<style>
 mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.figure { background: #ffd0c0; }
-mark.claim.quote { background: #d8f0a0; } mark a { color: inherit; text-decoration: none; }
+mark.claim.quote { background: #d8f0a0; }
 .evidence { border-left: 4px solid #276890; padding: 0.2em 1em; margin: 1em 0; max-width: 50em; }
-.reader p { max-width: 46em; line-height: 1.8; } .legend mark { padding: 0 0.4em; }
-sup.ref { font-size: 0.65em; color: #666; margin: 0 0.2em 0 0.1em; } sup.ref a { color: #666; text-decoration: none; }
+.reader p { max-width: 46em; line-height: 2; } .legend mark { padding: 0 0.4em; }
+a.ref { display: inline-block; box-sizing: border-box; min-width: 24px; min-height: 24px; line-height: 22px;
+  padding: 0 0.3em; margin: 0 0.15em; border: 1px solid #767676; border-radius: 4px; font-size: 0.8em;
+  text-align: center; text-decoration: none; color: #1a1a1a; background: #f4f4f4;
+  scroll-margin-top: 35vh; scroll-margin-bottom: 35vh; }
+a.ref.claim { background: #fff3b0; } a.ref.quote { background: #c8f0d0; } a.ref.figure { background: #ffd0c0; }
+a.ref:target { background: #8a2f0f; color: #fff; border-color: #8a2f0f;
+  outline: 3px solid #8a2f0f; outline-offset: 1px; }
+a.ref:target + mark, a.ref:target + a.ref + mark, a.ref:target + a.ref + a.ref + mark {
+  outline: 3px solid #8a2f0f; outline-offset: 2px; }
 </style>""")
 
 
@@ -252,21 +260,21 @@ def render_text(datasette: Any, text: str, spans: list[tuple[int, int, str, str]
             continue
         kinds = " ".join(sorted({mark_class(t) for _, _, t, _ in covering}))
         titles = ", ".join(f"{mark_class(t)} {k}" for _, _, t, k in covering)
-        # Each span opens with its anchor and a small reference to its row, so that a span lying
-        # wholly inside another (the same words as claim and quote) is still one click away.
+        # Each span opens with its own labelled link to its row, a 24-px tap target (WCAG 2.2), which
+        # is also its anchor: a span lying wholly inside another (the same words as claim and quote)
+        # is still one tap away, and a link to the span lands on it (:target, scroll-margin).
         anchors = Markup("").join(
-            Markup('<sup class="ref"><a id="{}" href="{}">{}</a></sup>').format(
-                anchor_of(t, k), row_url(datasette, t, k), labels[k]
+            Markup('<a class="ref {}" id="{}" href="{}" title="{} {}">{}</a>').format(
+                mark_class(t), anchor_of(t, k), row_url(datasette, t, k), mark_class(t), k, labels[k]
             )
             for _, _, t, k in sorted(covering, key=lambda c: (c[0], -c[1]))
             if (t, k) not in started
         )
         started.update((t, k) for _, _, t, k in covering)
-        _, _, table, key = covering[0]
         html.append(
             anchors
-            + Markup('<mark class="{}" title="{}"><a href="{}">{}</a></mark>').format(
-                kinds, titles, row_url(datasette, table, key), escape(piece).replace("\n", Markup("<br>"))
+            + Markup('<mark class="{}" title="{}">{}</mark>').format(
+                kinds, titles, escape(piece).replace("\n", Markup("<br>"))
             )
         )
     html.append(Markup("</p>"))
@@ -285,8 +293,11 @@ def short_ids(keys: list[str]) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- the timeline
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, UNDATED_BAND = 960, 440, 90, 20, 30, 70, 300
-MAX_TICKS = 8  # date labels under a summary chart
+# A viewBox the page scales to its width: labels are short (a number and the estimate's # in the table
+# below, which names who and where), so that none is cut at any width.
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, UNDATED_BAND = 720, 440, 80, 10, 30, 70, 250
+MAX_TICKS = 6  # date labels under a summary chart
+LABEL_WIDTH = 110  # the widest label of a point (“#12 could reach”), in the viewBox's units
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -349,16 +360,18 @@ def timeline_svg(estimates: list[dict[str, Any]], unit: str) -> Markup:
             '<text x="{:.1f}" y="{}" text-anchor="middle">date of the estimate (as the text gives it)</text>'
         ).format((LEFT + chart_right) / 2, HEIGHT - BOTTOM + 40)
     )
-    for day, _, estimate in on_axis:
-        parts += _point(x_of(day), estimate, y_of)
+    middle = (LEFT + chart_right) / 2
+    for day, _, estimate in on_axis:  # a label leftwards in the right half: never into the undated band
+        parts += _point(x_of(day), estimate, y_of, anchor="start" if x_of(day) <= middle else "end")
     if undated:
         band = chart_right + 20
         parts.append(_undated_band(band))
         undated.sort(key=lambda e: str(e["source_id"]))  # stable: each article's estimates in reading order
         counted = [e for e in undated if has_number(e)]
-        step = (UNDATED_BAND - 40) / max(len(counted), 1)
+        # points from the band's left edge to where a label still fits inside it
+        step = (UNDATED_BAND - 20 - 30 - LABEL_WIDTH) / max(len(counted) - 1, 1)
         for index, estimate in enumerate(counted):
-            parts += _point(band + 30 + index * step, estimate, y_of, anchor="end")
+            parts += _point(band + 20 + index * step, estimate, y_of, anchor="start")
         for index, estimate in enumerate(e for e in undated if not has_number(e)):  # words, no number
             parts += _point(band + 8, estimate, lambda v, i=index: y_of(v) - 8 - 16 * i, anchor="start")
     parts.append(Markup("</svg>"))
@@ -373,18 +386,24 @@ def has_number(estimate: dict[str, Any]) -> bool:
 def _svg_open(title: str) -> list[Markup]:
     return [
         Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="{}" height="{}" '
-            'font-family="sans-serif" font-size="12" id="timeline">'
-        ).format(WIDTH, HEIGHT, WIDTH, HEIGHT),
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%" '
+            'style="display: block; max-width: {}px; height: auto" font-family="sans-serif" font-size="13" '
+            'id="timeline">'
+        ).format(WIDTH, HEIGHT, WIDTH * 4 // 3),
         Markup("<title>{}</title>").format(title),
     ]
 
 
 def _undated_band(band: float) -> Markup:
+    """A shaded panel of its own, apart from the time axis and named above and below, so that no
+    reader takes the estimates in it for later than the last date."""
+    width = UNDATED_BAND - 20
     return Markup(
-        '<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#999" stroke-dasharray="4 3"/>'
-        '<text x="{3}" y="{4}" text-anchor="middle" class="undated">date not stated</text>'
-    ).format(band, TOP, HEIGHT - BOTTOM, band + (UNDATED_BAND - 20) / 2, HEIGHT - BOTTOM + 18)
+        '<rect x="{0}" y="{1}" width="{2}" height="{3}" fill="#f2f2f2" stroke="#999" stroke-dasharray="4 3" '
+        'class="undated-band"/>'
+        '<text x="{4}" y="{5}" text-anchor="middle" font-weight="bold">no date</text>'
+        '<text x="{4}" y="{6}" text-anchor="middle" class="undated">date not stated</text>'
+    ).format(band, TOP - 20, width, HEIGHT - BOTTOM - TOP + 20, band + width / 2, TOP - 6, HEIGHT - BOTTOM + 18)
 
 
 def summary_svg(columns: list[dict[str, Any]], unit: str) -> Markup:
@@ -489,17 +508,19 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     """One estimate: a point (hollow and dashed when it is only a possibility), its range, and a
     two-line label, who and how many."""
     value, high, qualifier = estimate["value"], estimate["value_high"], estimate["qualifier"]
-    claimant = str(estimate["claimant"] or "")
-    who = claimant if len(claimant) <= 32 else claimant[:31] + "…"
+    who, number = str(estimate["claimant"] or ""), key_number(estimate)
     possible = qualifier in ("could_reach", "potentially") or estimate.get("second_qualifier") == "up_to"
     dx = 10 if anchor == "start" else -10
     if value is None and estimate["value_low"] is not None and high is not None:
         return _range(x, estimate, y_of, anchor, who)
-    if value is None:  # a number in words ("thousands"): written, not plotted
+    if value is None:  # a number in words ("thousands"): written, not plotted; long words only in the table
+        words = str(estimate["exact"] or "")
+        shown = f"“{words}”" if len(words) <= 14 else "in words"
         return [
-            Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate">{}: “{}” (no number)</text>').format(
-                x, y_of(0) - 8, anchor, who, estimate["exact"]
-            )
+            Markup(
+                "<g><title>{}: “{}”</title>"
+                '<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate">{} {} (no number)</text></g>'
+            ).format(who, words, x, y_of(0) - 8, anchor, number, shown)
         ]
     parts = []
     if estimate["value_low"] is not None or high is not None:
@@ -517,6 +538,7 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
         )
     fill = "white" if possible else "#276890"
     how_many = whole(value) + (" (could reach)" if possible else "")
+    second = f"{number} could reach" if possible else number
     parts.append(
         Markup(
             '<circle cx="{:.1f}" cy="{:.1f}" r="6" fill="{}" stroke="#276890" stroke-width="2" class="estimate-point">'
@@ -526,10 +548,17 @@ def _point(x: float, estimate: dict[str, Any], y_of: Any, anchor: str = "start")
     parts.append(
         Markup(
             '<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate"><tspan font-weight="bold">{}</tspan>'
-            '<tspan x="{:.1f}" dy="14">{}</tspan></text>'
-        ).format(x + dx, y_of(value) - 2, anchor, how_many, x + dx, who)
+            '<tspan x="{:.1f}" dy="15">{}</tspan></text>'
+        ).format(x + dx, y_of(value) - 2, anchor, whole(value), x + dx, second)
     )
     return parts
+
+
+def key_number(estimate: dict[str, Any]) -> str:
+    """The estimate's number in the table under the chart (#3), which names who said it and where:
+    the chart's labels stay short enough never to be cut."""
+    position = estimate.get("position")
+    return f"#{position}" if position is not None else ""
 
 
 def _range(x: float, estimate: dict[str, Any], y_of: Any, anchor: str, who: str) -> list[Markup]:
@@ -545,8 +574,8 @@ def _range(x: float, estimate: dict[str, Any], y_of: Any, anchor: str, who: str)
         ).format(x - 4, y_of(high), max(y_of(low) - y_of(high), 2), who, ends),
         Markup(
             '<text x="{:.1f}" y="{:.1f}" text-anchor="{}" class="estimate"><tspan font-weight="bold">{}</tspan>'
-            '<tspan x="{:.1f}" dy="14">{}</tspan></text>'
-        ).format(x + dx, y_of(high) - 2, anchor, ends, x + dx, who),
+            '<tspan x="{:.1f}" dy="15">{} range</tspan></text>'
+        ).format(x + dx, y_of(high) - 2, anchor, ends, x + dx, key_number(estimate)),
     ]
 
 
@@ -612,15 +641,60 @@ async def timeline_page(request: Any, datasette: Any) -> Response:
         for row in map(dict, rows.rows)
     ]  # fmt: skip
     svg, summed_up = await timeline_chart(db, site)
+    related = [
+        {**figure, "url": row_url(datasette, "figures", figure["figure_id"])}
+        for figure in await related_figures(db, site, estimates)
+    ]
     here = datasette.urls.path("/-/timeline")
     context = {
         "svg": svg, "summed_up": summed_up, "estimates": estimates, "total": total, "page": page, "pages": pages,
         "first_shown": (page - 1) * PAGE_SIZE + 1, "last_shown": (page - 1) * PAGE_SIZE + len(estimates),
         "previous_url": f"{here}?page={page - 1}" if page > 1 else None,
         "next_url": f"{here}?page={page + 1}" if page < pages else None,
-        "measure": site.measure, "definition": site.definition,
+        "measure": site.measure, "definition": site.definition, "related": related,
     }  # fmt: skip
     return Response.html(await datasette.render_template("timeline.html", context, request=request))
+
+
+SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+|\n")
+
+
+def sentence_bounds(text: str, at: int) -> tuple[int, int]:
+    """The sentence (or line) around character `at`: from after the last sentence end before it to
+    the next one."""
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, at)), default=0)
+    following = SENTENCE_END.search(text, at)
+    return start, following.start() if following else len(text)
+
+
+async def related_figures(db: Any, site: Site, estimates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Figures of another measure or unit (a yearly rotation, an interval in months) that the same
+    claim or the same sentence states beside an estimate: not troop counts, so not drawn, but named
+    beside the chart, each with the estimate it stands beside. Found from the spans, never by id."""
+    if not estimates or not await db.table_exists("figures") or not await db.table_exists(site.texts):
+        return []
+    by_figure = {e["figure_id"]: e for e in estimates}
+    marks = ", ".join("?" for _ in by_figure)
+    sql = (
+        "SELECT e.figure_id AS beside, e.claim_id AS beside_claim, e.char_start AS beside_start, t.text, f.* "
+        f"FROM figures e JOIN figures f ON f.source_id = e.source_id AND f.figure_id <> e.figure_id "
+        f"AND (f.measure IS NOT e.measure OR f.unit IS NOT e.unit) "
+        f"JOIN {quoted(site.texts)} t ON t.source_id = e.source_id "
+        f"WHERE e.figure_id IN ({marks}) AND f.measure IS NOT ? ORDER BY e.figure_id, f.char_start"
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in map(dict, (await db.execute(sql, [*by_figure, site.measure])).rows):
+        text, start = row.pop("text"), stored_number(row["beside_start"])
+        same_claim = row["claim_id"] is not None and row["claim_id"] == row["beside_claim"]
+        sentence = sentence_bounds(text, int(start)) if start is not None and 0 <= start <= len(text) else None
+        in_sentence = (
+            sentence is not None
+            and isinstance(row["char_start"], int)
+            and (sentence[0] <= row["char_start"] < sentence[1])
+        )
+        if (same_claim or in_sentence) and row["figure_id"] not in found:
+            found[row["figure_id"]] = {**drawable(row), "estimate": by_figure[row["beside"]]}
+    return list(found.values())
 
 
 @hookimpl
