@@ -171,6 +171,7 @@ def site_configuration(package: DataPackage) -> dict[str, Any]:
         "spans": SPAN_OWNERS,
         "reader_spans": list(READER_SPANS),
         "headline": {"measure": measure, "definition": measure and package.definition("figures", "measure", measure)},
+        "release": package.descriptor["version"],  # every page's footer names the release it serves
     }
 
 

@@ -31,6 +31,7 @@ class Site(NamedTuple):
     reader_spans: tuple[str, ...]
     measure: str | None  # the headline measure, and what the vocabulary says it is
     definition: str | None
+    release: str | None  # the package's version, named on every page
 
 
 _sites: WeakKeyDictionary[Any, Site | None] = WeakKeyDictionary()  # per Datasette instance
@@ -59,6 +60,7 @@ def read_site(config: dict[str, Any]) -> Site | None:
         reader_spans=tuple(config["reader_spans"]),
         measure=headline.get("measure"),
         definition=headline.get("definition"),
+        release=config.get("release"),
     )
 
 
