@@ -5,8 +5,8 @@
   derives from the Table Schemas (plugin config "nk-readable"). `?_all=1` shows every column.
 - Column headers carry the fields' human titles from the Table Schemas (their names stay in
   URLs, sorting and the API).
-- A table's CSV link downloads every column of the package's CSV, in its order: a CSV asked in
-  the reading order is redirected to the whole table.
+- A table's CSV link downloads every column of the package's CSV, in its order, and nothing else:
+  a CSV asked in the reading order, or with labels added, is redirected to the whole table.
 - Numbers that are whole display as whole numbers, with thousands separators (12,000, not 12000.0).
 - Column descriptions take a few lines, scrollable, instead of pushing the rows below the fold;
   SQL wraps; a canned query's tab shows its title, not its SQL.
@@ -79,18 +79,21 @@ def _reading_url(datasette: Any, scope: dict) -> str | None:
 
 
 def _whole_csv_url(datasette: Any, scope: dict) -> str | None:
-    """A table's CSV with every column of its CSV in the package's order, where the visitor asked for
-    the table page's reading order (its "CSV" link carries the page's `_col`s and `_labels`, which
-    would drop the offsets and reorder the rest). Other column choices are the visitor's own: kept."""
+    """A table's CSV as its page links it, with every column of the package's CSV in its order and
+    nothing else: the page's "CSV" link carries the page's reading-order `_col`s (which drop the
+    offsets and reorder the rest) and `_labels` (which adds a label column after each foreign key).
+    A CSV with columns of the visitor's own choosing keeps them, and its labels if asked."""
     parts, database = scope["path"].split("/"), database_name(datasette)
     if len(parts) != 3 or parts[:2] != ["", database] or not parts[2].endswith(".csv"):
         return None
     table = parts[2].removesuffix(".csv")
     args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     asked = [value for key, value in args if key == "_col"]
-    if not asked or asked != reading_order(datasette, table):
+    if "_nocol" in (key for key, _ in args) or (asked and asked != reading_order(datasette, table)):
         return None
     kept = [(key, value) for key, value in args if key not in ("_col", "_labels")]
+    if kept == args:
+        return None
     return f"/{database}/{parts[2]}" + (f"?{urlencode(kept)}" if kept else "")
 
 

@@ -18,6 +18,7 @@ class Searched(NamedTuple):
     shown: str  # the column a hit shows
     kind: str  # what a hit is called
     whose: str  # the column naming whose it is
+    through: tuple[tuple[str, str, str], ...] = ()  # other tables finding it: (table, its index, column naming it)
 
 
 class Site(NamedTuple):
@@ -55,7 +56,10 @@ def read_site(config: dict[str, Any]) -> Site | None:
         facet_counts=config["facet_counts"],
         timeline_summary=config["timeline_summary"],
         troop_estimates=config["troop_estimates"],
-        search={table: Searched(**searched) for table, searched in config["search"].items()},
+        search={
+            table: Searched(**{**searched, "through": tuple(map(tuple, searched.get("through", ())))})
+            for table, searched in config["search"].items()
+        },
         spans=dict(config["spans"]),
         reader_spans=tuple(config["reader_spans"]),
         measure=headline.get("measure"),
