@@ -6,6 +6,7 @@ folder, or to $NK_SCREENSHOTS (`make screenshots` sets docs/): a test never rewr
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -64,7 +65,9 @@ class Journey:
     """A browser on the local site that fails on any request leaving 127.0.0.1 and records every
     console error or warning."""
 
-    def __init__(self, playwright: Any, timezone: str = "Europe/London") -> None:
+    def __init__(
+        self, playwright: Any, timezone: str = "Europe/London", viewport: tuple[int, int] = (1280, 1150)
+    ) -> None:
         self.outside: list[str] = []
         self.console: list[str] = []
         # Chromium puts a socket in TMPDIR, and a socket's path is at most 107 bytes: a test's own
@@ -74,7 +77,8 @@ class Journey:
         self.browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, env=environment
         )
-        context = self.browser.new_context(viewport={"width": 1280, "height": 1150}, timezone_id=timezone)
+        width, height = viewport
+        context = self.browser.new_context(viewport={"width": width, "height": height}, timezone_id=timezone)
         self.page = context.new_page()
         self.page.route("**/*", self._only_local)
         self.page.on("console", self._record)
@@ -142,4 +146,45 @@ def test_the_timeline_shows_every_estimate_with_the_same_dates_in_every_time_zon
         assert page.locator("svg#timeline text.undated", has_text="date not stated").count() == 1
         if timezone == "Asia/Tokyo":
             page.screenshot(path=str(_screenshots(tmp_path_factory) / "timeline.png"))
+        journey.close()
+
+
+def field_title(table: str, field: str) -> str:
+    descriptor = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
+    schema = next(r["schema"] for r in descriptor["resources"] if r["name"] == table)
+    fields = (
+        json.loads((PACKAGE / schema).read_text(encoding="utf-8"))["fields"]
+        if isinstance(schema, str)
+        else schema["fields"]
+    )
+    return next(f.get("title") or field for f in fields if f["name"] == field)
+
+
+CARD_LABELS = """() => [...document.querySelectorAll('table.rows-and-columns tbody tr:first-child td')].map(
+    td => getComputedStyle(td, '::before').content.replace(/^"|"$/g, ''))"""
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desktop"])
+def test_row_pages_lead_with_the_evidence_and_phone_cards_keep_the_fields_titles(
+    server: str, viewport: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    quote = read_table("quotes")[0]["quote_id"]
+    exact_title = field_title("quotes", "exact")
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=viewport)
+        page = journey.page
+        page.goto(f"{server}/{DATABASE}/quotes/{quote}")
+        evidence, table = page.locator("section.evidence-in-context"), page.locator("table.rows-and-columns")
+        assert (
+            evidence.bounding_box()["y"] < page.locator("dl.row-fields").bounding_box()["y"] < table.bounding_box()["y"]
+        )
+        assert "Release " in page.inner_text("footer")
+        labels = page.evaluate(CARD_LABELS)
+        if viewport[0] < 577:  # Datasette's cards: each cell labelled by its field's title, never its raw name
+            assert exact_title in labels and "exact" not in labels and "speaker_id" not in labels
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"row-{viewport[0]}.png"), full_page=True)
+        page.goto(f"{server}/{DATABASE}/quotes")
+        if viewport[0] < 577:
+            assert exact_title in page.evaluate(CARD_LABELS)
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"table-{viewport[0]}.png"), full_page=True)
         journey.close()

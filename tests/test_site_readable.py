@@ -120,4 +120,4 @@ async def test_search_finds_a_quote_from_a_passage_pasted_with_words_left_out(si
     words = quote["exact"].split()
     pasted = f"“{' '.join(words[:3])} … {' '.join(words[-3:])}”"  # as a reader quotes it, the middle left out
     page = await _page(site, "/-/search?" + urlencode({"q": pasted}))
-    assert f"/quotes/{quote['quote_id']}\"" in page
+    assert f'/quotes/{quote["quote_id"]}"' in page
