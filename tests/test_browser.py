@@ -187,4 +187,11 @@ def test_row_pages_lead_with_the_evidence_and_phone_cards_keep_the_fields_titles
         if viewport[0] < 577:
             assert exact_title in page.evaluate(CARD_LABELS)
         page.screenshot(path=str(_screenshots(tmp_path_factory) / f"table-{viewport[0]}.png"), full_page=True)
+        for path, field in (("/", "#search-all"), ("/-/search?q=troops", "#search-words")):
+            page.goto(server + path)
+            label = page.locator(f"label[for='{field[1:]}']")
+            line = float(label.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 20"))
+            assert label.bounding_box()["height"] < 2.5 * line, (
+                path
+            )  # the search label reads as a line, not a word per line
         journey.close()

@@ -40,6 +40,7 @@ dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-
 dl.column-descriptions dd { margin: 0; }
 pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
 .facet-results ul { max-height: 5em; overflow-y: auto; }
+form.search-all label { display: block; width: auto; margin-bottom: 0.3em; }  /* not a word per line */
 dl.row-fields { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.3em 1em; max-width: 60em; }
 dl.row-fields dt { font-weight: bold; } dl.row-fields dd { margin: 0; }
 @media only screen and (max-width: 576px) { dl.row-fields { grid-template-columns: minmax(0, 1fr); gap: 0; }
