@@ -6,6 +6,7 @@ folder, or to $NK_SCREENSHOTS (`make screenshots` sets docs/): a test never rewr
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -76,7 +77,8 @@ class Journey:
         self.browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, env=environment
         )
-        context = self.browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, timezone_id=timezone)
+        width, height = viewport
+        context = self.browser.new_context(viewport={"width": width, "height": height}, timezone_id=timezone)
         self.page = context.new_page()
         self.page.route("**/*", self._only_local)
         self.page.on("console", self._record)
@@ -259,4 +261,52 @@ def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimat
         inside = sum(band["x"] <= x <= band["x"] + band["width"] for x in centres)
         assert len(centres) == EXPECTED_ESTIMATES and inside == sum(1 for f in ESTIMATES if not f["as_of"])
         page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-{screen[0]}.png"), full_page=True)
+        journey.close()
+
+
+def field_title(table: str, field: str) -> str:
+    descriptor = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
+    schema = next(r["schema"] for r in descriptor["resources"] if r["name"] == table)
+    fields = (
+        json.loads((PACKAGE / schema).read_text(encoding="utf-8"))["fields"]
+        if isinstance(schema, str)
+        else schema["fields"]
+    )
+    return next(f.get("title") or field for f in fields if f["name"] == field)
+
+
+CARD_LABELS = """() => [...document.querySelectorAll('table.rows-and-columns tbody tr:first-child td')].map(
+    td => getComputedStyle(td, '::before').content.replace(/^"|"$/g, ''))"""
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desktop"])
+def test_row_pages_lead_with_the_evidence_and_phone_cards_keep_the_fields_titles(
+    server: str, viewport: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    quote = read_table("quotes")[0]["quote_id"]
+    exact_title = field_title("quotes", "exact")
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=viewport)
+        page = journey.page
+        page.goto(f"{server}/{DATABASE}/quotes/{quote}")
+        evidence, table = page.locator("section.evidence-in-context"), page.locator("table.rows-and-columns")
+        assert (
+            evidence.bounding_box()["y"] < page.locator("dl.row-fields").bounding_box()["y"] < table.bounding_box()["y"]
+        )
+        assert "Release " in page.inner_text("footer")
+        labels = page.evaluate(CARD_LABELS)
+        if viewport[0] < 577:  # Datasette's cards: each cell labelled by its field's title, never its raw name
+            assert exact_title in labels and "exact" not in labels and "speaker_id" not in labels
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"row-{viewport[0]}.png"), full_page=True)
+        page.goto(f"{server}/{DATABASE}/quotes")
+        if viewport[0] < 577:
+            assert exact_title in page.evaluate(CARD_LABELS)
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"table-{viewport[0]}.png"), full_page=True)
+        for path, field in (("/", "#search-all"), ("/-/search?q=troops", "#search-words")):
+            page.goto(server + path)
+            label = page.locator(f"label[for='{field[1:]}']")
+            line = float(label.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 20"))
+            assert label.bounding_box()["height"] < 2.5 * line, (
+                path
+            )  # the search label reads as a line, not a word per line
         journey.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts.package.read import DataPackage
-from scripts.package.site import DATABASE, FTS_COLUMNS, SPAN_OWNERS, VIEWS, fts_table, reserved_names
+from scripts.package.site import DATABASE, FTS_COLUMNS, SEARCH_RESULTS, SPAN_OWNERS, VIEWS, fts_table, reserved_names
 from scripts.publishing.metadata import datasette_metadata
 from tests.conftest import ROOT
 from tests.makefile import StandIn
@@ -115,8 +115,10 @@ def test_the_plugins_get_the_site_shape_from_the_metadata() -> None:
     site = datasette_metadata(DataPackage(ROOT / "datapackage.json"))["plugins"]["nk-site"]
     assert site["database"] == DATABASE
     assert {table: searched["index"] for table, searched in site["search"].items()} == {
-        table: fts_table(table) for table in FTS_COLUMNS
+        table: fts_table(table) for table in SEARCH_RESULTS
     }
+    indexes = [through[1] for searched in site["search"].values() for through in searched["through"]]
+    assert set(indexes) <= {fts_table(table) for table in FTS_COLUMNS}  # every index searched is built
     assert site["spans"] == SPAN_OWNERS and set(site["reader_spans"]) <= set(SPAN_OWNERS)
     assert {site["texts"], site["facet_counts"], site["timeline_summary"], site["troop_estimates"]} <= reserved_names()
 

@@ -74,7 +74,10 @@ def test_the_metadata_gives_the_plugins_the_registry_of_the_site() -> None:
     assert (shape.database, shape.texts, shape.facet_counts, shape.timeline_summary, shape.troop_estimates) == (
         site.DATABASE, site.TEXTS_TABLE, site.FACET_COUNTS, site.TIMELINE_SUMMARY, site.TROOP_ESTIMATES
     )  # fmt: skip
-    assert {table: s.index for table, s in shape.search.items()} == {t: site.fts_table(t) for t in site.FTS_COLUMNS}
+    assert {table: s.index for table, s in shape.search.items()} == {t: site.fts_table(t) for t in site.SEARCH_RESULTS}
+    assert {t: s.through for t, s in shape.search.items() if s.through} == {
+        t: ((through, site.fts_table(through), link),) for t, (through, link) in site.SEARCH_THROUGH.items()
+    }
     assert shape.spans == site.SPAN_OWNERS and set(shape.spans) == set(checks.SPAN_TABLES)
     assert shape.measure == package.headline_measure
     assert shape.definition == package.definition("figures", "measure", package.headline_measure)

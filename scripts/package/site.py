@@ -24,7 +24,12 @@ TIMELINE_SUMMARY = "timeline_summary"  # scripts.publishing.summaries
 
 # The tables searched in full text, and their columns: each gets an FTS5 index named <table>_fts.
 # The site's search shows each hit by the first of its columns.
-FTS_COLUMNS = {"claims": ("claim", "exact"), "quotes": ("exact",), "entities": ("name", "aliases")}
+FTS_COLUMNS = {
+    "claims": ("claim", "exact"),
+    "quotes": ("exact",),
+    "entities": ("name", "aliases"),
+    "attributions": ("exact",),  # the article's words naming who a claim is from ("Ukrainian officials, including …")
+}
 FTS_SUFFIX = "_fts"
 # What the site's search calls a hit of each table, and the column naming whose it is.
 SEARCH_RESULTS = {
@@ -32,6 +37,9 @@ SEARCH_RESULTS = {
     "quotes": ("quote", "speaker_id"),
     "entities": ("person or body", "entity_id"),
 }
+# Tables whose hits the search also finds through another table's index: a claim by the words of its
+# attribution chain, (table indexed, its column naming the claim).
+SEARCH_THROUGH = {"claims": ("attributions", "claim_id")}
 
 # The tables whose rows are spans of an archived text (source_id, char_start, char_end), and the
 # column naming whom each span belongs to (None: nobody's): the checks hold their offsets to the
@@ -201,7 +209,8 @@ def columns_read() -> dict[str, dict[str, tuple[str, ...]]]:
     return {
         "the site's list of articles and its reader": {"sources": ("source_id", "title", "kind", "text_path")},
         "the database's search index": FTS_COLUMNS,
-        "the site's search": {table: (owner,) for table, (_, owner) in SEARCH_RESULTS.items()},
+        "the site's search": {table: (owner,) for table, (_, owner) in SEARCH_RESULTS.items()}
+        | {through: (link,) for through, link in SEARCH_THROUGH.values()},
         **{f"the canned query {name}": {table: (column,)} for name, (table, column) in QUERY_CHOICES.items()},
     }
 

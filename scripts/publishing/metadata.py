@@ -24,6 +24,7 @@ from scripts.package.site import (
     QUERY_CHOICES,
     READER_SPANS,
     SEARCH_RESULTS,
+    SEARCH_THROUGH,
     SPAN_OWNERS,
     TEXTS_TABLE,
     TIMELINE_SUMMARY,
@@ -165,12 +166,17 @@ def site_configuration(package: DataPackage) -> dict[str, Any]:
                 "shown": columns[0],
                 "kind": SEARCH_RESULTS[table][0],
                 "whose": SEARCH_RESULTS[table][1],
+                "through": [[through, fts_table(through), link] for through, link in [SEARCH_THROUGH[table]]]
+                if table in SEARCH_THROUGH
+                else [],
             }
             for table, columns in FTS_COLUMNS.items()
+            if table in SEARCH_RESULTS
         },
         "spans": SPAN_OWNERS,
         "reader_spans": list(READER_SPANS),
         "headline": {"measure": measure, "definition": measure and package.definition("figures", "measure", measure)},
+        "release": package.descriptor["version"],  # every page's footer names the release it serves
     }
 
 

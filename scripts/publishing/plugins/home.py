@@ -9,6 +9,7 @@ word is at most MAX_WORD characters."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -82,14 +83,23 @@ def extra_template_vars(template: str, datasette: Any) -> Any:
 
 def fts_query(words: str, spellings: dict[str, list[str]]) -> str:
     """A visitor's words as an FTS5 query of quoted terms (no syntax error, no operator injection);
-    a name matches every spelling of its entity (Zelensky, Zelenskyy)."""
+    a name matches every spelling of its entity (Zelensky, Zelenskyy). Several words also match as
+    the phrase they make: a sentence pasted from an article finds the span that holds it, its
+    punctuation left to the tokenizer and an ellipsis (… or ...) a gap between phrases."""
 
     def term(word: str) -> str:
         variants = spellings.get(word.casefold(), [word])
         terms = [quoted(v) for v in dict.fromkeys(variants)]  # an FTS5 string quotes as an identifier does
         return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
-    return " AND ".join(term(word) for word in words.split()[:MAX_WORDS])
+    every_word = " AND ".join(term(word) for word in words.split()[:MAX_WORDS])
+    phrases = [quoted(piece) for piece in ELLIPSIS.split(words) if any(c.isalnum() for c in piece)]
+    if len(words.split()) < 2 or not phrases:
+        return every_word
+    return f"({' AND '.join(phrases)}) OR ({every_word})"
+
+
+ELLIPSIS = re.compile(r"…|\.\.\.")  # where a pasted quotation leaves words out
 
 
 def like_containing(word: str) -> str:
@@ -128,6 +138,8 @@ def checked_words(asked: str) -> str:
 
 
 async def search_results(datasette: Any, site: Site, words: str) -> list[dict[str, str]]:
+    """Every table's hits, best first (FTS5's rank), then those found through another table's index
+    (a claim by its attribution), each with whose it is and the article it is from."""
     database = site.database
     db = datasette.get_database(database)
     query = fts_query(words, await spellings_of(db, words))
@@ -136,17 +148,53 @@ async def search_results(datasette: Any, site: Site, words: str) -> list[dict[st
         keys = await db.primary_keys(table)
         if len(keys) != 1:  # a row the search could not link to: the package's schema gives it no one key
             continue
-        key, shown, fts, whose = map(quoted, (keys[0], searched.shown, searched.index, searched.whose))
-        sql = (
-            f"SELECT t.{key}, t.{shown}, coalesce(e.name, t.{whose}) FROM {fts} "
-            f"JOIN {quoted(table)} t ON t.rowid = {fts}.rowid LEFT JOIN entities e ON e.entity_id = t.{whose} "
-            f"WHERE {fts} MATCH ? ORDER BY rank LIMIT {MAX_RESULTS}"
-        )
-        for row_key, text, who in (await db.execute(sql, [query])).rows:
-            owner = who if searched.whose != keys[0] else ""  # an entity is its own: no "who" beside its name
-            url = datasette.urls.row(database, table, tilde_encode(row_key))  # a key may hold / . ~ or spaces
-            results.append({"kind": searched.kind, "key": row_key, "text": text, "who": owner, "url": url})
+        columns = await db.table_columns(table)
+        found: dict[str, dict[str, str]] = {}
+        through = (through_hits(table, keys[0], *indexed) for indexed in searched.through)
+        for matching in (direct_hits(searched), *through):
+            sql = hits_sql(table, keys[0], searched, ARTICLE in columns, matching)
+            for row_key, text, who, source_id, title, kind in (await db.execute(sql, [query])).rows:
+                if row_key in found or len(found) >= MAX_RESULTS:
+                    continue
+                found[row_key] = {
+                    "kind": searched.kind, "key": row_key, "text": text,
+                    "who": who if searched.whose != keys[0] else "",  # an entity is its own: no "who" beside its name
+                    "url": datasette.urls.row(database, table, tilde_encode(row_key)),  # a key may hold / . ~ or spaces
+                    "article": article_label(source_id, title, kind) if source_id else "",
+                    "article_url": datasette.urls.path("/-/articles/" + tilde_encode(source_id)) if source_id else "",
+                }  # fmt: skip
+        results += found.values()
     return results
+
+
+ARTICLE = "source_id"  # the column naming a hit's article, in the tables that have one
+
+
+def direct_hits(searched: Any) -> str:
+    """The rowids (with their rank) the table's own index finds."""
+    fts = quoted(searched.index)
+    return f"SELECT rowid AS hit, rank FROM {fts} WHERE {fts} MATCH ?1"
+
+
+def through_hits(table: str, key: str, indexed: str, index: str, link: str) -> str:
+    """The rowids of the rows of `table` that another table's index finds, through its column naming
+    them by their key, each with its best rank."""
+    fts, content = quoted(index), quoted(indexed)
+    return (
+        f"SELECT t.rowid AS hit, min(f.rank) AS rank FROM {fts} f JOIN {content} c ON c.rowid = f.rowid "
+        f"JOIN {quoted(table)} t ON t.{quoted(key)} = c.{quoted(link)} WHERE {fts} MATCH ?1 GROUP BY t.rowid"
+    )
+
+
+def hits_sql(table: str, key: str, searched: Any, has_article: bool, matching: str) -> str:
+    key_, shown, whose = map(quoted, (key, searched.shown, searched.whose))
+    article = f"t.{quoted(ARTICLE)}, s.title, s.kind" if has_article else "NULL, NULL, NULL"
+    sources = f"LEFT JOIN sources s ON s.source_id = t.{quoted(ARTICLE)} " if has_article else ""
+    return (
+        f"SELECT t.{key_}, t.{shown}, coalesce(e.name, t.{whose}), {article} FROM ({matching}) h "
+        f"JOIN {quoted(table)} t ON t.rowid = h.hit LEFT JOIN entities e ON e.entity_id = t.{whose} {sources}"
+        f"ORDER BY h.rank LIMIT {MAX_RESULTS}"
+    )
 
 
 async def search_page(request: Any, datasette: Any) -> Response:

@@ -5,6 +5,8 @@
   derives from the Table Schemas (plugin config "nk-readable"). `?_all=1` shows every column.
 - Column headers carry the fields' human titles from the Table Schemas (their names stay in
   URLs, sorting and the API).
+- A table's CSV link downloads every column of the package's CSV, in its order, and nothing else:
+  a CSV asked in the reading order, or with labels added, is redirected to the whole table.
 - Numbers that are whole display as whole numbers, with thousands separators (12,000, not 12000.0).
 - Column descriptions take a few lines, scrollable, instead of pushing the rows below the fold;
   SQL wraps; a canned query's tab shows its title, not its SQL.
@@ -22,14 +24,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils import to_css_class
+from datasette.utils import tilde_encode, to_css_class, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
-from nk_datasette.site import database_name
+from nk_datasette.site import Site, database_name, quoted, site_of
 
 CSS = """
 dl.column-descriptions { max-height: 5em; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
@@ -38,6 +40,11 @@ dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-
 dl.column-descriptions dd { margin: 0; }
 pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
 .facet-results ul { max-height: 5em; overflow-y: auto; }
+form.search-all label { display: block; width: auto; margin-bottom: 0.3em; }  /* not a word per line */
+dl.row-fields { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.3em 1em; max-width: 60em; }
+dl.row-fields dt { font-weight: bold; } dl.row-fields dd { margin: 0; }
+@media only screen and (max-width: 576px) { dl.row-fields { grid-template-columns: minmax(0, 1fr); gap: 0; }
+  dl.row-fields dd { margin: 0 0 0.6em 0; } }
 """
 
 
@@ -51,7 +58,7 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
     def wrap(app: Any) -> Any:
         async def readable(scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable) -> None:
             if scope["type"] == "http" and scope["method"] == "GET":
-                target = _reading_url(datasette, scope)
+                target = _reading_url(datasette, scope) or _whole_csv_url(datasette, scope)
                 if target:
                     await Response.redirect(target).asgi_send(send)
                     return
@@ -76,11 +83,59 @@ def _reading_url(datasette: Any, scope: dict) -> str | None:
     return f"/{database}/{parts[2]}?" + urlencode([*args, *(("_col", c) for c in columns)])
 
 
+def _whole_csv_url(datasette: Any, scope: dict) -> str | None:
+    """A table's CSV as its page links it, with every column of the package's CSV in its order and
+    nothing else: the page's "CSV" link carries the page's reading-order `_col`s (which drop the
+    offsets and reorder the rest) and `_labels` (which adds a label column after each foreign key).
+    A CSV with columns of the visitor's own choosing keeps them, and its labels if asked."""
+    parts, database = scope["path"].split("/"), database_name(datasette)
+    if len(parts) != 3 or parts[:2] != ["", database] or not parts[2].endswith(".csv"):
+        return None
+    table = parts[2].removesuffix(".csv")
+    args = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    asked = [value for key, value in args if key == "_col"]
+    if "_nocol" in (key for key, _ in args) or (asked and asked != reading_order(datasette, table)):
+        return None
+    kept = [(key, value) for key, value in args if key not in ("_col", "_labels")]
+    if kept == args:
+        return None
+    return f"/{database}/{parts[2]}" + (f"?{urlencode(kept)}" if kept else "")
+
+
 @hookimpl
-def extra_template_vars(table: str, datasette: Any) -> dict[str, Any]:
-    """Human column titles from the Table Schemas, for templates/site/_table.html."""
+def extra_template_vars(table: str, database: str, view_name: str, request: Any, datasette: Any) -> Any:
+    """Human column titles from the Table Schemas (templates/site/_table.html, the phone's card labels),
+    the reading order (a row page leads with those fields), the release the site serves (every
+    page's footer) and, on a source's row page, the link to its article reader."""
     config = datasette.plugin_config("nk-readable") or {}
-    return {"column_titles": (config.get("titles") or {}).get(table or "", {})}
+    site = site_of(datasette)
+    shown = {
+        "column_titles": (config.get("titles") or {}).get(table or "", {}),
+        "reading_columns": reading_order(datasette, table or "") or [],
+        "site_release": site.release if site else None,
+    }
+    if view_name != "row" or table != SOURCES or site is None or database != site.database or request is None:
+        return shown
+
+    async def with_reader_link() -> dict[str, Any]:
+        return {**shown, "reader_url": await reader_url(datasette, site, request)}
+
+    return with_reader_link
+
+
+SOURCES = "sources"  # the table whose rows have archived texts (texts.source_id references it)
+
+
+async def reader_url(datasette: Any, site: Site, request: Any) -> str | None:
+    """The article reader of the source a row page shows, where the source has an archived text."""
+    keys = urlsafe_components(request.url_vars.get("pks", ""))
+    if len(keys) != 1:
+        return None
+    db = datasette.get_database(site.database)
+    sql = f"SELECT 1 FROM {quoted(site.texts)} WHERE source_id = ?"
+    if (await db.execute(sql, [keys[0]])).first() is None:
+        return None
+    return datasette.urls.path("/-/articles/" + tilde_encode(keys[0]))
 
 
 @hookimpl

@@ -18,6 +18,7 @@ class Searched(NamedTuple):
     shown: str  # the column a hit shows
     kind: str  # what a hit is called
     whose: str  # the column naming whose it is
+    through: tuple[tuple[str, str, str], ...] = ()  # other tables finding it: (table, its index, column naming it)
 
 
 class Site(NamedTuple):
@@ -31,6 +32,7 @@ class Site(NamedTuple):
     reader_spans: tuple[str, ...]
     measure: str | None  # the headline measure, and what the vocabulary says it is
     definition: str | None
+    release: str | None  # the package's version, named on every page
 
 
 _sites: WeakKeyDictionary[Any, Site | None] = WeakKeyDictionary()  # per Datasette instance
@@ -54,11 +56,15 @@ def read_site(config: dict[str, Any]) -> Site | None:
         facet_counts=config["facet_counts"],
         timeline_summary=config["timeline_summary"],
         troop_estimates=config["troop_estimates"],
-        search={table: Searched(**searched) for table, searched in config["search"].items()},
+        search={
+            table: Searched(**{**searched, "through": tuple(map(tuple, searched.get("through", ())))})
+            for table, searched in config["search"].items()
+        },
         spans=dict(config["spans"]),
         reader_spans=tuple(config["reader_spans"]),
         measure=headline.get("measure"),
         definition=headline.get("definition"),
+        release=config.get("release"),
     )
 
 
