@@ -131,8 +131,8 @@ def test_add_source_adds_the_outlet_named_by_publisher_name(package_copy: Path, 
     result, source_id = _add(package_copy, tmp_path, "PUBLISHER_NAME=Example Outlet (Tallinn)")
     assert result.returncode == 0, result.stderr
     outlet = row_of(root, "entities", "example-outlet-tallinn")
-    assert (outlet["name"], outlet["kind"], outlet["aliases"]) == ("Example Outlet (Tallinn)", "media",
-                                                                   "Example Outlet (Tallinn)")  # fmt: skip
+    assert (outlet["name"], outlet["kind"], outlet["role"], outlet["aliases"]) == (
+        "Example Outlet (Tallinn)", "media", "media", "Example Outlet (Tallinn)")  # fmt: skip
     assert row_of(root, "sources", source_id)["publisher_id"] == "example-outlet-tallinn"
     assert validate(package_copy) == []
 
@@ -371,7 +371,7 @@ def test_add_source_without_an_outlet_adds_the_unnamed_outlet_the_codebook_gives
     result, source_id = _add(package_copy, tmp_path)
     assert result.returncode == 0, result.stderr
     outlet = row_of(root, "entities", f"outlet-{source_id}")
-    assert (outlet["name"], outlet["kind"]) == (f"Unnamed outlet of {source_id}", "media")
+    assert (outlet["name"], outlet["kind"], outlet["role"]) == (f"Unnamed outlet of {source_id}", "media", "media")
     source = row_of(root, "sources", source_id)
     assert source["publisher_id"] == f"outlet-{source_id}" and "outlet" in source["notes"].lower()
     assert not [problem for problem in validate(package_copy) if problem.code.startswith("foreign-key")]

@@ -473,7 +473,7 @@ def test_suggest_refuses_a_table_whose_rows_lack_a_column(
         csv.writer(handle, lineterminator="\n").writerows([row[:3] for row in rows])
     source_id = next(iter(DataPackage(package_copy).archived_texts))
     assert run(suggest.main, [source_id, str(package_copy)]) == 1
-    assert "data/entities.csv:2: no cell for aliases" in capsys.readouterr().err
+    assert f"data/entities.csv:2: no cell for {', '.join(rows[0][3:])}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("quotes", ["foo,bar\n1,2\n", "exact,char_start,char_end,kind,speaker\nhi,0,x,statement,a\n"])

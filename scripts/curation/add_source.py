@@ -110,7 +110,8 @@ def unnamed_outlet(source_id: str, entities: set[str]) -> Row:
     if entity_id in entities:
         raise PackageError(f"entity {quote(entity_id)} exists already: give PUBLISHER={entity_id}; nothing was changed")
     return {
-        "entity_id": entity_id, "name": f"Unnamed outlet of {source_id}", "kind": "media", "aliases": "",
+        "entity_id": entity_id, "name": f"Unnamed outlet of {source_id}", "kind": "media", "role": "media",
+        "aliases": "",
         "description": f"The outlet that published {source_id}; the text does not name it.",
         "notes": "Claimant of the article's own, unattributed assertions.",
     }  # fmt: skip
@@ -131,7 +132,7 @@ def new_outlet(name: str, source_id: str, entities: list[Row]) -> Row:
                 f" give PUBLISHER={row['entity_id']} instead; nothing was changed"
             )
     return {
-        "entity_id": entity_id, "name": name, "kind": "media", "aliases": name,
+        "entity_id": entity_id, "name": name, "kind": "media", "role": "media", "aliases": name,
         "description": f"The outlet that published {source_id}.", "notes": "Added with make add-source.",
     }  # fmt: skip
 
