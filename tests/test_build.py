@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts.benchmark.synth import generate
+from scripts.package.site import VIEWS
 from scripts.publishing.build import BuildError, build, main
 from tests.articles import ARTICLES, Article
 from tests.conftest import PACKAGE, read_table
@@ -131,3 +132,45 @@ def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(tmp_path: 
     assert output.read_bytes() == before
     assert [p.name for p in output.parent.iterdir()] == ["nk.db"]  # no temporary file left behind
     assert main([str(package_copy), "--output", str(output)]) == 1
+
+
+def _country_names() -> dict[str, str]:
+    return {
+        v["value"]: v["definition"]
+        for v in read_table("vocabulary")
+        if (v["table"], v["column"]) == ("entities", "country")
+    }
+
+
+def test_every_country_of_a_party_is_an_iso_3166_code_that_the_vocabulary_names() -> None:
+    pycountry = pytest.importorskip("pycountry")
+    allowed = next(f for f in _schema("entities")["fields"] if f["name"] == "country")["constraints"]["enum"]
+    assert allowed and set(allowed) == set(_country_names())
+    for code in allowed:
+        assert pycountry.countries.get(alpha_2=code) is not None, f"{code} is no ISO 3166-1 alpha-2 code"
+
+
+@pytest.mark.parametrize(
+    ("view", "party", "prefix"),
+    [("claims_with_sources", "claimant_id", "claimant"), ("who_said_what", "speaker_id", "speaker"),
+     ("attribution_chains", "entity_id", "party")],
+)  # fmt: skip
+def test_claims_quotes_and_chains_are_filtered_by_their_partys_country_and_role_in_one_column_each(
+    database: sqlite3.Connection, view: str, party: str, prefix: str
+) -> None:
+    entities = {e["entity_id"]: e for e in read_table("entities")}
+    names = _country_names()
+    rows = database.execute(f'SELECT "{party}", "{prefix}_country", "{prefix}_role" FROM "{view}"').fetchall()
+    assert rows and any(country for _, country, _ in rows)
+    for entity_id, country, role in rows:
+        expected = entities[entity_id]
+        assert (country, role) == (names.get(expected["country"]), expected["role"] or None), entity_id
+    assert {f"{prefix}_country", f"{prefix}_role"} <= set(VIEWS[view].facets)  # one click on the site
+
+
+def test_the_views_key_columns_are_foreign_keys_so_the_site_links_claims_and_parties(
+    database: sqlite3.Connection,
+) -> None:
+    keys = {(fk[3], fk[2], fk[4]) for fk in database.execute('PRAGMA foreign_key_list("attribution_chains")')}
+    assert {("claim_id", "claims", "claim_id"), ("entity_id", "entities", "entity_id")} <= keys
+    assert database.execute('PRAGMA foreign_key_check("attribution_chains")').fetchall() == []

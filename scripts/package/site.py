@@ -69,6 +69,15 @@ ARTICLE_LABEL = (
 )
 
 
+def party_columns(entity: str, prefix: str) -> str:
+    """A party's role and country as a view's columns: the country by the name vocabulary.csv defines
+    for its ISO code, so that a facet reads "Ukraine", not "UA"."""
+    return (
+        f"{entity}.role AS {prefix}_role, (SELECT v.definition FROM vocabulary v WHERE v.\"table\" = 'entities' "
+        f"AND v.\"column\" = 'country' AND v.value = {entity}.country) AS {prefix}_country"
+    )
+
+
 class View(NamedTuple):
     """A joined reading of the tables. The database is immutable, so each is stored as a table,
     computed once at build time in its ORDER BY order, with indexes on the columns that its facets
@@ -97,7 +106,7 @@ VIEWS = {
         "who claims it and where, ordered by date.",
         f"""
         SELECT f.figure_id, f.as_of, f.value, f.value_low, f.value_high, f.qualifier, f.second_qualifier, f.unit,
-               f.place, claimant.name AS claimant, venue.title AS venue,
+               f.place, claimant.name AS claimant, {party_columns("claimant", "claimant")}, venue.title AS venue,
                {ARTICLE_LABEL} AS article, f.exact, c.claim, f.inferred,
                f.claim_id, f.source_id
         FROM figures f
@@ -107,13 +116,14 @@ VIEWS = {
         JOIN sources article ON article.source_id = f.source_id
         WHERE f.measure = :headline_measure
         ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
-        facets=("qualifier", "claimant"),
+        facets=("qualifier", "claimant", "claimant_role", "claimant_country"),
     ),
     "who_said_what": View(
         "Every quotation and its speaker",
         "Every quotation with its speaker's name, the venue, the article and the claims it supports.",
         f"""
-        SELECT q.quote_id, speaker.name AS speaker, q.exact AS quote, q.kind, q.said_on,
+        SELECT q.quote_id, speaker.name AS speaker, {party_columns("speaker", "speaker")}, q.exact AS quote, q.kind,
+               q.said_on,
                venue.title AS venue, {ARTICLE_LABEL} AS article,
                (SELECT group_concat(c.claim, ' | ') FROM quote_claims l JOIN claims c ON c.claim_id = l.claim_id
                 WHERE l.quote_id = q.quote_id) AS claims,
@@ -123,7 +133,7 @@ VIEWS = {
         LEFT JOIN sources venue ON venue.source_id = q.via_source_id
         JOIN sources article ON article.source_id = q.source_id
         ORDER BY q.source_id, q.char_start""",
-        facets=("speaker", "kind"),
+        facets=("speaker", "speaker_role", "speaker_country", "kind"),
         filtered=("speaker_id",),
         search=("quotes", "quote_rowid"),
     ),
@@ -131,7 +141,8 @@ VIEWS = {
         "Claims with their sources",
         "Every claim with its claimant's name, the venue and the article.",
         f"""
-        SELECT c.claim_id, c.claim, claimant.name AS claimant, c.topic, c.modality, c.claimed_on,
+        SELECT c.claim_id, c.claim, claimant.name AS claimant, {party_columns("claimant", "claimant")},
+               c.topic, c.modality, c.claimed_on,
                venue.title AS venue, venue.kind AS venue_kind, {ARTICLE_LABEL} AS article,
                c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id, c.rowid AS claim_rowid
         FROM claims c
@@ -139,7 +150,7 @@ VIEWS = {
         LEFT JOIN sources venue ON venue.source_id = c.via_source_id
         JOIN sources article ON article.source_id = c.source_id
         ORDER BY c.source_id, c.char_start""",
-        facets=("topic", "modality", "claimant"),
+        facets=("claimant_role", "claimant_country", "topic", "modality", "claimant"),
         filtered=("source_id", "via_source_id"),
         search=("claims", "claim_rowid"),
     ),
@@ -148,7 +159,8 @@ VIEWS = {
         "Every step of every claim's attribution chain: who asserts it, who relays it, through which venue, "
         "in the article's words.",
         f"""
-        SELECT a.claim_id, c.claim, a.step, a.role, party.name AS party, venue.title AS venue, a.exact AS words,
+        SELECT a.claim_id, c.claim, a.step, a.role, party.name AS party, {party_columns("party", "party")},
+               venue.title AS venue, a.exact AS words,
                {ARTICLE_LABEL} AS article, a.inferred, a.entity_id, a.via_source_id,
                a.source_id
         FROM attributions a
@@ -157,7 +169,7 @@ VIEWS = {
         LEFT JOIN sources venue ON venue.source_id = a.via_source_id
         JOIN sources article ON article.source_id = a.source_id
         ORDER BY a.source_id, c.char_start, a.claim_id, a.step""",
-        facets=("role", "party"),
+        facets=("role", "party_role", "party_country", "party"),
     ),
     "quotes_in_context": View(
         "Quotes in context",

@@ -283,10 +283,40 @@ def view_parameters(package: DataPackage) -> dict[str, Any]:
     return {"headline_measure": package.headline_measure}
 
 
-def precompute(db: sqlite3.Connection, name: str, view: View, parameters: dict[str, Any]) -> None:
-    """The view as a table, its rows numbered in the view's order, with its indexes. A package
-    without a column that the view reads (one that is not this project's own) gets no such table,
-    and a warning that says why."""
+def key_references(package: DataPackage) -> dict[str, tuple[str, str]]:
+    """The row each key column names, by the column's name, from the Table Schemas: a table's own
+    one-field primary key (claims.claim_id) and every one-field foreign key (claims.claimant_id ->
+    entities.entity_id). A name that two schemas point at different tables is left out: a view's
+    column of that name could be either."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for table in package.tables.values():
+        if len(table.primary_key) == 1:
+            found.setdefault(table.primary_key[0], set()).add((table.name, table.primary_key[0]))
+        for fields, resource, ref_fields in table.foreign_keys():
+            if len(fields) == 1:
+                found.setdefault(fields[0], set()).add((resource, ref_fields[0]))
+    return {column: next(iter(targets)) for column, targets in found.items() if len(targets) == 1}
+
+
+def view_column_ddl(column: str, references: dict[str, tuple[str, str]]) -> str:
+    """A precomputed view's column, a foreign key where the package's schemas make its name one, so
+    that Datasette links it (the attribution chains' claims and parties) as it links the tables'."""
+    if column not in references:
+        return identifier(column)
+    table, key = references[column]
+    return f"{identifier(column)} REFERENCES {identifier(table)} ({identifier(key)})"
+
+
+def precompute(
+    db: sqlite3.Connection,
+    name: str,
+    view: View,
+    parameters: dict[str, Any],
+    references: dict[str, tuple[str, str]] | None = None,
+) -> None:
+    """The view as a table, its rows numbered in the view's order, with its indexes and the foreign
+    keys of its key columns (`references`). A package without a column that the view reads (one that
+    is not this project's own) gets no such table, and a warning that says why."""
     try:
         columns = [d[0] for d in db.execute(f"SELECT * FROM ({view.sql}) LIMIT 0", parameters).description]
     except sqlite3.OperationalError as error:
@@ -295,7 +325,8 @@ def precompute(db: sqlite3.Connection, name: str, view: View, parameters: dict[s
         print(f"warning: {name} is left out of the database: {clip(str(error))}", file=sys.stderr)
         return
     # `position` numbers the rows in the view's order: the site's default order, with nothing to sort.
-    db.execute(f"CREATE TABLE {identifier(name)} (position INTEGER PRIMARY KEY, {identifiers(columns)})")
+    definitions = ", ".join(view_column_ddl(column, references or {}) for column in columns)
+    db.execute(f"CREATE TABLE {identifier(name)} (position INTEGER PRIMARY KEY, {definitions})")
     db.execute(f"INSERT INTO {identifier(name)} ({identifiers(columns)}) {view.sql}", parameters)
     for column in view.indexed:
         db.execute(f"CREATE INDEX {identifier(f'idx_{name}_{column}')} ON {identifier(name)} ({identifier(column)})")
@@ -336,10 +367,11 @@ def write_database(
                 step()
                 progress(f"building the search index of {table}")
                 add_search(db, table, columns)
+            references = key_references(package)
             for name, view in VIEWS.items():
                 step()
                 progress(f"precomputing {name}")
-                precompute(db, name, view, view_parameters(package))
+                precompute(db, name, view, view_parameters(package), references)
             write_summaries(db, package)
             progress("")
         if imported:
