@@ -145,3 +145,49 @@ async def test_row_pages_link_a_quote_to_its_speaker(site: Datasette) -> None:
     quote = next(q for q in read_table("quotes") if q["speaker_id"] == "volodymyr-zelenskyy")
     response = await site.client.get(f"/{DATABASE}/quotes/{quote['quote_id']}")
     assert f'<a href="/{DATABASE}/entities/volodymyr-zelenskyy">Volodymyr Zelenskyy</a>' in response.text
+
+
+def _claims_by_claimant(column: str, names: dict[str, str] | None = None) -> dict[str, int]:
+    """How many claims each value of the claimant's `column` has (a country by its vocabulary name)."""
+    entities = {e["entity_id"]: e for e in read_table("entities")}
+    counts: dict[str, int] = {}
+    for claim in read_table("claims"):
+        value = entities[claim["claimant_id"]][column]
+        if value:
+            label = (names or {}).get(value, value)
+            counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+async def test_the_home_page_links_the_claims_of_each_claimants_country_and_role_in_one_click(
+    site: Datasette,
+) -> None:
+    names = {
+        v["value"]: v["definition"]
+        for v in read_table("vocabulary")
+        if (v["table"], v["column"]) == ("entities", "country")
+    }
+    html = (await site.client.get("/")).text
+    for column, expected in (("country", _claims_by_claimant("country", names)), ("role", _claims_by_claimant("role"))):
+        assert expected
+        for value, count in expected.items():
+            query = urllib.parse.urlencode({f"claimant_{column}": value})
+            link = f'href="/{DATABASE}/claims_with_sources?{query}"'
+            assert link in html, (column, value)
+            assert f"{link}>{value}</a> ({count:,})" in html.replace("&#39;", "'")
+            data = await _json(site, f"/{DATABASE}/claims_with_sources.json?{query}&_shape=objects&_size=max")
+            assert len(data["rows"]) == count, (column, value)
+
+
+async def test_the_attribution_chains_link_each_claim_and_party_to_its_row_without_repeating_the_claim(
+    site: Datasette,
+) -> None:
+    step = read_table("attributions")[0]
+    claim = next(c for c in read_table("claims") if c["claim_id"] == step["claim_id"])
+    steps = sum(a["claim_id"] == step["claim_id"] for a in read_table("attributions"))
+    query = urllib.parse.urlencode({"claim_id": step["claim_id"]})
+    html = (await site.client.get(f"/{DATABASE}/attribution_chains?{query}")).text
+    assert f'<a href="/{DATABASE}/claims/{step["claim_id"]}">{step["claim_id"]}</a>' in html
+    assert f'href="/{DATABASE}/entities/{step["entity_id"]}"' in html
+    sentence = claim["claim"].replace("'", "&#39;").replace('"', "&#34;")
+    assert html.count(sentence) == steps  # the claim column shows it; the claim_id link does not repeat it

@@ -189,6 +189,13 @@ VIEWS = {
     ),
 }
 
+# "What did Ukrainian officials say?": the home page links this view filtered by each value of these
+# columns (the party's country, then its role), so that the answer is one click away.
+BY_PARTY = (
+    "claims_with_sources",
+    {"claimant_country": "By the claimant's country", "claimant_role": "By the claimant's role"},
+)
+
 # Equality filters of pages people ask for (the figures of a measure on a date, as the benchmark
 # asks): their facets are precomputed for every combination of values (scripts.publishing.summaries).
 FILTERED_PAGES = {"figures": ("measure", "as_of")}

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from scripts.cli import run
 from scripts.package.read import EDTF_RDF_TYPE, VOCABULARY, DataPackage, Table
 from scripts.package.site import (
+    BY_PARTY,
     DATABASE,
     FACET_COUNTS,
     FTS_COLUMNS,
@@ -160,6 +161,7 @@ def site_configuration(package: DataPackage) -> dict[str, Any]:
         "facet_counts": FACET_COUNTS,
         "timeline_summary": TIMELINE_SUMMARY,
         "troop_estimates": TROOP_ESTIMATES,
+        "by_party": {"view": BY_PARTY[0], "columns": BY_PARTY[1]},
         "search": {
             table: {
                 "index": fts_table(table),

@@ -62,6 +62,8 @@ def render_cell(row: Any, value: Any, column: str, table: str, database: str, da
         return None  # not a foreign key: the common case, answered without a query
     if isinstance(value, dict) and value.get("value") and not value.get("label"):
         return _unlabelled(str(value["value"]), target, datasette, database)
+    if isinstance(value, dict) and value.get("value") and _shown_elsewhere(value["label"], row, column):
+        return _key_only(str(value["value"]), target, datasette, database)
     if not isinstance(value, str) or not value:
         return None  # table pages pass expanded foreign keys as dicts, which Datasette renders itself
     return _labelled(value, target, datasette, database)
@@ -80,6 +82,22 @@ def _labelled(value: str, target: tuple[str, str, str | None], datasette: Any, d
         return markupsafe.Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, label, value)
 
     return link
+
+
+def _shown_elsewhere(label: Any, row: Any, column: str) -> bool:
+    """Whether another cell of the row already shows the label (a view's claim beside its claim_id):
+    the link then shows the key alone, not the same sentence twice."""
+    try:
+        cells = [(name, row[name]) for name in row.keys()]  # noqa: SIM118 (a sqlite3.Row iterates its values)
+    except (AttributeError, KeyError, TypeError):
+        return False
+    return any(name != column and cell == label for name, cell in cells)
+
+
+def _key_only(key: str, target: tuple[str, str, str | None], datasette: Any, database: str) -> markupsafe.Markup:
+    other, _, _ = target
+    href = datasette.urls.row(database, other, tilde_encode(key))
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, key)
 
 
 def _unlabelled(key: str, target: tuple[str, str, str | None], datasette: Any, database: str) -> Any:

@@ -14,6 +14,7 @@ import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
@@ -62,7 +63,31 @@ async def home_variables(datasette: Any, site: Site) -> dict[str, Any]:
         for name, meta in tables.items()
     ]  # fmt: skip
     return {"estimates": estimates, "articles": articles, "article_count": article_count, "listed_tables": listed,
-            "canned": queries, "site_database": database}  # fmt: skip
+            "canned": queries, "site_database": database,
+            "by_party": await party_filters(datasette, site, tables)}  # fmt: skip
+
+
+async def party_filters(datasette: Any, site: Site, tables: dict[str, Any]) -> dict[str, Any] | None:
+    """For each party column of the view the site filters by party (country, role): its values, how
+    many rows each has, and the view's page filtered by it. The columns are indexed facets, so this
+    reads as many rows as there are distinct values."""
+    if site.by_party is None:
+        return None
+    view, columns = site.by_party
+    db = datasette.get_database(site.database)
+    if not await db.table_exists(view):
+        return None  # a package without the party columns: the build left the view out
+    found = []
+    for column, title in columns.items():
+        sql = (f"SELECT {quoted(column)}, count(*) FROM {quoted(view)} WHERE {quoted(column)} IS NOT NULL "
+               f"GROUP BY 1 ORDER BY 2 DESC, 1")  # fmt: skip
+        page = datasette.urls.table(site.database, view)
+        values = [
+            {"value": value, "rows": rows, "url": f"{page}?{urlencode({column: value})}"}
+            for value, rows in (await db.execute(sql)).rows
+        ]
+        found.append({"title": title, "values": values})
+    return {"view": view, "title": tables.get(view, {}).get("title") or view, "columns": found}
 
 
 def labelled(article: dict[str, Any]) -> dict[str, Any]:

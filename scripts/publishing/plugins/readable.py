@@ -45,6 +45,10 @@ dl.row-fields { display: grid; grid-template-columns: max-content minmax(0, 1fr)
 dl.row-fields dt { font-weight: bold; } dl.row-fields dd { margin: 0; }
 @media only screen and (max-width: 576px) { dl.row-fields { grid-template-columns: minmax(0, 1fr); gap: 0; }
   dl.row-fields dd { margin: 0 0 0.6em 0; } }
+dl.by-party dt { font-weight: bold; margin-top: 0.5em; } dl.by-party dd { margin: 0; }
+ul.party-filters { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 0 0.4em; }
+ul.party-filters li { min-height: 24px; line-height: 24px; }  /* tap targets of 24 px (WCAG 2.2) */
+ul.party-filters li:not(:last-child)::after { content: " ·"; }
 """
 
 

@@ -33,6 +33,8 @@ class Site(NamedTuple):
     measure: str | None  # the headline measure, and what the vocabulary says it is
     definition: str | None
     release: str | None  # the package's version, named on every page
+    # a view, and the party columns (with their titles) by which the home page filters it
+    by_party: tuple[str, dict[str, str]] | None = None
 
 
 _sites: WeakKeyDictionary[Any, Site | None] = WeakKeyDictionary()  # per Datasette instance
@@ -65,6 +67,7 @@ def read_site(config: dict[str, Any]) -> Site | None:
         measure=headline.get("measure"),
         definition=headline.get("definition"),
         release=config.get("release"),
+        by_party=(by_party["view"], dict(by_party["columns"])) if (by_party := config.get("by_party")) else None,
     )
 
 
