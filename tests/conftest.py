@@ -83,6 +83,12 @@ def read_table(name: str, root: Path = PACKAGE) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def country_names(root: Path = PACKAGE) -> dict[str, str]:
+    """The name vocabulary.csv gives each ISO code of entities.country (the site shows the name)."""
+    rows = read_table("vocabulary", root)
+    return {v["value"]: v["definition"] for v in rows if (v["table"], v["column"]) == ("entities", "country")}
+
+
 def archived_text(source_id: str, root: Path = PACKAGE) -> str:
     return (root / "data" / "texts" / f"{source_id}.txt").read_bytes().decode("utf-8")
 

@@ -12,7 +12,7 @@ from scripts.benchmark.synth import generate
 from scripts.package.site import VIEWS
 from scripts.publishing.build import BuildError, build, main
 from tests.articles import ARTICLES, Article
-from tests.conftest import PACKAGE, read_table
+from tests.conftest import PACKAGE, country_names, read_table
 from tests.mutations import set_cells
 
 pytestmark = pytest.mark.package
@@ -134,18 +134,10 @@ def test_a_bad_package_builds_nothing_and_leaves_the_earlier_database(tmp_path: 
     assert main([str(package_copy), "--output", str(output)]) == 1
 
 
-def _country_names() -> dict[str, str]:
-    return {
-        v["value"]: v["definition"]
-        for v in read_table("vocabulary")
-        if (v["table"], v["column"]) == ("entities", "country")
-    }
-
-
 def test_every_country_of_a_party_is_an_iso_3166_code_that_the_vocabulary_names() -> None:
     pycountry = pytest.importorskip("pycountry")
     allowed = next(f for f in _schema("entities")["fields"] if f["name"] == "country")["constraints"]["enum"]
-    assert allowed and set(allowed) == set(_country_names())
+    assert allowed and set(allowed) == set(country_names())
     for code in allowed:
         assert pycountry.countries.get(alpha_2=code) is not None, f"{code} is no ISO 3166-1 alpha-2 code"
 
@@ -159,7 +151,7 @@ def test_claims_quotes_and_chains_are_filtered_by_their_partys_country_and_role_
     database: sqlite3.Connection, view: str, party: str, prefix: str
 ) -> None:
     entities = {e["entity_id"]: e for e in read_table("entities")}
-    names = _country_names()
+    names = country_names()
     rows = database.execute(f'SELECT "{party}", "{prefix}_country", "{prefix}_role" FROM "{view}"').fetchall()
     assert rows and any(country for _, country, _ in rows)
     for entity_id, country, role in rows:

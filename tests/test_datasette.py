@@ -12,7 +12,7 @@ from datasette.app import Datasette
 from scripts.package.site import DATABASE, VIEWS
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.serve import SETTINGS
-from tests.conftest import read_table
+from tests.conftest import country_names, read_table
 
 pytestmark = pytest.mark.package
 
@@ -162,11 +162,7 @@ def _claims_by_claimant(column: str, names: dict[str, str] | None = None) -> dic
 async def test_the_home_page_links_the_claims_of_each_claimants_country_and_role_in_one_click(
     site: Datasette,
 ) -> None:
-    names = {
-        v["value"]: v["definition"]
-        for v in read_table("vocabulary")
-        if (v["table"], v["column"]) == ("entities", "country")
-    }
+    names = country_names()
     html = (await site.client.get("/")).text
     for column, expected in (("country", _claims_by_claimant("country", names)), ("role", _claims_by_claimant("role"))):
         assert expected

@@ -139,11 +139,15 @@ VIEWS = {
     ),
     "claims_with_sources": View(
         "Claims with their sources",
-        "Every claim with its claimant's name, the venue and the article.",
+        "Every claim with its claimant's name, role and country, the venue, who relays it, and the article.",
         f"""
         SELECT c.claim_id, c.claim, claimant.name AS claimant, {party_columns("claimant", "claimant")},
                c.topic, c.modality, c.claimed_on,
-               venue.title AS venue, venue.kind AS venue_kind, {ARTICLE_LABEL} AS article,
+               venue.title AS venue, venue.kind AS venue_kind,
+               (SELECT group_concat(name, '; ') FROM (SELECT relay.name FROM attributions a
+                  JOIN entities relay ON relay.entity_id = a.entity_id
+                  WHERE a.claim_id = c.claim_id AND a.role = 'relays' ORDER BY a.step)) AS relayed_by,
+               {ARTICLE_LABEL} AS article,
                c.exact, c.inferred, c.notes, c.claimant_id, c.via_source_id, c.source_id, c.rowid AS claim_rowid
         FROM claims c
         JOIN entities claimant ON claimant.entity_id = c.claimant_id
