@@ -804,7 +804,7 @@ def attribution_words_altered(root: Path) -> list[Expected]:
 
 def inferred_names_no_column(root: Path) -> list[Expected]:
     key = key_of(root, "claims", "article-000", "With thousands of North Korean troops now being deployed to Russia")
-    row = set_cells(root, "claims", key, inferred="claimed_at")
+    row = set_cells(root, "claims", key, inferred="claimed_at", notes="A column that does not exist, inferred.")
     return [at("data/claims.csv", row, "inferred", "'claimed_at' is not a column of claims")]
 
 
@@ -812,6 +812,15 @@ def inferred_date_without_its_mark(root: Path) -> list[Expected]:
     key = _blinken_claim(root)
     row = set_cells(root, "claims", key, claimed_on=row_of(root, "claims", key)["claimed_on"].rstrip("?~%"))
     return [at("data/claims.csv", row, "claimed_on", INFERRED.format("claimed_on"))]
+
+
+def inference_without_a_note(root: Path) -> list[Expected]:
+    key = _blinken_claim(root)
+    inferred = row_of(root, "claims", key)["inferred"]
+    row = set_cells(root, "claims", key, notes="")
+    return [
+        at("data/claims.csv", row, "notes", f"inferred lists '{inferred}', so the notes must say how it was inferred")
+    ]
 
 
 def controlled_value_without_definition(root: Path) -> list[Expected]:
@@ -883,7 +892,8 @@ MUTATIONS: list[Mutation] = [
     unknown_speaker, duplicate_primary_key, offset_not_an_integer, id_not_a_slug, above_maximum,
     at_exclusive_minimum, longer_than_max_length, unique_key_repeated, chain_step_one_is_not_the_claimant,
     chain_with_a_gap, claim_without_a_chain, attribution_words_altered, inferred_names_no_column,
-    inferred_date_without_its_mark, controlled_value_without_definition, definition_of_no_value,
+    inferred_date_without_its_mark, inference_without_a_note, controlled_value_without_definition,
+    definition_of_no_value,
     affiliation_with_a_person, utterance_of_two_speakers, flag_words_altered, quantity_word_skipped,
 ]  # fmt: skip
 

@@ -1019,12 +1019,16 @@ def _inference_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
     for table in package.tables.values():
         if "inferred" in table.field_names:
             dates = sorted({f["name"] for f in table.fields if f.get("rdfType") == EDTF_RDF_TYPE} - {"inferred"})
-            yield Suspects(table, ["inferred", *dates], "t.inferred != ''")
+            notes = ["notes"] if "notes" in table.field_names else []
+            yield Suspects(table, ["inferred", *dates, *notes], "t.inferred != ''")
 
 
 def _inference_problems(package: DataPackage, table: Table, row_number: int, row: dict[str, str]) -> Iterator[Problem]:
-    """`inferred` names columns of its own table, and an inferred EDTF date (the row's other cells)
-    carries an EDTF uncertainty or approximation mark (?, ~ or %)."""
+    """`inferred` names columns of its own table, an inferred EDTF date (the row's other cells)
+    carries an EDTF uncertainty or approximation mark (?, ~ or %), and the notes say how (codebook §4)."""
+    if row["inferred"] and "notes" in row and not row["notes"].strip():
+        message = f"inferred lists {quote(row['inferred'])}, so the notes must say how it was inferred"
+        yield Problem(table.path, row_number, "notes", message, code="inferred-without-note")
     for column in (c for c in row["inferred"].split(",") if c):
         if column not in table.field_names or column == "inferred":
             message = f"{quote(column)} is not a column of {table.name}"
@@ -1264,14 +1268,15 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "inference",
-        "`inferred` names columns of its own table, and an inferred EDTF date ends in ?, ~ or %",
+        "`inferred` names columns of its own table, an inferred EDTF date ends in ?, ~ or %, and notes say how",
         {
             "inferred-unknown-column": "`inferred` names a column its table does not have",
             "inferred-date-unmarked": "an inferred EDTF date carries no ?, ~ or %",
+            "inferred-without-note": "a row lists what it infers but its notes are empty",
         },
         {},
         rules=(RowRule(_inference_suspects, _inference_problems),),
-        found_in_schemas="`inferred` where a table has it, and its EDTF columns",
+        found_in_schemas="`inferred` where a table has it, its EDTF columns and its notes",
     ),
     Check(
         "vocabulary",
