@@ -63,13 +63,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 class Journey:
     """A browser on the local site that fails on any request leaving 127.0.0.1 and records every
-    console error or warning."""
+    console error or warning, or with `every_message` every console message of any type (a reader's
+    journey: tests/test_journeys.py)."""
 
     def __init__(
-        self, playwright: Any, timezone: str = "Europe/London", viewport: tuple[int, int] = (1280, 1150)
+        self,
+        playwright: Any,
+        timezone: str = "Europe/London",
+        viewport: tuple[int, int] = (1280, 1150),
+        every_message: bool = False,
     ) -> None:
         self.outside: list[str] = []
         self.console: list[str] = []
+        self.every_message = every_message
         # Chromium puts a socket in TMPDIR, and a socket's path is at most 107 bytes: a test's own
         # temporary folder, nested in a run of the package tests (tests/test_articles.py), is longer.
         self.temporary = tempfile.TemporaryDirectory(prefix="nk-", dir="/tmp")
@@ -91,14 +97,14 @@ class Journey:
             route.abort()
 
     def _record(self, message: Any) -> None:
-        if message.type in ("error", "warning"):
+        if self.every_message or message.type in ("error", "warning"):
             self.console.append(f"{message.type}: {message.text}")
 
     def close(self) -> None:
         self.browser.close()
         self.temporary.cleanup()
         assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
-        assert self.console == [], f"console errors or warnings: {self.console}"
+        assert self.console == [], f"console messages: {self.console}"
 
 
 def _screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -223,16 +229,50 @@ def test_every_row_of_the_reader_has_its_own_tap_target_of_at_least_24_px(server
         journey.close()
 
 
-def _clipped_labels(page: Any) -> list[str]:
-    """The chart's labels that are cut: outside the SVG's visible box, or shortened with an ellipsis."""
-    return page.eval_on_selector(
-        "svg#timeline",
-        """svg => { const box = svg.getBoundingClientRect();
-            return [...svg.querySelectorAll('text')].filter(t => { const r = t.getBoundingClientRect();
-                return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
-                    || r.bottom > box.bottom + 0.5 || t.textContent.includes('\u2026'); })
-              .map(t => t.textContent); }""",
-    )
+LABELS = "h1, h2, h3, h4, h5, h6, label, legend, caption, summary, button, a, th, td, dt, dd, li"
+CLIPPED = """labels => { const cut = [];
+    const hides = s => [s.overflowX, s.overflowY].some(o => o === 'hidden' || o === 'clip');
+    const out = (r, b) => r.left < b.left - 0.5 || r.right > b.right + 0.5
+        || r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5;
+    const shown = e => { const r = e.getBoundingClientRect(); return r.width > 1 && r.height > 1; };
+    for (const e of document.querySelectorAll(labels)) {
+        if (!shown(e) || getComputedStyle(e).visibility === 'hidden') continue;
+        const s = getComputedStyle(e), r = e.getBoundingClientRect();
+        if ((hides(s) || s.textOverflow === 'ellipsis')
+            && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)) {
+            cut.push(e.textContent);
+            continue;
+        }
+        for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+            // an ancestor that hides what overflows it; one of 1 px or less is screen-reader text, hidden on purpose
+            if (hides(getComputedStyle(a)) && shown(a) && out(r, a.getBoundingClientRect())) {
+                cut.push(e.textContent);
+                break;
+            }
+        }
+    }
+    const context = document.createElement('canvas').getContext('2d');
+    for (const select of document.querySelectorAll('select')) {  // the chosen option, wider than its box
+        const s = getComputedStyle(select), chosen = select.options[select.selectedIndex];
+        if (!shown(select) || !chosen) continue;
+        context.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+        const room = select.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+        if (context.measureText(chosen.text).width > room + 0.5) cut.push(chosen.text);
+    }
+    for (const svg of document.querySelectorAll('svg')) {  // outside the drawing, or shortened
+        const box = svg.getBoundingClientRect();
+        for (const t of svg.querySelectorAll('text'))
+            if (out(t.getBoundingClientRect(), box) || t.textContent.includes('\u2026')) cut.push(t.textContent);
+    }
+    return cut.map(text => text.trim().slice(0, 80)); }"""
+
+
+def clipped_labels(page: Any) -> list[str]:
+    """The visible labels that are cut: headings, labels, links, table cells and list items hidden in
+    part by their own box or an ancestor that hides what overflows it (a scrolling box keeps them
+    reachable: not cut), shortened with an ellipsis, a select's chosen option wider than its box, and
+    an SVG's text outside the drawing or shortened with an ellipsis."""
+    return page.evaluate(CLIPPED, LABELS)
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -247,7 +287,7 @@ def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimat
         assert overflow <= 0, f"the page is {overflow} px wider than the screen"
         svg = page.locator("svg#timeline").bounding_box()
         assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= screen[0]
-        assert _clipped_labels(page) == []
+        assert clipped_labels(page) == []
         band = page.locator("svg#timeline rect.undated-band").bounding_box()
         label = page.locator("svg#timeline text.undated", has_text="date not stated").bounding_box()
         assert (

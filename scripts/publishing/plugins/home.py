@@ -2,7 +2,8 @@
 
 The home page (templates/site/index.html) shows the latest troop estimates and who made them, the
 first ARTICLES_LISTED articles with links to their readers (and a link to every one), the canned
-queries, and every table and view under its human title. /-/search?q=… searches the claims, quotes
+queries, the rows of each table that hold something the curators inferred, and every table and view
+under its human title. /-/search?q=… searches the claims, quotes
 and entities at once (their FTS5 indexes). Whatever a visitor types is a search or a 400 that says
 why, never an error of ours: words are quoted FTS5 terms, LIKE wildcards in them are escaped, and a
 word is at most MAX_WORD characters."""
@@ -63,7 +64,7 @@ async def home_variables(datasette: Any, site: Site) -> dict[str, Any]:
         for name, meta in tables.items()
     ]  # fmt: skip
     return {"estimates": estimates, "articles": articles, "article_count": article_count, "listed_tables": listed,
-            "canned": queries, "site_database": database,
+            "canned": queries, "site_database": database, "inferred_tables": await inferred_tables(db, tables),
             "by_party": await party_filters(datasette, site, tables)}  # fmt: skip
 
 
@@ -88,6 +89,23 @@ async def party_filters(datasette: Any, site: Site, tables: dict[str, Any]) -> d
         ]
         found.append({"title": title, "values": values})
     return {"view": view, "title": tables.get(view, {}).get("title") or view, "columns": found}
+
+
+INFERRED = "inferred"  # the package's column naming what the curators inferred in a row (the notes say how)
+
+
+async def inferred_tables(db: Any, tables: dict[str, Any]) -> list[dict[str, str]]:
+    """The package's tables with an `inferred` column (its columns are described in the metadata, from
+    their Table Schemas; the build's views are not) and at least one row that infers something, each
+    with the link to those rows. Whether one exists stops at the first such row."""
+    found = []
+    for name, meta in tables.items():
+        if INFERRED not in (meta.get("columns") or {}):
+            continue
+        sql = f"SELECT 1 FROM {quoted(name)} WHERE {quoted(INFERRED)} != '' LIMIT 1"
+        if (await db.execute(sql)).first():
+            found.append({"name": name, "title": meta.get("title") or name, "filter": f"{INFERRED}__notblank=1"})
+    return found
 
 
 def labelled(article: dict[str, Any]) -> dict[str, Any]:

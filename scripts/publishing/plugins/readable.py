@@ -9,7 +9,8 @@
   a CSV asked in the reading order, or with labels added, is redirected to the whole table.
 - Numbers that are whole display as whole numbers, with thousands separators (12,000, not 12000.0).
 - Column descriptions take a few lines, scrollable, instead of pushing the rows below the fold;
-  SQL wraps; a canned query's tab shows its title, not its SQL.
+  a filter's and a sort's select is as wide as its options; SQL wraps; a canned query's tab shows
+  its title, not its SQL.
 - The rows of a table page are written by `table_rows_html`, in Python: the same HTML as
   Datasette's Jinja loop, which costs ~10 ms for a page of 50 rows; the sort links of the column
   headers by `sort_links`, with the query string parsed once (docs/benchmark.md)."""
@@ -40,6 +41,9 @@ dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-
 dl.column-descriptions dd { margin: 0; }
 pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
 .facet-results ul { max-height: 5em; overflow-y: auto; }
+/* a filter's or sort's chosen option whole ("is not blank", not "is not bla"), clear of the arrow */
+.select-wrapper, .select-wrapper.filter-op { width: auto; }
+.select-wrapper select { width: auto; padding-right: 1.6em; }
 form.search-all label { display: block; width: auto; margin-bottom: 0.3em; }  /* not a word per line */
 dl.row-fields { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.3em 1em; max-width: 60em; }
 dl.row-fields dt { font-weight: bold; } dl.row-fields dd { margin: 0; }
