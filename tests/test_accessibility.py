@@ -4,7 +4,7 @@ axe-core (bundled by axe-playwright-python, injected into the page with `evaluat
 leaves 127.0.0.1) checks the home page, a table, a view, a quote's and a source's row, the article
 reader, the timeline, search and the SQL editor. A serious or critical violation fails the test,
 named with its rule, impact, help and the first elements it found; minor and moderate ones are left
-to judgement (today axe finds none of either on these pages)."""
+to judgement."""
 
 from __future__ import annotations
 
