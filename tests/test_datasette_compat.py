@@ -141,6 +141,26 @@ def test_the_site_does_not_start_on_another_datasette_version() -> None:
     assert f"need Datasette {compat.EXPECTED_VERSION}, found Datasette 0.64.0" in " ".join(result.stderr.split())
 
 
+@pytest.mark.slow
+def test_a_page_that_is_not_there_is_a_404_in_a_worker_of_the_served_site() -> None:
+    """A uvicorn worker of `make serve` imports scripts.publishing.serve before anything of Datasette's:
+    its pages that are not there must still be 404 pages, not 500s (Datasette's exception handler lost)."""
+    script = (
+        "import asyncio, sys\n"
+        "from scripts.publishing.serve import serve_instance\n"
+        f"site = serve_instance(['--memory', '--plugins-dir', {str(PLUGINS_DIR)!r}])\n"
+        "for path in ('/no-such-database', '/no-such-database.json'):\n"
+        "    response = asyncio.run(site.client.get(path))\n"
+        "    print(path, response.status_code, response.headers['content-type'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[:2] == [
+        "/no-such-database 404 text/html; charset=utf-8",
+        "/no-such-database.json 404 application/json; charset=utf-8",
+    ]
+
+
 def test_the_plugins_folder_runs_alone_as_the_deployed_image_runs_it(tmp_path: Path) -> None:
     """As in the Cloud Run image: the folder copied as `plugins/`, `datasette serve --plugins-dir
     plugins/` from its parent, where `scripts` cannot be imported."""

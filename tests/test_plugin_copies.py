@@ -81,3 +81,15 @@ def test_the_metadata_gives_the_plugins_the_registry_of_the_site() -> None:
     assert shape.spans == site.SPAN_OWNERS and set(shape.spans) == set(checks.SPAN_TABLES)
     assert shape.measure == package.headline_measure
     assert shape.definition == package.definition("figures", "measure", package.headline_measure)
+
+
+def test_the_sites_base_template_is_datasettes_with_the_pages_language() -> None:
+    """templates/site/base.html copies the pinned Datasette's base.html to add `lang` to <html>, and
+    nothing else: an upgrade of Datasette that changes its base shows here, not as a page gone stale."""
+    import datasette
+
+    original = (Path(datasette.__file__).parent / "templates" / "base.html").read_text(encoding="utf-8")
+    copy = (ROOT / "scripts/publishing/templates/site/base.html").read_text(encoding="utf-8")
+    without_comment = re.sub(r"\A\{#.*?-?#\}\n", "", copy, count=1, flags=re.DOTALL)
+    assert '<html lang="en">' in without_comment
+    assert without_comment.replace('<html lang="en">', "<html>", 1) == original

@@ -122,3 +122,26 @@ async def test_search_finds_a_quote_from_a_passage_pasted_with_words_left_out(si
     pasted = f"“{' '.join(words[:3])} … {' '.join(words[-3:])}”"  # as a reader quotes it, the middle left out
     page = await _page(site, "/-/search?" + urlencode({"q": pasted}))
     assert f'/quotes/{quote["quote_id"]}"' in page
+
+
+async def test_every_page_declares_its_language_and_every_table_control_has_a_name(site: Datasette) -> None:
+    """What tests/test_accessibility.py checks in a browser with axe, in part and without one: `lang` on
+    every page (a title too on a page that is not there), and a name on each filter and sort control."""
+    quote = read_table("quotes")[0]["quote_id"]
+    pages = ["/", f"/{DATABASE}/quotes", f"/{DATABASE}/quotes/{quote}", "/-/search?q=troops", "/-/timeline",
+             f"/-/articles/{WITH_TEXT[0]}"]  # fmt: skip
+    for path in pages:
+        assert '<html lang="en">' in await _page(site, path), path
+    missing = "-".join(s["source_id"] for s in read_table("sources"))  # longer than any one id: none has it
+    for path in (f"/-/articles/{missing}", "/-/timeline?page=999999999", "/-/timeline?page=x", f"/{missing}"):
+        response = await site.client.get(path)
+        assert response.status_code in (400, 404), path  # a page that is not there says so, as a whole page
+        assert '<html lang="en">' in response.text and re.search(r"<title>[^<]+</title>", response.text), path
+    table = await _page(site, f"/{DATABASE}/quotes?_search=troops&_sort=quote_id&quote_id__notblank=1")
+    form = table.split('<form class="filters"')[1].split("</form>")[0]  # a filter of its own, and a new one
+    # a control is named by aria-label, by a <label for> its id, by the <label> around it, or as a button by its value
+    controls = re.findall(r"(?:<label[^>]*>\s*)?<(?:select|input)\b[^>]*>", form)
+    labelled = "|".join(re.escape(f'id="{i}"') for i in re.findall(r'<label for="([^"]+)"', form)) or "^$"
+    named = re.compile(rf'^<label|\baria-label="|type="(hidden|submit)"|{labelled}')
+    unnamed = [c for c in controls if not named.search(c)]
+    assert len(controls) > 4 and unnamed == [], unnamed

@@ -25,7 +25,7 @@ from datasette.utils.asgi import Response
 if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
-from nk_datasette.site import Site, article_label, quoted, site_of
+from nk_datasette.site import Site, article_label, message_page, quoted, site_of
 
 MAX_RESULTS = 50
 ARTICLES_LISTED = 20  # on the home page; the sources table lists every one
@@ -35,7 +35,7 @@ LIKE_PATTERN_BYTES = 100  # the site's limit on a LIKE pattern (public_site.py):
 SPELLED_ENTITIES = 20  # entities whose spellings one word adds to the search, at most
 
 
-NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
+NO_DATABASE = "This site serves no database of the package"  # metadata without plugins → nk-site
 
 
 class SearchRefused(Exception):
@@ -243,7 +243,7 @@ def hits_sql(table: str, key: str, searched: Any, has_article: bool, matching: s
 async def search_page(request: Any, datasette: Any) -> Response:
     site = site_of(datasette)
     if site is None:
-        return Response.html(NO_DATABASE, status=404)
+        return Response.html(message_page(NO_DATABASE), status=404)
     asked = request.args.get("q", "")
     results: list[dict[str, str]] = []
     error, status = None, 200

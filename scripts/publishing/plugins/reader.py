@@ -33,9 +33,9 @@ from markupsafe import Markup, escape
 if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
     sys.path.append(PLUGINS)  # Datasette runs each plugin file alone: the shared package is beside it
 
-from nk_datasette.site import Site, article_label, quoted, site_of
+from nk_datasette.site import Site, article_label, message_page, quoted, site_of
 
-NO_DATABASE = "<h1>This site serves no database of the package</h1>"  # metadata without plugins → nk-site
+NO_DATABASE = "This site serves no database of the package"  # metadata without plugins → nk-site
 STYLE = Markup("""<style>
 mark.claim { background: #fff3b0; } mark.quote { background: #c8f0d0; } mark.figure { background: #ffd0c0; }
 mark.claim.quote { background: #d8f0a0; }
@@ -199,7 +199,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
     source_id = tilde_decode(request.url_vars["source_id"])
     site = site_of(datasette)
     if site is None:
-        return Response.html(NO_DATABASE, status=404)
+        return Response.html(message_page(NO_DATABASE), status=404)
     db = datasette.get_database(site.database)
     found = (
         await db.execute(
@@ -209,7 +209,7 @@ async def article_page(request: Any, datasette: Any) -> Response:
         )
     ).first()
     if found is None:
-        return Response.html("<h1>No archived article of that name</h1>", status=404)
+        return Response.html(message_page("No archived article of that name"), status=404)
     text, title, kind = found
     spans: list[tuple[int, int, str, str]] = []
     for table in site.reader_spans:
@@ -593,9 +593,9 @@ def page_number(asked: str | None, pages: int) -> int | Response:
     if asked is None:
         return 1
     if not (asked.isascii() and asked.isdigit() and len(asked) <= 12 and int(asked) >= 1):
-        return Response.html(f"<h1>page must be a whole number from 1 to {pages}</h1>", status=400)
+        return Response.html(message_page(f"page must be a whole number from 1 to {pages}"), status=400)
     if int(asked) > pages:
-        return Response.html(f"<h1>There is no page {int(asked)}: the last is {pages}</h1>", status=404)
+        return Response.html(message_page(f"There is no page {int(asked)}: the last is {pages}"), status=404)
     return int(asked)
 
 
@@ -620,11 +620,11 @@ async def timeline_chart(db: Any, site: Site) -> tuple[Markup, bool]:
 async def timeline_page(request: Any, datasette: Any) -> Response:
     site = site_of(datasette)
     if site is None:
-        return Response.html(NO_DATABASE, status=404)
+        return Response.html(message_page(NO_DATABASE), status=404)
     db = datasette.get_database(site.database)
     estimates_table = quoted(site.troop_estimates)
     if not await db.table_exists(site.troop_estimates):
-        return Response.html("<h1>This database holds no troop estimates</h1>", status=404)
+        return Response.html(message_page("This database holds no troop estimates"), status=404)
     # `position` numbers the rows 1, 2, … in the view's order (build.py): its largest is their count
     (total,) = (await db.execute(f"SELECT coalesce(max(position), 0) FROM {estimates_table}")).first()
     pages = max(-(-total // PAGE_SIZE), 1)

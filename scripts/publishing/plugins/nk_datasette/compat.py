@@ -9,16 +9,21 @@ with any other version installed stops the site at start-up, naming both version
 from __future__ import annotations
 
 import copy
+import importlib
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import datasette.handle_exception as default_exception_handler
 from datasette.cli import serve
 from datasette.facets import ColumnFacet
 from datasette.plugins import pm
 from datasette.utils import escape_sqlite
 from datasette.version import __version__
+
+# Only once datasette.plugins has loaded: imported first (as `serve`'s uvicorn workers import this module),
+# datasette.handle_exception imports datasette.plugins, which registers it as a plugin while it is half
+# imported, without its hook, and every 404 of the served site became a 500.
+default_exception_handler = importlib.import_module("datasette.handle_exception")
 
 EXPECTED_VERSION = "0.65.5"  # requirements.lock pins the same
 

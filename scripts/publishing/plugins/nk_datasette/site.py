@@ -7,6 +7,7 @@ has none serves no database of the package: the plugins' own pages say so and ad
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -87,3 +88,14 @@ def article_label(source_id: str, title: str | None, kind: str | None) -> str:
     if title:
         return title
     return f"Untitled {'news article' if kind == 'news_article' else 'source'} ({source_id})"
+
+
+def message_page(message: str) -> str:
+    """A page that says only `message` (a page or article that is not there), whole: with its language
+    and a title, as a screen reader needs every page (WCAG 3.1.1, 2.4.2)."""
+    said = escape(message)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{said}</title></head>\n<body><main><h1>{said}</h1></main></body></html>\n"
+    )
