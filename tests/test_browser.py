@@ -16,9 +16,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from scripts.benchmark.synth import generate
 from scripts.package.site import DATABASE
 from scripts.publishing.build import build
-from scripts.publishing.plugins.reader import day_label, parse_day
+from scripts.publishing.plugins.reader import CHART_ESTIMATES, PAGE_SIZE, day_label, parse_day
+from scripts.publishing.summaries import TIMELINE_COLUMNS
 from tests.conftest import PACKAGE, archived_text, read_table, served
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).
@@ -268,6 +270,31 @@ def _inside(box: dict[str, float], point: tuple[float, float]) -> bool:
     return box["x"] <= point[0] <= box["x"] + box["width"] and box["y"] <= point[1] <= box["y"] + box["height"]
 
 
+def _overlapping_dates(page: Any) -> list[str]:
+    """The date labels under the visible chart that print over the next one."""
+    return _visible_chart(
+        page,
+        """svg => { const ticks = [...svg.querySelectorAll('text.x-tick')]
+                .map(t => [t.getBoundingClientRect(), t.textContent]).sort((a, b) => a[0].left - b[0].left);
+            return ticks.slice(1).filter((t, i) => t[0].left < ticks[i][0].right).map(t => t[1]); }""",
+    )
+
+
+def _readable_and_whole(page: Any, screen: tuple[int, int]) -> None:
+    """One chart shown, inside the screen, the page no wider than it, every label whole, at least
+    MIN_TEXT px high, and no date label over another."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+    assert page.locator(CHART).count() == 1  # one chart shown: a screen reader reads it once
+    svg = page.locator(CHART).bounding_box()
+    assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= screen[0]
+    assert _clipped_labels(page) == []
+    sizes = _text_sizes(page)
+    small = [(text, round(px, 1)) for text, px in sizes if px < MIN_TEXT]
+    assert sizes and small == [], f"{len(small)} of {len(sizes)} labels under {MIN_TEXT} px: {small[:4]}"
+    assert _overlapping_dates(page) == []
+
+
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimates_apart(
     server: str, screen: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
@@ -276,16 +303,8 @@ def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimat
         journey = Journey(playwright, viewport=screen)
         page = journey.page
         page.goto(server + "/-/timeline")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"the page is {overflow} px wider than the screen"
-        assert page.locator(CHART).count() == 1
+        _readable_and_whole(page, screen)
         chart = page.locator(CHART)
-        svg = chart.bounding_box()
-        assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= screen[0]
-        assert _clipped_labels(page) == []
-        sizes = _text_sizes(page)
-        small = [(text, round(px, 1)) for text, px in sizes if px < MIN_TEXT]
-        assert sizes and small == [], f"{len(small)} of {len(sizes)} labels under {MIN_TEXT} px: {small[:4]}"
         band = chart.locator("rect.undated-band").bounding_box()
         label = chart.locator("text.undated", has_text="date not stated").bounding_box()
         assert (
@@ -303,6 +322,34 @@ def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimat
             headers = page.locator("table.rows-and-columns thead th").all_text_contents()
             assert page.evaluate(CARD_LABELS) == headers
         page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-{screen[0]}.png"), full_page=True)
+        journey.close()
+
+
+@pytest.fixture(scope="module")
+def summed_up_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site of a synthetic package with more estimates than the chart draws one by one."""
+    folder = tmp_path_factory.mktemp("summed-up")
+    database = folder / f"{DATABASE}.db"
+    build(generate(1100, folder / "package"), database)
+    with served(database) as url:
+        yield url
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_summed_up_timeline_fits_the_screen_with_every_label_whole(
+    summed_up_server: str, screen: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=screen)
+        page = journey.page
+        page.goto(summed_up_server + "/-/timeline")
+        assert page.locator("table.rows-and-columns tbody tr").count() == PAGE_SIZE > CHART_ESTIMATES
+        _readable_and_whole(page, screen)
+        chart = page.locator(CHART)
+        assert chart.locator(".estimate-point").count() == 0  # summed up, not one mark per estimate
+        assert 0 < chart.locator("circle.estimate-summary").count() <= TIMELINE_COLUMNS + 1
+        assert chart.locator("text.x-tick").count() >= 2
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-summed-up-{screen[0]}.png"))
         journey.close()
 
 
