@@ -7,7 +7,8 @@
   marked by kind and linked to its row; spans that nest or overlap are split into segments,
   each carrying every span it belongs to. No JavaScript.
 - /-/timeline draws every troop estimate as server-side SVG: dated ones on a time axis, undated
-  ones in their article's order under "date not stated", ranges and "could reach" as such. Beyond
+  ones in their article's order under "date not stated", ranges and "could reach" as such, in a wide
+  layout and a phone's narrow one (the page's CSS shows the one that fits the screen). Beyond
   CHART_ESTIMATES estimates it draws the summary the build precomputed (timeline_summary: a bounded
   number of columns, each its estimates' lowest, highest and median number); the table below lists
   the estimates a page of PAGE_SIZE at a time (`?page=`), so that no request reads them all.
