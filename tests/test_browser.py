@@ -150,7 +150,8 @@ def test_the_timeline_shows_every_estimate_with_the_same_dates_in_every_time_zon
         page.goto(server + "/")
         page.click("#timeline-link")
         page.wait_for_url("**/-/timeline")
-        assert page.locator(CHART).count() == 1  # one chart shown: a screen reader reads it once
+        assert page.locator(CHART).count() == 1
+        assert page.get_by_role("img", name="every estimate").count() == 1  # a screen reader meets it once
         chart = page.locator(CHART)
         rows = page.locator("table.rows-and-columns tbody tr").count()
         drawn = chart.locator("circle.estimate-point, rect.estimate-range").count()
