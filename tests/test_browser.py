@@ -16,9 +16,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from scripts.benchmark.synth import generate
 from scripts.package.site import DATABASE
 from scripts.publishing.build import build
-from scripts.publishing.plugins.reader import day_label, parse_day
+from scripts.publishing.plugins.reader import CHART_ESTIMATES, PAGE_SIZE, day_label, parse_day
+from scripts.publishing.summaries import TIMELINE_COLUMNS
 from tests.conftest import PACKAGE, archived_text, read_table, served
 
 # The browser `make test` found or installed (Makefile: CHROMIUM, e.g. Google Chrome on a hosted runner).
@@ -133,29 +135,43 @@ def test_a_reader_finds_who_said_cannon_fodder_in_its_article_in_three_clicks(
         journey.close()
 
 
+SCREENS = [(390, 844), (1366, 768)]  # a phone and a laptop
+CHART = "svg.timeline:visible"  # the page sends the chart in every layout and shows the one that fits the screen
+MIN_TEXT = 11  # CSS px: the smallest text the chart may render
+
+
+def _is_subsequence(shown: list[str], expected: list[str]) -> bool:
+    remaining = iter(expected)
+    return all(label in remaining for label in shown)
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("timezone", ["America/New_York", "Asia/Tokyo"])
 def test_the_timeline_shows_every_estimate_with_the_same_dates_in_every_time_zone(
-    server: str, timezone: str, tmp_path_factory: pytest.TempPathFactory
+    server: str, timezone: str, screen: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     with playwright_api.sync_playwright() as playwright:
-        journey = Journey(playwright, timezone)
+        journey = Journey(playwright, timezone, viewport=screen)
         page = journey.page
         page.goto(server + "/")
         page.click("#timeline-link")
         page.wait_for_url("**/-/timeline")
+        assert page.locator(CHART).count() == 1
+        assert page.get_by_role("img", name="every estimate").count() == 1  # a screen reader meets it once
+        chart = page.locator(CHART)
         rows = page.locator("table.rows-and-columns tbody tr").count()
-        drawn = page.locator("svg#timeline circle.estimate-point").count()
-        in_words = page.locator("svg#timeline text", has_text="(no number)").count()
+        drawn = chart.locator("circle.estimate-point, rect.estimate-range").count()
+        in_words = chart.locator("text", has_text="(no number)").count()
         assert rows == drawn + in_words == EXPECTED_ESTIMATES
-        ticks = page.locator("svg#timeline text.x-tick").all_text_contents()
-        assert len(ticks) > 1 and ticks == expected_ticks()
-        assert page.locator("svg#timeline text.undated", has_text="date not stated").count() == 1
+        ticks, expected = chart.locator("text.x-tick").all_text_contents(), expected_ticks()
+        # the first day and the later ones in order; a day too close to the last labelled one stays unlabelled
+        assert ticks[:1] == expected[:1] and _is_subsequence(ticks, expected)
+        assert chart.locator("text.undated", has_text="date not stated").count() == 1
         if timezone == "Asia/Tokyo":
-            page.screenshot(path=str(_screenshots(tmp_path_factory) / "timeline.png"))
+            page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-{screen[0]}-tokyo.png"))
         journey.close()
 
 
-SCREENS = [(390, 844), (1366, 768)]  # a phone and a laptop
 SPANS = {"claims": "claim_id", "quotes": "quote_id", "figures": "figure_id"}
 MIN_TARGET = 24  # CSS px, WCAG 2.2 target size (minimum)
 
@@ -275,6 +291,63 @@ def clipped_labels(page: Any) -> list[str]:
     return page.evaluate(CLIPPED, LABELS)
 
 
+def _visible_chart(page: Any, script: str) -> Any:
+    """The result of `script`, a function of the visible chart's <svg> (there is exactly one)."""
+    return page.locator(CHART).evaluate(script)
+
+
+def _clipped_labels(page: Any) -> list[str]:
+    """The chart's labels that are cut: outside the SVG's visible box, or shortened with an ellipsis."""
+    return _visible_chart(
+        page,
+        """svg => { const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => { const r = t.getBoundingClientRect();
+                return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+                    || r.bottom > box.bottom + 0.5 || t.textContent.includes('\u2026'); })
+              .map(t => t.textContent); }""",
+    )
+
+
+def _text_sizes(page: Any) -> list[tuple[str, float]]:
+    """Each text of the visible chart and the CSS px it renders at: its font size, in the viewBox's
+    units, times the scale the page draws the viewBox at."""
+    return _visible_chart(
+        page,
+        """svg => { const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text, tspan')].filter(t => t.textContent.trim())
+              .map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale]); }""",
+    )
+
+
+def _inside(box: dict[str, float], point: tuple[float, float]) -> bool:
+    return box["x"] <= point[0] <= box["x"] + box["width"] and box["y"] <= point[1] <= box["y"] + box["height"]
+
+
+def _overlapping_dates(page: Any) -> list[str]:
+    """The date labels under the visible chart that print over the next one."""
+    return _visible_chart(
+        page,
+        """svg => { const ticks = [...svg.querySelectorAll('text.x-tick')]
+                .map(t => [t.getBoundingClientRect(), t.textContent]).sort((a, b) => a[0].left - b[0].left);
+            return ticks.slice(1).filter((t, i) => t[0].left < ticks[i][0].right).map(t => t[1]); }""",
+    )
+
+
+def _readable_and_whole(page: Any, screen: tuple[int, int]) -> None:
+    """One chart shown, inside the screen, the page no wider than it, every label whole, at least
+    MIN_TEXT px high, and no date label over another."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+    assert page.locator(CHART).count() == 1  # one chart shown: a screen reader reads it once
+    svg = page.locator(CHART).bounding_box()
+    assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= screen[0]
+    assert _clipped_labels(page) == []
+    sizes = _text_sizes(page)
+    small = [(text, round(px, 1)) for text, px in sizes if px < MIN_TEXT]
+    assert sizes and small == [], f"{len(small)} of {len(sizes)} labels under {MIN_TEXT} px: {small[:4]}"
+    assert _overlapping_dates(page) == []
+
+
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimates_apart(
     server: str, screen: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
@@ -283,24 +356,54 @@ def test_the_timeline_fits_the_screen_with_every_label_whole_and_undated_estimat
         journey = Journey(playwright, viewport=screen)
         page = journey.page
         page.goto(server + "/-/timeline")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"the page is {overflow} px wider than the screen"
-        svg = page.locator("svg#timeline").bounding_box()
-        assert svg is not None and svg["x"] >= 0 and svg["x"] + svg["width"] <= screen[0]
+        _readable_and_whole(page, screen)
         assert clipped_labels(page) == []
-        band = page.locator("svg#timeline rect.undated-band").bounding_box()
-        label = page.locator("svg#timeline text.undated", has_text="date not stated").bounding_box()
+        chart = page.locator(CHART)
+        band = chart.locator("rect.undated-band").bounding_box()
+        label = chart.locator("text.undated", has_text="date not stated").bounding_box()
         assert (
             band is not None
             and label is not None
             and band["x"] <= label["x"]
             and label["x"] + label["width"] <= band["x"] + band["width"]
         )
-        marks = page.locator("svg#timeline .estimate-point, svg#timeline text.estimate:has-text('(no number)')")
-        centres = [b["x"] + b["width"] / 2 for b in (marks.nth(i).bounding_box() for i in range(marks.count())) if b]
-        inside = sum(band["x"] <= x <= band["x"] + band["width"] for x in centres)
+        marks = chart.locator(".estimate-point, text.estimate:has-text('(no number)')")
+        boxes = [marks.nth(i).bounding_box() for i in range(marks.count())]
+        centres = [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2) for b in boxes if b]
+        inside = sum(_inside(band, centre) for centre in centres)  # the undated ones, and no dated one
         assert len(centres) == EXPECTED_ESTIMATES and inside == sum(1 for f in ESTIMATES if not f["as_of"])
+        if screen[0] < 577:  # Datasette's cards: each cell labelled by its column's header
+            headers = page.locator("table.rows-and-columns thead th").all_text_contents()
+            assert page.evaluate(CARD_LABELS) == headers
         page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-{screen[0]}.png"), full_page=True)
+        journey.close()
+
+
+@pytest.fixture(scope="module")
+def summed_up_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site of a synthetic package with more estimates than the chart draws one by one."""
+    folder = tmp_path_factory.mktemp("summed-up")
+    database = folder / f"{DATABASE}.db"
+    build(generate(1100, folder / "package"), database)
+    with served(database) as url:
+        yield url
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_summed_up_timeline_fits_the_screen_with_every_label_whole(
+    summed_up_server: str, screen: tuple[int, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=screen)
+        page = journey.page
+        page.goto(summed_up_server + "/-/timeline")
+        assert page.locator("table.rows-and-columns tbody tr").count() == PAGE_SIZE > CHART_ESTIMATES
+        _readable_and_whole(page, screen)
+        chart = page.locator(CHART)
+        assert chart.locator(".estimate-point").count() == 0  # summed up, not one mark per estimate
+        assert 0 < chart.locator("circle.estimate-summary").count() <= TIMELINE_COLUMNS + 1
+        assert chart.locator("text.x-tick").count() >= 2
+        page.screenshot(path=str(_screenshots(tmp_path_factory) / f"timeline-summed-up-{screen[0]}.png"))
         journey.close()
 
 

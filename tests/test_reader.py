@@ -17,7 +17,7 @@ from scripts.package.read import DataPackage
 from scripts.package.site import ARTICLE_LABEL, DATABASE
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.plugins.nk_datasette.site import article_label as source_label
-from scripts.publishing.plugins.reader import segments, sentence_bounds, short_ids, tick_step
+from scripts.publishing.plugins.reader import LAYOUTS, segments, sentence_bounds, short_ids, tick_step
 from tests.articles import ARTICLES
 from tests.conftest import PACKAGE, archived_text, read_table, site_of
 
@@ -158,28 +158,57 @@ async def test_the_timeline_names_the_figures_stated_beside_an_estimate(site: Da
     assert all(f'id="estimate-{n}"' in page for n in re.findall(r'href="#estimate-(\d+)"', section))
 
 
+def _charts(page: str) -> list[str]:
+    """Each <svg> of a page: the timeline sends its chart in every layout."""
+    return re.findall(r"<svg\b.*?</svg>", page, re.S)
+
+
 async def test_the_timeline_scales_to_the_page_and_keeps_undated_estimates_in_a_band_of_their_own(
     site: Datasette,
 ) -> None:
-    svg = (await _page(site, "/-/timeline")).split("<svg")[1].split("</svg>")[0]
-    opening = svg[: svg.index(">")]
-    assert 'width="100%"' in opening and "height=" not in opening.replace("height: auto", "")
-    assert svg.count('class="undated-band"') == 1 and "…" not in svg
+    charts = _charts(await _page(site, "/-/timeline"))
+    assert len(charts) == len(LAYOUTS)
+    for svg in charts:
+        opening = svg[: svg.index(">")]
+        assert 'width="100%"' in opening and "height=" not in opening.replace("height: auto", "")
+        assert svg.count('class="undated-band"') == 1 and "…" not in svg
+
+
+async def test_the_timeline_has_a_narrow_layout_a_phone_shows_instead_of_the_wide_one(site: Datasette) -> None:
+    """Each layout's <svg> carries its name, which the page's CSS shows on its screens alone; a
+    phone's is narrower, so that its text renders larger on a small screen."""
+    page = await _page(site, "/-/timeline")
+    widths = {}
+    for svg in _charts(page):
+        name = re.search(r'class="timeline timeline-(\w+)"', svg)
+        assert name is not None and f'id="timeline-{name.group(1)}"' in svg
+        widths[name.group(1)] = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))  # type: ignore[union-attr]
+    assert sorted(widths) == sorted(layout.name for layout in LAYOUTS) and widths["narrow"] < widths["wide"] / 2
+    style = page[page.index("@media (max-width:") : page.index("</style>", page.index("@media (max-width:"))]
+    assert "svg.timeline-wide { display: none; }" in style and "svg.timeline-narrow { display: block; }" in style
 
 
 async def test_the_timeline_draws_every_troop_estimate(site: Datasette) -> None:
     page = await _page(site, "/-/timeline")
     measure = DataPackage(PACKAGE / "datapackage.json").headline_measure
     estimates = [f for f in read_table("figures") if f["measure"] == measure]
-    points = page.count('class="estimate-point"') + page.count("(no number)</text>")
-    assert points == len(estimates)
     units = " or ".join(sorted({f["unit"] for f in estimates}))
-    assert (
-        "date not stated" in page
-        and f'text-anchor="middle">{units}</text>' in page  # the axis names the unit of the figures
-        and "<script" not in page.split("<svg")[1].split("</svg>")[0]
-    )
+    for svg in _charts(page):
+        points = len(re.findall(r'class="estimate-point[ "]', svg)) + svg.count("(no number)</text>")
+        assert points == len(estimates)
+        assert (
+            "date not stated" in svg
+            and f'text-anchor="middle">{units}</text>' in svg  # the axis names the unit of the figures
+            and "<script" not in svg
+        )
     assert "12,000" in page and "12000.0" not in page
+
+
+async def test_the_timeline_table_keeps_its_column_labels_on_a_phone(site: Datasette) -> None:
+    page = await _page(site, "/-/timeline")
+    headers = re.findall(r"<th>([^<]*)</th>", page[page.index('<table class="rows-and-columns">') :])
+    labels = re.findall(r'td:nth-of-type\((\d+)\):before \{ content: "([^"]*)"', page)
+    assert headers and labels == [(str(n), html.escape(h)) for n, h in enumerate(headers, 1)]
 
 
 async def test_the_home_page_leads_with_estimates_articles_queries_and_every_table(site: Datasette) -> None:

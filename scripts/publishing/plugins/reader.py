@@ -7,7 +7,8 @@
   marked by kind and linked to its row; spans that nest or overlap are split into segments,
   each carrying every span it belongs to. No JavaScript.
 - /-/timeline draws every troop estimate as server-side SVG: dated ones on a time axis, undated
-  ones in their article's order under "date not stated", ranges and "could reach" as such. Beyond
+  ones in their article's order under "date not stated", ranges and "could reach" as such, in a wide
+  layout and a phone's narrow one (the page's CSS shows the one that fits the screen). Beyond
   CHART_ESTIMATES estimates it draws the summary the build precomputed (timeline_summary: a bounded
   number of columns, each its estimates' lowest, highest and median number); the table below lists
   the estimates a page of PAGE_SIZE at a time (`?page=`), so that no request reads them all.
@@ -21,9 +22,10 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode, urlsafe_components
@@ -293,11 +295,40 @@ def short_ids(keys: list[str]) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- the timeline
-# A viewBox the page scales to its width: labels are short (a number and the estimate's # in the table
-# below, which names who and where), so that none is cut at any width.
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, UNDATED_BAND = 720, 440, 80, 10, 30, 70, 250
-MAX_TICKS = 6  # date labels under a summary chart
+# The page sends the chart in every layout, each an <svg> with a viewBox of its own, and its CSS shows
+# the one that fits the screen (templates/site/timeline.html): text keeps a readable size on a phone and
+# on a desktop alike, with no script. Labels are short (a number and the estimate's # in the table
+# below, which names who and where), so that none is cut.
+class Layout(NamedTuple):
+    """One drawing of the timeline, in its viewBox's units (the text is 13 of them high)."""
+
+    name: str  # the <svg>'s id, timeline-<name>, and the class the page's CSS shows or hides
+    width: int
+    plot: int  # the height of the number axis, from zero to the top number
+    left: int  # room for the number axis's labels
+    right: int
+    top: int
+    bottom: int  # room under the plot for the date labels and the axis's title
+    band: int  # the undated band's width beside the time axis (gap included); 0: under it, at full width
+    edge: int  # from each end of the time axis to its first and last date: more than half a date label
+    max_ticks: int  # date labels under a summary chart
+    max_width: int  # the widest the chart grows, in CSS px
+
+    def height(self, undated: bool) -> int:
+        """The dated chart, and under it the undated band with its own number axis when it is not beside."""
+        dated = self.top + self.plot + self.bottom
+        return dated + self.top + self.plot + 30 if undated and not self.band else dated
+
+
+# A desktop's: the undated band beside the time axis. A phone's: 330 units across a ~360-px screen keep
+# the text at ~14 px, so the undated band goes under the dated chart, and fewer dates label the axis.
+WIDE = Layout("wide", width=720, plot=340, left=80, right=10, top=30, bottom=70, band=250, edge=40,
+              max_ticks=6, max_width=960)  # fmt: skip
+NARROW = Layout("narrow", width=330, plot=260, left=76, right=8, top=30, bottom=70, band=0, edge=45,
+                max_ticks=3, max_width=440)  # fmt: skip
+LAYOUTS = (WIDE, NARROW)
 LABEL_WIDTH = 110  # the widest label of a point (“#12 could reach”), in the viewBox's units
+TICK_WIDTH = 90  # the widest date label (“28 Oct 2024?”): dates closer than this are not all labelled
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -323,59 +354,91 @@ def whole(value: float) -> str:
 Scale = Callable[[Any], float]
 
 
-def _scales(days: list[date], top_value: float, undated: bool) -> tuple[float, Scale, Scale]:
-    """Where the dated chart ends (the undated band, if any, follows it), and the x of a day and
-    the y of a number: the first to the last day across the chart, zero to top_value up it."""
+class Geometry(NamedTuple):
+    """Where one layout draws: the dated chart's scales, and the undated band's place and scale."""
+
+    chart_right: float  # where the dated chart ends
+    x_of: Scale  # the x of a day: the first to the last day across the dated chart
+    y_of: Scale  # the y of a number: zero to the top number up the dated chart
+    band_left: float
+    band_width: float
+    band_top: float  # the top number's y in the band
+    band_y_of: Scale  # the dated chart's number scale, moved down when the band is under the chart
+
+
+def _scales(layout: Layout, days: list[date], top_value: float, undated: bool) -> Geometry:
     first, last = (days[0], days[-1]) if days else (date.min, date.min)  # no dated estimate: no x is drawn
     span_days = max((last - first).days, 1)
-    chart_right = WIDTH - RIGHT - (UNDATED_BAND if undated else 0)
+    chart_right = layout.width - layout.right - (layout.band if undated else 0)
 
     def x_of(day: date) -> float:
-        return LEFT + 40 + (day - first).days / span_days * (chart_right - LEFT - 80)
+        return (
+            layout.left + layout.edge + (day - first).days / span_days * (chart_right - layout.left - 2 * layout.edge)
+        )
 
     def y_of(value: float) -> float:
-        return TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)
+        return layout.top + (1 - value / top_value) * layout.plot
 
-    return chart_right, x_of, y_of
+    if layout.band:  # beside the dated chart, on its number scale
+        return Geometry(chart_right, x_of, y_of, chart_right + 20, layout.band - 20, layout.top, y_of)
+    shift = layout.top + layout.plot + layout.bottom  # under it, on the same scale moved down
+    band_width = layout.width - layout.right - layout.left
+    return Geometry(chart_right, x_of, y_of, layout.left, band_width, layout.top + shift, lambda v: y_of(v) + shift)
 
 
-def timeline_svg(estimates: list[dict[str, Any]], unit: str) -> Markup:
-    """The troop estimates as an SVG chart: no script, the same in every time zone."""
+def _date_ticks(ticks: list[tuple[float, str]], y: float) -> list[Markup]:
+    """A label under each date, from the first, but none closer to the last one drawn than a label's
+    width: dates a few days apart would print over each other."""
+    parts, drawn_at = [], -math.inf
+    for x, label in ticks:
+        if x - drawn_at >= TICK_WIDTH:
+            parts.append(
+                Markup('<text x="{:.1f}" y="{}" text-anchor="middle" class="x-tick">{}</text>').format(x, y, label)
+            )
+            drawn_at = x
+    return parts
+
+
+def _time_axis_title(layout: Layout, g: Geometry, title: str) -> Markup:
+    """Under the dates, centred on them; on a narrow chart on its whole width, for the title to fit."""
+    centre = (layout.left + g.chart_right) / 2 if layout.band else layout.width / 2
+    return Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(centre, g.y_of(0) + 40, title)
+
+
+def timeline_svg(estimates: list[dict[str, Any]], unit: str, layout: Layout = WIDE) -> Markup:
+    """The troop estimates as an SVG chart in one layout: no script, the same in every time zone."""
     dated = [(parse_day(e["as_of"]), e) for e in estimates]
     on_axis = [(d, stated, e) for (d, stated), e in dated if d is not None]
     undated = [e for (d, _), e in dated if d is None]
     top_value = max([1.0, *(max(e["value"] or 0, e["value_high"] or 0) for e in estimates)]) * 1.15
     days = sorted(d for d, _, _ in on_axis)
-    chart_right, x_of, y_of = _scales(days, top_value, bool(undated))
-    parts = _svg_open("North Korean troops in Russia: every estimate in the articles")
-    parts += _y_axis(top_value, y_of, chart_right, unit)
-    for day in sorted(set(days)):
-        parts.append(
-            Markup('<text x="{:.1f}" y="{}" text-anchor="middle" class="x-tick">{}</text>').format(
-                x_of(day), HEIGHT - BOTTOM + 18, day_label(day, all(s for d, s, _ in on_axis if d == day))
-            )
-        )
-    parts.append(
-        Markup(
-            '<text x="{:.1f}" y="{}" text-anchor="middle">date of the estimate (as the text gives it)</text>'
-        ).format((LEFT + chart_right) / 2, HEIGHT - BOTTOM + 40)
-    )
-    middle = (LEFT + chart_right) / 2
+    g = _scales(layout, days, top_value, bool(undated))
+    parts = _svg_open(layout, bool(undated), "North Korean troops in Russia: every estimate in the articles")
+    parts += _y_axis(layout, top_value, g.y_of, g.chart_right, unit)
+    stated = {day: all(s for d, s, _ in on_axis if d == day) for day in days}
+    parts += _date_ticks([(g.x_of(day), day_label(day, stated[day])) for day in sorted(stated)], g.y_of(0) + 18)
+    parts.append(_time_axis_title(layout, g, "date of the estimate (as the text gives it)"))
+    middle = (layout.left + g.chart_right) / 2
     for day, _, estimate in on_axis:  # a label leftwards in the right half: never into the undated band
-        parts += _point(x_of(day), estimate, y_of, anchor="start" if x_of(day) <= middle else "end")
+        parts += _point(g.x_of(day), estimate, g.y_of, anchor="start" if g.x_of(day) <= middle else "end")
     if undated:
-        band = chart_right + 20
-        parts.append(_undated_band(band))
+        parts += _undated_band(layout, g, top_value, unit)
         undated.sort(key=lambda e: str(e["source_id"]))  # stable: each article's estimates in reading order
         counted = [e for e in undated if has_number(e)]
         # points from the band's left edge to where a label still fits inside it
-        step = (UNDATED_BAND - 20 - 30 - LABEL_WIDTH) / max(len(counted) - 1, 1)
+        step = (g.band_width - 30 - LABEL_WIDTH) / max(len(counted) - 1, 1)
         for index, estimate in enumerate(counted):
-            parts += _point(band + 20 + index * step, estimate, y_of, anchor="start")
+            parts += _point(g.band_left + 20 + index * step, estimate, g.band_y_of, anchor="start")
         for index, estimate in enumerate(e for e in undated if not has_number(e)):  # words, no number
-            parts += _point(band + 8, estimate, lambda v, i=index: y_of(v) - 8 - 16 * i, anchor="start")
+            parts += _point(g.band_left + 8, estimate, lambda v, i=index: g.band_y_of(v) - 8 - 16 * i, anchor="start")
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def every_layout(draw: Callable[[Layout], Markup]) -> Markup:
+    """The chart in each layout, one after the other: the page's CSS shows one and hides the rest
+    (display: none, which also keeps a screen reader from reading the chart twice)."""
+    return Markup("\n").join(draw(layout) for layout in LAYOUTS)
 
 
 def has_number(estimate: dict[str, Any]) -> bool:
@@ -383,30 +446,36 @@ def has_number(estimate: dict[str, Any]) -> bool:
     return estimate["value"] is not None or (estimate["value_low"] is not None and estimate["value_high"] is not None)
 
 
-def _svg_open(title: str) -> list[Markup]:
+def _svg_open(layout: Layout, undated: bool, title: str) -> list[Markup]:
     return [
         Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%" '
-            'style="display: block; max-width: {}px; height: auto" font-family="sans-serif" font-size="13" '
-            'id="timeline">'
-        ).format(WIDTH, HEIGHT, WIDTH * 4 // 3),
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {0} {1}" width="100%" '
+            'style="max-width: {2}px; height: auto" font-family="sans-serif" font-size="13" '
+            'class="timeline timeline-{3}" id="timeline-{3}">'
+        ).format(layout.width, layout.height(undated), layout.max_width, layout.name),
         Markup("<title>{}</title>").format(title),
     ]
 
 
-def _undated_band(band: float) -> Markup:
+def _undated_band(layout: Layout, g: Geometry, top_value: float, unit: str) -> list[Markup]:
     """A shaded panel of its own, apart from the time axis and named above and below, so that no
-    reader takes the estimates in it for later than the last date."""
-    width = UNDATED_BAND - 20
-    return Markup(
+    reader takes the estimates in it for later than the last date; under the dated chart, its own
+    number axis."""
+    band = Markup(
         '<rect x="{0}" y="{1}" width="{2}" height="{3}" fill="#f2f2f2" stroke="#999" stroke-dasharray="4 3" '
         'class="undated-band"/>'
         '<text x="{4}" y="{5}" text-anchor="middle" font-weight="bold">no date</text>'
         '<text x="{4}" y="{6}" text-anchor="middle" class="undated">date not stated</text>'
-    ).format(band, TOP - 20, width, HEIGHT - BOTTOM - TOP + 20, band + width / 2, TOP - 6, HEIGHT - BOTTOM + 18)
+    ).format(
+        g.band_left, g.band_top - 20, g.band_width, layout.plot + 20, g.band_left + g.band_width / 2,
+        g.band_top - 6, g.band_top + layout.plot + 18,
+    )  # fmt: skip
+    if layout.band:
+        return [band]
+    return [band, *_y_axis(layout, top_value, g.band_y_of, g.band_left + g.band_width, unit)]
 
 
-def summary_svg(columns: list[dict[str, Any]], unit: str) -> Markup:
+def summary_svg(columns: list[dict[str, Any]], unit: str, layout: Layout = WIDE) -> Markup:
     """The estimates, too many to draw one by one, as the build summed them up (timeline_summary):
     for each day or run of days a bar from the lowest number to the highest and a point at the
     median, and the estimates without a date in one more column, under "date not stated". A
@@ -416,29 +485,23 @@ def summary_svg(columns: list[dict[str, Any]], unit: str) -> Markup:
     undated = [c for first, last, c in dated if first is None or last is None]
     top_value = max([1.0, *(c["highest"] or 0 for c in columns)]) * 1.15
     days = sorted({day for first, last, _ in on_axis for day in (first, last)})
-    chart_right, x_of, y_of = _scales(days, top_value, bool(undated))
-    parts = _svg_open("North Korean troops in Russia: every estimate in the articles, summed up by date")
-    parts += _y_axis(top_value, y_of, chart_right, unit)
-    every = -(-len(on_axis) // MAX_TICKS)  # a tick label for every n-th column, so that none overlap
-    for index, (day, _, column) in enumerate(on_axis):
-        if index % every == 0:
-            parts.append(
-                Markup('<text x="{:.1f}" y="{}" text-anchor="middle" class="x-tick">{}</text>').format(
-                    x_of(day), HEIGHT - BOTTOM + 18, day_label(day, bool(column["year_stated"]))
-                )
-            )
-    parts.append(
-        Markup(
-            '<text x="{:.1f}" y="{}" text-anchor="middle">date of the estimates (as the texts give it)</text>'
-        ).format((LEFT + chart_right) / 2, HEIGHT - BOTTOM + 40)
-    )
+    g = _scales(layout, days, top_value, bool(undated))
+    title = "North Korean troops in Russia: every estimate in the articles, summed up by date"
+    parts = _svg_open(layout, bool(undated), title)
+    parts += _y_axis(layout, top_value, g.y_of, g.chart_right, unit)
+    every = max(-(-len(on_axis) // layout.max_ticks), 1)  # a label for every n-th column, so that none overlap
+    ticks = [(g.x_of(day), day_label(day, bool(c["year_stated"]))) for day, _, c in on_axis[::every]]
+    parts += _date_ticks(ticks, g.y_of(0) + 18)
+    parts.append(_time_axis_title(layout, g, "date of the estimates (as the texts give it)"))
     for day, last, column in on_axis:
         when = f"{day_label(day, True)} to {day_label(last, True)}"
-        parts += _summary(x_of(day + (last - day) / 2), column, y_of, when, unit)
+        parts += _summary(g.x_of(day + (last - day) / 2), column, g.y_of, when, unit)
     for column in undated:
-        band = chart_right + 20
-        middle = band + (UNDATED_BAND - 20) / 2
-        parts += [_undated_band(band), *_summary(middle, column, y_of, "date not stated", unit)]
+        middle = g.band_left + g.band_width / 2
+        parts += [
+            *_undated_band(layout, g, top_value, unit),
+            *_summary(middle, column, g.band_y_of, "date not stated", unit),
+        ]
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
@@ -484,11 +547,11 @@ def tick_step(top_value: float, ticks: int = 10) -> float:
     return max(1.0, next(m * power for m in (1, 2, 5, 10) if m * power >= raw))  # the chart counts whole ones
 
 
-def _y_axis(top_value: float, y_of: Any, chart_right: float, unit: str) -> list[Markup]:
+def _y_axis(layout: Layout, top_value: float, y_of: Scale, right: float, unit: str) -> list[Markup]:
     step = tick_step(top_value)
     parts = [
-        Markup('<text transform="rotate(-90)" x="{}" y="18" text-anchor="middle">{}</text>').format(
-            -(TOP + HEIGHT - BOTTOM) / 2, unit
+        Markup('<text transform="rotate(-90)" x="{:.1f}" y="18" text-anchor="middle">{}</text>').format(
+            -(y_of(0) + y_of(top_value)) / 2, unit
         )
     ]
     value = 0
@@ -498,7 +561,7 @@ def _y_axis(top_value: float, y_of: Any, chart_right: float, unit: str) -> list[
             Markup(
                 '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="#e4e4e4"/>'
                 '<text x="{}" y="{:.1f}" text-anchor="end" class="y-tick">{}</text>'
-            ).format(LEFT, chart_right, y, y, LEFT - 6, y + 4, whole(value))
+            ).format(layout.left, right, y, y, layout.left - 6, y + 4, whole(value))
         )
         value += step
     return parts
@@ -610,11 +673,11 @@ async def timeline_chart(db: Any, site: Site) -> tuple[Markup, bool]:
     first = [dict(row) for row in (await db.execute(sql, [CHART_ESTIMATES + 1])).rows]
     unit = units_of(first)
     if len(first) <= CHART_ESTIMATES:
-        return timeline_svg([drawable(e) for e in first], unit), False
+        return every_layout(partial(timeline_svg, [drawable(e) for e in first], unit)), False
     if not await db.table_exists(site.timeline_summary):
         return Markup(""), True  # a database built before the summary: the table alone
     columns = [dict(row) for row in (await db.execute(f"SELECT * FROM {quoted(site.timeline_summary)}")).rows]
-    return summary_svg(columns, unit), True
+    return every_layout(partial(summary_svg, columns, unit)), True
 
 
 async def timeline_page(request: Any, datasette: Any) -> Response:
