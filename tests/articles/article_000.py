@@ -47,7 +47,7 @@ ARTICLE = Article(
             "2024-10-31?",
             8000.0,
             "Antony Blinken",
-            "Briefing by US Secretary of State Antony Blinken on October 31",
+            "Briefing on October 31 at which US Secretary of State Antony Blinken spoke",
         ),
     ),
 )
