@@ -453,3 +453,26 @@ def test_row_pages_lead_with_the_evidence_and_phone_cards_keep_the_fields_titles
                 path
             )  # the search label reads as a line, not a word per line
         journey.close()
+
+
+WHOLE_LINES = """() => [...document.querySelectorAll('.facet-results ul, dl.column-descriptions')]
+    .filter(box => box.scrollHeight > box.clientHeight)  // the boxes that scroll
+    .map(box => { const s = getComputedStyle(box), line = parseFloat(s.lineHeight);
+        const inner = box.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+        return [box.className || box.tagName, inner / line]; })"""
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_scrolling_facet_or_description_box_shows_whole_lines_never_half_of_one(
+    server: str, screen: tuple[int, int]
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        journey = Journey(playwright, viewport=screen)
+        page = journey.page
+        boxes = []
+        for path in (f"/{DATABASE}/claims", f"/{DATABASE}/claims_with_sources"):
+            page.goto(server + path)
+            boxes += page.evaluate(WHOLE_LINES)
+        assert boxes, "no box scrolls: nothing to check"
+        assert [b for b in boxes if abs(b[1] - round(b[1])) > 0.05] == []
+        journey.close()

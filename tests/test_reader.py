@@ -369,3 +369,12 @@ def test_the_timeline_axis_has_a_handful_of_round_steps_at_any_scale(top: float)
     step = tick_step(top)
     mantissa = step / 10 ** math.floor(math.log10(step))
     assert round(mantissa, 9) in (1, 2, 5) and 4 <= top / step <= 10
+
+
+async def test_the_home_page_and_the_timeline_both_say_an_undated_estimate_may_be_older_or_newer(
+    site: Datasette,
+) -> None:
+    # An undated estimate's date is unknown: neither page may read it as later, nor as no later.
+    for path in ("/", "/-/timeline"):
+        text = " ".join((await _page(site, path)).split())
+        assert "may be older or newer than the dated ones" in text and "not later" not in text, path

@@ -36,12 +36,14 @@ if (PLUGINS := str(Path(__file__).resolve().parent)) not in sys.path:
 from nk_datasette.site import Site, database_name, quoted, site_of
 
 CSS = """
-dl.column-descriptions { max-height: 5em; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
+/* A scrolling box shows whole lines, never half of one: its height is a whole number of its lines. */
+dl.column-descriptions { line-height: 20px; max-height: 100px; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
   padding: 0.3em 0.8em; background: #fff; }
 dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
-dl.column-descriptions dd { margin: 0; }
+dl.column-descriptions dd { margin: 0; line-height: 20px; } dl.column-descriptions dt { line-height: 20px; }
 pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
-.facet-results ul { max-height: 5em; overflow-y: auto; }
+.facet-results ul { line-height: 24px; max-height: 144px; overflow-y: auto; }
+.facet-results li { line-height: 24px; }
 /* a filter's or sort's chosen option whole ("is not blank", not "is not bla"), clear of the arrow */
 .select-wrapper, .select-wrapper.filter-op { width: auto; }
 .select-wrapper select { width: auto; padding-right: 1.6em; }
