@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import urllib.parse
 from pathlib import Path
@@ -9,10 +10,10 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from scripts.package.site import DATABASE, VIEWS
+from scripts.package.site import DATABASE, FACET_COUNTS, TIMELINE_SUMMARY, VIEWS
 from scripts.publishing.metadata import CANNED_QUERIES
 from scripts.publishing.serve import SETTINGS
-from tests.conftest import country_names, read_table
+from tests.conftest import PACKAGE, country_names, read_table
 
 pytestmark = pytest.mark.package
 
@@ -187,3 +188,16 @@ async def test_the_attribution_chains_link_each_claim_and_party_to_its_row_witho
     assert f'href="/{DATABASE}/entities/{step["entity_id"]}"' in html
     sentence = claim["claim"].replace("'", "&#39;").replace('"', "&#34;")
     assert html.count(sentence) == steps  # the claim column shows it; the claim_id link does not repeat it
+
+
+async def test_the_archived_texts_page_does_not_offer_them_under_the_datasets_licence(site: Datasette) -> None:
+    html = (await site.client.get(f"/{DATABASE}/texts")).text
+    licence = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))["licenses"][0]
+    notice = html[html.index("Data license:") : html.index("Data license:") + 300]
+    assert "publishers" in notice and licence["path"] not in notice and licence["name"] not in notice
+
+
+async def test_the_builds_bookkeeping_tables_are_hidden_from_readers(site: Datasette) -> None:
+    listed = await _json(site, f"/{DATABASE}.json")
+    hidden = {t["name"] for t in listed["tables"] if t["hidden"]}
+    assert {FACET_COUNTS, TIMELINE_SUMMARY} <= hidden

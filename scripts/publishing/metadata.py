@@ -188,9 +188,15 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
     resources = {r["name"]: r for r in descriptor["resources"]}
     tables = {name: table_metadata(table, resources[name]) for name, table in package.tables.items()}
     tables[TEXTS_TABLE] = {
-        "description": "The archived source texts, byte for byte as received.",
+        "description": "The archived source texts, byte for byte as received. They remain their publishers' "
+        "work: the dataset's licence does not cover them, and they are included only so that every span can "
+        "be checked against its words.",
+        "license": "none granted: the publishers' work",
+        "license_url": f"/{DATABASE}/sources",  # their publishers; left out, Datasette would link the dataset's licence
         "hidden": False,
     }
+    # The build's own bookkeeping (precomputed counts, the timeline's summary): not data a reader browses.
+    tables |= {name: {"hidden": True} for name in (FACET_COUNTS, TIMELINE_SUMMARY)}
     tables.update({name: view_metadata(view) for name, view in VIEWS.items()})
     reading = {name: reading_order(table) for name, table in package.tables.items()}
     titles = {
@@ -210,7 +216,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         ),
         "license": licence.get("name") or licence.get("title") or licence_url,  # the spec asks only one of them
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
-        "source": "Archived news articles (see the sources table)",
+        "source": "Archived news articles, which remain their publishers' work (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
         "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
         "plugins": {"nk-readable": {"columns": reading, "titles": titles}, "nk-site": site_configuration(package)},

@@ -92,6 +92,7 @@ async def party_filters(datasette: Any, site: Site, tables: dict[str, Any]) -> d
 
 
 INFERRED = "inferred"  # the package's column naming what the curators inferred in a row (the notes say how)
+NOTES = "notes"
 
 
 async def inferred_tables(db: Any, tables: dict[str, Any]) -> list[dict[str, str]]:
@@ -104,7 +105,10 @@ async def inferred_tables(db: Any, tables: dict[str, Any]) -> list[dict[str, str
             continue
         sql = f"SELECT 1 FROM {quoted(name)} WHERE {quoted(INFERRED)} != '' LIMIT 1"
         if (await db.execute(sql)).first():
-            found.append({"name": name, "title": meta.get("title") or name, "filter": f"{INFERRED}__notblank=1"})
+            # the row's label, what it infers and how: the columns a reader needs, none scrolled out of sight
+            shown = [c for c in (meta.get("label_column"), INFERRED, NOTES) if c and c in meta["columns"]]
+            query = urlencode([(f"{INFERRED}__notblank", "1"), *(("_col", c) for c in shown)])
+            found.append({"name": name, "title": meta.get("title") or name, "filter": query})
     return found
 
 

@@ -37,8 +37,8 @@ from nk_datasette.site import Site, database_name, quoted, site_of
 
 CSS = """
 /* A scrolling box shows whole lines, never half of one: its height is a whole number of its lines. */
-dl.column-descriptions { line-height: 20px; max-height: 100px; overflow-y: auto; font-size: 0.85em; border: 1px solid #ddd;
-  padding: 0.3em 0.8em; background: #fff; }
+dl.column-descriptions { line-height: 20px; max-height: 100px; overflow-y: auto; font-size: 0.85em;
+  border: 1px solid #ddd; padding: 0.3em 0.8em; background: #fff; }
 dl.column-descriptions dt { font-weight: bold; float: left; clear: left; margin-right: 0.5em; }
 dl.column-descriptions dd { margin: 0; line-height: 20px; } dl.column-descriptions dt { line-height: 20px; }
 pre, #sql-query, .wrapped-sql { white-space: pre-wrap; word-break: break-word; }
