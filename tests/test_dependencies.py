@@ -22,11 +22,11 @@ def normalized(name: str) -> str:
 
 
 def pins(requirements: list[str]) -> dict[str, str]:
-    """`name==version` requirements by normalized name."""
+    """`name==version` requirements by normalized name (an extra, `name[extra]==version`, pins `name`)."""
     found = {}
     for requirement in requirements:
         name, _, version = requirement.partition("==")
-        found[normalized(name.strip())] = version.split(";")[0].strip()
+        found[normalized(name.split("[")[0].strip())] = version.split(";")[0].strip()
     return found
 
 
