@@ -9,10 +9,12 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -458,6 +460,10 @@ def test_the_archive_unpacks_into_one_folder_whose_every_file_is_hashed_describe
     entries = {entry["path"]: entry for entry in [*descriptor["resources"], *descriptor["otherFiles"]]}
     assert set(entries) == files
     assert all(entry["licenses"] for entry in entries.values())
+    local = {
+        licence["path"] for e in entries.values() for licence in e["licenses"] if "://" not in licence.get("path", "")
+    }
+    assert local == {"LICENSE"} and (folder / "LICENSE").is_file()  # the texts' terms, in the folder
     texts = {source["text_path"] for source in read_table("sources") if source["text_path"]}
     open_licence = descriptor["licenses"][0]["name"]
     for path, entry in entries.items():
@@ -517,3 +523,15 @@ def test_an_unknown_version_is_named_against_the_recorded_ones(tmp_path: Path) -
     known = registry.read_releases(PACKAGE)[0]
     assert registry.recorded_release(PACKAGE, f"v{known.version}") == known
     assert registry.recorded_release(PACKAGE, "HEAD") is None  # a revision, not a version
+
+
+def test_the_readme_tells_users_to_install_the_frictionless_extras_that_the_lock_file_pins() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = re.findall(r"^pip install .*frictionless.*$", readme, re.M)
+    named = shlex.split(line.split("#")[0])[2:]
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    (pinned,) = [d.split("==")[0] for d in dependencies if d.startswith("frictionless")]
+    assert pinned in named  # the same extras: frictionless[parquet]
+    locked = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    for package in named:
+        assert re.search(rf"^{re.escape(package.split('[')[0])}==", locked, re.M), package
