@@ -535,3 +535,20 @@ def test_the_readme_tells_users_to_install_the_frictionless_extras_that_the_lock
     locked = (ROOT / "requirements.lock").read_text(encoding="utf-8")
     for package in named:
         assert re.search(rf"^{re.escape(package.split('[')[0])}==", locked, re.M), package
+
+
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [("docs/missing.md", "no such file"), (".venv/pyvenv.cfg", "is hidden"), ("../outside.md", "'..' segment")],
+)
+def test_a_readme_link_that_the_release_would_break_refuses_it_before_anything_is_written(
+    tmp_path: Path, link: str, reason: str
+) -> None:
+    root = copy_project(tmp_path)
+    (root / ".venv").mkdir()
+    (root / ".venv/pyvenv.cfg").write_text("home = /usr\n")
+    readme = root / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + f"\nSee [this]({link}).\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=rf"README.md: the link to '{re.escape(link)}' would be broken .*{reason}"):
+        release(root / "datapackage.json", tmp_path / "dist")
+    assert not (tmp_path / "dist").exists()

@@ -194,7 +194,8 @@ def named_files(package: DataPackage) -> list[str]:
 def linked_documents(root: Path) -> tuple[list[str], list[str]]:
     """(files, problems): every file that README.md links to by a relative path, and those that the
     Markdown files among them link to in turn, as paths from the root; a link to no file is a problem
-    (it would be broken in the release). Links to web addresses, anchors and folders are not followed."""
+    (it would be broken in the release), and so is a link to a hidden file (under .git or .venv, never
+    released). Links to web addresses, anchors and folders are not followed."""
     found: set[str] = set()
     problems: list[str] = []
     pending = ["README.md"]
@@ -208,6 +209,8 @@ def linked_documents(root: Path) -> tuple[list[str], list[str]]:
             if path in found or path in DOCUMENTS:
                 continue
             try:
+                if any(part.startswith(".") and part != ".." for part in path.split("/")):  # .git, .venv
+                    raise PackageError(f"path {quote(path)} is hidden; link to it in the repository instead")
                 package_file(root, path)
             except PackageError as error:
                 problems.append(f"{document}: the link to {quote(target)} would be broken in the release: {error}")
