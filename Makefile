@@ -91,7 +91,8 @@ publish: build
 	$(PY) -m scripts.publishing.publish --datapackage "$$DATAPACKAGE" $${SERVICE:+--service "$$SERVICE"}
 
 # A reproducible dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes; a new version is
-# recorded in releases.json (its commit and the archive hash: commit that file).
+# recorded in releases.json (its commit and the archive hash: commit that file). A build that is not the
+# recorded release is named nk-russia-claims-<version>+<commit>.zip (-dev.zip from uncommitted changes).
 # (`make release RECORD=` records nothing.)
 release: $(SETUP)
 	$(PY) -m scripts.releases.release "$$DATAPACKAGE" --dist dist $${RECORD:+--record}

@@ -40,6 +40,7 @@ PACKAGE_FILES = ("datapackage.json", "data", "schemas")
 PROJECT_FILES = (
     *(*PACKAGE_FILES, "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE"),
     *("releases.json", ".zenodo.json"),
+    *("CONTRIBUTING.md", "docs"),  # what the README links to, which a release holds
 )
 
 
@@ -68,14 +69,14 @@ def own_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
 
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The current release, built once and unzipped into an empty folder."""
+    """The current release, built once and unzipped into an empty folder: the folder it unpacks into."""
     from scripts.releases.release import release
 
     folder = tmp_path_factory.mktemp("release")
     archive = release(PACKAGE / "datapackage.json", folder / "dist")
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(folder / "unzipped")
-    return folder / "unzipped"
+    return folder / "unzipped" / archive.name.removesuffix(".zip")
 
 
 def read_table(name: str, root: Path = PACKAGE) -> list[dict[str, str]]:

@@ -9,10 +9,12 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -251,23 +253,32 @@ def entities_added_since(root: Path, version: str) -> list[str]:
 def test_release_twice_gives_identical_archives(tmp_path: Path) -> None:
     first = release(PACKAGE / "datapackage.json", tmp_path / "one")
     second = release(PACKAGE / "datapackage.json", tmp_path / "two")
-    assert first.name == f"nk-russia-claims-{VERSION}.zip"
+    assert first.name == second.name and first.name.startswith(f"nk-russia-claims-{VERSION}")
     assert first.read_bytes() == second.read_bytes()
     assert (tmp_path / "one/SHA256SUMS").read_text() == (tmp_path / "two/SHA256SUMS").read_text()
+    folder = first.name.removesuffix(".zip")
     with zipfile.ZipFile(first) as archive:
         names = archive.namelist()
         assert names == sorted(names)
-        assert {"datapackage.json", DATABASE_FILE, "README.md", "CHANGELOG.md", "CITATION.cff"} <= set(names)
+        assert {name.split("/")[0] for name in names} == {folder}
+        inside = {name.removeprefix(f"{folder}/") for name in names}
+        assert {"datapackage.json", DATABASE_FILE, "README.md", "CHANGELOG.md", "CITATION.cff", "SHA256SUMS"} <= inside
         texts = {source["text_path"] for source in read_table("sources") if source["text_path"]}
-        assert texts and {"data/claims.csv", "schemas/claims.schema.json", *texts} <= set(names)
+        assert texts and {"data/claims.csv", "schemas/claims.schema.json", *texts} <= inside
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def unpack(archive: Path, destination: Path) -> Path:
+    """The archive unzipped into `destination`, as a user does: the one folder it holds."""
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(destination)
+    (folder,) = destination.iterdir()
+    return folder
 
 
 def test_unzipped_release_validates_in_an_empty_folder_and_pins_every_file(tmp_path: Path) -> None:
     archive = release(PACKAGE / "datapackage.json", tmp_path / "dist")
-    folder = tmp_path / "unzipped"
-    with zipfile.ZipFile(archive) as opened:
-        opened.extractall(folder)
+    folder = unpack(archive, tmp_path / "unzipped")
     descriptor = json.loads((folder / "datapackage.json").read_text())
     pinned = [r for r in descriptor["resources"] if r.get("format") != "parquet"]  # frictionless cannot check those
     assert all(r["hash"].startswith("sha256:") and r["bytes"] > 0 for r in pinned)
@@ -413,3 +424,131 @@ def test_a_recorded_release_is_in_ascii_digits_and_has_no_final_line_feed(
     )
     with pytest.raises(PackageError, match=rf"releases\[0\]\.{field}: "):
         registry.read_releases(tmp_path)
+
+
+# The archive as its users check it: unzipped, `sha256sum -c`, frictionless with the pinned extras.
+
+
+def markdown_links(text: str) -> list[str]:
+    """The relative targets of a Markdown document's links and images (no web address, no anchor)."""
+    targets = re.findall(r"\]\(\s*<?([^)\s#>]+)", text)
+    return [t for t in targets if not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", t) and not t.endswith("/")]
+
+
+def test_the_archive_unpacks_into_one_folder_whose_every_file_is_hashed_described_and_licensed(
+    tmp_path: Path,
+) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    pytest.importorskip("pandas")  # frictionless[parquet] reads the Parquet resources through pandas
+    archive = release(PACKAGE / "datapackage.json", tmp_path / "dist")
+    folder = unpack(archive, tmp_path / "unzipped")
+    assert folder.name == archive.name.removesuffix(".zip")
+    files = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+    # SHA256SUMS: every other file, in sorted order, each line as `sha256sum -c` reads it.
+    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    summed = [line.split("  ", 1) for line in lines]
+    assert [path for _, path in summed] == sorted(files - {"SHA256SUMS"})
+    for digest, path in summed:
+        assert hashlib.sha256((folder / path).read_bytes()).hexdigest() == digest, path
+    if shutil.which("sha256sum"):
+        checked = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=folder, capture_output=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["resourcePath", "type", "note"])[:10]
+    # Every file is a resource or in otherFiles, with a licence; the archived texts keep their publishers'.
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    entries = {entry["path"]: entry for entry in [*descriptor["resources"], *descriptor["otherFiles"]]}
+    assert set(entries) == files
+    assert all(entry["licenses"] for entry in entries.values())
+    local = {
+        licence["path"] for e in entries.values() for licence in e["licenses"] if "://" not in licence.get("path", "")
+    }
+    assert local == {"LICENSE"} and (folder / "LICENSE").is_file()  # the texts' terms, in the folder
+    texts = {source["text_path"] for source in read_table("sources") if source["text_path"]}
+    open_licence = descriptor["licenses"][0]["name"]
+    for path, entry in entries.items():
+        names = [licence.get("name") for licence in entry["licenses"]]
+        assert (open_licence not in names) == (path in texts), path
+    database = entries[DATABASE_FILE]["licenses"]
+    assert [licence.get("name") for licence in database] == [open_licence, None]
+    assert "texts" in database[1]["title"] and "no licence" in database[1]["title"]
+    # The README's links (the codebook, CONTRIBUTING, the screenshots) work in the folder.
+    for document in ("README.md", "CONTRIBUTING.md"):
+        links = markdown_links((folder / document).read_text(encoding="utf-8"))
+        assert links and all((folder / document).parent.joinpath(link).is_file() for link in links), document
+
+
+def test_a_build_that_is_not_the_recorded_release_is_named_and_noted_as_one(repo: Path, tmp_path: Path) -> None:
+    recorded = registry.find(repo, VERSION)
+    rebuilt = release(repo / "datapackage.json", tmp_path / "rebuilt")
+    assert rebuilt.name == recorded.archive == f"nk-russia-claims-{VERSION}.zip"
+    assert hashlib.sha256(rebuilt.read_bytes()).hexdigest() == recorded.sha256
+    assert (tmp_path / f"rebuilt/nk-russia-claims-{VERSION}-notes.md").read_text().startswith(f"## [{VERSION}]")
+    assert versioning.tag_problems(repo, f"v{VERSION}", tmp_path / "rebuilt") == []
+    correct_a_place(repo)
+    add_unreleased_note(repo, "Clarified the place of a figure.")
+    uncommitted = release(repo / "datapackage.json", tmp_path / "uncommitted")
+    assert uncommitted.name == f"nk-russia-claims-{VERSION}-dev.zip"
+    commit = commit_all(repo, "a correction")
+    changed = release(repo / "datapackage.json", tmp_path / "changed")
+    stem = f"nk-russia-claims-{VERSION}+{commit[:12]}"
+    assert changed.name == f"{stem}.zip" and sorted(p.name for p in changed.parent.iterdir()) == [
+        "SHA256SUMS",
+        f"{stem}-notes.md",
+        f"{stem}.zip",
+    ]
+    assert (
+        tmp_path / "changed/SHA256SUMS"
+    ).read_text() == f"{hashlib.sha256(changed.read_bytes()).hexdigest()}  {stem}.zip\n"
+    notes = (tmp_path / f"changed/{stem}-notes.md").read_text()
+    assert notes.startswith(
+        f"> **This is not the release of {VERSION}.** {stem}.zip was built from commit {commit[:12]}"
+    )
+    assert f"commit {recorded.commit[:12]}" in notes.split("\n")[0]
+    with zipfile.ZipFile(changed) as opened:
+        assert {name.split("/")[0] for name in opened.namelist()} == {stem}
+    (problem,) = versioning.tag_problems(repo, f"v{VERSION}", tmp_path / "changed")
+    assert problem.endswith(f"tag the recorded commit (built instead: {stem}.zip)")
+
+
+def test_an_unknown_version_is_named_against_the_recorded_ones(tmp_path: Path) -> None:
+    recorded = ", ".join(r.version for r in registry.read_releases(PACKAGE))
+    expected = f"9.9.9 is not a recorded release; recorded: {recorded}"
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.releases.diff", "9.9.9", str(PACKAGE), "--repo", str(PACKAGE)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (1, expected + "\n")
+    assert f"releases.json: {expected}" in versioning.tag_problems(PACKAGE, "v9.9.9")
+    known = registry.read_releases(PACKAGE)[0]
+    assert registry.recorded_release(PACKAGE, f"v{known.version}") == known
+    assert registry.recorded_release(PACKAGE, "HEAD") is None  # a revision, not a version
+
+
+def test_the_readme_tells_users_to_install_the_frictionless_extras_that_the_lock_file_pins() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = re.findall(r"^pip install .*frictionless.*$", readme, re.M)
+    named = shlex.split(line.split("#")[0])[2:]
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    (pinned,) = [d.split("==")[0] for d in dependencies if d.startswith("frictionless")]
+    assert pinned in named  # the same extras: frictionless[parquet]
+    locked = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    for package in named:
+        assert re.search(rf"^{re.escape(package.split('[')[0])}==", locked, re.M), package
+
+
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [("docs/missing.md", "no such file"), (".venv/pyvenv.cfg", "is hidden"), ("../outside.md", "'..' segment")],
+)
+def test_a_readme_link_that_the_release_would_break_refuses_it_before_anything_is_written(
+    tmp_path: Path, link: str, reason: str
+) -> None:
+    root = copy_project(tmp_path)
+    (root / ".venv").mkdir()
+    (root / ".venv/pyvenv.cfg").write_text("home = /usr\n")
+    readme = root / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + f"\nSee [this]({link}).\n", encoding="utf-8")
+    with pytest.raises(BuildError, match=rf"README.md: the link to '{re.escape(link)}' would be broken .*{reason}"):
+        release(root / "datapackage.json", tmp_path / "dist")
+    assert not (tmp_path / "dist").exists()

@@ -245,9 +245,10 @@ def test_tag_check_refuses_a_version_that_releases_json_does_not_record(tmp_path
     root = copy_project(tmp_path)
     version = versioning.read_descriptor(root)["version"]
     registry.write_releases(root, [r for r in registry.read_releases(root) if r.version != version])
+    recorded = ", ".join(r.version for r in registry.read_releases(root))
     assert versioning.tag_problems(root, f"v{version}") == [
-        f"releases.json: {version} is not recorded: tag the commit that records it (make release, then commit "
-        "releases.json)"
+        f"releases.json: {version} is not a recorded release; recorded: {recorded}: tag the commit that records it "
+        "(make release, then commit releases.json)"
     ]
 
 

@@ -310,7 +310,9 @@ class CsvError(PackageError):
         self.problem = Problem(path, row, None, message, code="csv-parse-error")
 
 
-DERIVED_FORMATS = ("parquet", "jsonld")  # written by a release from the CSVs
+# The resources a release adds beside the CSV tables: made from the CSVs (Parquet, JSON-LD, the SQLite
+# database), or the archived texts that sources.csv names (text). None of them is a table to check.
+DERIVED_FORMATS = ("parquet", "jsonld", "sqlite", "txt")
 
 
 @dataclass
@@ -358,7 +360,7 @@ class DataPackage:
         tables = {}
         for resource in self.descriptor.get("resources", []):
             if isinstance(resource, dict) and resource.get("format") in DERIVED_FORMATS:
-                continue  # a release's Parquet or JSON-LD, made from the CSVs: the CSVs are what is checked and built
+                continue  # a release's file beside the CSVs: the CSVs are what is checked and built
             schema_ref = resource.get("schema")
             if isinstance(schema_ref, str):
                 schema = read_json(inside(self.root, schema_ref), schema_ref)

@@ -28,6 +28,8 @@ FieldType = Literal[
 ]  # fmt: skip
 
 
+# The formats of the resources without a schema that a release adds: not tables (read.DERIVED_FORMATS).
+FILE_FORMATS = ("jsonld", "sqlite", "txt")
 PROFILES = "https://datapackage.org/profiles/2.0/"  # standard profiles are known, never fetched
 RESERVED_FIELD = "_row"  # the staging load's row number column
 # What DuckDB (rowid) and SQLite (all three) call a row's id: a column of that name would hide it
@@ -275,8 +277,8 @@ class Resource(Strict):
 
     @model_validator(mode="after")
     def tables_have_schemas(self) -> Resource:
-        # Only a release's derived files (annotations.jsonld and its context) are not tables.
-        if self.schema_ref is None and self.format != "jsonld":
+        # Only a release's files beside the tables (JSON-LD, the database, the archived texts) are not tables.
+        if self.schema_ref is None and self.format not in FILE_FORMATS:
             raise ValueError("a table resource needs a schema (only a JSON-LD file may have none)")
         return self
 
@@ -289,6 +291,20 @@ class Resource(Strict):
     @classmethod
     def reference_is_inside_the_package(cls, value: Any) -> Any:
         return _safe_path(value) if isinstance(value, str) else value
+
+
+class OtherFile(Strict):
+    """A file of a release that is not a resource (a schema, a document, SHA256SUMS), with its licence."""
+
+    path: str
+    title: str | None = None
+    description: str | None = None
+    licenses: list[License] = Field(min_length=1)
+
+    @field_validator("path")
+    @classmethod
+    def path_is_inside_the_package(cls, path: str) -> str:
+        return _safe_path(path) or path
 
 
 class Package(Strict):
@@ -308,6 +324,8 @@ class Package(Strict):
     resources: list[Resource] = Field(min_length=1)
     # This project's own property: the figures.measure that the site charts (read.HEADLINE_MEASURE).
     headlineMeasure: str | None = None
+    # Its own property in a release: every file of the archive that is not a resource, with its licence.
+    otherFiles: list[OtherFile] | None = None
 
     @model_validator(mode="after")
     def resource_names_are_not_sqlites(self) -> Package:

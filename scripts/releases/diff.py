@@ -102,7 +102,7 @@ def snapshot(ref: str, repo: Path = Path(".")) -> Iterator[Path]:
         yield path
         return
     with temporary_folder(f"nk-diff-{os.getpid()}-") as folder:
-        if not path.exists() and (release := registry.find(repo, ref)) is not None:
+        if not path.exists() and (release := registry.recorded_release(repo, ref)) is not None:
             ref = release.commit
         if path.is_file() and zipfile.is_zipfile(path):
             try:

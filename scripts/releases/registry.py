@@ -95,6 +95,22 @@ def find(root: Path, version: str) -> Release | None:
     return next((r for r in read_releases(root) if r.version == wanted), None)
 
 
+def unknown_version(root: Path, version: str) -> str:
+    """What a command says of a version that releases.json does not record: the versions it does."""
+    recorded = ", ".join(r.version for r in read_releases(root)) or "none"
+    return f"{clip(version.removeprefix('v'))} is not a recorded release; recorded: {recorded}"
+
+
+def recorded_release(root: Path, ref: str) -> Release | None:
+    """The recorded release that a version ("0.1.0", "v0.1.0") names; None for any other reference (a
+    path, a git revision). A version that releases.json does not record is refused with the versions it
+    does record, unless git knows it as a revision (a tag of that name)."""
+    release = find(root, ref)
+    if release is None and VERSION.fullmatch(ref.removeprefix("v")) and not is_revision(root, ref):
+        raise PackageError(unknown_version(root, ref))
+    return release
+
+
 def _key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
@@ -117,6 +133,11 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def is_git_repository(root: Path) -> bool:
     return git(root, "rev-parse", "--is-inside-work-tree").stdout.strip() == "true"
+
+
+def is_revision(root: Path, ref: str) -> bool:
+    """Whether git resolves `ref` to a commit here (False outside git)."""
+    return git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").returncode == 0
 
 
 def has_commit(root: Path, commit: str) -> bool:

@@ -1,31 +1,43 @@
 """Write a release: dist/nk-russia-claims-<version>.zip, dist/SHA256SUMS and the release notes.
 
-    python -m scripts.releases.release [--dist dist]
+    python -m scripts.releases.release [--dist dist] [--record]
 
-The archive is reproducible: the same commit gives the same bytes (sorted entries, fixed
-timestamps and permissions). It holds datapackage.json, the CSVs, schemas and archived texts, every
-table as typed Parquet (scripts/releases/parquet.py), every claim, quote and figure as W3C Web
-Annotations (scripts/releases/web_annotations.py), the SQLite database, README, CHANGELOG, CITATION.cff
-and LICENSE. The descriptor gives `bytes` and `hash` of every resource but the Parquet files.
+The zip holds one folder, nk-russia-claims-<version>/: datapackage.json, the CSVs, schemas and
+archived texts, every table as typed Parquet (scripts/releases/parquet.py), every claim, quote and
+figure as W3C Web Annotations (scripts/releases/web_annotations.py), the SQLite database, README,
+CHANGELOG, CITATION.cff, LICENSE, and every file the README links to (the codebook, CONTRIBUTING,
+the screenshots) at its path in the repository, so that the README's links work in the folder. The
+descriptor describes every file with its licence: each data file as a resource (with `bytes` and
+`hash` where frictionless can check them: every one but the Parquet files), every other file in
+`otherFiles`. The folder's SHA256SUMS holds the SHA-256 of every other file (`sha256sum -c
+SHA256SUMS`). The archive is reproducible: the same commit gives the same bytes (sorted entries,
+fixed timestamps and permissions).
 
-The notes are the version's changelog entry and its data diff against the previous release in
-releases.json. With --record (as `make release` runs it), a version not yet recorded
-is added to releases.json with its commit and the archive's sha256; that needs a committed tree."""
+Only the recorded release takes the release's name. An archive whose bytes are not those that
+releases.json records for its version is named <name>-<version>+<commit> (or <name>-<version>-dev,
+built outside git or from uncommitted changes), folder and notes included, and its notes say so
+first. The notes are the version's changelog entry and its data diff against the previous release
+in releases.json. With --record (as `make release` runs it), a version not yet recorded is added to
+releases.json with its commit and the archive's sha256, under the release's name; that needs a
+committed tree."""
 
 from __future__ import annotations
 
 import argparse
 import copy
 import hashlib
+import io
 import json
 import os
+import posixpath
+import re
 import sys
 import zipfile
 from pathlib import Path
 
-from scripts.atomic import atomic_output, temporary_folder, write_atomically
+from scripts.atomic import temporary_folder, write_atomically
 from scripts.cli import run
-from scripts.package.read import DataPackage, clip, package_file, quote
+from scripts.package.read import DataPackage, PackageError, clip, package_file, quote
 from scripts.package.site import DATABASE_FILE
 from scripts.publishing.build import BuildError, build
 from scripts.releases import parquet, registry, versioning, web_annotations
@@ -35,10 +47,30 @@ from scripts.validation.checks import descriptor_problems
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
 DATABASE_NAME = DATABASE_FILE  # the database in the archive
+CHECKSUMS = "SHA256SUMS"  # in the archive's folder: the SHA-256 of every other file
+SHORT_COMMIT = 12  # hex digits of the commit in a build's name, as the messages show commits
+# A Markdown link or image: its target up to a space, a `#` or the closing parenthesis.
+MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^)\s#>]+)")
+TEXTS_TERMS = (
+    "Not licensed by this dataset: the article remains the work of its publisher, who holds its rights. It is "
+    "included unchanged, only so that every span of the dataset can be verified against it; no licence to reuse "
+    "it is granted (see LICENSE)."
+)
+TEXTS_LICENSES = [{"path": "LICENSE", "title": TEXTS_TERMS}]
 
 
-def archive_name(descriptor: dict) -> str:
-    return f"{descriptor['name']}-{descriptor['version']}.zip"
+def release_stem(descriptor: dict) -> str:
+    """The published release's name, without .zip: also the folder the archive unpacks into."""
+    return f"{descriptor['name']}-{descriptor['version']}"
+
+
+def data_licenses(descriptor: dict) -> list[dict]:
+    """The package's licence (datapackage.json's `licenses`), as each file the project made names it."""
+    return [
+        {key: value for key, value in licence.items() if key in ("name", "path")}
+        for licence in descriptor.get("licenses", [])
+        if isinstance(licence, dict)
+    ]
 
 
 def derived_files(package: DataPackage) -> dict[str, tuple[dict, bytes]]:
@@ -76,10 +108,11 @@ CONTEXT_RESOURCE = {
 
 
 def derived_name_problems(package: DataPackage) -> list[str]:
-    """A resource of the package may not take a name or path that the release gives a derived file."""
-    names = {f"{name}-parquet" for name in package.tables} | {"annotations", "annotations-context"}
+    """A resource of the package may not take a name or path that the release gives a file of its own."""
+    names = {f"{name}-parquet" for name in package.tables} | {"annotations", "annotations-context", "database"}
+    names |= {f"text-{source_id}" for source_id in archived_texts(package)}
     paths = {parquet.parquet_path(t) for t in package.tables.values()}
-    paths |= {web_annotations.RELEASE_PATH, web_annotations.CONTEXT_RELEASE_PATH}
+    paths |= {web_annotations.RELEASE_PATH, web_annotations.CONTEXT_RELEASE_PATH, DATABASE_NAME, CHECKSUMS}
     return [
         f"datapackage.json: resource {quote(str(r.get('name')))} takes a name or path that a release gives its "
         "Parquet or JSON-LD files"
@@ -88,24 +121,65 @@ def derived_name_problems(package: DataPackage) -> list[str]:
     ]
 
 
+def archived_texts(package: DataPackage) -> dict[str, str]:
+    """The path of every source's archived text, by source id."""
+    rows = package.tables["sources"].rows(["source_id", "text_path"])
+    return {row["source_id"]: row["text_path"] for _, row in rows if row["text_path"]}
+
+
 def with_size_and_hash(resource: dict, data: bytes) -> dict:
     return {**resource, "bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
 
 
-def released_descriptor(package: DataPackage, derived: dict[str, tuple[dict, bytes]]) -> dict:
-    """The descriptor with the size and SHA-256 of every resource, which frictionless verifies, and
-    the resources of the derived files after the tables."""
+def text_resource(source_id: str, path: str) -> dict:
+    return {
+        "name": f"text-{source_id}",
+        "path": path,
+        "format": "txt",
+        "mediatype": "text/plain",
+        "encoding": "utf-8",
+        "title": f"Archived text of source {source_id}",
+        "description": f"The article {source_id} of sources.csv exactly as received, byte for byte: the text that "
+        "the spans (exact, char_start, char_end) of every table point into. " + TEXTS_TERMS,
+        "licenses": TEXTS_LICENSES,
+    }
+
+
+def database_resource(descriptor: dict) -> dict:
+    return {
+        "name": "database",
+        "path": DATABASE_NAME,
+        "format": "sqlite",
+        "mediatype": "application/vnd.sqlite3",
+        "title": "The SQLite database the site serves",
+        "description": "Every table of the package, with the site's views and full-text indexes, and a `texts` "
+        "table holding the archived article texts in full. Every table is licensed as the CSVs are, except `texts`: "
+        "the texts remain their publishers' work, included unchanged only so that the spans can be verified, and "
+        "no licence to reuse them is granted (see LICENSE).",
+        "licenses": [
+            *({**licence, "title": "every table but texts"} for licence in data_licenses(descriptor)),
+            {"path": "LICENSE", "title": "the texts table: the archived article texts. " + TEXTS_TERMS},
+        ],
+    }
+
+
+def released_descriptor(
+    package: DataPackage, derived: dict[str, tuple[dict, bytes]], files: dict[str, bytes], other_files: list[dict]
+) -> dict:
+    """The descriptor with every data file a resource, each with its licence and (but the Parquet files) the
+    size and SHA-256 that frictionless verifies; the release's other files in `otherFiles`."""
     descriptor = copy.deepcopy(package.descriptor)
-    descriptor["resources"] = [
-        with_size_and_hash(resource, package_file(package.root, resource["path"]).read_bytes())
-        for resource in descriptor["resources"]
-    ]
+    licenses = data_licenses(descriptor)
+    resources = [{**resource, "licenses": licenses} for resource in descriptor["resources"]]
+    resources += [{**resource, "licenses": licenses} for resource, _ in derived.values()]
+    resources.append(database_resource(descriptor))
+    resources += [text_resource(source_id, path) for source_id, path in archived_texts(package).items()]
     # frictionless reads Parquet through pyarrow, not its byte stream, so it would report any `bytes`
     # or `hash` of a Parquet resource as a mismatch; SHA256SUMS still covers them in the archive.
-    descriptor["resources"] += [
-        resource if resource.get("format") == "parquet" else with_size_and_hash(resource, data)
-        for resource, data in derived.values()
+    descriptor["resources"] = [
+        r if r.get("format") == "parquet" else with_size_and_hash(r, files[r["path"]]) for r in resources
     ]
+    descriptor["otherFiles"] = other_files
     return descriptor
 
 
@@ -113,32 +187,89 @@ def named_files(package: DataPackage) -> list[str]:
     """Every file the package names: resources, their schemas and the sources' archived texts.
     Nothing else under data/ goes into a release, and nothing outside the package can."""
     paths = [path for table in package.tables.values() for path in (table.path, table.schema_path)]
-    paths += [row["text_path"] for _, row in package.tables["sources"].rows(["text_path"]) if row["text_path"]]
+    paths += archived_texts(package).values()
     return sorted(set(paths) - {"datapackage.json"})
 
 
+def linked_documents(root: Path) -> tuple[list[str], list[str]]:
+    """(files, problems): every file that README.md links to by a relative path, and those that the
+    Markdown files among them link to in turn, as paths from the root; a link to no file is a problem
+    (it would be broken in the release), and so is a link to a hidden file (under .git or .venv, never
+    released). Links to web addresses, anchors and folders are not followed."""
+    found: set[str] = set()
+    problems: list[str] = []
+    pending = ["README.md"]
+    while pending:
+        document = pending.pop()
+        text = package_file(root, document).read_text(encoding="utf-8", errors="replace")
+        for target in MARKDOWN_LINK.findall(text):
+            if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", target) or target.endswith("/"):
+                continue  # a web address, mailto: and the like, or a folder
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(document), target))
+            if path in found or path in DOCUMENTS:
+                continue
+            try:
+                if any(part.startswith(".") and part != ".." for part in path.split("/")):  # .git, .venv
+                    raise PackageError(f"path {quote(path)} is hidden; link to it in the repository instead")
+                package_file(root, path)
+            except PackageError as error:
+                problems.append(f"{document}: the link to {quote(target)} would be broken in the release: {error}")
+                continue
+            found.add(path)
+            if path.endswith(".md"):
+                pending.append(path)
+    return sorted(found), problems
+
+
+def other_file(path: str, descriptor: dict, tables: dict[str, str]) -> dict:
+    """The entry of a file that is not a resource in `otherFiles`: what it is and its licence (the
+    package's; LICENSE says that words quoted from the articles remain their publishers')."""
+    if path in tables:
+        entry = {"path": path, "title": f"Table Schema of the {tables[path]} table"}
+    elif path == CHECKSUMS:
+        entry = {"path": path, "title": "The SHA-256 of every other file of the release (sha256sum -c SHA256SUMS)"}
+    else:
+        entry = {"path": path}
+    return {**entry, "licenses": data_licenses(descriptor)}
+
+
+def checksums(members: dict[str, bytes]) -> bytes:
+    """SHA256SUMS in the format of sha256sum (and `sha256sum -c`): hash, two spaces, path; sorted."""
+    lines = [f"{hashlib.sha256(members[path]).hexdigest()}  {path}\n" for path in sorted(members)]
+    return "".join(lines).encode()
+
+
 def release_members(package: DataPackage, database: Path) -> dict[str, bytes]:
-    """Every file of the release by its path in the archive."""
+    """Every file of the release by its path in the archive's folder."""
     derived = derived_files(package)
-    descriptor = released_descriptor(package, derived)
-    members = {"datapackage.json": (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()}
-    for path in named_files(package):
-        members[path] = package_file(package.root, path).read_bytes()
-    members.update({path: data for path, (_, data) in derived.items()})
-    for name in DOCUMENTS:
-        members[name] = package_file(package.root, name).read_bytes()
-    members[DATABASE_NAME] = database.read_bytes()
-    return members
+    files = {path: package_file(package.root, path).read_bytes() for path in named_files(package)}
+    files.update({path: data for path, (_, data) in derived.items()})
+    files[DATABASE_NAME] = database.read_bytes()
+    documents, _ = linked_documents(package.root)  # a broken link is refused before the release is built
+    for path in (*DOCUMENTS, *documents):
+        files[path] = package_file(package.root, path).read_bytes()
+    schemas = {table.schema_path: name for name, table in package.tables.items()}
+    described = {r["path"] for r, _ in derived.values()} | {t.path for t in package.tables.values()}
+    described |= {DATABASE_NAME, *archived_texts(package).values()}
+    others = sorted({*files, CHECKSUMS, "datapackage.json"} - described)
+    other_files = [other_file(path, package.descriptor, schemas) for path in others]
+    descriptor = released_descriptor(package, derived, files, other_files)
+    files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
+    files[CHECKSUMS] = checksums(files)
+    return files
 
 
-def write_zip(members: dict[str, bytes], output: Path) -> None:
-    with atomic_output(output) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+def zip_bytes(members: dict[str, bytes], folder: str) -> bytes:
+    """The archive: every member under one folder, in sorted order, with fixed times and modes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIMESTAMP)
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=FIXED_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
             info.create_system = 3
             archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()
 
 
 def release_notes(root: Path, version: str) -> str:
@@ -164,18 +295,46 @@ def recording_problems(root: Path, version: str) -> list[str]:
     return []
 
 
-def record(root: Path, version: str, archive: Path) -> str:
+def build_stem(root: Path, published: str) -> tuple[str, str]:
+    """The name of a build that is not the release, and where it comes from: `+<commit>` from a
+    committed tree, `-dev` from uncommitted changes or outside git (no commit names it)."""
+    if not registry.is_git_repository(root):
+        return f"{published}-dev", "a folder outside git"
+    commit = registry.head_commit(root)[:SHORT_COMMIT]
+    if registry.uncommitted_changes(root):
+        return f"{published}-dev", f"uncommitted changes on commit {commit}"
+    return f"{published}+{commit}", f"commit {commit}"
+
+
+def archive_stem(root: Path, version: str, published: str, digest: str, recording: bool) -> tuple[str, str]:
+    """(the archive's name without .zip, what its notes must say first). The published name is kept
+    by the recorded release rebuilt byte for byte, and by a new version being recorded (from a
+    committed tree: recording_problems); any other build is named as one, and its notes say why."""
+    recorded = registry.find(root, version)
+    if (recorded is not None and recorded.sha256 == digest) or (recorded is None and recording):
+        return published, ""
+    stem, origin = build_stem(root, published)
+    if recorded is None:
+        why = f"{version} is not recorded in {registry.RELEASES_FILE}: no release of it exists yet"
+    else:
+        why = (
+            f"its bytes are not those of the published {version} (commit {recorded.commit[:SHORT_COMMIT]}, "
+            f"sha256 {recorded.sha256[:SHORT_COMMIT]}…): its files or code changed since"
+        )
+    note = (
+        f"> **This is not the release of {version}.** {stem}.zip was built from {origin}, and {why}. "
+        "Cite and share the published release; to publish these changes, cut a new version.\n\n"
+    )
+    return stem, note
+
+
+def record(root: Path, version: str, archive: Path, digest: str) -> str:
     """Add the release to releases.json, or compare a rebuild with its record. Returns what happened."""
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     recorded = registry.find(root, version)
     if recorded is not None:
         if recorded.sha256 == digest:
             return f"{archive.name} is byte for byte the recorded release of {version}"
-        return (
-            f"note: {archive.name} is not the published {version}, which was built from commit "
-            f"{recorded.commit[:12]} (sha256 {recorded.sha256[:12]}…): this build from the current tree differs "
-            f"(its files or code changed since), and releases.json keeps the record. To publish it, cut a new version."
-        )
+        return f"{archive.name}: releases.json keeps the record of {version}, which this build is not"
     dates = dict(versioning.releases(versioning.read_document(root, "CHANGELOG.md")))
     entry = registry.Release(version, dates[version], registry.head_commit(root), archive.name, digest)
     registry.write_releases(root, [*registry.read_releases(root), entry])
@@ -187,7 +346,7 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
     package = DataPackage(descriptor_path)
     problems = [str(p) for p in descriptor_problems(package)] or versioning.version_problems(package.root)
     version = package.descriptor.get("version", "")
-    problems = problems or derived_name_problems(package)
+    problems = problems or derived_name_problems(package) + linked_documents(package.root)[1]
     if record_it and not problems:
         problems = recording_problems(package.root, version)
     if problems:
@@ -198,13 +357,20 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
         members = release_members(package, database)
     # Everything that can fail is done before the first file is written: no half release in dist/.
     notes = release_notes(package.root, version)
-    output = dist / archive_name(package.descriptor)
-    write_zip(members, output)
-    digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    write_atomically(dist / "SHA256SUMS", f"{digest}  {output.name}\n")
-    write_atomically(dist / f"{output.stem}-notes.md", notes)
+    published = release_stem(package.descriptor)
+    data = zip_bytes(members, published)
+    digest = hashlib.sha256(data).hexdigest()
+    stem, warning = archive_stem(package.root, version, published, digest, record_it)
+    if stem != published:  # the folder inside carries the build's name too
+        data = zip_bytes(members, stem)
+    output = dist / f"{stem}.zip"
+    write_atomically(output, data)
+    write_atomically(dist / "SHA256SUMS", f"{hashlib.sha256(data).hexdigest()}  {output.name}\n")
+    write_atomically(dist / f"{stem}-notes.md", warning + notes)
     if record_it:
-        print(record(package.root, version, output), file=sys.stderr)
+        print(record(package.root, version, output, digest), file=sys.stderr)
+    if warning:
+        print(f"note: {output.name} is not the release of {version}: see the top of its notes", file=sys.stderr)
     return output
 
 

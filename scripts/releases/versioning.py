@@ -181,21 +181,33 @@ def tag_problems(root: Path, tag: str, dist: Path | None = None) -> list[str]:
         )
     if version not in dict(releases(read_document(root, "CHANGELOG.md"))):
         problems.append(f"CHANGELOG.md: no '## [{clip(version)}] - YYYY-MM-DD' entry for the tagged version")
+    tagged = tag.removeprefix("v")
+    if tagged != version and registry.VERSION.fullmatch(tagged) and registry.find(root, tagged) is None:
+        problems.append(f"{registry.RELEASES_FILE}: {registry.unknown_version(root, tagged)}")
     recorded = registry.find(root, version)
     if recorded is None:
         problems.append(
-            f"{registry.RELEASES_FILE}: {clip(version)} is not recorded: tag the commit that records it "
+            f"{registry.RELEASES_FILE}: {registry.unknown_version(root, version)}: tag the commit that records it "
             "(make release, then commit releases.json)"
         )
     elif dist is not None:
-        archive = dist / recorded.archive
-        digest = hashlib.sha256(archive.read_bytes()).hexdigest() if archive.is_file() else "missing"
-        if digest != recorded.sha256:
-            problems.append(
-                f"{archive}: sha256 {digest[:12]}… is not the {version} that releases.json records "
-                f"({recorded.sha256[:12]}…, commit {recorded.commit[:12]}): tag the recorded commit"
-            )
+        problems += archive_problems(recorded, dist)
     return problems
+
+
+def archive_problems(recorded: registry.Release, dist: Path) -> list[str]:
+    """The archive built in `dist` must be the recorded one: a build whose bytes differ is written under
+    another name (<name>-<version>+<commit>.zip), so the recorded name is then missing."""
+    archive = dist / recorded.archive
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest() if archive.is_file() else "missing"
+    if digest == recorded.sha256:
+        return []
+    built = sorted(path.name for path in dist.glob("*.zip") if path.name != recorded.archive) if dist.is_dir() else []
+    instead = f" (built instead: {clip(', '.join(built))})" if digest == "missing" and built else ""
+    return [
+        f"{archive}: sha256 {digest[:12]}… is not the {recorded.version} that releases.json records "
+        f"({recorded.sha256[:12]}…, commit {recorded.commit[:12]}): tag the recorded commit{instead}"
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
