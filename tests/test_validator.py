@@ -206,6 +206,12 @@ def _missing_key_field(field: str, near: str) -> str:
     )
 
 
+def foreign_keys_empty(root: Path) -> list[Expected]:
+    """The official v2 profile refuses an empty foreignKeys: a table without keys leaves the key out."""
+    edit_json(root / "schemas/vocabulary.schema.json", lambda schema: schema.update(foreignKeys=[]))
+    return [at("schemas/vocabulary.schema.json", None, "foreignKeys", spec.EMPTY_FOREIGN_KEYS)]
+
+
 def primary_key_names_missing_field(root: Path) -> list[Expected]:
     """One line at the key; the keys of other schemas that reference quotes do not call it missing."""
     edit_json(root / "schemas/quotes.schema.json", lambda schema: schema.update(primaryKey="quote_identifier"))
@@ -874,7 +880,7 @@ def quantity_word_skipped(root: Path) -> list[Expected]:
 
 MUTATIONS: list[Mutation] = [
     schema_key_typo, version_not_semver, unknown_package_key, table_without_schema, resource_path_missing,
-    foreign_key_names_missing_field, primary_key_names_missing_field,
+    foreign_key_names_missing_field, primary_key_names_missing_field, foreign_keys_empty,
     quote_exact_altered, span_end_past_text, span_start_not_before_end,
     span_in_source_without_text, archived_text_changed, archived_text_missing,
     figure_value_differs_from_its_words, figure_low_above_value, figure_high_below_value,
