@@ -17,6 +17,7 @@ from scripts.messages import quote
 from scripts.package import spec
 from scripts.package.read import DataPackage, Problem
 from scripts.validation.checks import (
+    EMPTY_FOREIGN_KEYS,
     SHOWN_PER_KIND,
     SYMMETRIC_RELATIONS,
     descriptor_problems,
@@ -209,7 +210,7 @@ def _missing_key_field(field: str, near: str) -> str:
 def foreign_keys_empty(root: Path) -> list[Expected]:
     """The official v2 profile refuses an empty foreignKeys: a table without keys leaves the key out."""
     edit_json(root / "schemas/vocabulary.schema.json", lambda schema: schema.update(foreignKeys=[]))
-    return [at("schemas/vocabulary.schema.json", None, "foreignKeys", spec.EMPTY_FOREIGN_KEYS)]
+    return [at("schemas/vocabulary.schema.json", None, "foreignKeys", EMPTY_FOREIGN_KEYS)]
 
 
 def primary_key_names_missing_field(root: Path) -> list[Expected]:

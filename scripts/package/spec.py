@@ -193,7 +193,6 @@ class ForeignKey(Strict):
 
 
 KEYS_NAME_MISSING_FIELDS = "keys name fields that the schema does not have"
-EMPTY_FOREIGN_KEYS = "an empty list, which the Data Package v2 profile refuses: delete the key"
 
 
 def missing_key_fields(schema: object) -> Iterator[tuple[str, str, list[str]]]:
@@ -225,14 +224,6 @@ class TableSchema(Strict):
     uniqueKeys: list[list[str] | str] | None = None
     foreignKeys: list[ForeignKey] = []
     missingValues: list[str] | None = None
-
-    @field_validator("foreignKeys")
-    @classmethod
-    def foreign_keys_are_absent_or_some(cls, keys: list[ForeignKey]) -> list[ForeignKey]:
-        # The Data Package v2 profile gives foreignKeys minItems 1: a table without keys leaves it out.
-        if not keys:
-            raise ValueError(EMPTY_FOREIGN_KEYS)
-        return keys
 
     @model_validator(mode="after")
     def field_names_are_distinct(self) -> TableSchema:
