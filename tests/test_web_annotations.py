@@ -23,7 +23,7 @@ from referencing import Registry, Resource
 from scripts.package.read import DataPackage
 from scripts.releases import web_annotations
 from tests.conftest import PACKAGE as PACKAGE_ROOT
-from tests.conftest import read_table
+from tests.conftest import ROOT, read_table
 from tests.mutations import edit_json
 from tests.test_release import copy_project
 
@@ -304,3 +304,14 @@ def test_ids_do_not_change_with_the_version(tmp_path: Path) -> None:
 
 def test_an_id_segment_is_percent_encoded_so_it_cannot_add_a_level() -> None:
     assert web_annotations.iris("a.b_c", "").row("claims", "x:y/z") == "urn:a-b-c:claims:x%3Ay%2Fz"
+
+
+def test_the_readme_rdflib_example_reads_every_annotation_offline(
+    released: Path, monkeypatch: pytest.MonkeyPatch, no_network
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (code,) = [c for c in re.findall(r"```python\n(.*?)```", readme, re.S) if "rdflib.Graph" in c]
+    monkeypatch.chdir(released)
+    namespace: dict = {}
+    exec(compile(code, "README rdflib example", "exec"), namespace)  # the README's own code
+    assert {str(node) for node in namespace["annotations"]} == expected_annotation_ids()
