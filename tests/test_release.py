@@ -311,7 +311,7 @@ def test_diff_as_json_gives_each_tables_rows_added_removed_and_changed_by_key(
     tables = {table["name"]: table for table in document["tables"]}
     assert set(tables) == set(DataPackage(PACKAGE / "datapackage.json").tables)
     figures = tables["figures"]
-    assert figures["primary_key"] == ["figure_id"]
+    assert figures["key_columns"] == ["figure_id"]
     assert (figures["added"], figures["removed"]) == ({"count": 0, "keys": []}, {"count": 0, "keys": []})
     cell = {"old": {"value": before, "clipped": False}, "new": {"value": after, "clipped": False}}
     assert figures["changed"] == {"count": 1, "rows": [{"key": key, "cells": {"place": cell}}]}

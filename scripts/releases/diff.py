@@ -85,7 +85,7 @@ class TableDiff:
     unlisted: int = 0  # changed rows counted but not listed cell by cell (MAX_LISTED_CHANGES)
     added_unlisted: int = 0  # added and removed rows counted but not listed (MAX_LISTED_KEYS)
     removed_unlisted: int = 0
-    primary_key: list[str] = field(default_factory=list)  # the columns a key joins, in the newer side's schema
+    key_columns: list[str] = field(default_factory=list)  # what a key joins: the primary key, else every column
 
     @property
     def empty(self) -> bool:
@@ -442,7 +442,8 @@ def _changed_cells(
 def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
     """Rows added, removed and changed, by key. Each side is read as a stream and held as keys and
     digests of rows; the old cells of changed rows are read again only for the rows listed."""
-    result = TableDiff(name, primary_key=(new or old).primary_key if (new or old) else [])
+    either = new or old
+    result = TableDiff(name, key_columns=(either.primary_key or either.field_names) if either else [])
     old_columns, new_columns = (old.field_names if old else []), (new.field_names if new else [])
     common = [c for c in new_columns if c in old_columns]
     result.columns_added = [c for c in new_columns if c not in old_columns]
@@ -523,13 +524,13 @@ def _json_cell(value: str) -> dict[str, object]:
 
 
 def to_json(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
-    """The diff as one JSON object: per table, its primary key's columns and the rows added, removed
-    and changed by key (columns joined by `|`), with counts that include the rows not listed (past
+    """The diff as one JSON object: per table, the columns its keys are made of and the rows added,
+    removed and changed by key (those columns' cells joined by `|`), with counts that include the rows not listed (past
     MAX_LISTED_KEYS and MAX_LISTED_CHANGES); each changed cell old and new, cut at MAX_QUOTED_CHARS."""
     tables = [
         {
             "name": d.name,
-            "primary_key": d.primary_key,
+            "key_columns": d.key_columns,
             "table_added": d.table_added,
             "table_removed": d.table_removed,
             "columns_added": d.columns_added,

@@ -181,10 +181,9 @@ def annotation(ids: Iris, table: str, key: str, body: dict[str, Any], source: st
     }
 
 
-def collection(package: DataPackage, ids: Iris | None = None) -> dict[str, Any]:
-    """The AnnotationCollection of every claim, quote and figure, in table and row order; its ids
-    are `ids`, by default the package's own (package_iris)."""
-    ids = ids or package_iris(package)
+def collection(package: DataPackage) -> dict[str, Any]:
+    """The AnnotationCollection of every claim, quote and figure, in table and row order."""
+    ids = package_iris(package)
     texts = package.archived_texts
     entities = {row["entity_id"]: row for _, row in package.tables["entities"].rows()}
     claims = {row["claim_id"]: row for _, row in package.tables["claims"].rows()}
