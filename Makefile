@@ -98,10 +98,10 @@ release: $(SETUP)
 	$(PY) -m scripts.releases.release "$$DATAPACKAGE" --dist dist $${RECORD:+--record}
 
 # Rows added, removed and changed per table: make diff FROM=0.1.0 (a version in releases.json, a git revision,
-# a release zip or a folder) [TO=…].
+# a release zip or a folder) [TO=…] [FORMAT=markdown|json] (FORMAT=json: one JSON object, for machines).
 diff: $(SETUP)
-	@test -n "$$FROM" || { echo "usage: make diff FROM=<version, git revision, release zip or folder> [TO=…]" >&2; exit 2; }
-	$(PY) -m scripts.releases.diff -- "$$FROM" "$$TO"
+	@test -n "$$FROM" || { echo "usage: make diff FROM=<version, git revision, release zip or folder> [TO=…] [FORMAT=json]" >&2; exit 2; }
+	$(PY) -m scripts.releases.diff --format "$$FORMAT" -- "$$FROM" "$$TO"
 
 # The curator's tools (CONTRIBUTING.md): archive an article, place spans, list what is left to do.
 add-source: $(SETUP)

@@ -307,6 +307,46 @@ def test_diff_between_two_versions_shows_a_correction(tmp_path: Path, capsys: py
     assert "### claims" not in out
 
 
+def test_diff_as_json_gives_each_tables_rows_added_removed_and_changed_by_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_archive = release(PACKAGE / "datapackage.json", tmp_path / "dist")
+    (tmp_path / "new").mkdir()
+    new = copy_project(tmp_path / "new")
+    key, before, after = correct_a_place(new)
+    gone = first_key(new, "quotes")
+    delete_row(new, "quotes", gone)
+    assert diff_main(["--format", "json", str(old_archive), str(new)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["from"], document["to"], document["changed"]) == (str(old_archive), str(new), True)
+    tables = {table["name"]: table for table in document["tables"]}
+    assert set(tables) == set(DataPackage(PACKAGE / "datapackage.json").tables)
+    figures = tables["figures"]
+    assert figures["key_columns"] == ["figure_id"]
+    assert (figures["added"], figures["removed"]) == ({"count": 0, "keys": []}, {"count": 0, "keys": []})
+    cell = {"old": {"value": before, "clipped": False}, "new": {"value": after, "clipped": False}}
+    assert figures["changed"] == {"count": 1, "rows": [{"key": key, "cells": {"place": cell}}]}
+    assert tables["quotes"]["removed"] == {"count": 1, "keys": [gone]}
+    assert tables["claims"]["changed"] == {"count": 0, "rows": []}
+
+
+def test_make_diff_format_json_prints_json_and_an_unknown_format_exits_1_unrun(tmp_path: Path) -> None:
+    made = subprocess.run(["make", "-s", "diff", "FROM=0.1.0", "FORMAT=json"], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["from"] == "0.1.0"
+    marker = tmp_path / "ran"
+    for format_ in ("yaml", f"json; touch {marker}", f"$(touch {marker})"):
+        refused = subprocess.run(
+            ["make", "-s", "diff", "FROM=0.1.0", f"FORMAT={format_}"], cwd=ROOT, capture_output=True, text=True
+        )
+        # make says the recipe's status ("Error 1") and exits 2 itself, as for every failed recipe
+        assert refused.returncode == 2 and "diff] Error 1" in refused.stderr and refused.stdout == ""
+        assert "diff: unknown format" in refused.stderr and "use markdown or json" in refused.stderr
+    assert not marker.exists()  # the value reached the program, never the shell
+    direct = [sys.executable, "-m", "scripts.releases.diff", "--format", "JSON", "0.1.0"]
+    assert subprocess.run(direct, cwd=ROOT, capture_output=True).returncode == 1
+
+
 def test_make_diff_compares_a_release_zip_with_the_working_tree(tmp_path: Path) -> None:
     archive = release(ROOT / "datapackage.json", tmp_path)
     result = subprocess.run(["make", "-s", "diff", f"FROM={archive}"], cwd=ROOT, capture_output=True, text=True)

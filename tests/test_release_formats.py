@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from pyld import jsonld
 
+from scripts.package.publication import read_urls
 from scripts.package.read import DataPackage
 from scripts.publishing.build import BuildError
 from scripts.releases import parquet, web_annotations
@@ -146,6 +147,14 @@ def test_pandas_reads_typed_columns_from_the_parquet_files(released: Path) -> No
 # Web Annotations
 
 
+def expected_iri(*segments: str) -> str:
+    """The layout the README documents: under the configured base, else urn:<package name>:."""
+    base = read_urls(PACKAGE_ROOT).base
+    if base:
+        return f"{base}/nk-russia-claims/" + "/".join(segments)
+    return f"urn:{PACKAGE.descriptor['name']}:" + ":".join(segments)
+
+
 def annotation_items(folder: Path) -> list[dict]:
     document = json.loads((folder / web_annotations.RELEASE_PATH).read_text(encoding="utf-8"))
     assert document["@context"] == web_annotations.ANNO_CONTEXT and document["type"] == "AnnotationCollection"
@@ -157,7 +166,7 @@ def annotation_items(folder: Path) -> list[dict]:
 def test_every_claim_quote_and_figure_is_one_annotation_with_a_schema_org_body(released: Path) -> None:
     items = annotation_items(released)
     expected = {
-        f"#annotations/{table}/{row[key]}": kind
+        expected_iri("annotations", table, row[key]): kind
         for table, key, kind in (
             ("claims", "claim_id", "schema:Claim"),
             ("quotes", "quote_id", "schema:Quotation"),
@@ -171,13 +180,14 @@ def test_every_claim_quote_and_figure_is_one_annotation_with_a_schema_org_body(r
 
 def test_every_selector_yields_the_exact_words_of_its_row(released: Path) -> None:
     exact_of = {
-        f"#annotations/{table}/{row[key]}": row["exact"]
+        expected_iri("annotations", table, row[key]): row["exact"]
         for table, key in (("claims", "claim_id"), ("quotes", "quote_id"), ("figures", "figure_id"))
         for row in read_table(table)
     }
+    text_paths = {expected_iri("texts", row["source_id"]): row["text_path"] for row in read_table("sources")}
     for item in annotation_items(released):
-        source = item["target"]["source"]["id"]
-        text = (released / source).read_bytes().decode("utf-8")  # the archived text, relative to the file
+        source = text_paths[item["target"]["source"]["id"]]  # the archived text's IRI names its source
+        text = (released / source).read_bytes().decode("utf-8")
         quote, position = item["target"]["selector"]
         assert (quote["type"], position["type"]) == ("TextQuoteSelector", "TextPositionSelector")
         assert text[position["start"] : position["end"]] == quote["exact"] == exact_of[item["id"]]
@@ -201,9 +211,9 @@ def test_annotations_expand_offline_with_the_vendored_context_and_lose_no_term(r
     for iri in ("http://www.w3.org/ns/oa#hasTarget", "http://www.w3.org/ns/oa#TextQuoteSelector",
                 "http://www.w3.org/ns/oa#start", "http://schema.org/Quotation", "http://schema.org/Claim"):  # fmt: skip
         assert iri in graph
-    for source in read_table("sources"):  # every archived text is the target of its annotations
+    for source in read_table("sources"):  # every archived text is the target of its annotations, by its IRI
         if source["text_path"]:
-            assert f'"@id": "{released.as_uri()}/{source["text_path"]}"' in graph
+            assert f'"@id": "{expected_iri("texts", source["source_id"])}"' in graph
 
 
 def normalise(node: object) -> object:

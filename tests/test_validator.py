@@ -17,6 +17,7 @@ from scripts.messages import quote
 from scripts.package import spec
 from scripts.package.read import DataPackage, Problem
 from scripts.validation.checks import (
+    EMPTY_FOREIGN_KEYS,
     SHOWN_PER_KIND,
     SYMMETRIC_RELATIONS,
     descriptor_problems,
@@ -204,6 +205,12 @@ def _missing_key_field(field: str, near: str) -> str:
         f"names the field {field!r}, which the schema does not have: name one of its fields "
         f"(did you mean {near!r}?), or add {field!r} to its fields"
     )
+
+
+def foreign_keys_empty(root: Path) -> list[Expected]:
+    """The official v2 profile refuses an empty foreignKeys: a table without keys leaves the key out."""
+    edit_json(root / "schemas/vocabulary.schema.json", lambda schema: schema.update(foreignKeys=[]))
+    return [at("schemas/vocabulary.schema.json", None, "foreignKeys", EMPTY_FOREIGN_KEYS)]
 
 
 def primary_key_names_missing_field(root: Path) -> list[Expected]:
@@ -874,7 +881,7 @@ def quantity_word_skipped(root: Path) -> list[Expected]:
 
 MUTATIONS: list[Mutation] = [
     schema_key_typo, version_not_semver, unknown_package_key, table_without_schema, resource_path_missing,
-    foreign_key_names_missing_field, primary_key_names_missing_field,
+    foreign_key_names_missing_field, primary_key_names_missing_field, foreign_keys_empty,
     quote_exact_altered, span_end_past_text, span_start_not_before_end,
     span_in_source_without_text, archived_text_changed, archived_text_missing,
     figure_value_differs_from_its_words, figure_low_above_value, figure_high_below_value,

@@ -1,11 +1,11 @@
 """What changed in the data between two versions, table by table and row by row (by primary key).
 
-    python -m scripts.releases.diff FROM [TO]
+    python -m scripts.releases.diff [--format markdown|json] FROM [TO]
 
 FROM and TO are each a released version (0.1.0 or v0.1.0, resolved to its commit through
 releases.json, so no git tag is needed), a git revision, a release zip, or a folder holding a
 datapackage.json; TO defaults to the working tree. Prints Markdown, every name and cell of the
-input made printable.
+input made printable, or with `--format json` one JSON object for machines (`to_json`).
 
 Memory stays bounded whatever the size of the files or the number of rows: only the descriptor, the
 schemas and the tables are read, as streams, each side's rows kept as keys and digests in an SQLite
@@ -85,6 +85,7 @@ class TableDiff:
     unlisted: int = 0  # changed rows counted but not listed cell by cell (MAX_LISTED_CHANGES)
     added_unlisted: int = 0  # added and removed rows counted but not listed (MAX_LISTED_KEYS)
     removed_unlisted: int = 0
+    key_columns: list[str] = field(default_factory=list)  # what a key joins: the primary key, else every column
 
     @property
     def empty(self) -> bool:
@@ -441,7 +442,8 @@ def _changed_cells(
 def diff_tables(old: Table | None, new: Table | None, name: str) -> TableDiff:
     """Rows added, removed and changed, by key. Each side is read as a stream and held as keys and
     digests of rows; the old cells of changed rows are read again only for the rows listed."""
-    result = TableDiff(name)
+    either = new or old
+    result = TableDiff(name, key_columns=(either.primary_key or either.field_names) if either else [])
     old_columns, new_columns = (old.field_names if old else []), (new.field_names if new else [])
     common = [c for c in new_columns if c in old_columns]
     result.columns_added = [c for c in new_columns if c not in old_columns]
@@ -517,15 +519,58 @@ def to_markdown(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
     return "\n".join(lines)
 
 
+def _json_cell(value: str) -> dict[str, object]:
+    return {"value": value[:MAX_QUOTED_CHARS], "clipped": len(value) > MAX_QUOTED_CHARS}
+
+
+def to_json(diffs: list[TableDiff], old_label: str, new_label: str) -> str:
+    """The diff as one JSON object: per table, the columns its keys are made of and the rows added,
+    removed and changed by key (those columns' cells joined by `|`), with counts that include the rows not listed (past
+    MAX_LISTED_KEYS and MAX_LISTED_CHANGES); each changed cell old and new, cut at MAX_QUOTED_CHARS."""
+    tables = [
+        {
+            "name": d.name,
+            "key_columns": d.key_columns,
+            "table_added": d.table_added,
+            "table_removed": d.table_removed,
+            "columns_added": d.columns_added,
+            "columns_removed": d.columns_removed,
+            "added": {"count": len(d.added) + d.added_unlisted, "keys": d.added},
+            "removed": {"count": len(d.removed) + d.removed_unlisted, "keys": d.removed},
+            "changed": {
+                "count": len(d.changed) + d.unlisted,
+                "rows": [
+                    {
+                        "key": key,
+                        "cells": {c: {"old": _json_cell(o), "new": _json_cell(n)} for c, (o, n) in cells.items()},
+                    }
+                    for key, cells in d.changed
+                ],
+            },
+        }
+        for d in diffs
+    ]
+    document = {"from": old_label, "to": new_label, "changed": not all(d.empty for d in diffs), "tables": tables}
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+FORMATS: dict[str, Callable[[list[TableDiff], str, str], str]] = {"markdown": to_markdown, "json": to_json}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="diff", description=__doc__.split("\n\n")[0])
     parser.add_argument("old", metavar="FROM")
     parser.add_argument("new", metavar="TO", nargs="?", default=".")
     parser.add_argument("--repo", default=Path("."), type=Path, help="the git repository that revisions refer to")
+    parser.add_argument("--format", default="", help="markdown (the default) or json")
     args = parser.parse_args(argv)
+    # Checked here, not by argparse's choices, so that an unknown format exits 1 like other bad input.
+    render = FORMATS.get(args.format or "markdown")
+    if render is None:
+        raise PackageError(f"diff: unknown format {quote(clip(args.format, 40))}: use {' or '.join(FORMATS)}")
     with snapshot(args.old, args.repo) as old_root, snapshot(args.new, args.repo) as new_root:
         label = "the working tree" if args.new == "." else args.new
-        print(to_markdown(diff_packages(old_root, new_root), args.old, label))
+        print(render(diff_packages(old_root, new_root), args.old, label))
     return 0
 
 
