@@ -53,6 +53,8 @@ dl.by-party dt { font-weight: bold; margin-top: 0.5em; } dl.by-party dd { margin
 ul.party-filters { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 0 0.4em; }
 ul.party-filters li { min-height: 24px; line-height: 24px; }  /* tap targets of 24 px (WCAG 2.2) */
 ul.party-filters li:not(:last-child)::after { content: " ·"; }
+section.cite code { overflow-wrap: anywhere; }  /* a SHA-256 breaks on a phone rather than widen the page */
+ul.csv-downloads li { min-height: 24px; line-height: 24px; }
 """
 
 
