@@ -158,6 +158,12 @@ def test_a_homepage_out_of_step_with_publication_toml_fails_the_version_checks(t
     assert "datapackage.json: homepage out of step with publication.toml; run `make citation`" in (
         versioning.version_problems(root)
     )
+    configure(root)
+    versioning.main(["citation", "--root", str(root)])
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert "homepage" not in descriptor
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=4), encoding="utf-8")  # another layout
+    assert not any(p.startswith("datapackage.json") for p in versioning.version_problems(root))
 
 
 def test_the_repository_data_package_has_no_address_that_publication_toml_does_not_configure() -> None:

@@ -73,10 +73,12 @@ DESCRIPTOR = "datapackage.json"  # its `homepage` is generated; the rest is the 
 
 
 def generated_files(root: Path) -> dict[str, str]:
-    """Each generated file's expected text."""
+    """Each generated file's expected text; datapackage.json's only where its homepage is not the
+    configured site (a descriptor written by other hands keeps its layout otherwise)."""
     facts = expected_citation(root)
     expected = {name: render(facts) for name, render in GENERATED.items()}
-    expected[DESCRIPTOR] = citation.descriptor_with_homepage(read_document(root, DESCRIPTOR), facts)
+    if read_descriptor(root).get("homepage", "") != facts.url:
+        expected[DESCRIPTOR] = citation.descriptor_with_homepage(read_document(root, DESCRIPTOR), facts)
     return expected
 
 
@@ -94,8 +96,7 @@ def version_problems(root: Path) -> list[str]:
         problems.append("CHANGELOG.md: no '## [Unreleased]' section for work in progress")
     for name, text in generated_files(root).items():
         if name == DESCRIPTOR:
-            if read_document(root, name) != text:
-                problems.append(f"{name}: homepage out of step with publication.toml; run `make citation`")
+            problems.append(f"{name}: homepage out of step with publication.toml; run `make citation`")
         elif not (root / name).is_file() or read_document(root, name) != text:
             problems.append(
                 f"{name}: out of step with datapackage.json, CHANGELOG.md and releases.json; run `make citation`"
