@@ -112,7 +112,7 @@ async def test_a_repository_elsewhere_than_github_gives_no_download_link(tmp_pat
     (root / "publication.toml").write_text('[urls]\nrepository = "https://example.org/git/nk"\n', encoding="utf-8")
     cite = section(await page(site_for(root, database), "/"))
     assert "archive-link" not in cite and "/releases/download/" not in cite
-    assert "of <a href=\"https://example.org/git/nk\">the project's repository</a>" in cite
+    assert 'of <a href="https://example.org/git/nk">the project\'s repository</a>' in cite
 
 
 async def test_a_package_without_releases_or_changelog_says_so_and_serves_no_changelog(

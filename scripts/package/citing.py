@@ -173,14 +173,16 @@ def citation_facts(
         c.get("title") or f"{c.get('givenName', '')} {c.get('familyName', '')}".strip()
         for c in descriptor.get("contributors", [])
     )
+    licences = descriptor.get("licenses") or [{}]
+    licence = licences[0] if isinstance(licences, list) and isinstance(licences[0], dict) else {}
     return Citation(
-        title=descriptor["title"],
+        title=descriptor.get("title") or descriptor.get("name") or "dataset",  # the title is optional, the name not
         version=descriptor["version"],
         date_released=date_released,
         authors=authors,
         abstract=descriptor.get("description", ""),
         keywords=tuple(descriptor.get("keywords", [])),
-        licence=descriptor["licenses"][0]["name"],
+        licence=licence.get("name") or licence.get("title") or licence.get("path") or "",  # the spec asks one
         url=urls.base,
         doi=doi,
         name=descriptor.get("name", "dataset"),
