@@ -142,8 +142,8 @@ check-article: $(SETUP)
 bench: $(SETUP) $(SQLITE3)
 	$(PY) -m scripts.benchmark.bench --sizes "$$SIZES"
 
-# Regenerates CITATION.cff and .zenodo.json from datapackage.json, CHANGELOG.md and releases.json,
-# then checks the citation with cffconvert.
+# Regenerates CITATION.cff, .zenodo.json and datapackage.json's homepage from datapackage.json,
+# CHANGELOG.md, releases.json and publication.toml, then checks the citation with cffconvert.
 citation: $(SETUP) $(CFFCONVERT)
 	$(PY) -m scripts.releases.versioning citation
 	"$$CFFCONVERT_VENV/bin/cffconvert" --validate -i CITATION.cff

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts.package.publication import read_urls
 from scripts.releases import citation, registry, versioning
 from scripts.releases.docs import CITATION_END, CITATION_START
 from tests.conftest import ROOT
@@ -32,14 +33,28 @@ def cffconvert(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
     return subprocess.run([str(CFFCONVERT), *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-def package_with_homepage_and_doi(tmp_path: Path) -> Path:
+SITE, REPOSITORY = "https://example.org/nk-russia-claims", "https://github.com/example/nk-russia-claims"
+PREVIOUS_DOI, CURRENT_DOI = "10.5281/zenodo.1111111", "10.5281/zenodo.1234567"
+
+
+def configure(root: Path, base: str = "", repository: str = "") -> None:
+    (root / "publication.toml").write_text(f'[urls]\nbase = "{base}"\nrepository = "{repository}"\n', encoding="utf-8")
+
+
+def package_with_addresses_and_dois(tmp_path: Path) -> Path:
+    """A copy of the project whose site and repository are configured, with a DOI recorded for the
+    current version and for the one before it; its citation files regenerated."""
     root = copy_project(tmp_path)
-    edit_json(root / "datapackage.json", lambda d: d.update(homepage="https://example.org/nk-russia-claims"))
+    configure(root, SITE, REPOSITORY)
     version, released_on = versioning.releases((root / "CHANGELOG.md").read_text(encoding="utf-8"))[0]
-    others = [r for r in registry.read_releases(root) if r.version != version]
+    recorded = registry.read_releases(root)
     archive = f"nk-russia-claims-{version}.zip"
     current = registry.find(root, version) or registry.Release(version, released_on, "0" * 40, archive, "0" * 64)
-    registry.write_releases(root, [*others, replace(current, doi="10.5281/zenodo.1234567")])
+    older = [r for r in recorded if r.version != version]
+    assert older, "no release older than the current one to link"
+    registry.write_releases(
+        root, [*older[:-1], replace(older[-1], doi=PREVIOUS_DOI), replace(current, doi=CURRENT_DOI)]
+    )
     versioning.main(["citation", "--root", str(root)])
     return root
 
@@ -59,10 +74,17 @@ def test_cffconvert_converts_the_citation_to_every_format(fmt: str) -> None:
 
 def test_cffconvert_apa_and_bibtex_give_title_version_and_year() -> None:
     year = versioning.releases((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))[0][1][:4]
+    titled = f"{DESCRIPTOR['title']} (version {DESCRIPTOR['version']})"
     apa = cffconvert("-f", "apalike", "-i", "CITATION.cff").stdout
-    assert f"({year})" in apa and DESCRIPTOR["title"] in apa and f"version {DESCRIPTOR['version']}" in apa
+    assert f"({year})" in apa and titled in apa and apa.count(f"version {DESCRIPTOR['version']}") == 1, apa
     bibtex = cffconvert("-f", "bibtex", "-i", "CITATION.cff").stdout
-    assert f"year = {{{year}}}" in bibtex and f"title = {{{DESCRIPTOR['title']}}}" in bibtex
+    assert f"year = {{{year}}}" in bibtex and f"title = {{{titled}}}" in bibtex, bibtex
+
+
+def test_the_preferred_citation_gives_the_title_and_version_apart() -> None:
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    preferred = cff["preferred-citation"]
+    assert (preferred["title"], preferred["version"]) == (DESCRIPTOR["title"], DESCRIPTOR["version"])
 
 
 def test_the_old_dataset_type_of_the_preferred_citation_is_what_cffconvert_refuses(tmp_path: Path) -> None:
@@ -81,20 +103,74 @@ def test_authors_are_entities_never_split_into_given_and_family_names() -> None:
     assert cff["type"] == "dataset" and cff["preferred-citation"]["type"] == "data"
 
 
-def test_a_known_homepage_and_doi_reach_the_citation_and_its_conversions(tmp_path: Path) -> None:
-    root = package_with_homepage_and_doi(tmp_path)
+def test_configured_addresses_and_dois_reach_the_citation_files_and_their_conversions(tmp_path: Path) -> None:
+    root = package_with_addresses_and_dois(tmp_path)
     cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
-    assert cff["url"] == cff["preferred-citation"]["url"] == "https://example.org/nk-russia-claims"
-    assert cff["doi"] == cff["preferred-citation"]["doi"] == "10.5281/zenodo.1234567"
+    for work in (cff, cff["preferred-citation"]):
+        assert (work["url"], work["repository-code"], work["doi"]) == (SITE, REPOSITORY, CURRENT_DOI)
+    assert cff["contact"] == [{"name": "nk-russia-claims maintainers", "website": f"{REPOSITORY}/issues"}]
     assert cffconvert("--validate", cwd=root).returncode == 0
     bibtex = cffconvert("-f", "bibtex", cwd=root).stdout
-    assert "doi = {10.5281/zenodo.1234567}" in bibtex and "url = {https://example.org/nk-russia-claims}" in bibtex
-    assert "10.5281/zenodo.1234567" in cffconvert("-f", "apalike", cwd=root).stdout
+    assert f"doi = {{{CURRENT_DOI}}}" in bibtex and f"url = {{{SITE}}}" in bibtex
+    assert CURRENT_DOI in cffconvert("-f", "apalike", cwd=root).stdout
     zenodo = json.loads((root / ".zenodo.json").read_text())
     assert zenodo["related_identifiers"] == [
-        {"identifier": "https://example.org/nk-russia-claims", "relation": "isSupplementTo", "scheme": "url"}
+        {"identifier": REPOSITORY, "relation": "isDerivedFrom", "scheme": "url"},
+        {"identifier": SITE, "relation": "isSourceOf", "scheme": "url"},
+        {"identifier": PREVIOUS_DOI, "relation": "isNewVersionOf", "scheme": "doi"},
     ]
+    assert "doi" not in zenodo  # the deposit mints the version's DOI; a `doi` would claim one exists elsewhere
+    assert zenodo["notes"].endswith(f"Questions and corrections: {REPOSITORY}/issues")
+    assert json.loads((root / "datapackage.json").read_text(encoding="utf-8"))["homepage"] == SITE
+    facts = versioning.expected_citation(root)
+    assert f"  url     = {{{SITE}}}," in citation.bibtex(facts) and citation.apa(facts).endswith(CURRENT_DOI)
     assert versioning.version_problems(root) == []
+
+
+def test_unconfigured_addresses_stay_out_of_every_citation_file(tmp_path: Path) -> None:
+    root = package_with_addresses_and_dois(tmp_path)
+    configure(root)  # both addresses emptied again
+    versioning.main(["citation", "--root", str(root)])
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    for work in (cff, cff["preferred-citation"]):
+        assert not {"url", "repository-code"} & set(work)
+    assert "contact" not in cff and "Questions" not in (root / ".zenodo.json").read_text()
+    related = json.loads((root / ".zenodo.json").read_text())["related_identifiers"]
+    assert related == [{"identifier": PREVIOUS_DOI, "relation": "isNewVersionOf", "scheme": "doi"}]
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert "homepage" not in descriptor
+    facts = versioning.expected_citation(root)
+    assert "url" not in citation.bibtex(replace(facts, doi="")) and citation.apa(replace(facts, doi="")).endswith(
+        "[Data set]."
+    )
+    assert versioning.version_problems(root) == []
+
+
+def test_a_homepage_out_of_step_with_publication_toml_fails_the_version_checks(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    configure(root, SITE)
+    assert "datapackage.json: homepage out of step with publication.toml; run `make citation`" in (
+        versioning.version_problems(root)
+    )
+    versioning.main(["citation", "--root", str(root)])
+    assert versioning.version_problems(root) == []
+    edit_json(root / "datapackage.json", lambda d: d.update(homepage="https://example.org/elsewhere"))
+    assert "datapackage.json: homepage out of step with publication.toml; run `make citation`" in (
+        versioning.version_problems(root)
+    )
+    configure(root)
+    versioning.main(["citation", "--root", str(root)])
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert "homepage" not in descriptor
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=4), encoding="utf-8")  # another layout
+    assert not any(p.startswith("datapackage.json") for p in versioning.version_problems(root))
+
+
+def test_the_repository_data_package_has_no_address_that_publication_toml_does_not_configure() -> None:
+    urls = read_urls(ROOT)
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert DESCRIPTOR.get("homepage", "") == cff.get("url", "") == urls.base
+    assert cff.get("repository-code", "") == urls.repository
 
 
 def test_zenodo_metadata_has_the_fields_a_deposit_requires() -> None:
@@ -129,9 +205,33 @@ def test_bibtex_keeps_the_entity_whole_and_gives_version_year_title() -> None:
 def test_bibtex_escapes_special_characters_and_apa_names_the_doi() -> None:
     facts = replace(versioning.expected_citation(ROOT), title="Troops & figures: 50% of_it", authors=("A {B}",))
     entry = citation.bibtex(facts, "10.5281/zenodo.1")
-    assert r"title   = {Troops \& figures: 50\% of\_it}" in entry and r"{{A \{B\}}}" in entry
+    assert r"title   = {{Troops} \& figures: 50\% of\_it}" in entry and r"{{A \{B\}}}" in entry
     assert "doi     = {10.5281/zenodo.1}" in entry
     assert citation.apa(facts, "10.5281/zenodo.1").endswith("[Data set]. https://doi.org/10.5281/zenodo.1")
+
+
+def plain_style_title(field: str) -> str:
+    """A title as BibTeX's plain styles print it (change.case$ "t"): its first letter kept, every other
+    letter outside braces lowercased."""
+    out, depth = [], 0
+    for i, ch in enumerate(field):
+        depth += (ch == "{") - (ch == "}")
+        out.append(ch if ch in "{}" or depth > 0 or i == 0 else ch.lower())
+    return "".join(out).replace("{", "").replace("}", "")
+
+
+def test_bibtex_title_keeps_its_proper_nouns_in_plain_styles_and_lowercases_the_rest() -> None:
+    title = "North Korean troops in Russia, 2024: Claims by NATO and the UN"
+    printed = plain_style_title(
+        citation_title(citation.bibtex(replace(versioning.expected_citation(ROOT), title=title)))
+    )
+    assert printed == title
+    assert plain_style_title("Title Case Words") == "Title case words"  # unbraced words are lowercased
+
+
+def citation_title(entry: str) -> str:
+    line = next(line for line in entry.splitlines() if line.lstrip().startswith("title"))
+    return line.split("= {", 1)[1].removesuffix(",").removesuffix("}")
 
 
 def test_readme_shows_how_to_cite_with_and_without_a_doi() -> None:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
+from scripts.package import citing
 from scripts.package.site import BY_PARTY, DATABASE
 from scripts.publishing.build import build
 from scripts.publishing.plugins.nk_datasette.site import article_label
@@ -273,21 +274,30 @@ def test_a_reader_downloads_the_quotes_into_pandas_with_every_column_of_the_pack
 
 
 @screens
-def test_citing_the_release_checks_only_the_footer_every_page_a_home_link_opens_names_the_served_release(
+def test_a_reader_cites_the_release_checks_its_archive_downloads_a_table_and_reads_the_changelog(
     site_url: str, screen: tuple[int, int]
 ) -> None:
-    """Issue 25 adds how to cite the release and where to download it; until then, the footer."""
-    release = f"Release {DESCRIPTOR['version']}"
+    version = DESCRIPTOR["version"]
+    latest = citing.read_releases(PACKAGE)[-1]
+    released = dict(citing.changelog_releases((PACKAGE / "CHANGELOG.md").read_text(encoding="utf-8")))
+    first = DESCRIPTOR["resources"][0]
     with reading(site_url, screen) as reader:
         page = reader.page
-        assert release in page.inner_text("footer")
-        hrefs = page.locator("section.content a[href]").evaluate_all("links => links.map(a => a.href)")
-        pages = sorted({href.split("#")[0] for href in hrefs if urlparse(href).hostname == "127.0.0.1"})
-        assert len(pages) > 1
-        for href in pages:
-            reader.clicks = 0  # each link followed from the home page, where it was read
-            reader.visit(href)
-            assert release in page.inner_text("footer"), href
+        reader.click(page.locator("footer a.site-release", has_text=f"Release {version}"), "**/#cite")
+        cite = page.locator("section#cite")
+        assert f"(Version {version}) [Data set]" in cite.locator("p.apa").inner_text()
+        bibtex = cite.locator("pre.bibtex")
+        assert f"version = {{{version}}}" in bibtex.inner_text()
+        box = bibtex.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= screen[0]  # it wraps
+        assert cite.locator("code.sha256").inner_text() == latest.sha256 and latest.archive in cite.inner_text()
+        response = reader.download(cite.locator("a.csv-link", has_text=first["title"]).get_attribute("href"))
+        rows = list(csv.reader(io.StringIO(response.text(), newline="")))
+        assert response.ok and len(rows) - 1 == len(read_table(first["name"])) > 0
+        reader.click("section#cite a.changelog-link", "**/-/changelog")
+        changelog = page.locator("pre.changelog").inner_text()
+        assert version not in released or f"## [{version}] - {released[version]}" in changelog
+        assert f"## [{latest.version}] - {latest.date}" in changelog
 
 
 JOIN = """SELECT q.quote_id, e.name AS speaker, q.exact

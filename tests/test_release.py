@@ -114,7 +114,9 @@ def test_citation_cff_holds_the_required_fields_of_the_current_version() -> None
     citation = yaml.safe_load((PACKAGE / "CITATION.cff").read_text(encoding="utf-8"))
     descriptor = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
     assert citation["cff-version"] == "1.2.0"
-    assert (citation["title"], citation["version"]) == (descriptor["title"], descriptor["version"])
+    preferred = citation["preferred-citation"]
+    assert (preferred["title"], preferred["version"]) == (descriptor["title"], descriptor["version"])
+    assert citation["title"] == f"{descriptor['title']} (version {descriptor['version']})"
     assert citation["license"] == descriptor["licenses"][0]["name"] == citation["preferred-citation"]["license"]
     assert (
         citation["authors"]

@@ -100,10 +100,23 @@ def test_release_checks_tag_and_record_builds_without_recording_and_attaches_the
     checks = [i for i, step in enumerate(job["steps"]) if step.get("run") == "make tag-check"]
     assert [job["steps"][i]["env"].get("ARCHIVE") for i in checks] == [None, "dist"]
     assert checks[0] < runs.index("make release RECORD=") < checks[1]
-    attach = runs[-1]
+    attach = next(run for run in runs if "gh release create" in run)
     assert "gh release create" in attach and "gh release upload" in attach and "dist/SHA256SUMS" in attach
     assert "${{" not in "".join(runs)  # no expression is pasted into a shell script
     assert release["jobs"]["publish"] == {"needs": "release", "uses": "$/.github/workflows/publish.yml"}
+
+
+def test_release_deposits_the_built_archive_on_zenodo_after_attaching_it_and_only_with_a_token() -> None:
+    job = workflow("release.yml")["jobs"]["release"]
+    runs = [step.get("run", "") for step in job["steps"]]
+    attach = next(i for i, run in enumerate(runs) if "gh release create" in run)
+    deposit = next(i for i, run in enumerate(runs) if "scripts.releases.zenodo dist" in run)
+    assert attach < deposit  # the archive is on the release before its DOI is added to the notes
+    env = job["steps"][deposit]["env"]
+    assert (
+        env["ZENODO_TOKEN"] == "${{ secrets.ZENODO_TOKEN }}" and env["ZENODO_SANDBOX"] == "${{ vars.ZENODO_SANDBOX }}"
+    )
+    assert "gh release edit" in runs[deposit] and "git push" not in "".join(runs)  # CI pushes nothing
 
 
 # The forms GitHub documents for `uses:` (docs.github.com, "Workflow syntax": jobs.<job_id>.uses and

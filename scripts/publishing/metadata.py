@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scripts.cli import run
+from scripts.package import citing
 from scripts.package.read import EDTF_RDF_TYPE, VOCABULARY, DataPackage, Table
 from scripts.package.site import (
     BY_PARTY,
@@ -150,6 +151,53 @@ def table_metadata(table: Table, resource: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
+GITHUB = "https://github.com/"
+CITE = "/#cite"  # the home page's "Cite and download" section
+
+
+def apa_html(facts: citing.Citation) -> str:
+    """The APA reference as HTML: escaped, its title in italics (the text's *…*)."""
+    reference = escape(citing.apa(facts))
+    title = escape(facts.title)
+    return reference.replace(f"*{title}*", f"<i>{title}</i>", 1)
+
+
+def download_url(repository: str, release: citing.Release) -> str:
+    """Where a release's archive is downloaded: the GitHub release's asset, when the repository is on
+    GitHub (the release workflow attaches the archive there); otherwise unknown, never invented."""
+    if not (citing.is_forge(repository) and repository.startswith(GITHUB)):
+        return ""
+    return f"{repository}/releases/download/v{release.version}/{release.archive}"
+
+
+def citation_configuration(package: DataPackage) -> dict[str, Any]:
+    """What the home page's "Cite and download" section shows: the served version's APA and BibTeX,
+    the latest recorded release's archive and hash (releases.json), every table's CSV, and the
+    changelog's text (served at /-/changelog). A package without a changelog or releases.json (a
+    bare copy) has no release date and no recorded release: the section says so."""
+    root, descriptor = package.root, package.descriptor
+    facts = citing.citation_of(root, descriptor)
+    releases = citing.read_releases(root)
+    latest = releases[-1] if releases else None
+    changelog = root / citing.CHANGELOG_FILE
+    return {
+        "version": facts.version,
+        "date": facts.date_released,
+        "doi": facts.doi,
+        "url": facts.link,
+        "apa_html": apa_html(facts),
+        "bibtex": citing.bibtex(facts),
+        "release": latest
+        and {**latest.as_json(), "download": download_url(facts.repository, latest), "repository": facts.repository},
+        "tables": [
+            {"name": name, "title": resource.get("title", name), "path": resource["path"]}
+            for resource in descriptor["resources"]
+            if (name := resource["name"]) in package.tables
+        ],
+        "changelog": citing.read_document(root, citing.CHANGELOG_FILE) if changelog.is_file() else "",
+    }
+
+
 def site_configuration(package: DataPackage) -> dict[str, Any]:
     """The site's shape as the plugins read it (`datasette.plugin_config("nk-site")`): the names of
     scripts.package.site and what the package says of its headline measure. The deployed plugins
@@ -179,6 +227,7 @@ def site_configuration(package: DataPackage) -> dict[str, Any]:
         "reader_spans": list(READER_SPANS),
         "headline": {"measure": measure, "definition": measure and package.definition("figures", "measure", measure)},
         "release": package.descriptor["version"],  # every page's footer names the release it serves
+        "citation": citation_configuration(package),  # how to cite it and where to download it
     }
 
 
@@ -207,7 +256,8 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
     return {
         "title": descriptor.get("title") or descriptor["name"],  # the title is optional, the name is not
         "description_html": (
-            f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])}. "
+            f"<p>{escape(descriptor.get('description', ''))}</p><p>Version {escape(descriptor['version'])} "
+            f'(<a href="{CITE}">cite and download</a>). '
             '<a href="/-/timeline">Timeline of troop estimates</a> · '
             f'<a href="/{DATABASE}/who_said_what">Every quotation and its speaker</a> · '
             f'<a href="/{DATABASE}/attribution_chains">Who relays whose claims</a>'
@@ -218,6 +268,7 @@ def datasette_metadata(package: DataPackage) -> dict[str, Any]:
         "license_url": licence_url if licence_url.startswith(("https://", "http://")) else None,
         "source": "Archived news articles, which remain their publishers' work (see the sources table)",
         "about": f"{descriptor['name']} {descriptor['version']}",
+        "about_url": CITE,  # the footer's "About": how to cite this version and where to download it
         "databases": {DATABASE: {"tables": tables, "queries": canned_queries(package)}},
         "plugins": {"nk-readable": {"columns": reading, "titles": titles}, "nk-site": site_configuration(package)},
     }

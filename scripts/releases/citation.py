@@ -1,97 +1,65 @@
-"""How to cite a version, in every form users need, from one set of facts.
+"""How to cite a version, in every form users need, from one set of facts (scripts.package.citing).
 
-The facts come from datapackage.json (title, version, description, keywords, licence, contributors,
-`homepage` when there is one), the changelog (the release date) and releases.json (a DOI, once
-Zenodo has minted one). From them: CITATION.cff (valid for cffconvert and GitHub), .zenodo.json
-(Zenodo's deposit metadata, so that each GitHub release gets a DOI), and a BibTeX entry and an APA
-reference for the README. Nothing is invented: a URL or DOI that is not known is left out."""
+From them: CITATION.cff (valid for cffconvert and GitHub), .zenodo.json (the metadata that
+scripts/releases/zenodo.py deposits with the built archive, so that each release gets a DOI), and a
+BibTeX entry and an APA reference for the README and the site. Nothing is invented: a URL or DOI
+that is not known is left out."""
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from pathlib import Path
 
-from scripts.package.read import PackageError
-from scripts.releases import registry
+from scripts.package.citing import Citation, apa, bibtex, citation_facts, citation_of
+
+__all__ = ["Citation", "apa", "bibtex", "citation_cff", "citation_facts", "citation_of", "zenodo_json"]
 
 ZENODO_LICENCES = {"CC-BY-4.0": "cc-by-4.0", "CC0-1.0": "cc-zero", "ODbL-1.0": "odbl-1.0"}
 DOI_PLACEHOLDER = "10.5281/zenodo.NNNNNNN"
-
-
-@dataclass(frozen=True)
-class Citation:
-    title: str
-    version: str
-    date_released: str  # YYYY-MM-DD, or "" before the version is released
-    authors: tuple[str, ...]  # entities (a project, an organisation), never split into given and family names
-    abstract: str
-    keywords: tuple[str, ...]
-    licence: str
-    url: str = ""
-    doi: str = ""
-    name: str = "dataset"  # the package's name, for citation keys
-
-    @property
-    def year(self) -> str:
-        return self.date_released[:4]
-
-
-def citation_facts(descriptor: dict, date_released: str, doi: str = "") -> Citation:
-    authors = tuple(
-        c.get("title") or f"{c.get('givenName', '')} {c.get('familyName', '')}".strip()
-        for c in descriptor.get("contributors", [])
-    )
-    homepage = descriptor.get("homepage", "")
-    return Citation(
-        title=descriptor["title"],
-        version=descriptor["version"],
-        date_released=date_released,
-        authors=authors,
-        abstract=descriptor.get("description", ""),
-        keywords=tuple(descriptor.get("keywords", [])),
-        licence=descriptor["licenses"][0]["name"],
-        url=homepage if isinstance(homepage, str) and homepage.startswith("https://") else "",
-        doi=doi,
-        name=descriptor.get("name", "dataset"),
-    )
-
-
-def facts_of(root: Path, descriptor: dict, changelog_dates: dict[str, str]) -> Citation:
-    try:
-        recorded = registry.find(root, descriptor["version"])
-    except PackageError:
-        recorded = None  # a malformed releases.json is reported by the version checks, not here
-    return citation_facts(descriptor, changelog_dates.get(descriptor["version"], ""), recorded.doi if recorded else "")
 
 
 def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
-def _work_lines(c: Citation) -> list[str]:
-    """The fields that the whole file and its preferred citation share."""
-    lines = [f"title: {_quoted(c.title)}", f"version: {_quoted(c.version)}"]
+def _work_lines(c: Citation, title: str, version: bool) -> list[str]:
+    """The fields that the whole file and its preferred citation share, under `title`."""
+    lines = [f"title: {_quoted(title)}", *([f"version: {_quoted(c.version)}"] if version else [])]
     lines += [f"date-released: {_quoted(c.date_released)}"] if c.date_released else []
     lines += [f"license: {c.licence}", "authors:", *(f"  - name: {_quoted(a)}" for a in c.authors)]
     lines += [f"url: {_quoted(c.url)}"] if c.url else []
+    lines += [f"repository-code: {_quoted(c.repository)}"] if c.repository else []
     lines += [f"doi: {_quoted(c.doi)}"] if c.doi else []
     return lines
 
 
+def versioned_title(c: Citation) -> str:
+    return f"{c.title} (version {c.version})"
+
+
 def citation_cff(c: Citation) -> str:
     """CITATION.cff (CFF 1.2.0). The file's type is `dataset`; its preferred citation, which uses
-    the reference types, is `data`. Authors are entities (`name`), so that no converter splits
-    "nk-russia-claims contributors" into a given and a family name."""
+    the reference types, is `data`, with the title and `version` (GitHub's "Cite this repository"
+    reads it). The file's own title carries the version instead of a `version` field: cffconvert
+    converts the file, not its preferred citation, and its BibTeX has no version field, while its
+    APA would print a `version` field next to such a title a second time. Authors are entities
+    (`name`), so that no converter splits "nk-russia-claims contributors" into a given and a family
+    name. The contact is the repository's issues, where a repository is configured: no person or
+    address is invented."""
     keywords = [f"  - {_quoted(k)}" for k in c.keywords]
-    preferred = [f"  {line}" for line in ["type: data", *_work_lines(c)]]
+    preferred = [f"  {line}" for line in ["type: data", *_work_lines(c, c.title, version=True)]]
+    contact = (
+        ["contact:", f"  - name: {_quoted(f'{c.name} maintainers')}", f"    website: {_quoted(c.issues)}"]
+        if c.issues
+        else []
+    )
     lines = [
-        "# Generated by `make citation` from datapackage.json, CHANGELOG.md and releases.json; do not edit by hand.",
+        "# Generated by `make citation` from datapackage.json, CHANGELOG.md, releases.json and publication.toml;"
+        " do not edit by hand.",
         "cff-version: 1.2.0",
         'message: "If you use this dataset, please cite the version you used."',
         "type: dataset",
-        *_work_lines(c),
+        *_work_lines(c, versioned_title(c), version=False),
+        *contact,
         f"abstract: {_quoted(c.abstract)}",
         *(["keywords:", *keywords] if keywords else []),
         "preferred-citation:",
@@ -100,9 +68,24 @@ def citation_cff(c: Citation) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Zenodo's relation types (DataCite's): the archive is built from the repository; the site serves
+# the archive's data; the version follows the previous one.
+FROM_REPOSITORY, TO_SITE, AFTER_PREVIOUS = "isDerivedFrom", "isSourceOf", "isNewVersionOf"
+
+
+def related_identifiers(c: Citation) -> list[dict[str, str]]:
+    """The deposit's links to the repository, the site and the previous version, where known."""
+    related = [{"identifier": c.repository, "relation": FROM_REPOSITORY, "scheme": "url"}] if c.repository else []
+    related += [{"identifier": c.url, "relation": TO_SITE, "scheme": "url"}] if c.url else []
+    related += [{"identifier": c.previous_doi, "relation": AFTER_PREVIOUS, "scheme": "doi"}] if c.previous_doi else []
+    return related
+
+
 def zenodo_json(c: Citation) -> str:
-    """.zenodo.json: what Zenodo's GitHub integration deposits with each release (it reads this
-    file before CITATION.cff)."""
+    """.zenodo.json: the metadata that scripts/releases/zenodo.py deposits with the built archive.
+    Zenodo has no contact field but for persons: the notes say where to reach the maintainers."""
+    notes = "The curated tables and schemas are under the licence above; the archived article texts remain their " \
+        "publishers' work."  # fmt: skip
     document: dict[str, object] = {
         "upload_type": "dataset",
         "title": c.title,
@@ -112,40 +95,27 @@ def zenodo_json(c: Citation) -> str:
         "access_right": "open",
         "license": ZENODO_LICENCES.get(c.licence, c.licence.lower()),
         "keywords": list(c.keywords),
-        "notes": "The curated tables and schemas are under the licence above; the archived article texts "
-        "remain their publishers' work.",
+        "notes": notes + (f" Questions and corrections: {c.issues}" if c.issues else ""),
     }
     if c.date_released:
         document["publication_date"] = c.date_released
-    if c.url:
-        document["related_identifiers"] = [{"identifier": c.url, "relation": "isSupplementTo", "scheme": "url"}]
+    if related := related_identifiers(c):
+        document["related_identifiers"] = related
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _bibtex_escape(text: str) -> str:
-    return "".join(f"\\{ch}" if ch in "&%$#_{}" else ch for ch in text)
-
-
-def bibtex(c: Citation, doi: str = "") -> str:
-    """A BibTeX @misc entry. The author is braced twice, so that BibTeX takes the whole entity as
-    one name; `version` is read by biblatex, `note` carries it for classic BibTeX styles."""
-    doi = doi or c.doi
-    key = re.sub(r"[^a-z0-9]", "", c.name.lower()) + f"{c.year}v{c.version.replace('.', '')}"
-    fields = [
-        ("author", "{" + " and ".join("{" + _bibtex_escape(a) + "}" for a in c.authors) + "}"),
-        ("title", "{" + _bibtex_escape(c.title) + "}"),
-        ("year", "{" + c.year + "}"),
-        ("version", "{" + c.version + "}"),
-        ("note", "{Dataset, version " + c.version + "}"),
-    ]
-    fields += [("url", "{" + c.url + "}")] if c.url else []
-    fields += [("doi", "{" + doi + "}")] if doi else []
-    body = ",\n".join(f"  {name:<7} = {value}" for name, value in fields)
-    return f"@misc{{{key},\n{body}\n}}"
-
-
-def apa(c: Citation, doi: str = "") -> str:
-    """An APA 7 reference for a dataset: Author. (Year). *Title* (Version x) [Data set]. URL/DOI."""
-    doi = doi or c.doi
-    where = f" https://doi.org/{doi}" if doi else (f" {c.url}" if c.url else "")
-    return f"{', '.join(c.authors)}. ({c.year}). *{c.title}* (Version {c.version}) [Data set].{where}"
+def descriptor_with_homepage(text: str, c: Citation) -> str:
+    """datapackage.json (its text) with `homepage` the configured site, or without one where none is
+    configured; every other byte as the descriptor is written (two-space JSON, one final newline)."""
+    descriptor = json.loads(text)
+    if c.url:
+        place = (
+            list(descriptor).index("version") + 1 if "homepage" not in descriptor and "version" in descriptor else None
+        )
+        items = list(descriptor.items())
+        if place is not None:
+            items.insert(place, ("homepage", c.url))
+        descriptor = {key: (c.url if key == "homepage" else value) for key, value in items}
+    else:
+        descriptor.pop("homepage", None)
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"

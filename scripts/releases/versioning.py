@@ -1,11 +1,12 @@
 """Versions that agree: datapackage.json, CHANGELOG.md, CITATION.cff, releases.json and git history.
 
     python -m scripts.releases.versioning check        # exit 1 on any disagreement
-    python -m scripts.releases.versioning citation     # rewrite CITATION.cff and .zenodo.json
+    python -m scripts.releases.versioning citation     # rewrite CITATION.cff, .zenodo.json, datapackage.json's homepage
     python -m scripts.releases.versioning tag v1.2.3 [--archive dist]   # a release tag is the version
 
 CITATION.cff and .zenodo.json are generated (scripts/releases/citation.py), never edited by hand,
-so they cannot drift from datapackage.json."""
+so they cannot drift from datapackage.json; datapackage.json's `homepage` is publication.toml's
+site, or absent."""
 
 from __future__ import annotations
 
@@ -18,24 +19,17 @@ from pathlib import Path
 
 from scripts.atomic import write_atomically
 from scripts.cli import run
+from scripts.package import citing
 from scripts.package.read import PackageError, clip, inside, read_json
 from scripts.releases import citation, registry
 
-RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+[^\]]*)\] - (\d{4}-\d{2}-\d{2})\s*$", re.M)
+RELEASE_HEADING = citing.RELEASE_HEADING
 UNRELEASED_HEADING = re.compile(r"^## \[Unreleased\]\s*$", re.M)
 DATA_PATHS = ("datapackage.json", "data", "schemas")
 
 
-MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
-
-
-def read_document(root: Path, name: str) -> str:
-    """A project document (CHANGELOG.md, CITATION.cff), opened like every package file: inside the
-    root, never through a link that leaves it."""
-    file = inside(root, name)
-    if not file.is_file() or file.stat().st_size > MAX_DOCUMENT_BYTES:
-        raise PackageError(f"{name}: not a regular file of at most {MAX_DOCUMENT_BYTES} bytes")
-    return file.read_text(encoding="utf-8", errors="replace")
+MAX_DOCUMENT_BYTES = citing.MAX_DOCUMENT_BYTES
+read_document = citing.read_document
 
 
 def read_descriptor(root: Path) -> dict:
@@ -47,7 +41,7 @@ def read_descriptor(root: Path) -> dict:
 
 def releases(changelog: str) -> list[tuple[str, str]]:
     """(version, date) of every released entry, newest first as written."""
-    return RELEASE_HEADING.findall(changelog)
+    return citing.changelog_releases(changelog)
 
 
 def unreleased_notes(changelog: str) -> str | None:
@@ -70,11 +64,22 @@ def release_notes(changelog: str, version: str) -> str:
 
 
 def expected_citation(root: Path) -> citation.Citation:
-    dates = dict(releases(read_document(root, "CHANGELOG.md")))
-    return citation.facts_of(root, read_descriptor(root), dates)
+    read_document(root, "CHANGELOG.md")  # a project without its changelog is refused here
+    return citation.citation_of(root, read_descriptor(root))
 
 
 GENERATED = {"CITATION.cff": citation.citation_cff, ".zenodo.json": citation.zenodo_json}
+DESCRIPTOR = "datapackage.json"  # its `homepage` is generated; the rest is the package's
+
+
+def generated_files(root: Path) -> dict[str, str]:
+    """Each generated file's expected text; datapackage.json's only where its homepage is not the
+    configured site (a descriptor written by other hands keeps its layout otherwise)."""
+    facts = expected_citation(root)
+    expected = {name: render(facts) for name, render in GENERATED.items()}
+    if read_descriptor(root).get("homepage", "") != facts.url:
+        expected[DESCRIPTOR] = citation.descriptor_with_homepage(read_document(root, DESCRIPTOR), facts)
+    return expected
 
 
 def version_problems(root: Path) -> list[str]:
@@ -89,9 +94,10 @@ def version_problems(root: Path) -> list[str]:
         problems.append(message)
     if unreleased_notes(changelog) is None:
         problems.append("CHANGELOG.md: no '## [Unreleased]' section for work in progress")
-    facts = expected_citation(root)
-    for name, render in GENERATED.items():
-        if not (root / name).is_file() or read_document(root, name) != render(facts):
+    for name, text in generated_files(root).items():
+        if name == DESCRIPTOR:
+            problems.append(f"{name}: homepage out of step with publication.toml; run `make citation`")
+        elif not (root / name).is_file() or read_document(root, name) != text:
             problems.append(
                 f"{name}: out of step with datapackage.json, CHANGELOG.md and releases.json; run `make citation`"
             )
@@ -223,9 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 1 if problems else 0
     if args.command == "citation":
-        facts = expected_citation(args.root)
-        for name, render in GENERATED.items():
-            write_atomically(args.root / name, render(facts))
+        for name, text in generated_files(args.root).items():
+            if not (args.root / name).is_file() or read_document(args.root, name) != text:
+                write_atomically(args.root / name, text)
         return 0
     history, warnings = history_problems(args.root, in_ci=bool(os.environ.get("CI")))
     problems = version_problems(args.root) + history

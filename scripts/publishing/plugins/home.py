@@ -3,7 +3,8 @@
 The home page (templates/site/index.html) shows the latest troop estimates and who made them, the
 first ARTICLES_LISTED articles with links to their readers (and a link to every one), the canned
 queries, the rows of each table that hold something the curators inferred, and every table and view
-under its human title. /-/search?q=… searches the claims, quotes
+under its human title, and how to cite the release and where to download it (its archive, each
+table's CSV, the changelog at /-/changelog). /-/search?q=… searches the claims, quotes
 and entities at once (their FTS5 indexes). Whatever a visitor types is a search or a 400 that says
 why, never an error of ours: words are quoted FTS5 terms, LIKE wildcards in them are escaped, and a
 word is at most MAX_WORD characters."""
@@ -65,7 +66,21 @@ async def home_variables(datasette: Any, site: Site) -> dict[str, Any]:
     ]  # fmt: skip
     return {"estimates": estimates, "articles": articles, "article_count": article_count, "listed_tables": listed,
             "canned": queries, "site_database": database, "inferred_tables": await inferred_tables(db, tables),
-            "by_party": await party_filters(datasette, site, tables)}  # fmt: skip
+            "by_party": await party_filters(datasette, site, tables), "cite": site.citation,
+            "csv_downloads": csv_downloads(datasette, site)}  # fmt: skip
+
+
+WHOLE_CSV = "_stream=on"  # every row of the table, not one page of it
+
+
+def csv_downloads(datasette: Any, site: Site) -> list[dict[str, str]]:
+    """Each of the package's tables with its file name in the package and the link that downloads
+    all of it as CSV (the package's columns, in its order)."""
+    tables = (site.citation or {}).get("tables") or []
+    return [
+        {**table, "url": f"{datasette.urls.table(site.database, table['name'], format='csv')}?{WHOLE_CSV}"}
+        for table in tables
+    ]
 
 
 async def party_filters(datasette: Any, site: Site, tables: dict[str, Any]) -> dict[str, Any] | None:
@@ -266,6 +281,16 @@ async def search_page(request: Any, datasette: Any) -> Response:
     return Response.html(page, status=status)
 
 
+async def changelog_page(request: Any, datasette: Any) -> Response:
+    """The changelog of the package the site serves (CHANGELOG.md, as the metadata carries it)."""
+    site = site_of(datasette)
+    text = ((site.citation or {}).get("changelog") or "") if site else ""
+    if not text:
+        return Response.html("<h1>This site serves no changelog</h1>", status=404)
+    page = await datasette.render_template("changelog.html", {"changelog": text}, request=request)
+    return Response.html(page)
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/search$", search_page)]
+    return [(r"^/-/search$", search_page), (r"^/-/changelog$", changelog_page)]

@@ -68,6 +68,8 @@ a:visited, a:hover, a:focus, a:active { color: #2e7d62; }
 /* Datasette takes the underline off links in tables: where a link sits among words (the home page's estimate
    and its qualifier), only the underline tells it apart (WCAG 1.4.1; its blue is 2.84:1 to the text). */
 table.latest-estimates a:link, table.latest-estimates a:visited { text-decoration: underline; }
+section.cite code { overflow-wrap: anywhere; }  /* a SHA-256 breaks on a phone rather than widen the page */
+ul.csv-downloads li { min-height: 24px; line-height: 24px; }
 """
 
 

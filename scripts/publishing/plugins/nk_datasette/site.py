@@ -2,7 +2,8 @@
 
 scripts/publishing/metadata.py writes it into the metadata as the plugin configuration "nk-site"
 (site_configuration, from the registry scripts.package.site): the database's name, the tables the
-build adds, the span tables, the search indexes and the headline measure. A site whose metadata
+build adds, the span tables, the search indexes, the headline measure, and how to cite the release
+and where to download it (scripts.package.citing's facts, written out). A site whose metadata
 has none serves no database of the package: the plugins' own pages say so and add nothing."""
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Site(NamedTuple):
     release: str | None  # the package's version, named on every page
     # a view, and the party columns (with their titles) by which the home page filters it
     by_party: tuple[str, dict[str, str]] | None = None
+    # the home page's "Cite and download": version, date, DOI, URL, APA (HTML), BibTeX, the latest
+    # recorded release (archive, sha256, download URL or ""), the tables' CSVs, the changelog's text
+    citation: dict[str, Any] | None = None
 
 
 _sites: WeakKeyDictionary[Any, Site | None] = WeakKeyDictionary()  # per Datasette instance
@@ -69,6 +73,7 @@ def read_site(config: dict[str, Any]) -> Site | None:
         definition=headline.get("definition"),
         release=config.get("release"),
         by_party=(by_party["view"], dict(by_party["columns"])) if (by_party := config.get("by_party")) else None,
+        citation=config.get("citation"),
     )
 
 
