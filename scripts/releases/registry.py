@@ -10,89 +10,21 @@ An entry: {"version", "date", "commit" (40 hex digits), "archive" (the zip's nam
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-from dataclasses import asdict, dataclass
-from datetime import date
 from pathlib import Path
 
 from scripts.atomic import write_atomically
-from scripts.package.read import PackageError, clip, inside, read_json
 
-RELEASES_FILE = "releases.json"
-# Each is matched whole (fullmatch: `$` would also match before a final line feed), in ASCII
-# digits ([0-9]: Python's \d takes any script's).
-VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
-COMMIT = re.compile(r"[0-9a-f]{40}")
-SHA256 = re.compile(r"[0-9a-f]{64}")
-DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
-FIELDS = {"version", "date", "commit", "archive", "sha256", "doi", "note"}
-
-
-@dataclass(frozen=True)
-class Release:
-    version: str
-    date: str
-    commit: str
-    archive: str
-    sha256: str
-    doi: str = ""
-    note: str = ""
-
-    def as_json(self) -> dict[str, str]:
-        return {key: value for key, value in asdict(self).items() if value}
-
-
-def _entry_problems(entry: object, where: str) -> list[str]:
-    if not isinstance(entry, dict):
-        return [f"{where}: an object is needed"]
-    problems = [f"{where}: unknown field {clip(str(key))}" for key in entry if key not in FIELDS]
-    checks = {
-        "version": VERSION,
-        "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
-        "commit": COMMIT,
-        "archive": re.compile(r"[\w.-]+\.zip"),
-        "sha256": SHA256,
-    }
-    for key, pattern in checks.items():
-        value = entry.get(key)
-        if not isinstance(value, str) or not pattern.fullmatch(value):
-            problems.append(f"{where}.{key}: {clip(repr(value))} is not a valid {key}")
-    if "date" not in " ".join(problems):
-        try:
-            date.fromisoformat(entry["date"])
-        except ValueError:
-            problems.append(f"{where}.date: {clip(entry['date'])} is not a calendar date")
-    if "doi" in entry and not (isinstance(entry["doi"], str) and DOI.fullmatch(entry["doi"])):
-        problems.append(f"{where}.doi: {clip(repr(entry['doi']))} is not a DOI (10.NNNN/…)")
-    if "note" in entry and not isinstance(entry["note"], str):
-        problems.append(f"{where}.note: a string is needed")
-    return problems
-
-
-def read_releases(root: Path) -> list[Release]:
-    """The recorded releases, oldest first; [] when the file does not exist yet. A malformed file is
-    refused with the entry and field that are wrong."""
-    path = inside(root, RELEASES_FILE)
-    if not path.exists():
-        return []
-    document = read_json(path, RELEASES_FILE)
-    entries = document.get("releases") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise PackageError(f'{RELEASES_FILE}: a JSON object with a "releases" list is needed')
-    problems = [p for i, entry in enumerate(entries) for p in _entry_problems(entry, f"{RELEASES_FILE}: releases[{i}]")]
-    versions = [entry.get("version") for entry in entries if isinstance(entry, dict)]
-    problems += [f"{RELEASES_FILE}: version {clip(str(v))} is recorded twice" for v in set(versions)
-                 if versions.count(v) > 1]  # fmt: skip
-    if problems:
-        raise PackageError("\n".join(problems))
-    return sorted((Release(**entry) for entry in entries), key=lambda r: _key(r.version))
+# releases.json's reader and its entries live with the citation facts (scripts.package.citing), which
+# the site reads too; this module adds what only a release needs: recording, and resolving by git.
+from scripts.package.citing import RELEASES_FILE, VERSION, Release, older_than, read_releases, version_key
+from scripts.package.citing import find as find_in
+from scripts.package.read import PackageError, clip
 
 
 def find(root: Path, version: str) -> Release | None:
     """The recorded release of `version` ("0.1.0" or "v0.1.0"), if any."""
-    wanted = version.removeprefix("v")
-    return next((r for r in read_releases(root) if r.version == wanted), None)
+    return find_in(read_releases(root), version)
 
 
 def unknown_version(root: Path, version: str) -> str:
@@ -111,18 +43,13 @@ def recorded_release(root: Path, ref: str) -> Release | None:
     return release
 
 
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
 def previous(root: Path, version: str) -> Release | None:
     """The newest recorded release older than `version`."""
-    older = [r for r in read_releases(root) if not VERSION.fullmatch(version) or _key(r.version) < _key(version)]
-    return older[-1] if older else None
+    return older_than(read_releases(root), version)
 
 
 def write_releases(root: Path, releases: list[Release]) -> None:
-    ordered = sorted(releases, key=lambda r: _key(r.version))
+    ordered = sorted(releases, key=lambda r: version_key(r.version))
     document = {"releases": [r.as_json() for r in ordered]}
     write_atomically(root / RELEASES_FILE, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
