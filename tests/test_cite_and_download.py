@@ -124,3 +124,11 @@ async def test_a_package_without_releases_or_changelog_says_so_and_serves_no_cha
     assert "No release is recorded yet" in cite and "not released yet" in cite and "sha256" not in cite
     assert "This site serves no changelog" in cite
     await page(site, "/-/changelog", status=404)
+
+
+async def test_the_codebook_the_rows_notes_cite_is_served_and_linked_from_the_home_page(site: Datasette) -> None:
+    assert 'href="/-/codebook"' in await page(site, "/")
+    html = await page(site, "/-/codebook")
+    codebook = (PACKAGE / "docs" / "codebook.md").read_text(encoding="utf-8")
+    headings = [line.removeprefix("## ") for line in codebook.splitlines() if line.startswith("## ")]
+    assert headings and all(escape(h) in html for h in headings)

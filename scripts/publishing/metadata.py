@@ -170,6 +170,9 @@ def download_url(repository: str, release: citing.Release) -> str:
     return f"{repository}/releases/download/v{release.version}/{release.archive}"
 
 
+CODEBOOK_FILE = "docs/codebook.md"
+
+
 def citation_configuration(package: DataPackage) -> dict[str, Any]:
     """What the home page's "Cite and download" section shows: the served version's APA and BibTeX,
     the latest recorded release's archive and hash (releases.json), every table's CSV, and the
@@ -195,6 +198,8 @@ def citation_configuration(package: DataPackage) -> dict[str, Any]:
             if (name := resource["name"]) in package.tables
         ],
         "changelog": citing.read_document(root, citing.CHANGELOG_FILE) if changelog.is_file() else "",
+        # the editorial rules the rows' notes cite (“codebook §4”), served at /-/codebook
+        "codebook": citing.read_document(root, CODEBOOK_FILE) if (root / CODEBOOK_FILE).is_file() else "",
     }
 
 

@@ -281,16 +281,31 @@ async def search_page(request: Any, datasette: Any) -> Response:
     return Response.html(page, status=status)
 
 
-async def changelog_page(request: Any, datasette: Any) -> Response:
-    """The changelog of the package the site serves (CHANGELOG.md, as the metadata carries it)."""
-    site = site_of(datasette)
-    text = ((site.citation or {}).get("changelog") or "") if site else ""
-    if not text:
-        return Response.html("<h1>This site serves no changelog</h1>", status=404)
-    page = await datasette.render_template("changelog.html", {"changelog": text}, request=request)
-    return Response.html(page)
+# The package's documents the site serves as they are (Markdown, as text): the metadata carries each.
+DOCUMENTS = {
+    "changelog": ("Changelog", "What changed in each version of the package (its CHANGELOG.md)."),
+    "codebook": (
+        "Codebook",
+        "The editorial rules every row follows: what a claim may say, who owns it, what each controlled "
+        "value means, what counts as inferred (its docs/codebook.md). The rows' notes cite its sections (“§4”).",
+    ),
+}
+
+
+def document_page(name: str) -> Any:
+    async def page(request: Any, datasette: Any) -> Response:
+        """One of the package's documents, as the metadata carries it."""
+        site = site_of(datasette)
+        text = ((site.citation or {}).get(name) or "") if site else ""
+        title, about = DOCUMENTS[name]
+        if not text:
+            return Response.html(message_page(f"This site serves no {title.lower()}"), status=404)
+        context = {"title": title, "about": about, "document": text}
+        return Response.html(await datasette.render_template("document.html", context, request=request))
+
+    return page
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/search$", search_page), (r"^/-/changelog$", changelog_page)]
+    return [(r"^/-/search$", search_page), *((rf"^/-/{name}$", document_page(name)) for name in DOCUMENTS)]
