@@ -106,6 +106,27 @@ def copy_package(destination: Path) -> Path:
 
 
 @pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that must not reach the network: any connection or name look-up fails it."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real package built and served as `make serve` serves it, once per test module (the browser tests)."""
+    database = tmp_path_factory.mktemp("serve") / f"{DATABASE}.db"
+    build(PACKAGE / "datapackage.json", database)
+    with served(database) as url:
+        yield url
+
+
+@pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
     return copy_package(tmp_path)
 

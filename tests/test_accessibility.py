@@ -15,7 +15,7 @@ from datasette.utils import tilde_encode
 
 from scripts.package.site import DATABASE, VIEWS
 from tests.conftest import read_table
-from tests.test_browser import SCREENS, Journey, playwright_api, pytestmark, server  # noqa: F401
+from tests.test_browser import SCREENS, Journey, playwright_api, pytestmark  # noqa: F401
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
@@ -61,7 +61,7 @@ def described(violations: list[dict[str, Any]]) -> str:
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("kind", PAGES)
-def test_every_kind_of_page_has_no_serious_wcag_violation(server: str, kind: str, screen: tuple[int, int]) -> None:  # noqa: F811
+def test_every_kind_of_page_has_no_serious_wcag_violation(server: str, kind: str, screen: tuple[int, int]) -> None:
     with playwright_api.sync_playwright() as playwright:
         journey = Journey(playwright, viewport=screen)
         page = journey.page

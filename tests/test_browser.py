@@ -55,14 +55,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("serve") / f"{DATABASE}.db"
-    build(PACKAGE / "datapackage.json", database)
-    with served(database) as url:
-        yield url
-
-
 class Journey:
     """A browser on the local site that fails on any request leaving 127.0.0.1 and records every
     console error or warning, or with `every_message` every console message of any type (a reader's

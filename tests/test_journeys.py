@@ -20,10 +20,9 @@ import pytest
 
 from scripts.package import citing
 from scripts.package.site import BY_PARTY, DATABASE
-from scripts.publishing.build import build
 from scripts.publishing.plugins.nk_datasette.site import article_label
 from scripts.publishing.serve import SETTINGS
-from tests.conftest import PACKAGE, country_names, read_table, served
+from tests.conftest import PACKAGE, country_names, read_table
 from tests.test_browser import (
     MIN_TARGET,
     SCREENS,
@@ -39,15 +38,6 @@ MAX_CLICKS = 3
 PAGE_SIZE = SETTINGS["default_page_size"]  # rows of a table page
 DESCRIPTOR = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
 screens = pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
-
-
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The package built and served as `make serve` serves it, once for these journeys."""
-    database = tmp_path_factory.mktemp("serve") / f"{DATABASE}.db"
-    build(PACKAGE / "datapackage.json", database)
-    with served(database) as url:
-        yield url
 
 
 class Reader:
@@ -143,13 +133,13 @@ def key_in(href: str) -> str:
 
 @screens
 def test_a_reader_finds_who_called_the_soldiers_cannon_fodder_and_in_which_article(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
     words = "cannon fodder"
     names, articles = entity_names(), article_labels()
     quoted = {q["quote_id"]: q for q in read_table("quotes") if words in q["exact"].casefold()}
     assert quoted, f"no quotation holds “{words}”"
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         page = reader.page
         reader.submit("#search-all", words, "**/-/search?q=*")
         hits = page.locator("ul.search-results li", has=page.locator("a[href*='/quotes/']"))
@@ -171,7 +161,7 @@ def test_a_reader_finds_who_called_the_soldiers_cannon_fodder_and_in_which_artic
 
 
 @screens
-def test_a_reader_finds_every_troop_estimate_with_who_gave_it_and_when(site_url: str, screen: tuple[int, int]) -> None:
+def test_a_reader_finds_every_troop_estimate_with_who_gave_it_and_when(server: str, screen: tuple[int, int]) -> None:
     names, claimants = entity_names(), {c["claim_id"]: c["claimant_id"] for c in read_table("claims")}
     estimates = {
         f["figure_id"]: (names[claimants[f["claim_id"]]], f["as_of"] or "date not stated")
@@ -179,7 +169,7 @@ def test_a_reader_finds_every_troop_estimate_with_who_gave_it_and_when(site_url:
         if f["measure"] == DESCRIPTOR["headlineMeasure"]
     }
     assert estimates, "no figure of the headline measure"
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         reader.click("#timeline-link", "**/-/timeline")
         rows = reader.page.locator("table.rows-and-columns tbody tr")
         shown = {}
@@ -201,13 +191,13 @@ INFERRED_COUNT = re.compile(r"([\d,]+) rows? where inferred is not blank")
 
 @screens
 def test_a_reader_reaches_what_the_curators_inferred_in_every_table_with_the_notes_that_say_how(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
     with_column = [r["name"] for r in DESCRIPTOR["resources"] if "inferred" in fields_of(r)]
     inferred = {table: [row for row in read_table(table) if row["inferred"]] for table in with_column}
     tables = [table for table in with_column if inferred[table]]  # a table that infers nothing is not listed
     assert tables, "nothing inferred in the package"
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         page = reader.page
         links = page.locator("ul.inferred a.inferred-link")
         assert [urlparse(href).path.rsplit("/", 1)[-1] for href in links.evaluate_all("a => a.map(l => l.href)")] == (
@@ -235,9 +225,9 @@ def test_a_reader_reaches_what_the_curators_inferred_in_every_table_with_the_not
 
 @screens
 def test_a_reader_opens_an_article_with_its_marks_and_a_mark_leads_to_its_row_and_back_to_its_place(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         page = reader.page
         article = page.locator("ul.articles a.reader-link").first
         source_id = key_in(article.get_attribute("href"))
@@ -257,12 +247,12 @@ def test_a_reader_opens_an_article_with_its_marks_and_a_mark_leads_to_its_row_an
 
 @screens
 def test_a_reader_downloads_the_quotes_into_pandas_with_every_column_of_the_package_csv(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
     pandas = pytest.importorskip("pandas")
     with (PACKAGE / "data" / "quotes.csv").open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         reader.click(f"dl.tables a[href$='/{DATABASE}/quotes']", f"**/{DATABASE}/quotes?*")
         link = reader.page.locator("a[href*='/quotes.csv']", has_text="CSV").first.get_attribute("href")
         response = reader.download(link)
@@ -275,13 +265,13 @@ def test_a_reader_downloads_the_quotes_into_pandas_with_every_column_of_the_pack
 
 @screens
 def test_a_reader_cites_the_release_checks_its_archive_downloads_a_table_and_reads_the_changelog(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
     version = DESCRIPTOR["version"]
     latest = citing.read_releases(PACKAGE)[-1]
     released = dict(citing.changelog_releases((PACKAGE / "CHANGELOG.md").read_text(encoding="utf-8")))
     first = DESCRIPTOR["resources"][0]
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         page = reader.page
         reader.click(page.locator("footer a.site-release", has_text=f"Release {version}"), "**/#cite")
         cite = page.locator("section#cite")
@@ -306,12 +296,12 @@ FROM quotes q JOIN entities e ON e.entity_id = q.speaker_id"""
 
 @screens
 def test_a_reader_runs_a_join_of_quotes_and_their_speakers_in_the_sql_editor(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
     names = entity_names()
     expected = {(q["quote_id"], names[q["speaker_id"]]) for q in read_table("quotes")}
     assert expected
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         page = reader.page
         reader.click(page.get_by_role("link", name="SQL", exact=True), f"**/{DATABASE}")
         reader.run_sql(JOIN, f"**/{DATABASE}?sql=*")
@@ -337,11 +327,11 @@ def most_claimed_country() -> tuple[str, set[str], set[str]]:
 
 @screens
 def test_a_reader_finds_what_one_countrys_parties_claim_and_what_is_only_relayed_in_one_click(
-    site_url: str, screen: tuple[int, int]
+    server: str, screen: tuple[int, int]
 ) -> None:
     view = BY_PARTY[0]
     country, claims, relayed = most_claimed_country()
-    with reading(site_url, screen) as reader:
+    with reading(server, screen) as reader:
         page = reader.page
         reader.click(page.locator("dl.by-party a", has_text=country).first, f"**/{view}?*")
         rows = page.locator("table.rows-and-columns tbody tr")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,16 +29,6 @@ from tests.test_release import copy_project
 PACKAGE = DataPackage(PACKAGE_ROOT / "datapackage.json")
 
 pytestmark = pytest.mark.package
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"network access attempted: {args[:2]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield
 
 
 def released_descriptor(folder: Path) -> dict:

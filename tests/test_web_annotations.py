@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,16 +39,6 @@ ABSOLUTE_IRI = re.compile(
 )
 IRIS = jsonschema.FormatChecker(formats=())
 IRIS.checks("uri")(lambda value: not isinstance(value, str) or ABSOLUTE_IRI.fullmatch(value) is not None)
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"network access attempted: {args[:2]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield
 
 
 def released_document(folder: Path) -> dict:
