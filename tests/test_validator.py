@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from scripts.messages import quote
 from scripts.package import spec
 from scripts.package.read import DataPackage, Problem
+from scripts.validation import checks
 from scripts.validation.checks import (
     EMPTY_FOREIGN_KEYS,
     SHOWN_PER_KIND,
@@ -1191,3 +1193,11 @@ def test_a_span_that_is_not_verbatim_is_shown_where_it_first_differs_and_how_to_
 def test_anunknown_key_message_names_the_key_it_was_likely_meant_to_be(location: tuple, advice: str) -> None:
     model = spec.TableSchema if location[0] == "fields" else spec.Package
     assert unknown_key_message(model, location) == f"unknown key: {advice}"
+
+
+def test_the_sql_class_of_invisible_characters_holds_exactly_the_characters_is_invisible_names() -> None:
+    """The SQL filter's character class and the Python judge agree on every code point past ASCII."""
+    ranges = re.findall(r"\\x\{([0-9A-F]+)\}(?:-\\x\{([0-9A-F]+)\})?", checks.format_characters())
+    in_class = {code for first, last in ranges for code in range(int(first, 16), int(last or first, 16) + 1)}
+    named = {code for code in range(0x80, sys.maxunicode + 1) if checks.is_invisible(chr(code))}
+    assert in_class == named

@@ -776,7 +776,13 @@ def format_characters() -> str:
     """A regex class (RE2 syntax) of every invisible character (is_invisible: U+200B zero width space,
     U+202E right-to-left override, U+2066 isolate, U+FEFF, U+034F, U+2028, …), from Python's own
     tables and the default-ignorable ranges."""
-    codes = [c for c in range(sys.maxunicode + 1) if c > 0x7F and is_invisible(chr(c))]
+    # The same characters as is_invisible, found by category first and the ranges added whole: asking
+    # is_invisible of each of 1.1 million code points cost 1.2 s at the start of every validation.
+    category = unicodedata.category
+    found = {c for c in range(0x80, sys.maxunicode + 1) if category(chr(c)) in INVISIBLE_CATEGORIES}
+    for first, last in DEFAULT_IGNORABLE:
+        found.update(range(max(first, 0x80), last + 1))
+    codes = sorted(found)
     ranges: list[list[int]] = []
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
