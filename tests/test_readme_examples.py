@@ -25,10 +25,11 @@ def blocks(language: str) -> list[str]:
     return [code for lang, code in BLOCKS if lang == language]
 
 
-def test_the_examples_cover_pandas_duckdb_r_and_frictionless() -> None:
-    assert [lang for lang, _ in BLOCKS] == ["python", "python", "sql", "python", "r"]
+def test_the_examples_cover_pandas_duckdb_sqlite_r_and_frictionless() -> None:
+    assert [lang for lang, _ in BLOCKS] == ["python", "python", "sql", "python", "python", "r"]
     assert "pd.read_parquet" in blocks("python")[0] and "frictionless" in blocks("python")[1]
-    assert "import duckdb" in blocks("python")[2] and "read_package" in blocks("r")[0]
+    assert "import duckdb" in blocks("python")[2] and "import sqlite3" in blocks("python")[3]
+    assert "read_package" in blocks("r")[0]
 
 
 def assert_typed(frame: pd.DataFrame, where: str) -> None:
