@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
+from scripts.benchmark.report import goals_table
 from scripts.benchmark.synth import generate, headline_measure, shape, token
 from scripts.package.read import DataPackage
 from scripts.package.site import DATABASE, DATABASE_FILE, TROOP_ESTIMATES
@@ -229,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("sqlite3") is None:
         raise SystemExit("the sqlite3 command line is needed for the floor: `make bench` installs it")
     sizes = sorted(int(size) for size in args.sizes.split(","))
+    started = time.perf_counter()
     report: dict = {"sizes": []}
     for size in sizes:  # each size is saved as soon as it is measured
         report["sizes"].append(run_size(size))
@@ -245,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
         one, eight = levels["1_clients"], levels["8_clients"]
         single = f"1 client {one['p50_ms']:>7} / {one['p95_ms']:>7} ({one['errors']})"
         print(f"  {name:<34} {single}   8 clients {eight['p50_ms']:>7} / {eight['p95_ms']:>7} ({eight['errors']})")
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    save(report)
+    print("\nAgainst the goals (python -m scripts.benchmark.report prints every table as Markdown):")
+    print(goals_table(report))
     return 0
 
 
