@@ -511,9 +511,11 @@ def test_the_archive_unpacks_into_one_folder_whose_every_file_is_hashed_describe
     for path, entry in entries.items():
         names = [licence.get("name") for licence in entry["licenses"]]
         assert (open_licence not in names) == (path in texts), path
+        if open_licence in names:  # and the words quoted from the articles stay their publishers'
+            assert any("quoted from the archived articles" in licence.get("title", "") for licence in entry["licenses"])
     database = entries[DATABASE_FILE]["licenses"]
-    assert [licence.get("name") for licence in database] == [open_licence, None]
-    assert "texts" in database[1]["title"] and "no licence" in database[1]["title"]
+    assert [licence.get("name") for licence in database] == [open_licence, None, None]
+    assert "texts" in database[2]["title"] and "no licence" in database[2]["title"]
     # The README's links (the codebook, CONTRIBUTING, the screenshots) work in the folder.
     for document in ("README.md", "CONTRIBUTING.md"):
         links = markdown_links((folder / document).read_text(encoding="utf-8"))

@@ -64,13 +64,26 @@ def release_stem(descriptor: dict) -> str:
     return f"{descriptor['name']}-{descriptor['version']}"
 
 
-def data_licenses(descriptor: dict) -> list[dict]:
+QUOTATIONS_TERMS = (
+    "Except the words quoted from the archived articles, if this file holds any (the exact spans, the "
+    "annotations' selectors, the codebook's examples, the article text in the screenshots): quotations given "
+    "as evidence, which remain their publishers' work and are not licensed by this dataset (see LICENSE)."
+)
+
+
+def open_licenses(descriptor: dict) -> list[dict]:
     """The package's licence (datapackage.json's `licenses`), as each file the project made names it."""
     return [
         {key: value for key, value in licence.items() if key in ("name", "path")}
         for licence in descriptor.get("licenses", [])
         if isinstance(licence, dict)
     ]
+
+
+def data_licenses(descriptor: dict) -> list[dict]:
+    """The licences of a file the project made: the package's, with the exception LICENSE makes for
+    the words quoted from the articles."""
+    return [*open_licenses(descriptor), {"path": "LICENSE", "title": QUOTATIONS_TERMS}]
 
 
 def derived_files(package: DataPackage) -> dict[str, tuple[dict, bytes]]:
@@ -157,7 +170,8 @@ def database_resource(descriptor: dict) -> dict:
         "the texts remain their publishers' work, included unchanged only so that the spans can be verified, and "
         "no licence to reuse them is granted (see LICENSE).",
         "licenses": [
-            *({**licence, "title": "every table but texts"} for licence in data_licenses(descriptor)),
+            *({**licence, "title": "every table but texts"} for licence in open_licenses(descriptor)),
+            {"path": "LICENSE", "title": QUOTATIONS_TERMS},
             {"path": "LICENSE", "title": "the texts table: the archived article texts. " + TEXTS_TERMS},
         ],
     }
@@ -223,7 +237,7 @@ def linked_documents(root: Path) -> tuple[list[str], list[str]]:
 
 def other_file(path: str, descriptor: dict, tables: dict[str, str]) -> dict:
     """The entry of a file that is not a resource in `otherFiles`: what it is and its licence (the
-    package's; LICENSE says that words quoted from the articles remain their publishers')."""
+    package.s, with the exception for the words quoted from the articles)."""
     if path in tables:
         entry = {"path": path, "title": f"Table Schema of the {tables[path]} table"}
     elif path == CHECKSUMS:
