@@ -237,7 +237,7 @@ def linked_documents(root: Path) -> tuple[list[str], list[str]]:
 
 def other_file(path: str, descriptor: dict, tables: dict[str, str]) -> dict:
     """The entry of a file that is not a resource in `otherFiles`: what it is and its licence (the
-    package.s, with the exception for the words quoted from the articles)."""
+    package's, with the exception for the words quoted from the articles)."""
     if path in tables:
         entry = {"path": path, "title": f"Table Schema of the {tables[path]} table"}
     elif path == CHECKSUMS:
