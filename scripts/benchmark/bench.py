@@ -152,7 +152,40 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
         chosen = f"article-{draw.randrange(articles)}" if draw.random() < 0.7 else f"venue-{draw.randrange(venues)}"
         return f"{base}/source_says?source={chosen}"
 
+    site = base.rsplit("/", 1)[0]  # the site's own pages (/-/…) are beside the database's
+
+    def phrase() -> str:
+        """A sentence pasted from a synthetic article (synth.Synthesizer.claim), whole or in part."""
+        claim = draw.randrange(claims)
+        speaker = token(claim % people).capitalize()
+        said = draw.choice(
+            (f"Person {speaker} spoke about {token(claim)}.", f"spoke about {token(claim)}",
+             f"the {token(claim - claim % 2)} front is quiet", f"Person {speaker} spoke … {token(claim)}")
+        )  # fmt: skip
+        return f"{site}/-/search?q={quote(said)}"
+
+    def name() -> str:
+        """A person's name, their surname alone or the common word of every name ("Person")."""
+        person = token(draw.randrange(people)).capitalize()
+        return f"{site}/-/search?q={quote(draw.choice((f'Person {person}', person, f'Person {person} Person')))}"
+
+    def row_page() -> str:
+        claim = draw.randrange(claims)
+        table, key = draw.choice(
+            (("claims", f"c{claim}"), ("quotes", f"q{claim - claim % 2}"), ("figures", f"f{claim - claim % 5}"),
+             ("sources", f"article-{draw.randrange(articles)}"), ("entities", f"p{draw.randrange(people)}"))
+        )  # fmt: skip
+        return f"{base}/{table}/{key}"
+
+    timeline_pages = -(-estimates // 100)  # reader.PAGE_SIZE estimates a page
     return {
+        # the home page has one URL: a query string it ignores makes each request distinct
+        "home": distinct(lambda: f"{site}/?from={draw.randrange(10**9)}"),
+        "search_names": distinct(name),
+        "search_phrases": distinct(phrase),
+        "timeline": distinct(lambda: f"{site}/-/timeline?page={draw.randrange(1, timeline_pages + 1)}"),
+        "article_reader": distinct(lambda: f"{site}/-/articles/article-{draw.randrange(articles)}"),
+        "row_page": distinct(row_page),
         "search": distinct(lambda: f"{base}/claims?_search={quote(search_term())}"),
         "facet": distinct(facet),
         "table_page": distinct(lambda: f"{base}/claims?_next={draw.randrange(claims)}"),
