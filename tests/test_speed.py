@@ -516,3 +516,22 @@ def test_every_count_a_row_page_makes_reads_an_index(many_estimates: Path) -> No
                  for sql in questions}  # fmt: skip
     assert len(plans) > 20 and any("troop_estimates" in sql for sql in plans) and any("inferred" in q for q in plans)
     assert [sql for sql, plan in plans.items() if "INDEX" not in plan] == []
+
+
+async def test_the_remembered_spelling_of_a_table_name_is_sqlites_and_keeps_no_name_that_does_not_exist(
+    site: Datasette, database: Path
+) -> None:
+    from scripts.publishing.plugins.nk_datasette.compat import SPELLING_SQL
+
+    await site.invoke_startup()
+    db = site.get_database(DATABASE)
+    tables = await db.table_names()
+    asked = [*tables, *(t.upper() for t in tables), "no-such-table", "Claims"]
+    with sqlite3.connect(database) as live:
+        expected = [live.execute(SPELLING_SQL, [name]).fetchall() for name in asked]
+    for _ in range(2):  # the first answers, then the remembered ones
+        assert [[tuple(row) for row in (await db.execute(SPELLING_SQL, [name])).rows] for name in asked] == expected
+    kept = memo_size(db.execute)
+    for number in range(500):
+        assert (await db.execute(SPELLING_SQL, [f"no-such-table-{number}"])).rows == []
+    assert memo_size(db.execute) == kept == len(tables)
