@@ -162,6 +162,19 @@ def labelled(article: dict[str, Any]) -> dict[str, Any]:
 
 
 @hookimpl
+def startup(datasette: Any) -> Any:
+    """The entities' names of the site's database read before the first search, not during it."""
+
+    async def inner() -> None:
+        site = site_of(datasette)
+        db = datasette.databases.get(site.database) if site else None
+        if db is not None and not db.is_mutable and await db.table_exists("entities"):
+            await entity_names(db)
+
+    return inner
+
+
+@hookimpl
 def extra_template_vars(template: str, datasette: Any) -> Any:
     site = site_of(datasette)
     if template != "index.html" or site is None:
@@ -241,10 +254,10 @@ class EntityNames:
         pieces, at = [], 0
         for name, aliases in rows:
             self.starts.append(at)
-            piece = ascii_lower(f"{name or ''}{ENTITY_END}{aliases or ''}") + ENTITY_END
+            piece = f"{name or ''}{ENTITY_END}{aliases or ''}{ENTITY_END}"
             pieces.append(piece)
             at += len(piece)
-        self.haystack = "".join(pieces)
+        self.haystack = ascii_lower("".join(pieces))  # once for all: it keeps every offset
 
     def containing(self, word: str, most: int) -> list[tuple[str, str | None]]:
         """The first `most` entities (by name) whose name or aliases contain `word`, as LIKE matches."""
