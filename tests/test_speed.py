@@ -535,3 +535,23 @@ async def test_the_remembered_spelling_of_a_table_name_is_sqlites_and_keeps_no_n
     for number in range(500):
         assert (await db.execute(SPELLING_SQL, [f"no-such-table-{number}"])).rows == []
     assert memo_size(db.execute) == kept == len(tables)
+
+
+async def test_the_timeline_chart_is_drawn_once_per_immutable_database_and_anew_for_a_mutable_one(
+    many_estimates: Path, tmp_path: Path
+) -> None:
+    immutable = site_of(many_estimates)
+    first = (await immutable.client.get("/-/timeline?page=2")).text
+    mutable_file = tmp_path / many_estimates.name
+    shutil.copy(many_estimates, mutable_file)
+    mutable = Datasette(files=[str(mutable_file)], metadata=immutable.metadata(), settings=immutable.settings_dict(),
+                        plugins_dir=str(Path(reader.__file__).parent), template_dir=immutable.template_dir)  # fmt: skip
+    before = (await mutable.client.get("/-/timeline")).text
+    charts = [plugin._charts for plugin in loaded_plugin("reader.py")]  # type: ignore[attr-defined]
+    assert any(immutable.get_database(DATABASE) in kept for kept in charts)
+    assert not any(mutable.get_database(DATABASE) in kept for kept in charts)
+    with sqlite3.connect(mutable_file) as db:  # a database that can change: its chart follows it
+        db.execute("UPDATE timeline_summary SET highest = highest * 1000")
+    after = (await mutable.client.get("/-/timeline")).text
+    assert re.findall(r"<svg\b.*?</svg>", before, re.S) == re.findall(r"<svg\b.*?</svg>", first, re.S)
+    assert re.findall(r"<svg\b.*?</svg>", after, re.S) != re.findall(r"<svg\b.*?</svg>", before, re.S)
