@@ -370,7 +370,7 @@ ARTICLE = "source_id"  # the column naming a hit's article, in the tables that h
 MAX_MATCHES = 1000
 # A word or phrase in this many rows of an index is too common to rank by: bm25 weighs each piece of a
 # query by how many rows hold it, which it counts by reading them all (20 ms a word at a million rows).
-COMMON = 5000
+COMMON = 2000
 
 
 def matches_sql(index: str, rank_all: bool, rank_some: bool) -> str:
