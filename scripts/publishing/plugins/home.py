@@ -7,7 +7,12 @@ under its human title, and how to cite the release and where to download it (its
 table's CSV, the changelog at /-/changelog). /-/search?q=… searches the claims, quotes
 and entities at once (their FTS5 indexes). Whatever a visitor types is a search or a 400 that says
 why, never an error of ours: words are quoted FTS5 terms, LIKE wildcards in them are escaped, and a
-word is at most MAX_WORD characters."""
+word is at most MAX_WORD characters.
+
+At a million claims a common word matches every row, and FTS5's rank reads every row that holds any
+word it ranks by: a search ranks at most the first MAX_MATCHES matches of each index, by the words and
+phrases that fewer than COMMON of its rows hold, and the page says when it did either. What the home
+page shows is read by index or from the build's counts, never by reading a whole table."""
 
 from __future__ import annotations
 
