@@ -308,6 +308,8 @@ async def search_results(datasette: Any, site: Site, words: str) -> tuple[list[d
     spellings = await spellings_of(db, words)
     query, pieces = fts_query(words, spellings), [*(p for part in query_pieces(words, spellings) for p in part)]
     results, notes = [], []
+    every_index = [index for searched in site.search.values() for index in indexes_of(searched)]
+    rare = await rare_pieces(db, every_index, pieces)
     for table, searched in site.search.items():
         keys = await db.primary_keys(table)
         if len(keys) != 1:  # a row the search could not link to: the package's schema gives it no one key
@@ -317,7 +319,7 @@ async def search_results(datasette: Any, site: Site, words: str) -> tuple[list[d
         indexes = [(searched.index, None), *((index, (indexed, link)) for indexed, index, link in searched.through)]
         more, common = False, False
         for index, through in indexes:
-            ranked_by = await rare_pieces(db, index, pieces)
+            ranked_by = rare[index]
             common = common or len(ranked_by) < len(pieces)
             matching = matches_sql(index, len(ranked_by) == len(pieces), bool(ranked_by))
             if through:
@@ -353,14 +355,25 @@ async def search_results(datasette: Any, site: Site, words: str) -> tuple[list[d
     return results, notes
 
 
-async def rare_pieces(db: Any, index: str, pieces: list[str]) -> list[str]:
-    """The pieces of a search (words, phrases) that fewer than COMMON rows of the index hold: FTS5's
-    rank (bm25) reads every row that holds any piece it ranks by, whatever the matches are."""
-    fts = quoted(index)
-    counts = ", ".join(f"(SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?{i} LIMIT {COMMON}))"
-                       for i in range(1, len(pieces) + 1))  # fmt: skip
+def indexes_of(searched: Any) -> list[str]:
+    """The full-text indexes a table's search reads: its own, and those finding it through another table."""
+    return [searched.index, *(index for _, index, _ in searched.through)]
+
+
+async def rare_pieces(db: Any, indexes: list[str], pieces: list[str]) -> dict[str, list[str]]:
+    """For each index, the pieces of a search (words, phrases) that fewer than COMMON of its rows hold
+    (one query for all): FTS5's rank (bm25) reads every row that holds any piece it ranks by, whatever
+    the matches are."""
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM {quoted(index)} WHERE {quoted(index)} MATCH ?{i} LIMIT {COMMON}))"
+        for index in indexes
+        for i in range(1, len(pieces) + 1)
+    )
     (found,) = (await db.execute(f"SELECT {counts}", pieces)).rows
-    return [piece for piece, count in zip(pieces, found, strict=True) if count < COMMON]
+    return {
+        index: [piece for j, piece in enumerate(pieces) if found[n * len(pieces) + j] < COMMON]
+        for n, index in enumerate(indexes)
+    }
 
 
 def plural(kind: str) -> str:
