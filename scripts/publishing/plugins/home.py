@@ -20,6 +20,7 @@ import re
 import sqlite3
 import sys
 from bisect import bisect_right
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -245,6 +246,7 @@ def ascii_lower(text: str) -> str:
 
 
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+WORDS_REMEMBERED = 4096
 ENTITY_END = "\x00"  # between two entities' names: no search word holds it (checked_words)
 
 
@@ -263,15 +265,18 @@ class EntityNames:
             pieces.append(piece)
             at += len(piece)
         self.haystack = ascii_lower("".join(pieces))  # once for all: it keeps every offset
+        # the words visitors search repeat ("troops", a leader's name): each looked up once, for this
+        # database, among the last WORDS_REMEMBERED asked
+        self.containing = lru_cache(maxsize=WORDS_REMEMBERED)(self.look_up)
 
-    def containing(self, word: str, most: int) -> list[tuple[str, str | None]]:
+    def look_up(self, word: str, most: int) -> tuple[tuple[str, str | None], ...]:
         """The first `most` entities (by name) whose name or aliases contain `word`, as LIKE matches."""
         needle, found, at = ascii_lower(word), [], 0
         while len(found) < most and (at := self.haystack.find(needle, at)) >= 0:
             entity = bisect_right(self.starts, at) - 1
             found.append(self.rows[entity])
             at = self.starts[entity + 1] if entity + 1 < len(self.starts) else len(self.haystack)
-        return found
+        return tuple(found)
 
 
 _entity_names: WeakKeyDictionary[Any, EntityNames] = WeakKeyDictionary()  # per database, read once
