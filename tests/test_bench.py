@@ -91,7 +91,8 @@ async def test_every_benchmark_request_is_distinct_and_answers(tmp_path: Path) -
     )  # fmt: skip
     pages = bench.page_requests(f"/{DATABASE}", 2000, 12, seed=1)
     assert set(pages) == {"search", "facet", "table_page", "troop_estimates", "query_who_said",
-                          "query_source_says", "figures_by_date"}  # fmt: skip
+                          "query_source_says", "figures_by_date", "home", "search_names", "search_phrases",
+                          "search_common_words", "timeline", "article_reader", "row_page"}  # fmt: skip
     for name, urls in pages.items():
         assert len(set(urls)) == len(urls) == 12, name
         for url in urls:
@@ -101,5 +102,7 @@ async def test_every_benchmark_request_is_distinct_and_answers(tmp_path: Path) -
     assert set(bench.page_requests(f"/{DATABASE}", 2000, 12, seed=2)["search"]) != set(pages["search"])
     searched = await site.client.get(pages["search"][0].replace("/claims?", "/claims.json?"), follow_redirects=True)
     assert searched.json()["rows"], "a search term the synthetic package holds finds its claim"
+    for url in pages["search_phrases"] + pages["search_names"]:  # each finds what it pasted or named
+        assert 'class="search-results"><li>' in (await site.client.get(url)).text.replace("\n", ""), url
     with pytest.raises(SystemExit, match="too few distinct requests"):
         bench.page_requests(f"/{DATABASE}", 20, 40, seed=1)

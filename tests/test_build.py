@@ -88,7 +88,7 @@ def test_full_text_search_finds_claims_quotes_and_entities(database: sqlite3.Con
 
 
 def test_troop_estimates_are_ordered_by_date_with_undated_ones_last(database: sqlite3.Connection) -> None:
-    dates = [as_of for (as_of,) in database.execute("SELECT as_of FROM troop_estimates")]
+    dates = [as_of for (as_of,) in database.execute("SELECT as_of FROM troop_estimates ORDER BY position")]
     dated = [as_of for as_of in dates if as_of is not None]
     assert dated and dated == sorted(dated) and dates == dated + [None] * (len(dates) - len(dated))
     headline = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))["headlineMeasure"]

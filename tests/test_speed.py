@@ -402,3 +402,156 @@ def test_a_canned_query_lists_a_bounded_number_of_choices(tmp_path: Path) -> Non
     description = canned_queries(package)["who_said"]["description"]
     listed = description.split("Valid choices: ")[1].split(", and ")[0].split(", ")
     assert len(listed) == LISTED_CHOICES and f", and {len(speakers) - LISTED_CHOICES:,} more." in description
+
+
+# --------------------------------------------------------------------------- the reader's pages at scale
+def loaded_plugin(name: str) -> list[object]:
+    """The plugin modules Datasette loaded from the plugins folder under this file name (each site
+    loads its own copies): a limit is lowered in the ones the site runs."""
+    from datasette.plugins import pm
+
+    return [plugin for plugin in pm.get_plugins() if getattr(plugin, "__file__", "").endswith(f"/{name}")]
+
+
+def search_hits(page: str) -> list[str]:
+    return re.findall(r'href="/[^"]+/claims/([^"]+)"', page.split('class="search-results"')[1].split("</ul>")[0])
+
+
+async def test_a_search_matching_more_rows_than_are_ranked_says_so_and_shows_matches(
+    many_estimates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = site_of(many_estimates)
+    await site.invoke_startup()
+    for plugin in loaded_plugin("home.py"):
+        monkeypatch.setattr(plugin, "MAX_MATCHES", 40)
+    page = (await site.client.get("/-/search", params={"q": "counted"})).text  # in every figure's sentence
+    assert "More than 40 claims match" in page and "too many to rank by" not in page
+    hits = search_hits(page)
+    with sqlite3.connect(many_estimates) as db:
+        holding = {c for (c,) in db.execute("SELECT claim_id FROM claims WHERE exact LIKE '%counted%'")}
+    assert hits and set(hits) <= holding and len(hits) <= home.MAX_RESULTS
+    rare = (await site.client.get("/-/search", params={"q": "c7"})).text  # no claim says it: no note
+    assert "More than" not in rare
+
+
+async def test_a_sentence_with_common_words_still_finds_its_claim_first(
+    many_estimates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = site_of(many_estimates)
+    await site.invoke_startup()
+    with sqlite3.connect(many_estimates) as db:
+        claim, exact = db.execute("SELECT claim_id, exact FROM claims ORDER BY rowid DESC LIMIT 1").fetchone()
+    sentence = exact.split(".")[0]  # "Person X spoke about y": "Person", "spoke", "about" are in every claim
+    ranked = search_hits((await site.client.get("/-/search", params={"q": sentence})).text)
+    for plugin in loaded_plugin("home.py"):
+        monkeypatch.setattr(plugin, "COMMON", 30)
+    page = (await site.client.get("/-/search", params={"q": sentence})).text
+    assert "too many to rank by" in page
+    assert search_hits(page)[0] == ranked[0] == claim and set(search_hits(page)) == set(ranked)
+
+
+async def test_a_word_every_row_holds_lists_matches_in_the_packages_order(
+    many_estimates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = site_of(many_estimates)
+    await site.invoke_startup()
+    for plugin in loaded_plugin("home.py"):
+        monkeypatch.setattr(plugin, "COMMON", 30)
+    page = (await site.client.get("/-/search", params={"q": "spoke"})).text
+    with sqlite3.connect(many_estimates) as db:
+        first = [c for (c,) in db.execute(f"SELECT claim_id FROM claims ORDER BY rowid LIMIT {home.MAX_RESULTS}")]
+    assert "too many to rank by" in page and search_hits(page) == first
+
+
+@pytest.mark.parametrize(
+    "word", ["erso", "PERSON", "é", "É", "%", "_", "o_e", "50%", "\\", "Zelensky", "ß", "İ", "a.b", "x"]
+)
+def test_entity_names_contain_a_word_as_sqlites_like_finds_it(word: str) -> None:
+    rows = [("Person Bob", "Bob,Person Bob"), ("Émile Zola", None), ("été", "ÉTÉ"), ("50% Group", "fifty_percent"),
+            ("a\\b", ""), ("Straße", "STRASSE"), ("İstanbul Office", None), ("Zelenskyy", "Zelensky,Zelenskiy"),
+            ("o_e", "oxe"), ("ab", "a.b")]  # fmt: skip
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE entities (name TEXT, aliases TEXT)")
+    db.executemany("INSERT INTO entities VALUES (?, ?)", rows)
+    sql = ("SELECT name, aliases FROM entities WHERE name LIKE :like ESCAPE '\\' OR aliases LIKE :like ESCAPE '\\' "
+           "ORDER BY name LIMIT :limit")  # fmt: skip
+    for most in (1, 20):
+        expected = db.execute(sql, {"like": home.like_containing(word), "limit": most}).fetchall()
+        names = home.EntityNames(db.execute("SELECT name, aliases FROM entities ORDER BY name").fetchall())
+        assert list(names.containing(word, most)) == list(names.containing(word, most)) == expected
+
+
+async def test_the_home_page_shows_the_latest_estimates(many_estimates: Path, database: Path) -> None:
+    for built in (many_estimates, database):
+        page = (await site_of(built).client.get("/")).text
+        latest = page.split('class="rows-and-columns latest-estimates"')[1].split("</table>")[0]
+        with sqlite3.connect(built) as db:
+            sql = "SELECT as_of FROM troop_estimates ORDER BY as_of IS NULL, as_of DESC LIMIT 6"
+            dates = [d or "date not stated" for (d,) in db.execute(sql)]
+        assert re.findall(r"<td>(\d{4}-[^<]*|date not stated)</td>", latest) == dates and dates
+
+
+async def test_the_home_page_counts_the_rows_of_each_party_of_the_whole_view(database: Path) -> None:
+    page = (await site_of(database).client.get("/")).text
+    with sqlite3.connect(database) as db:
+        view, columns = "claims_with_sources", ("claimant_country", "claimant_role")
+        counts = [db.execute(f'SELECT "{c}", count(*) FROM {view} WHERE "{c}" IS NOT NULL GROUP BY 1 '
+                             "ORDER BY 2 DESC, 1").fetchall() for c in columns]  # fmt: skip
+    listed = re.findall(r'<li><a href="[^"]*">([^<]+)</a> \(([\d,]+)\)</li>', page.split('class="by-party"')[1])
+    assert listed == [(value, f"{n:,}") for column in counts for value, n in column] and listed
+
+
+def test_every_count_a_row_page_makes_reads_an_index(many_estimates: Path) -> None:
+    """A row's page counts the rows naming it in every table and view (Datasette's links from other
+    tables), and the home page asks whether a table has a row that infers something: by index, not by
+    reading the table."""
+    with sqlite3.connect(many_estimates) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        questions = [f'SELECT count(*) FROM "{t}" WHERE "{fk[3]}" = ?' for t in tables
+                     for fk in db.execute(f'PRAGMA foreign_key_list("{t}")')]  # fmt: skip
+        package = DataPackage(ROOT / "datapackage.json").tables.values()  # the tables the home page asks
+        questions += [f"SELECT 1 FROM \"{t.name}\" WHERE inferred != '' LIMIT 1" for t in package
+                      if "inferred" in t.field_names]  # fmt: skip
+        plans = {sql: " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", ["x"] * sql.count("?")))
+                 for sql in questions}  # fmt: skip
+    assert len(plans) > 20 and any("troop_estimates" in sql for sql in plans) and any("inferred" in q for q in plans)
+    assert [sql for sql, plan in plans.items() if "INDEX" not in plan] == []
+
+
+async def test_the_remembered_spelling_of_a_table_name_is_sqlites_and_keeps_no_name_that_does_not_exist(
+    site: Datasette, database: Path
+) -> None:
+    from scripts.publishing.plugins.nk_datasette.compat import SPELLING_SQL
+
+    await site.invoke_startup()
+    db = site.get_database(DATABASE)
+    tables = await db.table_names()
+    asked = [*tables, *(t.upper() for t in tables), "no-such-table", "Claims"]
+    with sqlite3.connect(database) as live:
+        expected = [live.execute(SPELLING_SQL, [name]).fetchall() for name in asked]
+    for _ in range(2):  # the first answers, then the remembered ones
+        assert [[tuple(row) for row in (await db.execute(SPELLING_SQL, [name])).rows] for name in asked] == expected
+    kept = memo_size(db.execute)
+    for number in range(500):
+        assert (await db.execute(SPELLING_SQL, [f"no-such-table-{number}"])).rows == []
+    assert memo_size(db.execute) == kept == len(tables)
+
+
+async def test_the_timeline_chart_is_drawn_once_per_immutable_database_and_anew_for_a_mutable_one(
+    many_estimates: Path, tmp_path: Path
+) -> None:
+    immutable = site_of(many_estimates)
+    first = (await immutable.client.get("/-/timeline?page=2")).text
+    mutable_file = tmp_path / many_estimates.name
+    shutil.copy(many_estimates, mutable_file)
+    mutable = Datasette(files=[str(mutable_file)], metadata=immutable.metadata(), settings=immutable.settings_dict(),
+                        plugins_dir=str(Path(reader.__file__).parent), template_dir=immutable.template_dir)  # fmt: skip
+    before = (await mutable.client.get("/-/timeline")).text
+    charts = [plugin._charts for plugin in loaded_plugin("reader.py")]  # type: ignore[attr-defined]
+    assert any(immutable.get_database(DATABASE) in kept for kept in charts)
+    assert not any(mutable.get_database(DATABASE) in kept for kept in charts)
+    with sqlite3.connect(mutable_file) as db:  # a database that can change: its chart follows it
+        db.execute("UPDATE timeline_summary SET highest = highest * 1000")
+    after = (await mutable.client.get("/-/timeline")).text
+    assert re.findall(r"<svg\b.*?</svg>", before, re.S) == re.findall(r"<svg\b.*?</svg>", first, re.S)
+    assert re.findall(r"<svg\b.*?</svg>", after, re.S) != re.findall(r"<svg\b.*?</svg>", before, re.S)

@@ -8,7 +8,9 @@ with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of 
 floor with no checks at all. At the largest N it serves the database with Datasette on 127.0.0.1
 and measures p50 and p95 latency of searches, facets, table pages, the troop-estimate view, the
 canned queries and filtered figures with 1 and 8 concurrent clients: every request distinct
-(`page_requests`), so that no cache answers a repeat. Prints a table; writes build/bench.json."""
+(`page_requests`), so that no cache answers a repeat; and the pages a reader meets: the home page,
+the site's search (names, pasted sentences, common words), the timeline, the article reader and the
+rows' own pages. Prints a table; writes build/bench.json."""
 
 from __future__ import annotations
 
@@ -127,8 +129,10 @@ def _latencies(urls: list[str], clients: int) -> dict[str, float]:
 
 def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, list[str]]:
     """`count` distinct requests per page, so that no cache can answer a repeat: varied search terms
-    (a claim's own word, a person's name), facet filters, speakers, sources and page offsets, drawn
-    from what the synthetic package holds (scripts.benchmark.synth)."""
+    (a claim's own word, a person's name, a sentence of an article), facet filters, speakers, sources,
+    articles, rows and page offsets, drawn from what the synthetic package holds
+    (scripts.benchmark.synth). A page with few URLs (the home page, a common word) gets a parameter it
+    ignores."""
     draw = random.Random(seed)
     people, articles, venues, estimates = shape(claims)
     measure = quote(headline_measure())
@@ -153,7 +157,52 @@ def page_requests(base: str, claims: int, count: int, seed: int) -> dict[str, li
         chosen = f"article-{draw.randrange(articles)}" if draw.random() < 0.7 else f"venue-{draw.randrange(venues)}"
         return f"{base}/source_says?source={chosen}"
 
+    site = base.rsplit("/", 1)[0]  # the site's own pages (/-/…) are beside the database's
+
+    def phrase() -> str:
+        """A sentence pasted from a synthetic article (synth.Synthesizer.claim), whole or in part."""
+        claim = draw.randrange(claims)
+        speaker = token(claim % people).capitalize()
+        said = draw.choice(
+            (f"Person {speaker} spoke about {token(claim)}.", f"spoke about {token(claim)}",
+             f"the {token(claim - claim % 2)} front is quiet", f"Person {speaker} spoke … {token(claim)}")
+        )  # fmt: skip
+        return f"{site}/-/search?q={quote(said)}"
+
+    def name() -> str:
+        """A person's name, their surname alone or the common word of every name ("Person")."""
+        person = token(draw.randrange(people)).capitalize()
+        return f"{site}/-/search?q={quote(draw.choice((f'Person {person}', person, f'Person {person} Person')))}"
+
+    def common() -> str:
+        """Words every synthetic paragraph holds ("Person", "spoke about"): a common name or word matches
+        a million rows. They are few, so a parameter the page ignores makes each request distinct."""
+        said = draw.choice(("Person", "spoke", "spoke about", "troops were counted", "front is quiet"))
+        return f"{site}/-/search?q={quote(said)}&from={draw.randrange(10**9)}"
+
+    def row_page() -> str:
+        claim = draw.randrange(claims)
+        table, key = draw.choice(
+            (("claims", f"c{claim}"), ("quotes", f"q{claim - claim % 2}"), ("figures", f"f{claim - claim % 5}"),
+             ("sources", f"article-{draw.randrange(articles)}"), ("entities", f"p{draw.randrange(people)}"))
+        )  # fmt: skip
+        return f"{base}/{table}/{key}"
+
+    timeline_pages = -(-estimates // 100)  # reader.PAGE_SIZE estimates a page
+
+    def timeline() -> str:
+        page = f"{site}/-/timeline?page={draw.randrange(1, timeline_pages + 1)}"
+        return page if timeline_pages >= 10 * count else f"{page}&from={draw.randrange(10**9)}"  # few pages
+
     return {
+        # the home page has one URL: a query string it ignores makes each request distinct
+        "home": distinct(lambda: f"{site}/?from={draw.randrange(10**9)}"),
+        "search_names": distinct(name),
+        "search_phrases": distinct(phrase),
+        "search_common_words": distinct(common),
+        "timeline": distinct(timeline),
+        "article_reader": distinct(lambda: f"{site}/-/articles/article-{draw.randrange(articles)}"),
+        "row_page": distinct(row_page),
         "search": distinct(lambda: f"{base}/claims?_search={quote(search_term())}"),
         "facet": distinct(facet),
         "table_page": distinct(lambda: f"{base}/claims?_next={draw.randrange(claims)}"),

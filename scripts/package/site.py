@@ -53,6 +53,9 @@ SPAN_OWNERS: dict[str, str | None] = {
     "flags": None,
 }
 READER_SPANS = ("claims", "quotes", "figures")  # the spans the article reader marks
+# The package's column naming what the curators inferred in a row: the home page links the rows
+# that have any, and the build indexes just those (plugins/home.py has the same name).
+INFERRED_COLUMN = "inferred"
 
 
 def fts_table(table: str) -> str:
@@ -90,11 +93,12 @@ class View(NamedTuple):
     facets: tuple[str, ...] = ()
     filtered: tuple[str, ...] = ()  # columns the canned queries filter on, indexed too
     search: tuple[str, str] | None = None  # (table, the view's column of its rowid): the view searches its index
+    ordered: tuple[str, ...] = ()  # columns a page reads the rows in the order of, indexed too
 
     @property
     def indexed(self) -> tuple[str, ...]:
-        """The columns the build indexes: the facets, the filtered columns, the rowid of the search."""
-        return (*self.facets, *self.filtered, *(self.search[1:] if self.search else ()))
+        """The columns the build indexes: the facets, the filtered and ordered columns, the rowid of the search."""
+        return (*self.facets, *self.filtered, *self.ordered, *(self.search[1:] if self.search else ()))
 
 
 TROOP_ESTIMATES = "troop_estimates"  # the timeline reads this view
@@ -117,6 +121,7 @@ VIEWS = {
         WHERE f.measure = :headline_measure
         ORDER BY f.as_of IS NULL, f.as_of, f.char_start""",
         facets=("qualifier", "claimant", "claimant_role", "claimant_country"),
+        ordered=("as_of",),  # the home page's latest estimates
     ),
     "who_said_what": View(
         "Every quotation and its speaker",

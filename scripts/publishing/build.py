@@ -24,7 +24,7 @@ from scripts.atomic import atomic_output
 from scripts.cli import run
 from scripts.package.fieldtypes import TRUE_VALUES, field_type
 from scripts.package.read import DataPackage, PackageError, Table, clip
-from scripts.package.site import DATABASE_FILE, FTS_COLUMNS, TEXTS_TABLE, VIEWS, View, fts_table
+from scripts.package.site import DATABASE_FILE, FTS_COLUMNS, INFERRED_COLUMN, TEXTS_TABLE, VIEWS, View, fts_table
 from scripts.progress import progress
 from scripts.publishing.summaries import write_summaries
 from scripts.sql import identifier, identifiers, literal, literals
@@ -67,6 +67,12 @@ def index_ddl(table: Table) -> Iterator[str]:
     for fields in indexed:
         name = identifier(f"idx_{table.name}_{'_'.join(fields)}")
         yield f"CREATE INDEX {name} ON {identifier(table.name)} ({identifiers(fields)})"
+    if INFERRED_COLUMN in table.field_names:
+        # Only the rows that infer something: the home page asks whether a table has one, which
+        # without it reads the whole table when none does (plugins/home.py, inferred_tables).
+        inferred = identifier(INFERRED_COLUMN)
+        name = identifier(f"idx_{table.name}_{INFERRED_COLUMN}")
+        yield f"CREATE INDEX {name} ON {identifier(table.name)} ({inferred}) WHERE {inferred} != ''"
 
 
 BATCH_ROWS = 20_000  # rows moved from the staging database to SQLite at a time
@@ -328,7 +334,10 @@ def precompute(
     definitions = ", ".join(view_column_ddl(column, references or {}) for column in columns)
     db.execute(f"CREATE TABLE {identifier(name)} (position INTEGER PRIMARY KEY, {definitions})")
     db.execute(f"INSERT INTO {identifier(name)} ({identifiers(columns)}) {view.sql}", parameters)
-    for column in view.indexed:
+    # The foreign keys too: a row's page counts the rows that name it in every table (Datasette's links
+    # from other tables), and without an index each count reads the whole view.
+    linked = [column for column in columns if column in (references or {})]
+    for column in dict.fromkeys([*view.indexed, *linked]):
         db.execute(f"CREATE INDEX {identifier(f'idx_{name}_{column}')} ON {identifier(name)} ({identifier(column)})")
 
 

@@ -26,6 +26,7 @@ from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode, urlsafe_components
@@ -667,8 +668,22 @@ def units_of(estimates: list[dict[str, Any]]) -> str:
     return " or ".join(sorted({str(e["unit"]) for e in estimates if e.get("unit")})) or "number"
 
 
+_charts: WeakKeyDictionary[Any, tuple[Markup, bool]] = WeakKeyDictionary()  # per immutable database
+
+
 async def timeline_chart(db: Any, site: Site) -> tuple[Markup, bool]:
-    """The chart, and whether it sums the estimates up instead of drawing each."""
+    """The chart, and whether it sums the estimates up instead of drawing each: the same on every page
+    of the timeline, so drawn once per process for an immutable database (its every layout took about
+    half of a page's time)."""
+    if db in _charts:
+        return _charts[db]
+    chart = await draw_timeline_chart(db, site)
+    if not db.is_mutable:
+        _charts[db] = chart
+    return chart
+
+
+async def draw_timeline_chart(db: Any, site: Site) -> tuple[Markup, bool]:
     sql = f"SELECT * FROM {quoted(site.troop_estimates)} ORDER BY position LIMIT ?"
     first = [dict(row) for row in (await db.execute(sql, [CHART_ESTIMATES + 1])).rows]
     unit = units_of(first)

@@ -110,6 +110,34 @@ def remember_schema(db: Any) -> None:
 
     for name in SCHEMA_METHODS:
         setattr(db, name, remembered(getattr(db, name), names))
+    db.execute = spelling_remembered(db.execute, names)
+
+
+# Datasette's `permission_allowed` finds the spelling SQLite gives a table's name with this query, for
+# every table a page names: twice per table on the home page (some 80 queries, each through the
+# thread pool), for each breadcrumb elsewhere.
+SPELLING_SQL = "select name from sqlite_master where type in ('table', 'view') and name = ? collate nocase"
+
+
+def spelling_remembered(
+    execute: Callable[..., Awaitable[Any]], names: Callable[[], Awaitable[set[str]]]
+) -> Callable[..., Awaitable[Any]]:
+    """`execute`, answering the spelling query about a table or view that exists from its first
+    answer (a name that exists is its own spelling); any other query, and any other name, as before."""
+    answers: dict[str, Any] = {}
+
+    async def call(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if sql != SPELLING_SQL or not params or not isinstance(params[0], str):
+            return await execute(sql, params, *args, **kwargs)
+        name = params[0]
+        if name not in answers:
+            answer = await execute(sql, params, *args, **kwargs)
+            if name not in await names():
+                return answer
+            answers[name] = answer
+        return answers[name]
+
+    return call
 
 
 def refresh_once(datasette: Any) -> None:
