@@ -3,6 +3,7 @@ required, enum, pattern, bounds, keys), then the codebook's checks (spans verbat
 coverage of each article).
 
     python -m scripts.validation.validate [datapackage.json] [--format text|json|github] [--reference]
+                                          [--cache FOLDER [--cache-read-only]]
 
 Table Schema rules run as set-based SQL over a staging load (scripts.validation.schemasql); `--reference`
 runs frictionless, the reference implementation, instead. Prints one line per problem as
@@ -26,6 +27,7 @@ from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
 from scripts.validation.background_scan import scanning
 from scripts.validation.github_annotations import github_commands, plain_line, step_summary
+from scripts.validation.incremental import ValidationCache
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import Stage, staged
 from scripts.validation.tabular import frictionless_problems
@@ -91,9 +93,17 @@ def checked(
             package.attach(None)
 
 
-def validate(descriptor: Path, reference: bool = False) -> list[Problem]:
-    """All problems of the package at `descriptor`, in a stable order."""
-    with checked(descriptor, reference) as (problems, _, _):
+def validate(descriptor: Path, reference: bool = False, cache: ValidationCache | None = None) -> list[Problem]:
+    """All problems of the package at `descriptor`, in a stable order. With a cache (not under
+    `reference`), only what changed since the cached verdict is checked again, when that can be done
+    exactly (scripts.validation.incremental); a cold validation writes the cache, unless read-only."""
+    if cache is not None and not reference:
+        found = cache.revalidate(descriptor)
+        if found is not None:
+            return found
+    with checked(descriptor, reference) as (problems, package, db):
+        if cache is not None and not reference and package is not None and db is not None:
+            cache.write(package, db, problems, descriptor)
         return problems
 
 
@@ -119,8 +129,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="check the Table Schema rules with frictionless, the reference implementation, instead of our engine",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="FOLDER",
+        help="keep the verdict in FOLDER (outside the package, e.g. build/validation-cache) and, next time, "
+        "check again only what changed; anything it cannot do exactly is validated cold, saying why",
+    )
+    parser.add_argument(
+        "--cache-read-only",
+        action="store_true",
+        help="read the cache of --cache but never write it (a pull request's run in CI)",
+    )
     args = parser.parse_args(argv)
-    problems = validate(args.datapackage, args.reference)
+    cache = ValidationCache(args.cache, writable=not args.cache_read_only) if args.cache else None
+    problems = validate(args.datapackage, args.reference, cache)
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
         return 1 if problems else 0

@@ -1,0 +1,641 @@
+"""Incremental validation: a cache of the last cold verdict, so that re-validating after a change
+re-checks only the rows the change can affect.
+
+A cold validation (scripts.validation.validate) with a cache folder writes there: the staged rows of
+every table (a DuckDB file), the SHA-256 of every 64 KiB block of every CSV, the state of every
+archived text (its SHA-256, or why it cannot be read) and every problem found, under a key: the
+hash of everything else that decides a verdict (the code of scripts/ up to the validation layer,
+the versions of Python, DuckDB, Arrow and pydantic, the descriptor, every Table Schema and
+vocabulary.csv). A later validation with the same key:
+
+1. finds the bytes of each CSV that changed (equal blocks from the start and, shifted by the
+   change in size, from the end), widened to whole lines, and parses only those lines;
+2. takes the rows that differ (old cells from the cache, new from the file) and the texts whose
+   state changed, and finds the affected rows: those, and every row that reads one of them
+   through a relation a check follows (RELATIONS: keys, foreign keys and the checks' own joins);
+3. stages those rows and the rows they read in a small DuckDB database, runs every check on it
+   (the same code as a cold validation), and keeps what it finds at the affected rows and the
+   affected texts; every other problem is the cached one.
+
+The cold path stays the reference. Anything the incremental path does not handle exactly goes
+cold, and says why on standard error: another key (code, schema, descriptor or vocabulary
+changed), an unreadable or foreign cache, a row added or removed, a changed file whose cached
+reading was not plain (a line that is not one row, a byte the byte scan flags), a changed line
+that is not plain either, or a changed header. The cache is written only by a cold validation,
+whole or not at all (a new generation folder, then the manifest renamed over the old one); a
+read-only cache (a pull request's in CI) is never written. The cache folder is the caller's,
+never inside the package, and no path in it comes from the package."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pydantic
+
+from scripts.atomic import make_folder, temporary_folder, write_atomically
+from scripts.package.fieldtypes import SQL_FUNCTIONS
+from scripts.package.read import (
+    MAX_CELL_CHARS,
+    CsvError,
+    DataPackage,
+    PackageError,
+    Problem,
+    Table,
+    csv_reader,
+    inside,
+)
+from scripts.sql import identifier
+from scripts.validation import checks
+from scripts.validation.schemasql import schema_problems
+from scripts.validation.staging import (
+    C1_CONTROL,
+    MEMORY_LIMIT,
+    NOT_CONTROL,
+    ROW,
+    STAGE_PREFIX,
+    FileScan,
+    Stage,
+    confine,
+    spaced_quote,
+)
+
+FORMAT = 1  # of the cache's files: a cache of another format is not read
+BLOCK = 1 << 16
+MANIFEST = "manifest.json"
+STAGE_FILE = "stage.duckdb"
+CACHED = "nk_cache"  # the cache's staged rows, attached read-only
+GENERATION_PREFIX = "generation-"
+# The problems that the staging load and the byte scan find: they depend on a file's bytes only,
+# so they are the cache's while the file is unchanged, and a changed file is taken incrementally only
+# if it has none.
+FILE_CODES = frozenset(
+    {"csv-parse-error", "incorrect-label", "missing-cell", "extra-cell", "encoding-error", "byte-order-mark",
+     "cr-line-ending", "no-final-newline"}
+)  # fmt: skip
+# The code whose verdicts the cache stands for: the core and package layers and validation itself.
+CODE_FOLDERS = ("", "package", "validation")
+SCRIPTS = Path(__file__).resolve().parents[1]
+
+# How checks read one row from another, beyond the keys and foreign keys of the schemas: (table,
+# columns) reads the rows of (table, columns) holding the same values. A new check that relates rows
+# otherwise must add its relation here (tests/test_incremental.py holds cold and cached verdicts
+# equal on random edits). None as the columns: every row of the table reads every row of the other.
+CHECK_RELATIONS: tuple[tuple[str, tuple[str, ...] | None, str, tuple[str, ...] | None], ...] = (
+    ("quotes", ("utterance_id",), "quotes", ("utterance_id",)),  # the parts of one utterance
+    ("attributions", ("claim_id",), "attributions", ("claim_id",)),  # a chain's length
+    ("claims", ("claim_id",), "attributions", ("claim_id",)),  # a claim without a chain
+    ("claim_links", ("from_claim_id", "to_claim_id"), "claim_links", ("to_claim_id", "from_claim_id")),
+    ("claim_links", ("from_claim_id", "to_claim_id"), "claim_links", ("from_claim_id", "to_claim_id")),
+    ("entities", None, "entities", None),  # an alias of two entities: the first owner, in row order
+    ("sources", ("text_path",), "sources", ("text_path",)),  # one archived text, named twice
+)
+COVERAGE_TABLES = ("quotes", "figures", "exclusions")  # the spans that the coverage check reads
+
+
+class NotIncremental(Exception):
+    """Why this change is validated cold."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    reader: str
+    columns: tuple[str, ...] | None
+    read: str
+    read_columns: tuple[str, ...] | None
+
+
+@dataclass
+class TableState:
+    """What the cache keeps of one CSV."""
+
+    path: str
+    size: int
+    lines: int
+    rows: int
+    blocks: list[str]
+    header: str  # the SHA-256 of the header line
+    plain: bool  # every line one row, nothing for the byte scan or the load to report, the schema's header
+    scan: dict[str, Any]
+    duckdb: bool
+    absent: list[str]
+
+
+@dataclass
+class Change:
+    """The rows of one table that changed: (row number: cells), before and after."""
+
+    old: dict[int, dict[str, str]] = field(default_factory=dict)
+    new: dict[int, dict[str, str]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- the key
+def verdict_key(package: DataPackage) -> str:
+    """The hash of everything besides the rows and texts that decides a verdict."""
+    digest = hashlib.sha256()
+
+    def add(*parts: str | bytes) -> None:
+        for part in parts:
+            data = part.encode("utf-8") if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "big") + data)
+
+    add(str(FORMAT), sys.version, duckdb.__version__, pa.__version__, pydantic.VERSION)
+    # Not where the package is: problems name its files relative to it, and rows and texts are
+    # compared by content, so a cache of another package (or of a moved one) finds all its rows changed.
+    add(package.descriptor_path.name, package.descriptor_path.read_bytes())
+    for name, table in package.tables.items():
+        add(name, table.path, table.schema_path, json.dumps(table.schema, sort_keys=True, ensure_ascii=False))
+    vocabulary = package.tables.get("vocabulary")
+    if vocabulary is not None and vocabulary.file.is_file():
+        add(vocabulary.regular_file.read_bytes())
+    for folder in CODE_FOLDERS:
+        for file in sorted((SCRIPTS / folder).glob("*.py")):
+            add(file.relative_to(SCRIPTS).as_posix(), file.read_bytes())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- bytes and texts
+def block_hashes(data: bytes, offset: int = 0, count: int | None = None) -> Iterator[str]:
+    """The SHA-256 of each BLOCK of `data` from `offset` (the last one may be short)."""
+    view = memoryview(data)
+    for taken, start in enumerate(range(offset, len(data), BLOCK)):
+        if count is not None and taken == count:
+            return
+        yield hashlib.sha256(view[start : start + BLOCK]).hexdigest()
+
+
+def text_state(package: DataPackage, path: str) -> str:
+    """What the archive check sees of an archived text: its SHA-256 and first byte that is not
+    UTF-8, or why it cannot be read."""
+    if not path:
+        return ""
+    try:
+        file = inside(package.root, path, package.text_folders)
+    except PackageError as error:
+        return f"unsafe: {error}"
+    if not file.is_file():
+        return "missing"
+    if path not in package.text_digests and package.text_bytes(path) is None:
+        return "too large"
+    digest, undecodable = package.text_digests[path]
+    return f"{digest} {undecodable}"
+
+
+# --------------------------------------------------------------------------- the relations
+def relations(package: DataPackage) -> list[Relation]:
+    """Every way a check reads one row from another: keys (a row reads the rows that share its key),
+    foreign keys, and CHECK_RELATIONS; every table with source_id reads its source (and so its text)."""
+    found: list[Relation] = []
+    tables = package.tables
+    for table in tables.values():
+        names = set(table.field_names)
+        keys = [table.primary_key] + [[f["name"]] for f in table.fields if f["constraints"].get("unique")]
+        for key in keys:
+            if key and set(key) <= names:
+                found.append(_string_relation(table, tuple(key), table, tuple(key)))
+        for columns, target, target_columns in table.foreign_keys():
+            if target in tables and set(columns) <= names and set(target_columns) <= set(tables[target].field_names):
+                found.append(_string_relation(table, tuple(columns), tables[target], tuple(target_columns)))
+        if "source_id" in names and "sources" in tables:
+            found.append(Relation(table.name, ("source_id",), "sources", ("source_id",)))
+    for reader, columns, read, read_columns in CHECK_RELATIONS:
+        ends = ((reader, columns), (read, read_columns))
+        if all(t in tables and set(c or ()) <= set(tables[t].field_names) for t, c in ends):
+            found.append(Relation(reader, columns, read, read_columns))
+    return found
+
+
+def _string_relation(
+    table: Table, columns: tuple[str, ...], target: Table, target_columns: tuple[str, ...]
+) -> Relation:
+    """A key compares typed values (01 and 1 are one integer): only the pairs of text columns are
+    compared as written, which finds every row the typed key finds, and some more; with none, the
+    whole table."""
+    pairs = [
+        (c, t)
+        for c, t in zip(columns, target_columns, strict=True)
+        if (table.field(c) or {}).get("type") in ("string", "any")
+        and (target.field(t) or {}).get("type") in ("string", "any")
+    ]
+    if not pairs:
+        return Relation(table.name, None, target.name, None)
+    return Relation(table.name, tuple(c for c, _ in pairs), target.name, tuple(t for _, t in pairs))
+
+
+# --------------------------------------------------------------------------- the cache
+@dataclass
+class ValidationCache:
+    """The cache folder (ours, never inside a package); `writable` false: read only (a pull request)."""
+
+    folder: Path
+    writable: bool = True
+
+    def say(self, message: str) -> None:
+        print(f"validation cache: {message}", file=sys.stderr)
+
+    # ----------------------------------------------------------------------- reading
+    def revalidate(self, descriptor: Path) -> list[Problem] | None:
+        """Every problem of the package, found incrementally; None (and why, on standard error) when
+        it must be validated cold."""
+        try:
+            return self._revalidate(descriptor)
+        except NotIncremental as reason:
+            self.say(f"{reason}; validating cold")
+        except Exception as error:  # a cache that cannot be read never decides a verdict
+            self.say(f"cannot be used ({type(error).__name__}: {error}); validating cold")
+        return None
+
+    def _manifest(self) -> dict[str, Any]:
+        file = self.folder / MANIFEST
+        if not file.is_file():
+            raise NotIncremental(f"no cache in {self.folder}")
+        checksum, _, body = file.read_bytes().partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() != checksum:
+            raise NotIncremental("the cache's manifest is corrupt")
+        manifest = json.loads(body)
+        if manifest.get("format") != FORMAT:
+            raise NotIncremental("the cache is of another format")
+        return manifest
+
+    def _revalidate(self, descriptor: Path) -> list[Problem]:
+        manifest = self._manifest()
+        if not descriptor.is_file():
+            raise NotIncremental("no descriptor")
+        package = DataPackage(descriptor)
+        if manifest["key"] != verdict_key(package):
+            raise NotIncremental("the code, a schema, the descriptor or the vocabulary changed")
+        if any(checks.descriptor_problems(package)):
+            raise NotIncremental("the descriptor has problems")
+        if not str(manifest["generation"]).startswith(GENERATION_PREFIX) or "/" in manifest["generation"]:
+            raise NotIncremental("the cache's manifest names no generation of its own")
+        generation = self.folder / manifest["generation"]
+        states = {name: TableState(**state) for name, state in manifest["tables"].items()}
+        staged = [t for t in package.tables.values() if t.file.is_file()]
+        if sorted(t.name for t in staged) != sorted(states):
+            raise NotIncremental("a table's file appeared or went")
+        cached = [Problem(**p) for p in manifest["problems"]]
+        with temporary_folder(f"{STAGE_PREFIX}{os.getpid()}-") as folder:
+            connection = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT,
+                                                             "temp_directory": str(folder / "spill")})  # fmt: skip
+            try:
+                connection.execute(f"ATTACH ? AS {CACHED} (READ_ONLY)", [str(generation / STAGE_FILE)])
+                token = connection.execute(f"SELECT generation FROM {CACHED}.nk_generation").fetchall()
+                if token != [(manifest["generation"],)]:
+                    raise NotIncremental("the cache's staged rows are of another generation")
+                confine(connection, [], folder)
+                for name, judge in SQL_FUNCTIONS.items():
+                    connection.create_function(name, judge, ["VARCHAR"], "BOOLEAN", side_effects=False)
+                stage = Stage(connection, folder)
+                changes = {t.name: c for t in staged if (c := _changed_rows(stage, t, states[t.name])) is not None}
+                texts = _changed_texts(package, manifest["texts"])
+                if not changes and not texts:
+                    return cached
+                return Revalidation(package, stage, states, changes, texts, cached).problems()
+            finally:
+                connection.close()
+
+    # ----------------------------------------------------------------------- writing
+    def write(self, package: DataPackage, db: Stage, problems: list[Problem], descriptor: Path) -> None:
+        """Keep the verdict of a cold validation (its staging database still open). Never raises:
+        a cache that cannot be written is said, and the verdict stands."""
+        if not self.writable:
+            return
+        try:
+            self._write(package, db, problems, descriptor)
+        except Exception as error:
+            self.say(f"not written ({type(error).__name__}: {error})")
+
+    def _write(self, package: DataPackage, db: Stage, problems: list[Problem], descriptor: Path) -> None:
+        key = verdict_key(package)
+        generation = f"{GENERATION_PREFIX}{os.getpid()}-{os.urandom(8).hex()}"
+        staged_file = db.folder / STAGE_FILE  # where the confined staging connection may write
+        db.run(f"ATTACH {_quoted(str(staged_file))} AS {CACHED}")
+        try:
+            db.run(f"CREATE TABLE {CACHED}.nk_generation AS SELECT ? AS generation", [generation])
+            tables: dict[str, Any] = {}
+            for table in package.tables.values():
+                if table.name not in db.scans:
+                    continue
+                name = identifier(table.name)
+                db.run(f"CREATE TABLE {CACHED}.{name} AS SELECT * FROM {name} ORDER BY {ROW}")
+                tables[table.name] = _table_state(package, db, table, problems).__dict__
+        finally:
+            db.run(f"DETACH {CACHED}")
+        sources = [r["text_path"] for _, r in package.tables["sources"].rows(["text_path"])]
+        texts = {path: text_state(package, path) for path in sorted(set(sources)) if path}
+        make_folder(self.folder)
+        target = self.folder / generation
+        target.mkdir()
+        shutil.move(str(staged_file), str(target / STAGE_FILE))
+        manifest = {"format": FORMAT, "key": key, "generation": generation, "tables": tables, "texts": texts,
+                    "problems": [p.as_dict() for p in problems]}  # fmt: skip
+        body = json.dumps(manifest, ensure_ascii=False).encode("utf-8")
+        write_atomically(self.folder / MANIFEST, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        for old in self.folder.iterdir():
+            if old.name.startswith(GENERATION_PREFIX) and old.name != generation:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _table_state(package: DataPackage, db: Stage, table: Table, problems: list[Problem]) -> TableState:
+    data = table.regular_file.read_bytes()
+    scan = db.scans[table.name]
+    rows = db.one(f"SELECT count(*) FROM {identifier(table.name)}")
+    lines = data.count(b"\n")
+    header = next(csv_reader(io.StringIO(data[: data.find(b"\n") + 1].decode("utf-8", "replace")), table.path), [])
+    load_problems = any(p.path == table.path and p.code in FILE_CODES for p in problems)
+    plain = (
+        scan.fast
+        and not scan.unsafe_characters
+        and header == table.field_names
+        and rows + 1 == lines
+        and data.endswith(b"\n")
+        and not load_problems
+    )
+    return TableState(
+        path=table.path,
+        size=len(data),
+        lines=lines,
+        rows=rows,
+        blocks=list(block_hashes(data)),
+        header=hashlib.sha256(data[: data.find(b"\n") + 1]).hexdigest(),
+        plain=plain,
+        scan={
+            "problems": [p.as_dict() for p in scan.problems],
+            "lenient_corner": scan.lenient_corner,
+            "unsafe_characters": scan.unsafe_characters,
+            "commas": scan.commas,
+        },
+        duckdb=table.name in db.read_by_duckdb,
+        absent=sorted(db.absent.get(table.name, set())),
+    )
+
+
+# --------------------------------------------------------------------------- what changed
+def _changed_rows(stage: Stage, table: Table, state: TableState) -> Change | None:
+    """The rows of a table that differ from the cache's, or None if its bytes are the same."""
+    data = table.regular_file.read_bytes()
+    old_blocks = state.blocks
+    prefix = 0
+    for index, digest in enumerate(block_hashes(data, 0, len(old_blocks))):
+        if digest != old_blocks[index]:
+            break
+        prefix = min((index + 1) * BLOCK, state.size, len(data))
+    if prefix == state.size == len(data):
+        return None
+    if not state.plain:
+        raise NotIncremental(f"{table.path} changed, and its cached reading was not plain")
+    shift = len(data) - state.size
+    suffix = 0  # bytes at the end, the same in both
+    for index in range(len(old_blocks) - 1, -1, -1):
+        start = index * BLOCK
+        end = min(start + BLOCK, state.size)
+        if start < prefix or start + shift < prefix:
+            break  # the common ends may not overlap
+        if hashlib.sha256(data[start + shift : end + shift]).hexdigest() != old_blocks[index]:
+            break
+        suffix = state.size - start
+    header_end = data.find(b"\n") + 1
+    if header_end == 0 or hashlib.sha256(data[:header_end]).hexdigest() != state.header:
+        raise NotIncremental(f"the header of {table.path} changed")
+    start = max(data.rfind(b"\n", 0, prefix) + 1, header_end)
+    end = _line_end(data, suffix)
+    first_row = data.count(b"\n", 0, start) + 1
+    new_lines = data.count(b"\n", start, end)
+    old_lines = state.lines - (first_row - 1) - data.count(b"\n", end)
+    if new_lines != old_lines:
+        raise NotIncremental(f"rows were added to or removed from {table.path}")
+    new = _plain_rows(table, data[start:end], first_row, new_lines)
+    if not new:
+        return None
+    last_row = first_row + new_lines - 1
+    names = table.field_names
+    cells = ", ".join(identifier(n) for n in names)
+    old = {
+        number: dict(zip(names, rest, strict=True))
+        for number, *rest in stage.execute(
+            f"SELECT {ROW}, {cells} FROM {CACHED}.{identifier(table.name)} WHERE {ROW} BETWEEN ? AND ? ORDER BY {ROW}",
+            [first_row, last_row],
+        )
+    }
+    change = Change()
+    for number, row in new.items():
+        if old.get(number) != row:
+            change.old[number] = old.get(number, {})
+            change.new[number] = row
+    return change if change.new else None
+
+
+def _line_end(data: bytes, suffix: int) -> int:
+    """The end of the changed lines in the new file: the first line end after the changed bytes that
+    lies in the bytes common to both files (so that it ends a line in the old file too)."""
+    if suffix == 0:
+        if not data.endswith(b"\n"):
+            raise NotIncremental("a changed file does not end with a newline")
+        return len(data)
+    return data.find(b"\n", len(data) - suffix) + 1  # the old file ends with a newline: so does the suffix
+
+
+def _plain_rows(table: Table, lines: bytes, first_row: int, count: int) -> dict[int, dict[str, str]]:
+    """The cells of changed lines, read as the staging load reads a plain file: each line one row of
+    the schema's width, and nothing that the byte scan flags."""
+    try:
+        text = lines.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotIncremental(f"a changed line of {table.path} is not UTF-8") from None
+    if (
+        b"\r" in lines
+        or b"\x00" in lines
+        or b"\n\n" in b"\n" + lines
+        or lines.translate(None, NOT_CONTROL)
+        or C1_CONTROL.search(lines)
+        or spaced_quote(lines)
+        or not unicodedata.is_normalized("NFC", text)
+    ):
+        raise NotIncremental(f"a changed line of {table.path} is not plain")
+    width = len(table.field_names)
+    try:
+        rows = list(csv_reader(io.StringIO(text, newline=""), table.path))
+    except CsvError:
+        raise NotIncremental(f"a changed line of {table.path} cannot be parsed") from None
+    widths = {len(r) for r in rows}
+    if len(rows) != count or widths - {width} or any(len(c) > MAX_CELL_CHARS for r in rows for c in r):
+        raise NotIncremental(f"a changed line of {table.path} is not one row of the schema's width")
+    names = table.field_names
+    return {first_row + i: dict(zip(names, cells, strict=True)) for i, cells in enumerate(rows)}
+
+
+def _changed_texts(package: DataPackage, cached: dict[str, str]) -> set[str]:
+    """The text paths whose state is not the cached one (new paths are read with their changed rows)."""
+    return {path for path, state in cached.items() if text_state(package, path) != state}
+
+
+# --------------------------------------------------------------------------- the re-check
+class Revalidation:
+    """The affected rows of a change, the rows they read, and the checks run over both."""
+
+    def __init__(
+        self,
+        package: DataPackage,
+        stage: Stage,
+        states: dict[str, TableState],
+        changes: dict[str, Change],
+        texts: set[str],
+        cached: list[Problem],
+    ) -> None:
+        self.package, self.stage, self.states, self.changes, self.texts = package, stage, states, changes, texts
+        self.cached = cached
+        self.tables = {name: package.tables[name] for name in states}
+        self.relations = relations(package)
+        for name, change in changes.items():
+            self.stage.create_table(f"nk_new_{name}", _arrow(self.tables[name], change.new))
+
+    def current(self, name: str) -> str:
+        """SQL for the table as it is now: the cached rows, with the changed ones replaced."""
+        cached = f"{CACHED}.{identifier(name)}"
+        if name not in self.changes:
+            return cached
+        new = identifier(f"nk_new_{name}")
+        return f"(SELECT * FROM {cached} WHERE {ROW} NOT IN (SELECT {ROW} FROM {new}) UNION ALL SELECT * FROM {new})"
+
+    def rows_holding(self, name: str, columns: tuple[str, ...] | None, values: set[tuple[str, ...]]) -> set[int]:
+        """The rows of a table whose `columns` hold one of `values` (None: every row)."""
+        if columns is None:
+            return {row for (row,) in self.stage.execute(f"SELECT {ROW} FROM {self.current(name)} t")}
+        if not values:
+            return set()
+        width = len(columns)
+        self.stage.create_table("nk_values", pa.table({f"v{i}": pa.array([v[i] for v in values], pa.string())
+                                                       for i in range(width)}))  # fmt: skip
+        joined = " AND ".join(f"v.v{i} = t.{identifier(c)}" for i, c in enumerate(columns))
+        sql = f"SELECT t.{ROW} FROM {self.current(name)} t WHERE EXISTS (SELECT 1 FROM nk_values v WHERE {joined})"
+        return {row for (row,) in self.stage.execute(sql)}
+
+    def cells(self, name: str, rows: set[int], columns: Iterable[str]) -> list[dict[str, str]]:
+        if not rows:
+            return []
+        wanted = sorted(set(columns))
+        self.stage.create_table("nk_rows", pa.table({"r": pa.array(sorted(rows), pa.int64())}))
+        listed = ", ".join(identifier(c) for c in wanted)
+        sql = f"SELECT {listed} FROM {self.current(name)} t WHERE {ROW} IN (SELECT r FROM nk_rows)"
+        return [dict(zip(wanted, found, strict=True)) for found in self.stage.execute(sql)]
+
+    def affected(self) -> tuple[dict[str, set[int]], set[str]]:
+        """The rows whose verdict may change, per table, and the text paths whose problems may."""
+        affected = {name: set(change.new) for name, change in self.changes.items()}
+        # a text that changed: its sources rows, and every row of its articles
+        sources_of_texts = self.rows_holding("sources", ("text_path",), {(p,) for p in self.texts})
+        changed_sources = {r["source_id"] for r in self.cells("sources", sources_of_texts, ["source_id"])}
+        affected.setdefault("sources", set()).update(sources_of_texts)
+        for relation in self.relations:
+            change = self.changes.get(relation.read)
+            if change is None:
+                continue
+            values = _values(
+                [*change.old.values(), *change.new.values()], relation.read_columns
+            ) if relation.read_columns else set()  # fmt: skip
+            affected.setdefault(relation.reader, set()).update(
+                self.rows_holding(relation.reader, relation.columns, values)
+            )
+        for name in self.tables:
+            if "source_id" in self.tables[name].field_names and changed_sources:
+                affected.setdefault(name, set()).update(
+                    self.rows_holding(name, ("source_id",), {(s,) for s in changed_sources})
+                )
+        # the texts: of every affected sources row, and of every article with an affected span
+        articles = set(changed_sources)
+        for name in (*COVERAGE_TABLES, "sources"):
+            if name in self.changes:
+                articles |= {r.get("source_id", "") for r in [*self.changes[name].old.values(),
+                                                               *self.changes[name].new.values()]}  # fmt: skip
+        old_paths = {r.get("text_path", "") for r in self.changes["sources"].old.values()} if (
+            "sources" in self.changes) else set()  # fmt: skip
+        rows = self.rows_holding("sources", ("source_id",), {(s,) for s in articles}) | affected.get("sources", set())
+        paths = {r["text_path"] for r in self.cells("sources", rows, ["text_path"])} | old_paths | self.texts
+        paths.discard("")
+        sharing = self.rows_holding("sources", ("text_path",), {(p,) for p in paths})
+        affected["sources"] = affected.get("sources", set()) | sharing
+        return affected, paths
+
+    def context(self, affected: dict[str, set[int]], paths: set[str]) -> dict[str, set[int]]:
+        """The affected rows and every row they read."""
+        read = {name: set(rows) for name, rows in affected.items()}
+        for relation in self.relations:
+            rows = affected.get(relation.reader)
+            if not rows:
+                continue
+            if relation.columns is None or relation.read_columns is None:
+                found = self.rows_holding(relation.read, None, set())
+            else:
+                values = _values(self.cells(relation.reader, rows, relation.columns), relation.columns)
+                found = self.rows_holding(relation.read, relation.read_columns, values)
+            read.setdefault(relation.read, set()).update(found)
+        # every span of an article whose text is affected (the coverage check reads them all)
+        sources = self.rows_holding("sources", ("text_path",), {(p,) for p in paths})
+        articles = {(r["source_id"],) for r in self.cells("sources", sources, ["source_id"])}
+        read.setdefault("sources", set()).update(sources)
+        for name in COVERAGE_TABLES:
+            if name in self.tables and "source_id" in self.tables[name].field_names:
+                read.setdefault(name, set()).update(self.rows_holding(name, ("source_id",), articles))
+        return read
+
+    def problems(self) -> list[Problem]:
+        affected, paths = self.affected()
+        read = self.context(affected, paths)
+        for name in self.tables:
+            rows = sorted(read.get(name, set()))
+            self.stage.create_table("nk_rows", pa.table({"r": pa.array(rows, pa.int64())}))
+            self.stage.run(
+                f"CREATE TABLE {identifier(name)} AS SELECT * FROM {self.current(name)} t "
+                f"WHERE {ROW} IN (SELECT r FROM nk_rows) ORDER BY {ROW}"
+            )
+        for name, state in self.states.items():
+            scan = state.scan
+            self.stage.scans[name] = FileScan(
+                [Problem(**p) for p in scan["problems"]], scan["lenient_corner"], scan["unsafe_characters"],
+                scan["commas"],
+            )  # fmt: skip
+            if state.duckdb:
+                self.stage.read_by_duckdb.add(name)
+            self.stage.absent[name] = set(state.absent)
+        self.package.attach(self.stage)
+        try:
+            found = list(schema_problems(self.stage, self.package))
+            found += checks.content_problems(self.package, self.stage)
+        finally:
+            self.package.attach(None)
+        located = {(self.tables[name].path, row) for name, rows in affected.items() for row in rows}
+
+        def recomputed(problem: Problem) -> bool:
+            return problem.code not in FILE_CODES and ((problem.path, problem.row) in located or problem.path in paths)
+
+        kept = [p for p in self.cached if not recomputed(p)] + [p for p in found if recomputed(p)]
+        return sorted(set(kept), key=lambda p: (p.path, p.row or 0, p.column or "", p.message))
+
+
+def _values(rows: Iterable[dict[str, str]], columns: tuple[str, ...] | None) -> set[tuple[str, ...]]:
+    if columns is None:
+        return set()
+    return {tuple(row.get(c, "") for c in columns) for row in rows if row}
+
+
+def _arrow(table: Table, rows: dict[int, dict[str, str]]) -> pa.Table:
+    numbers = sorted(rows)
+    columns: dict[str, pa.Array] = {ROW: pa.array(numbers, pa.int64())}
+    for name in table.field_names:
+        columns[name] = pa.array([rows[n][name] for n in numbers], pa.string())
+    return pa.table(columns)
