@@ -34,8 +34,10 @@ import json
 import os
 import shutil
 import sys
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,14 +94,16 @@ SCRIPTS = Path(__file__).resolve().parents[1]
 # columns) reads the rows of (table, columns) holding the same values. A new check that relates rows
 # otherwise must add its relation here (tests/test_incremental.py holds cold and cached verdicts
 # equal on random edits). None as the columns: every row of the table reads every row of the other.
-CHECK_RELATIONS: tuple[tuple[str, tuple[str, ...] | None, str, tuple[str, ...] | None], ...] = (
-    ("quotes", ("utterance_id",), "quotes", ("utterance_id",)),  # the parts of one utterance
-    ("attributions", ("claim_id",), "attributions", ("claim_id",)),  # a chain's length
-    ("claims", ("claim_id",), "attributions", ("claim_id",)),  # a claim without a chain
-    ("claim_links", ("from_claim_id", "to_claim_id"), "claim_links", ("to_claim_id", "from_claim_id")),
-    ("claim_links", ("from_claim_id", "to_claim_id"), "claim_links", ("from_claim_id", "to_claim_id")),
-    ("entities", None, "entities", None),  # an alias of two entities: the first owner, in row order
-    ("sources", ("text_path",), "sources", ("text_path",)),  # one archived text, named twice
+# The last item: whether empty cells relate rows too (keys and foreign keys skip them, so do these
+# where the check says `!= ''`; the others compare whatever is there).
+CHECK_RELATIONS: tuple[tuple[str, tuple[str, ...] | None, str, tuple[str, ...] | None, bool], ...] = (
+    ("quotes", ("utterance_id",), "quotes", ("utterance_id",), False),  # the parts of one utterance
+    ("attributions", ("claim_id",), "attributions", ("claim_id",), True),  # a chain's length
+    ("claims", ("claim_id",), "attributions", ("claim_id",), True),  # a claim without a chain
+    ("claim_links", ("from_claim_id", "to_claim_id"), "claim_links", ("to_claim_id", "from_claim_id"), True),
+    ("claim_links", ("from_claim_id", "to_claim_id"), "claim_links", ("from_claim_id", "to_claim_id"), True),
+    ("entities", None, "entities", None, True),  # an alias of two entities: the first owner, in row order
+    ("sources", ("text_path",), "sources", ("text_path",), False),  # one archived text, named twice
 )
 COVERAGE_TABLES = ("quotes", "figures", "exclusions")  # the spans that the coverage check reads
 
@@ -114,6 +118,7 @@ class Relation:
     columns: tuple[str, ...] | None
     read: str
     read_columns: tuple[str, ...] | None
+    empty: bool = False  # whether empty cells relate rows
 
 
 @dataclass
@@ -209,10 +214,10 @@ def relations(package: DataPackage) -> list[Relation]:
                 found.append(_string_relation(table, tuple(columns), tables[target], tuple(target_columns)))
         if "source_id" in names and "sources" in tables:
             found.append(Relation(table.name, ("source_id",), "sources", ("source_id",)))
-    for reader, columns, read, read_columns in CHECK_RELATIONS:
+    for reader, columns, read, read_columns, empty in CHECK_RELATIONS:
         ends = ((reader, columns), (read, read_columns))
         if all(t in tables and set(c or ()) <= set(tables[t].field_names) for t, c in ends):
-            found.append(Relation(reader, columns, read, read_columns))
+            found.append(Relation(reader, columns, read, read_columns, empty))
     return found
 
 
@@ -240,6 +245,7 @@ class ValidationCache:
 
     folder: Path
     writable: bool = True
+    _copy: _StageCopy | None = field(default=None, init=False, repr=False)
 
     def say(self, message: str) -> None:
         print(f"validation cache: {message}", file=sys.stderr)
@@ -306,65 +312,113 @@ class ValidationCache:
                 connection.close()
 
     # ----------------------------------------------------------------------- writing
-    def write(self, package: DataPackage, db: Stage, problems: list[Problem], descriptor: Path) -> None:
+    @contextmanager
+    def copying(self, package: DataPackage, db: Stage) -> Iterator[None]:
+        """While the checks run (checked()'s `alongside`): copy the staged rows into the cache's file
+        and fingerprint every CSV, in a thread (DuckDB and hashlib work outside the interpreter's
+        lock, so the copy takes the other core rather than adding its time); `write` waits for it."""
+        if not self.writable:
+            yield
+            return
+        copy = self._copy = _StageCopy(package, db)
+        copy.start()
+        try:
+            yield
+        finally:
+            copy.join()  # never past the staging database's life
+
+    def write(self, package: DataPackage, db: Stage, problems: list[Problem]) -> None:
         """Keep the verdict of a cold validation (its staging database still open). Never raises:
         a cache that cannot be written is said, and the verdict stands."""
         if not self.writable:
             return
+        copy, self._copy = self._copy, None
         try:
-            self._write(package, db, problems, descriptor)
+            if copy is None:
+                copy = _StageCopy(package, db)
+                copy.run()
+            copy.join()
+            if copy.error is not None:
+                raise copy.error
+            self._write(package, copy, problems)
         except Exception as error:
             self.say(f"not written ({type(error).__name__}: {error})")
 
-    def _write(self, package: DataPackage, db: Stage, problems: list[Problem], descriptor: Path) -> None:
-        key = verdict_key(package)
-        generation = f"{GENERATION_PREFIX}{os.getpid()}-{os.urandom(8).hex()}"
-        staged_file = db.folder / STAGE_FILE  # where the confined staging connection may write
-        db.run(f"ATTACH {_quoted(str(staged_file))} AS {CACHED}")
-        try:
-            db.run(f"CREATE TABLE {CACHED}.nk_generation AS SELECT ? AS generation", [generation])
-            tables: dict[str, Any] = {}
-            for table in package.tables.values():
-                if table.name not in db.scans:
-                    continue
-                name = identifier(table.name)
-                db.run(f"CREATE TABLE {CACHED}.{name} AS SELECT * FROM {name} ORDER BY {ROW}")
-                tables[table.name] = _table_state(package, db, table, problems).__dict__
-        finally:
-            db.run(f"DETACH {CACHED}")
+    def _write(self, package: DataPackage, copy: _StageCopy, problems: list[Problem]) -> None:
+        for state in copy.tables.values():  # a file with problems of its own bytes is read cold when it changes
+            state.plain = state.plain and not any(p.path == state.path and p.code in FILE_CODES for p in problems)
         sources = [r["text_path"] for _, r in package.tables["sources"].rows(["text_path"])]
         texts = {path: text_state(package, path) for path in sorted(set(sources)) if path}
         make_folder(self.folder)
-        target = self.folder / generation
+        target = self.folder / copy.generation
         target.mkdir()
-        shutil.move(str(staged_file), str(target / STAGE_FILE))
-        manifest = {"format": FORMAT, "key": key, "generation": generation, "tables": tables, "texts": texts,
-                    "problems": [p.as_dict() for p in problems]}  # fmt: skip
+        shutil.move(str(copy.file), str(target / STAGE_FILE))
+        manifest = {
+            "format": FORMAT,
+            "key": verdict_key(package),
+            "generation": copy.generation,
+            "tables": {name: state.__dict__ for name, state in copy.tables.items()},
+            "texts": texts,
+            "problems": [p.as_dict() for p in problems],
+        }
         body = json.dumps(manifest, ensure_ascii=False).encode("utf-8")
         write_atomically(self.folder / MANIFEST, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         for old in self.folder.iterdir():
-            if old.name.startswith(GENERATION_PREFIX) and old.name != generation:
+            if old.name.startswith(GENERATION_PREFIX) and old.name != copy.generation:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+class _StageCopy(threading.Thread):
+    """The staged rows copied to a DuckDB file in the staging folder (where the confined staging
+    connection may write), and each CSV's fingerprint, through a cursor of its own."""
+
+    def __init__(self, package: DataPackage, db: Stage) -> None:
+        super().__init__(name="validation-cache", daemon=True)
+        self.package, self.db = package, db
+        self.generation = f"{GENERATION_PREFIX}{os.getpid()}-{os.urandom(8).hex()}"
+        self.file = db.folder / STAGE_FILE
+        self.tables: dict[str, TableState] = {}
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            cursor = self.db.connection.cursor()
+            try:
+                self._copy(cursor)
+            finally:
+                cursor.close()
+        except Exception as error:  # said by write(), never lost in the thread
+            self.error = error
+
+    def _copy(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.execute(f"ATTACH {_quoted(str(self.file))} AS {CACHED}")
+        try:
+            cursor.execute(f"CREATE TABLE {CACHED}.nk_generation AS SELECT ? AS generation", [self.generation])
+            for table in self.package.tables.values():
+                if table.name in self.db.scans:
+                    name = identifier(table.name)
+                    cursor.execute(f"CREATE TABLE {CACHED}.{name} AS SELECT * FROM {name}")
+                    (rows,) = cursor.execute(f"SELECT count(*) FROM {CACHED}.{name}").fetchone() or (0,)
+                    self.tables[table.name] = _table_state(self.db, table, rows)
+        finally:
+            cursor.execute(f"DETACH {CACHED}")
 
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _table_state(package: DataPackage, db: Stage, table: Table, problems: list[Problem]) -> TableState:
+def _table_state(db: Stage, table: Table, rows: int) -> TableState:
     data = table.regular_file.read_bytes()
     scan = db.scans[table.name]
-    rows = db.one(f"SELECT count(*) FROM {identifier(table.name)}")
     lines = data.count(b"\n")
     header = next(csv_reader(io.StringIO(data[: data.find(b"\n") + 1].decode("utf-8", "replace")), table.path), [])
-    load_problems = any(p.path == table.path and p.code in FILE_CODES for p in problems)
     plain = (
         scan.fast
         and not scan.unsafe_characters
         and header == table.field_names
         and rows + 1 == lines
         and data.endswith(b"\n")
-        and not load_problems
     )
     return TableState(
         path=table.path,
@@ -502,7 +556,7 @@ class Revalidation:
         self.tables = {name: package.tables[name] for name in states}
         self.relations = relations(package)
         for name, change in changes.items():
-            self.stage.create_table(f"nk_new_{name}", _arrow(self.tables[name], change.new))
+            self.stage.create_table_of(f"nk_new_{name}", _columns(self.tables[name], change.new))
 
     def current(self, name: str) -> str:
         """SQL for the table as it is now: the cached rows, with the changed ones replaced."""
@@ -519,8 +573,8 @@ class Revalidation:
         if not values:
             return set()
         width = len(columns)
-        self.stage.create_table("nk_values", pa.table({f"v{i}": pa.array([v[i] for v in values], pa.string())
-                                                       for i in range(width)}))  # fmt: skip
+        listed = sorted(values)
+        self.stage.create_table_of("nk_values", {f"v{i}": ("VARCHAR", [v[i] for v in listed]) for i in range(width)})
         joined = " AND ".join(f"v.v{i} = t.{identifier(c)}" for i, c in enumerate(columns))
         sql = f"SELECT t.{ROW} FROM {self.current(name)} t WHERE EXISTS (SELECT 1 FROM nk_values v WHERE {joined})"
         return {row for (row,) in self.stage.execute(sql)}
@@ -529,7 +583,7 @@ class Revalidation:
         if not rows:
             return []
         wanted = sorted(set(columns))
-        self.stage.create_table("nk_rows", pa.table({"r": pa.array(sorted(rows), pa.int64())}))
+        self.stage.create_table_of("nk_rows", {"r": ("BIGINT", sorted(rows))})
         listed = ", ".join(identifier(c) for c in wanted)
         sql = f"SELECT {listed} FROM {self.current(name)} t WHERE {ROW} IN (SELECT r FROM nk_rows)"
         return [dict(zip(wanted, found, strict=True)) for found in self.stage.execute(sql)]
@@ -545,9 +599,7 @@ class Revalidation:
             change = self.changes.get(relation.read)
             if change is None:
                 continue
-            values = _values(
-                [*change.old.values(), *change.new.values()], relation.read_columns
-            ) if relation.read_columns else set()  # fmt: skip
+            values = _values([*change.old.values(), *change.new.values()], relation.read_columns, relation.empty)
             affected.setdefault(relation.reader, set()).update(
                 self.rows_holding(relation.reader, relation.columns, values)
             )
@@ -581,7 +633,7 @@ class Revalidation:
             if relation.columns is None or relation.read_columns is None:
                 found = self.rows_holding(relation.read, None, set())
             else:
-                values = _values(self.cells(relation.reader, rows, relation.columns), relation.columns)
+                values = _values(self.cells(relation.reader, rows, relation.columns), relation.columns, relation.empty)
                 found = self.rows_holding(relation.read, relation.read_columns, values)
             read.setdefault(relation.read, set()).update(found)
         # every span of an article whose text is affected (the coverage check reads them all)
@@ -598,7 +650,7 @@ class Revalidation:
         read = self.context(affected, paths)
         for name in self.tables:
             rows = sorted(read.get(name, set()))
-            self.stage.create_table("nk_rows", pa.table({"r": pa.array(rows, pa.int64())}))
+            self.stage.create_table_of("nk_rows", {"r": ("BIGINT", rows)})
             self.stage.run(
                 f"CREATE TABLE {identifier(name)} AS SELECT * FROM {self.current(name)} t "
                 f"WHERE {ROW} IN (SELECT r FROM nk_rows) ORDER BY {ROW}"
@@ -627,15 +679,15 @@ class Revalidation:
         return sorted(set(kept), key=lambda p: (p.path, p.row or 0, p.column or "", p.message))
 
 
-def _values(rows: Iterable[dict[str, str]], columns: tuple[str, ...] | None) -> set[tuple[str, ...]]:
+def _values(rows: Iterable[dict[str, str]], columns: tuple[str, ...] | None, empty: bool) -> set[tuple[str, ...]]:
+    """The values of `columns` in `rows`; without `empty`, none with an empty cell."""
     if columns is None:
         return set()
-    return {tuple(row.get(c, "") for c in columns) for row in rows if row}
+    found = {tuple(row.get(c, "") for c in columns) for row in rows if row}
+    return found if empty else {v for v in found if "" not in v}
 
 
-def _arrow(table: Table, rows: dict[int, dict[str, str]]) -> pa.Table:
+def _columns(table: Table, rows: dict[int, dict[str, str]]) -> dict[str, tuple[str, list[Any]]]:
     numbers = sorted(rows)
-    columns: dict[str, pa.Array] = {ROW: pa.array(numbers, pa.int64())}
-    for name in table.field_names:
-        columns[name] = pa.array([rows[n][name] for n in numbers], pa.string())
-    return pa.table(columns)
+    cells = {name: ("VARCHAR", [rows[n][name] for n in numbers]) for name in table.field_names}
+    return {ROW: ("BIGINT", numbers), **cells}

@@ -101,9 +101,10 @@ def validate(descriptor: Path, reference: bool = False, cache: ValidationCache |
         found = cache.revalidate(descriptor)
         if found is not None:
             return found
-    with checked(descriptor, reference) as (problems, package, db):
-        if cache is not None and not reference and package is not None and db is not None:
-            cache.write(package, db, problems, descriptor)
+    writing = cache is not None and not reference and cache.writable
+    with checked(descriptor, reference, cache.copying if writing and cache else None) as (problems, package, db):
+        if writing and cache is not None and package is not None and db is not None:
+            cache.write(package, db, problems)
         return problems
 
 
