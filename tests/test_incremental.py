@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,8 @@ from scripts.benchmark.synth import generate
 from scripts.package.read import Problem
 from scripts.validation import incremental
 from scripts.validation.incremental import MANIFEST, ValidationCache
-from scripts.validation.validate import main, validate
+from scripts.validation.validate import cache_slot, main, validate
+from tests.conftest import ROOT
 
 CLAIMS = 60
 COLD = "validating cold"
@@ -277,7 +279,8 @@ def test_the_cache_is_written_where_it_is_told_and_never_in_the_package(
     cache = tmp_path / "elsewhere" / "cache"
     assert main([str(package / "datapackage.json"), "--cache", str(cache)]) == 1
     assert sorted(p.relative_to(package) for p in package.rglob("*")) == before
-    assert (cache / MANIFEST).is_file() and list(cache.glob("generation-*/stage.duckdb"))
+    (slot,) = cache.iterdir()  # one folder per package
+    assert (slot / MANIFEST).is_file() and list(slot.glob("generation-*/stage.duckdb"))
 
 
 def test_a_read_only_cache_is_never_written(base: tuple[Path, Path], tmp_path: Path) -> None:
@@ -287,8 +290,28 @@ def test_a_read_only_cache_is_never_written(base: tuple[Path, Path], tmp_path: P
     apply(descriptor.parent, ("cell", "claims", 3, 9, 4))
     assert main([str(descriptor), "--cache", str(cache), "--cache-read-only"]) == 1
     assert list(cache.iterdir()) == []
-    copied = tmp_path / "cache"
+    copied = tmp_path / "caches"
+    shutil.copytree(tmp_path / "cache", cache_slot(copied, descriptor))
     before = {p: p.read_bytes() for p in copied.rglob("*") if p.is_file()}
     _bump_schema(descriptor.parent)  # cold, and a read-only cache is still not rewritten
     assert main([str(descriptor), "--cache", str(copied), "--cache-read-only"]) == 1
     assert {p: p.read_bytes() for p in copied.rglob("*") if p.is_file()} == before
+
+
+# --------------------------------------------------------------------------- CI
+MAIN_PUSH = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+
+
+def test_ci_writes_the_validation_cache_only_on_a_push_to_main() -> None:
+    ci = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    steps = ci["jobs"]["test"]["steps"]
+    uses = {step["uses"].split("@")[0]: step for step in steps if "uses" in step}
+    assert "actions/cache/restore" in uses and "if" not in uses["actions/cache/restore"]  # every run may read
+    assert uses["actions/cache/save"]["if"] == MAIN_PUSH
+    validating = [step for step in steps if str(step.get("run", "")).startswith("make validate")]
+    writing = [step for step in validating if "CACHE_READ_ONLY=1" not in step["run"]]
+    assert [step["if"] for step in writing] == [MAIN_PUSH]
+    assert all(step["if"] == "github.event_name != 'push' || github.ref != 'refs/heads/main'"
+               for step in validating if step not in writing)  # fmt: skip
+    paths = {step["with"]["path"] for step in uses.values() if step["uses"].startswith("actions/cache/")}
+    assert paths == {"build/validation-cache"}

@@ -15,6 +15,7 @@ Reads only: the package is never written to."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -108,6 +109,12 @@ def validate(descriptor: Path, reference: bool = False, cache: ValidationCache |
         return problems
 
 
+def cache_slot(folder: Path, descriptor: Path) -> Path:
+    """The cache folder of one package: FOLDER holds one per descriptor, so that validating another
+    package (a test's copy, say) never replaces this one's cache."""
+    return folder / hashlib.sha256(str(descriptor.resolve()).encode("utf-8")).hexdigest()[:16]
+
+
 def _order(problem: Problem) -> tuple[str, int, str, str]:
     return problem.path, problem.row or 0, problem.column or "", problem.message
 
@@ -134,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         "--cache",
         type=Path,
         metavar="FOLDER",
-        help="keep the verdict in FOLDER (outside the package, e.g. build/validation-cache) and, next time, "
-        "check again only what changed; anything it cannot do exactly is validated cold, saying why",
+        help="keep the verdict in FOLDER (outside the package, e.g. build/validation-cache; a subfolder per "
+        "package) and, next time, check again only what changed; anything it cannot do exactly is validated "
+        "cold, saying why on standard error",
     )
     parser.add_argument(
         "--cache-read-only",
@@ -143,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         help="read the cache of --cache but never write it (a pull request's run in CI)",
     )
     args = parser.parse_args(argv)
-    cache = ValidationCache(args.cache, writable=not args.cache_read_only) if args.cache else None
+    cache = ValidationCache(cache_slot(args.cache, args.datapackage), not args.cache_read_only) if args.cache else None
     problems = validate(args.datapackage, args.reference, cache)
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
