@@ -315,3 +315,29 @@ def test_ci_writes_the_validation_cache_only_on_a_push_to_main() -> None:
                for step in validating if step not in writing)  # fmt: skip
     paths = {step["with"]["path"] for step in uses.values() if step["uses"].startswith("actions/cache/")}
     assert paths == {"build/validation-cache"}
+
+
+def _text_removed(text: Path) -> None:
+    text.unlink()
+
+
+def _text_not_utf8(text: Path) -> None:
+    text.write_bytes(text.read_bytes() + b"\xff")
+
+
+def _text_a_folder(text: Path) -> None:
+    text.unlink()
+    text.mkdir()
+
+
+@pytest.mark.parametrize("damage", [_text_removed, _text_not_utf8, _text_a_folder], ids=lambda f: f.__name__)
+def test_a_text_that_can_no_longer_be_read_is_rechecked_with_the_cold_verdict(
+    base: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], damage
+) -> None:
+    descriptor, cache = _copy(base, tmp_path)
+    damage(sorted((descriptor.parent / "data" / "texts").iterdir())[0])
+    capsys.readouterr()
+    cached = validate(descriptor, cache=cache)
+    assert COLD not in capsys.readouterr().err
+    cold = validate(descriptor)
+    assert len(cold) > 1 and _dicts(cached) == _dicts(cold)
