@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -341,3 +343,14 @@ def test_a_text_that_can_no_longer_be_read_is_rechecked_with_the_cold_verdict(
     assert COLD not in capsys.readouterr().err
     cold = validate(descriptor)
     assert len(cold) > 1 and _dicts(cached) == _dicts(cold)
+
+
+def test_validation_never_imports_pandas_or_frictionless(base: tuple[Path, Path], tmp_path: Path) -> None:
+    """Each costs a tenth to half a second of every start, which a re-validation in seconds cannot spare."""
+    descriptor, _ = _copy(base, tmp_path)
+    probe = (
+        "import sys; from pathlib import Path; from scripts.validation.validate import validate; "
+        f"validate(Path({str(descriptor)!r})); print(sorted({{'pandas', 'frictionless'}} & set(sys.modules)))"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

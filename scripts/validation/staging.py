@@ -102,6 +102,8 @@ class Stage:
         """A staged table of Python values (column: (SQL type, a list of values or an array.array of
         numbers)), with no call of Arrow's pa.array: its first call imports pandas (half a second)."""
         arrays = {n: values for n, (_, values) in columns.items() if isinstance(values, array)}
+        if arrays and len(arrays) != len(columns):
+            raise ValueError("a staged table is made of lists or of arrays, not of both")
         if arrays:
             kinds = {"q": pa.int64(), "i": pa.int32(), "b": pa.int8()}
             buffers = [
