@@ -38,13 +38,24 @@ def _row_line(cells: list[str]) -> str:
 
 
 def _seed_problems(descriptor: Path) -> None:
-    """Problems the base package already has, so that the cache holds some to keep or drop."""
+    """Problems the base package already has, through every table's rows, so that the cache holds
+    some to keep, drop and renumber."""
     figures = descriptor.parent / "data" / "figures.csv"
     lines = _lines(figures)
-    cells = next(csv.reader([lines[1]]))
-    cells[cells.index(next(c for c in cells if c.isdigit() and len(c) >= 3))] = "7"  # a value exact does not say
-    lines[1] = _row_line(cells)
+    for row in (1, len(lines) - 1):
+        cells = next(csv.reader([lines[row]]))
+        cells[cells.index(next(c for c in cells if c.isdigit() and len(c) >= 3))] = "7"  # not what exact says
+        lines[row] = _row_line(cells)
     figures.write_text("".join(lines), encoding="utf-8")
+    for table, column in (("claims", "claim"), ("quotes", "notes"), ("attributions", "notes")):
+        file = descriptor.parent / "data" / f"{table}.csv"
+        lines = _lines(file)
+        for row in (len(lines) // 2, len(lines) - 2):
+            cells = next(csv.reader([lines[row]]))
+            at = next(csv.reader([lines[0]])).index(column)
+            cells[at] = cells[at] + " "  # stray white space
+            lines[row] = _row_line(cells)
+        file.write_text("".join(lines), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +65,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     descriptor = generate(CLAIMS, folder / "package")
     _seed_problems(descriptor)
     cache = folder / "cache"
-    assert validate(descriptor, cache=ValidationCache(cache))  # the seeded problem
+    with pytest.MonkeyPatch.context() as patch:  # blocks of a few rows: the edits fall between unchanged ones
+        patch.setattr(incremental, "BLOCK", 512)
+        assert validate(descriptor, cache=ValidationCache(cache))  # the seeded problem
     return descriptor.parent, cache
 
 

@@ -10,21 +10,25 @@ vocabulary.csv). A later validation with the same key:
 
 1. finds the bytes of each CSV that changed (equal blocks from the start and, shifted by the
    change in size, from the end), widened to whole lines, and parses only those lines;
-2. takes the rows that differ (old cells from the cache, new from the file) and the texts whose
+2. takes the rows that differ (old cells from the cache, new from the file; with rows added or
+   removed, the rows after them renumbered, and so the cached problems there) and the texts whose
    state changed, and finds the affected rows: those, and every row that reads one of them
-   through a relation a check follows (RELATIONS: keys, foreign keys and the checks' own joins);
+   through a relation a check follows (`relations`: keys, foreign keys and the checks' own joins);
 3. stages those rows and the rows they read in a small DuckDB database, runs every check on it
    (the same code as a cold validation), and keeps what it finds at the affected rows and the
    affected texts; every other problem is the cached one.
 
 The cold path stays the reference. Anything the incremental path does not handle exactly goes
 cold, and says why on standard error: another key (code, schema, descriptor or vocabulary
-changed), an unreadable or foreign cache, a row added or removed, a changed file whose cached
-reading was not plain (a line that is not one row, a byte the byte scan flags), a changed line
-that is not plain either, or a changed header. The cache is written only by a cold validation,
-whole or not at all (a new generation folder, then the manifest renamed over the old one); a
-read-only cache (a pull request's in CI) is never written. The cache folder is the caller's,
-never inside the package, and no path in it comes from the package."""
+changed), an unreadable or corrupt cache, a table file that appeared or went, a changed file whose
+cached reading was not plain (a line that is not one row, a byte the byte scan flags), a changed
+line that is not plain either, or a changed header. A cache of another package is no doubt: its
+rows are compared by content, so all of them differ and are checked again.
+
+The cache is written only by a cold validation, whole or not at all (a new generation folder, then
+the manifest renamed over the old one); a read-only cache (a pull request's in CI) is never
+written. The cache folder is the caller's, never inside the package, and no path in it comes from
+the package."""
 
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +80,7 @@ from scripts.validation.staging import (
 )
 
 FORMAT = 1  # of the cache's files: a cache of another format is not read
-BLOCK = 1 << 16
+BLOCK = 1 << 16  # the cache records the size it used
 MANIFEST = "manifest.json"
 STAGE_FILE = "stage.duckdb"
 CACHED = "nk_cache"  # the cache's staged rows, attached read-only
@@ -107,7 +111,11 @@ CHECK_RELATIONS: tuple[tuple[str, tuple[str, ...] | None, str, tuple[str, ...] |
     ("entities", None, "entities", None, True),  # an alias of two entities: the first owner, in row order
     ("sources", ("text_path",), "sources", ("text_path",), False),  # one archived text, named twice
 )
-COVERAGE_TABLES = ("quotes", "figures", "exclusions")  # the spans that the coverage check reads
+COVERAGE_TABLES = ("quotes", "figures", "exclusions")
+ROW_NAMING_CODES = (
+    "unique-error",
+    "primary-key-error",
+)  # their messages name the row a key repeats  # the spans that the coverage check reads
 
 
 class NotIncremental(Exception):
@@ -131,6 +139,7 @@ class TableState:
     size: int
     lines: int
     rows: int
+    block: int  # the size of each hashed block
     blocks: list[str]
     header: str  # the SHA-256 of the header line
     plain: bool  # every line one row, nothing for the byte scan or the load to report, the schema's header
@@ -141,10 +150,23 @@ class TableState:
 
 @dataclass
 class Change:
-    """The rows of one table that changed: (row number: cells), before and after."""
+    """The rows of one table that changed: (row number: cells), before (numbered as they were) and
+    after. With rows added or removed, the cached rows `removed` (first and last, inclusive) are
+    replaced by the new ones, and every cached row after them moves by `shift`."""
 
     old: dict[int, dict[str, str]] = field(default_factory=dict)
     new: dict[int, dict[str, str]] = field(default_factory=dict)
+    removed: tuple[int, int] | None = None
+    shift: int = 0
+
+    def renumbered(self, row: int) -> int | None:
+        """A cached row's number now; None for a row that was replaced."""
+        if self.removed is None:
+            return row
+        first, last = self.removed
+        if first <= row <= last:
+            return None
+        return row + self.shift if row > last else row
 
 
 # --------------------------------------------------------------------------- the key
@@ -173,13 +195,13 @@ def verdict_key(package: DataPackage) -> str:
 
 
 # --------------------------------------------------------------------------- bytes and texts
-def block_hashes(data: bytes, offset: int = 0, count: int | None = None) -> Iterator[str]:
-    """The SHA-256 of each BLOCK of `data` from `offset` (the last one may be short)."""
+def block_hashes(data: bytes, block: int, offset: int = 0, count: int | None = None) -> Iterator[str]:
+    """The SHA-256 of each `block` bytes of `data` from `offset` (the last one may be short)."""
     view = memoryview(data)
-    for taken, start in enumerate(range(offset, len(data), BLOCK)):
+    for taken, start in enumerate(range(offset, len(data), block)):
         if count is not None and taken == count:
             return
-        yield hashlib.sha256(view[start : start + BLOCK]).hexdigest()
+        yield hashlib.sha256(view[start : start + block]).hexdigest()
 
 
 def text_state(package: DataPackage, path: str) -> str:
@@ -443,7 +465,8 @@ def _table_state(db: Stage, table: Table, rows: int) -> TableState:
         size=len(data),
         lines=lines,
         rows=rows,
-        blocks=list(block_hashes(data)),
+        block=BLOCK,
+        blocks=list(block_hashes(data, BLOCK)),
         header=hashlib.sha256(data[: data.find(b"\n") + 1]).hexdigest(),
         plain=plain,
         scan={
@@ -462,11 +485,13 @@ def _changed_rows(stage: Stage, table: Table, state: TableState) -> Change | Non
     """The rows of a table that differ from the cache's, or None if its bytes are the same."""
     data = table.regular_file.read_bytes()
     old_blocks = state.blocks
+    if state.block < 1:
+        raise NotIncremental("the cache's block size is not a size")
     prefix = 0
-    for index, digest in enumerate(block_hashes(data, 0, len(old_blocks))):
+    for index, digest in enumerate(block_hashes(data, state.block, 0, len(old_blocks))):
         if digest != old_blocks[index]:
             break
-        prefix = min((index + 1) * BLOCK, state.size, len(data))
+        prefix = min((index + 1) * state.block, state.size, len(data))
     if prefix == state.size == len(data):
         return None
     if not state.plain:
@@ -474,8 +499,8 @@ def _changed_rows(stage: Stage, table: Table, state: TableState) -> Change | Non
     shift = len(data) - state.size
     suffix = 0  # bytes at the end, the same in both
     for index in range(len(old_blocks) - 1, -1, -1):
-        start = index * BLOCK
-        end = min(start + BLOCK, state.size)
+        start = index * state.block
+        end = min(start + state.block, state.size)
         if start < prefix or start + shift < prefix:
             break  # the common ends may not overlap
         if hashlib.sha256(data[start + shift : end + shift]).hexdigest() != old_blocks[index]:
@@ -489,27 +514,36 @@ def _changed_rows(stage: Stage, table: Table, state: TableState) -> Change | Non
     first_row = data.count(b"\n", 0, start) + 1
     new_lines = data.count(b"\n", start, end)
     old_lines = state.lines - (first_row - 1) - data.count(b"\n", end)
-    if new_lines != old_lines:
-        raise NotIncremental(f"rows were added to or removed from {table.path}")
     new = _plain_rows(table, data[start:end], first_row, new_lines)
-    if not new:
-        return None
-    last_row = first_row + new_lines - 1
     names = table.field_names
     cells = ", ".join(identifier(n) for n in names)
     old = {
         number: dict(zip(names, rest, strict=True))
         for number, *rest in stage.execute(
             f"SELECT {ROW}, {cells} FROM {CACHED}.{identifier(table.name)} WHERE {ROW} BETWEEN ? AND ? ORDER BY {ROW}",
-            [first_row, last_row],
+            [first_row, first_row + old_lines - 1],
         )
     }
+    if len(old) != old_lines:
+        raise NotIncremental(f"the cached rows of {table.path} are not its cached lines")
     change = Change()
-    for number, row in new.items():
-        if old.get(number) != row:
-            change.old[number] = old.get(number, {})
-            change.new[number] = row
-    return change if change.new else None
+    if new_lines == old_lines:  # rows changed in place: each compared with the row it replaces
+        for number, row in new.items():
+            if old[number] != row:
+                change.old[number], change.new[number] = old[number], row
+        return change if change.new else None
+    before, after = [old[n] for n in sorted(old)], [new[n] for n in sorted(new)]
+    lead = next(
+        (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b), min(len(before), len(after))
+    )
+    trail = 0
+    while trail < min(len(before), len(after)) - lead and before[-1 - trail] == after[-1 - trail]:
+        trail += 1
+    change.old = {first_row + i: before[i] for i in range(lead, len(before) - trail)}
+    change.new = {first_row + i: after[i] for i in range(lead, len(after) - trail)}
+    change.removed = (first_row + lead, first_row + len(before) - trail - 1)
+    change.shift = len(after) - len(before)
+    return change
 
 
 def _line_end(data: bytes, suffix: int) -> int:
@@ -570,19 +604,38 @@ class Revalidation:
         cached: list[Problem],
     ) -> None:
         self.package, self.stage, self.states, self.changes, self.texts = package, stage, states, changes, texts
-        self.cached = cached
         self.tables = {name: package.tables[name] for name in states}
+        self.cached = [p for p in map(self.renumbered, cached) if p is not None]
         self.relations = relations(package)
         for name, change in changes.items():
             self.stage.create_table_of(f"nk_new_{name}", _columns(self.tables[name], change.new))
 
+    def renumbered(self, problem: Problem) -> Problem | None:
+        """A cached problem at its row's number now; None at a row that was replaced."""
+        if problem.row is None:
+            return problem
+        for name, change in self.changes.items():
+            if self.tables[name].path == problem.path:
+                row = change.renumbered(problem.row)
+                return None if row is None else replace(problem, row=row)
+        return problem
+
     def current(self, name: str) -> str:
         """SQL for the table as it is now: the cached rows, with the changed ones replaced."""
         cached = f"{CACHED}.{identifier(name)}"
-        if name not in self.changes:
+        change = self.changes.get(name)
+        if change is None:
             return cached
         new = identifier(f"nk_new_{name}")
-        return f"(SELECT * FROM {cached} WHERE {ROW} NOT IN (SELECT {ROW} FROM {new}) UNION ALL SELECT * FROM {new})"
+        if change.removed is None:
+            return (
+                f"(SELECT * FROM {cached} WHERE {ROW} NOT IN (SELECT {ROW} FROM {new}) UNION ALL SELECT * FROM {new})"
+            )
+        first, last, shift = int(change.removed[0]), int(change.removed[1]), int(change.shift)
+        cells = ", ".join(identifier(n) for n in self.tables[name].field_names)
+        number = f"CASE WHEN {ROW} > {last} THEN {ROW} + {shift} ELSE {ROW} END AS {ROW}"
+        kept = f"SELECT {number}, {cells} FROM {cached} WHERE {ROW} NOT BETWEEN {first} AND {last}"
+        return f"({kept} UNION ALL SELECT * FROM {new})"
 
     def rows_holding(self, name: str, columns: tuple[str, ...] | None, values: set[tuple[str, ...]]) -> set[int]:
         """The rows of a table whose `columns` hold one of `values` (None: every row)."""
@@ -609,6 +662,10 @@ class Revalidation:
     def affected(self) -> tuple[dict[str, set[int]], set[str]]:
         """The rows whose verdict may change, per table, and the text paths whose problems may."""
         affected = {name: set(change.new) for name, change in self.changes.items()}
+        for name, change in self.changes.items():  # a message that names a row that moved is worded again
+            if change.shift:
+                path = self.tables[name].path
+                affected[name] |= {p.row for p in self.cached if p.path == path and p.code in ROW_NAMING_CODES}
         # a text that changed: its sources rows, and every row of its articles
         sources_of_texts = self.rows_holding("sources", ("text_path",), {(p,) for p in self.texts})
         changed_sources = {r["source_id"] for r in self.cells("sources", sources_of_texts, ["source_id"])}
