@@ -64,7 +64,7 @@ from scripts.package.read import (
     csv_reader,
     inside,
 )
-from scripts.sql import identifier
+from scripts.sql import identifier, literal
 from scripts.validation import checks
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import (
@@ -431,7 +431,7 @@ class _StageCopy(threading.Thread):
             self.error = error
 
     def _copy(self, cursor: duckdb.DuckDBPyConnection) -> None:
-        cursor.execute(f"ATTACH {_quoted(str(self.file))} AS {CACHED}")
+        cursor.execute(f"ATTACH {literal(str(self.file))} AS {CACHED}")
         try:
             cursor.execute(f"CREATE TABLE {CACHED}.nk_generation AS SELECT ? AS generation", [self.generation])
             for table in self.package.tables.values():
@@ -442,10 +442,6 @@ class _StageCopy(threading.Thread):
                     self.tables[table.name] = _table_state(self.db, table, rows)
         finally:
             cursor.execute(f"DETACH {CACHED}")
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _table_state(db: Stage, table: Table, rows: int) -> TableState:
