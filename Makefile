@@ -15,6 +15,9 @@ SQLITE3 := /usr/bin/sqlite3
 SIZES ?= 1000,10000
 SERVICE ?=
 RECORD ?= --record
+# The incremental validation's cache (outside any package); empty: none. CACHE_READ_ONLY=1: read, never write.
+VALIDATION_CACHE ?= build/validation-cache
+CACHE_READ_ONLY ?=
 TO ?= .
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
@@ -23,7 +26,7 @@ WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # A pasted headline with a backtick, `$(…)`, `;` or a quote mark stays text.
 ARGUMENTS := PYTHON VENV CFFCONVERT_VENV DATAPACKAGE HOST PORT CHROMIUM SQLITE3 SIZES SERVICE RECORD \
 	FROM TO TEXT ID TITLE URL PUBLISHED PUBLISHER PUBLISHER_NAME SOURCE REFERENCE FORMAT WORKERS TAG ARCHIVE WORKFLOWS \
-	FORCE ALL
+	FORCE ALL VALIDATION_CACHE CACHE_READ_ONLY
 $(foreach name,$(ARGUMENTS),$(if $(filter undefined,$(origin $(name))),,$(eval override $(name) := $$(value $(name)))))
 export $(ARGUMENTS)
 
@@ -72,9 +75,11 @@ $(SQLITE3):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sqlite3
 
 # Table Schema rules run as set-based SQL; `make validate REFERENCE=1` runs frictionless instead.
+# The verdict is kept in VALIDATION_CACHE, and the next run re-checks only what changed (cold when in doubt).
 # Under GitHub Actions (or FORMAT=github) each problem is also an ::error annotation for the pull request.
 validate: $(SETUP)
-	$(PY) -m scripts.validation.validate "$$DATAPACKAGE" $${REFERENCE:+--reference} $${FORMAT:+--format "$$FORMAT"}
+	$(PY) -m scripts.validation.validate "$$DATAPACKAGE" $${REFERENCE:+--reference} $${FORMAT:+--format "$$FORMAT"} \
+		$${VALIDATION_CACHE:+--cache "$$VALIDATION_CACHE"} $${CACHE_READ_ONLY:+--cache-read-only}
 
 # Validates, then writes the database atomically; a package that does not validate builds nothing.
 build: $(SETUP) $(SQLITE3)

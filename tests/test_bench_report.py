@@ -32,19 +32,19 @@ def verdicts(results: dict) -> dict[str, bool | None]:
 
 def test_goals_are_judged_at_the_largest_size_only() -> None:
     results = run(validate=step(1), frictionless=step(25), build=step(2), import_floor=step(1),
-                  release=step(2.5), revalidate=step(2))  # fmt: skip
+                  release=step(2.5), revalidate_claim=step(2))  # fmt: skip
     assert set(verdicts(results).values()) == {True}
 
 
 def test_a_goal_missed_by_a_step_is_reported_as_not_met_with_its_numbers() -> None:
     results = run(validate=step(1), frictionless=step(10), build=step(4), import_floor=step(1),
-                  release=step(8), revalidate=step(5, peak_mib=2048))  # fmt: skip
+                  release=step(8), revalidate_claim=step(5, peak_mib=2048))  # fmt: skip
     results["datasette"]["table_page"] = page(140.0)
     missed = {text for text, met in verdicts(results).items() if met is False}
     assert len(missed) == 6  # all but the run's duration
     table = report.goals_table(results)
     assert "10.0× (10.0 s against 1.00 s)" in table and "table_page 140" in table
-    assert "revalidate 2,048 MiB (most: revalidate)" in table
+    assert "revalidate_claim 2,048 MiB (most: revalidate_claim)" in table
 
 
 def test_errors_on_a_page_miss_the_page_goal_even_when_it_is_fast() -> None:
@@ -80,3 +80,9 @@ def test_unreadable_results_are_refused_with_the_file_named(tmp_path: Path, caps
         path.write_text(content, encoding="utf-8")
     assert report.main([str(path)]) == 1
     assert str(path) in capsys.readouterr().err
+
+
+def test_a_re_validation_that_went_cold_misses_the_goal_however_fast() -> None:
+    results = run(revalidate_claim={**step(1), "cold": True})
+    assert verdicts(results)["re-validation after changing one claim ≤ 3 s"] is False
+    assert "(went cold)" in report.steps_table(results)

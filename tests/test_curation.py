@@ -39,7 +39,9 @@ def _tree(root: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.package  # on any package: a next article is added the same way
-def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_path: Path) -> None:
+def test_the_contributing_walk_through_adds_an_article(
+    package_copy: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     root, package = package_copy.parent, f"DATAPACKAGE={package_copy}"
     source_id, _ = next_source_id(root)  # CONTRIBUTING's article-002, or the next free id
     text = tmp_path / "kyiv-report.txt"
@@ -79,7 +81,7 @@ def test_the_contributing_walk_through_adds_an_article(package_copy: Path, tmp_p
     # 6. Check the article until it prints nothing, and the list is empty; the package is valid.
     checked = make("check-article", f"SOURCE={source_id}", package)
     assert checked.returncode == 0 and f"0 problem(s) in {source_id}" in checked.stderr, checked.stdout
-    validated = make("validate", package)
+    validated = make("validate", package, f"VALIDATION_CACHE={tmp_path_factory.mktemp('cache')}")
     assert validated.returncode == 0 and validated.stdout == "", validated.stdout
     assert make("todo", f"SOURCE={source_id}", package).stdout == ""
 

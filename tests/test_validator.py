@@ -1017,10 +1017,13 @@ def test_validation_never_writes_to_the_package(package_copy: Path) -> None:
 
 
 @pytest.mark.slow
-def test_make_validate_checks_another_copy_and_exits_1(package_copy: Path) -> None:
+def test_make_validate_checks_another_copy_and_exits_1(
+    package_copy: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     expected = figure_value_differs_from_its_words(package_copy.parent)
     result = subprocess.run(
-        ["make", "--no-print-directory", "validate", f"DATAPACKAGE={package_copy}"],
+        ["make", "--no-print-directory", "validate", f"DATAPACKAGE={package_copy}",
+         f"VALIDATION_CACHE={tmp_path_factory.mktemp('cache')}"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode != 0

@@ -83,7 +83,7 @@ def test_every_action_is_pinned_by_commit_and_permissions_are_least_privilege(na
     assert document["permissions"] == {"contents": "read"}
     for step in steps(document):
         if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+(?:/[\w.-]+)*@[0-9a-f]{40}", step["uses"]), step["uses"]
         if step.get("uses", "").startswith("actions/checkout@"):
             assert step["with"]["persist-credentials"] is False
     wider = {job_name: job["permissions"] for job_name, job in document["jobs"].items() if "permissions" in job}

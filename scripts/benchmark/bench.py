@@ -2,19 +2,22 @@
 
     python -m scripts.benchmark.bench [--sizes 1000,10000] [--requests 40]
 
-For each size N it generates a synthetic package of N claims (scripts.benchmark.synth), then times, each in
-its own process: the project's `validate`, its `build` (which validates, then writes the database
-with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of the same CSVs, the
-floor with no checks at all. At the largest N it serves the database with Datasette on 127.0.0.1
-and measures p50 and p95 latency of searches, facets, table pages, the troop-estimate view, the
-canned queries and filtered figures with 1 and 8 concurrent clients: every request distinct
-(`page_requests`), so that no cache answers a repeat; and the pages a reader meets: the home page,
-the site's search (names, pasted sentences, common words), the timeline, the article reader and the
-rows' own pages. Prints a table; writes build/bench.json."""
+For each size N it generates a synthetic package of N claims (scripts.benchmark.synth), then times,
+each in its own process: the project's `validate`, its `build` (which validates, then writes the
+database with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of the same
+CSVs, the floor with no checks at all; then `validate --cache` cold (writing the cache) and the
+incremental re-validations after one changed claim and one re-archived text (`revalidation`). At
+the largest N it serves the database with Datasette on 127.0.0.1 and measures p50 and p95 latency
+of searches, facets, table pages, the troop-estimate view, the canned queries and filtered figures
+with 1 and 8 concurrent clients: every request distinct (`page_requests`), so that no cache
+answers a repeat; and the pages a reader meets: the home page, the site's search (names, pasted
+sentences, common words), the timeline, the article reader and the rows' own pages. Prints a
+table; writes build/bench.json."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -41,8 +44,11 @@ BIN = Path(sys.executable).parent
 WORK = Path("build/bench")
 
 
-def measure(command: list[str], cwd: Path | None = None, stdin: str | None = None) -> dict[str, float]:
-    """Wall time and peak memory (MiB) of one command in its own process; it must succeed."""
+def measure(
+    command: list[str], cwd: Path | None = None, stdin: str | None = None, errors: list[str] | None = None
+) -> dict[str, float]:
+    """Wall time and peak memory (MiB) of one command in its own process; it must succeed. Its
+    standard error is added to `errors` when given."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -53,6 +59,8 @@ def measure(command: list[str], cwd: Path | None = None, stdin: str | None = Non
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
+    if errors is not None:
+        errors.append(stderr)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr[-2000:]}")
     return {"seconds": round(seconds, 3), "peak_mib": round(usage.ru_maxrss / 1024, 1)}
@@ -82,6 +90,7 @@ def run_size(claims: int) -> dict:
     floor_db = folder / "floor.db"
     steps["import_floor"] = measure(["sqlite3", str(floor_db)], stdin=import_script(package))
     floor_db.unlink()
+    steps.update(revalidation(descriptor, python))
     for step in steps.values():
         step["rows_per_second"] = round(rows / step["seconds"])
     floor = steps["import_floor"]["seconds"]
@@ -95,6 +104,51 @@ def run_size(claims: int) -> dict:
         },
         "database": str(database),
     }
+
+
+def revalidation(descriptor: Path, python: str) -> dict[str, dict]:
+    """A cold validation that writes the incremental validation's cache, then re-validations in
+    their own processes, reading the cache only: after one changed claim, and after one re-archived
+    text (its bytes and the SHA-256 in sources.csv). Each says whether it had to go cold."""
+    cache = descriptor.parent.parent / f"{descriptor.parent.name}-validation-cache"  # outside the package
+    shutil.rmtree(cache, ignore_errors=True)
+    command = [python, "-m", "scripts.validation.validate", str(descriptor), "--cache", str(cache)]
+    progress("validate, writing the cache")
+    steps: dict[str, dict] = {"validate_cache": measure(command)}
+    for name, change in (("revalidate_claim", change_one_claim), ("revalidate_text", rearchive_one_text)):
+        progress(f"{name.replace('_', ' ')}: validate, reading the cache")
+        originals = change(descriptor.parent)
+        errors: list[str] = []
+        try:
+            steps[name] = measure([*command, "--cache-read-only"], errors=errors)
+        finally:
+            for file, data in originals.items():
+                file.write_bytes(data)
+        steps[name]["cold"] = "validating cold" in errors[0]
+    shutil.rmtree(cache, ignore_errors=True)
+    return steps
+
+
+def change_one_claim(package: Path) -> dict[Path, bytes]:
+    """The claim text of the middle row of claims.csv reworded (the package stays valid); the bytes it had."""
+    claims = package / "data" / "claims.csv"
+    data = claims.read_bytes()
+    at = data.index(b",Claim ", data.index(b"\n", len(data) // 2))
+    claims.write_bytes(data[:at] + b",Claim revised " + data[at + len(b",Claim ") :])
+    return {claims: data}
+
+
+def rearchive_one_text(package: Path) -> dict[Path, bytes]:
+    """A word added at the end of the middle article's text, and its new SHA-256 recorded in sources.csv."""
+    texts = sorted((package / "data" / "texts").iterdir())
+    text = texts[len(texts) // 2]
+    sources = package / "data" / "sources.csv"
+    originals = {text: text.read_bytes(), sources: sources.read_bytes()}
+    changed = originals[text] + b" zz"
+    text.write_bytes(changed)
+    old, new = (hashlib.sha256(data).hexdigest().encode() for data in (originals[text], changed))
+    sources.write_bytes(originals[sources].replace(old, new, 1))
+    return originals
 
 
 def _free_port() -> int:

@@ -21,7 +21,6 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-import pyarrow as pa
 from pydantic import ValidationError
 
 from scripts.package import spec, textscan
@@ -283,10 +282,9 @@ TEXTS = "nk_texts"  # the archived texts in the staging database: (source_id, te
 def stage_texts(db: Stage, package: DataPackage) -> None:
     """The archived texts as a staged table, so that span checks compare words in SQL."""
     texts = package.archived_texts
-    rows = pa.table(
-        {"source_id": pa.array(list(texts), pa.string()), "text": pa.array(list(texts.values()), pa.string())}
+    db.create_table_of(
+        "nk_texts_arrow", {"source_id": ("VARCHAR", list(texts)), "text": ("VARCHAR", list(texts.values()))}
     )
-    db.create_table("nk_texts_arrow", rows)
     db.run(f"CREATE OR REPLACE TABLE {TEXTS} AS SELECT source_id, text, length(text) AS length FROM nk_texts_arrow")
     db.run("DROP TABLE nk_texts_arrow")
 
@@ -550,9 +548,7 @@ def _date_suspects(package: DataPackage, db: Stage) -> Iterator[Suspects]:
             invalid = [value for (value,) in db.execute(sql) if not is_edtf(value)]
             names += [column] * len(invalid)
             values += invalid
-        db.create_table(
-            BAD_DATES, pa.table({"name": pa.array(names, pa.string()), "value": pa.array(values, pa.string())})
-        )
+        db.create_table_of(BAD_DATES, {"name": ("VARCHAR", names), "value": ("VARCHAR", values)})
         holds = [
             f"t.{identifier(c)} IN (SELECT value FROM {BAD_DATES} WHERE name = {literal(c)})"
             for c in sorted(set(names))
@@ -616,10 +612,9 @@ def scan_texts(db: Stage, package: DataPackage) -> None:
     """Every quotation and number of every archived text, as a staged table (columns, not objects:
     a million spans take a few megabytes): from the background scan when one runs."""
     found = db.background.result() if db.background is not None else background_scan.scan(package)
-    spans = pa.table({"text": pa.array(found.text_index, pa.int32()), "start": pa.array(found.starts, pa.int64()),
-                      "end": pa.array(found.ends, pa.int64()), "kind": pa.array(found.kinds, pa.int8())})  # fmt: skip
-    db.create_table("nk_spans", spans)
-    db.create_table("nk_span_texts", pa.table({"source_id": pa.array(found.source_ids, pa.string())}))
+    spans = {"text": found.text_index, "start": found.starts, "end": found.ends, "kind": found.kinds}
+    db.create_table_of("nk_spans", {name: ("", values) for name, values in spans.items()})
+    db.create_table_of("nk_span_texts", {"source_id": ("VARCHAR", found.source_ids)})
     db.run(
         f"CREATE OR REPLACE TABLE {SCANNED} AS SELECT t.source_id, s.start, s.end, s.kind FROM nk_spans s "
         "JOIN (SELECT row_number() OVER () - 1 AS number, source_id FROM nk_span_texts) t ON t.number = s.text"

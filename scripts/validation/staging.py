@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -96,6 +97,22 @@ class Stage:
             self.run(f"CREATE OR REPLACE TABLE {identifier(name)} AS SELECT * FROM nk_arrow")
         finally:
             self.connection.unregister("nk_arrow")
+
+    def create_table_of(self, name: str, columns: dict[str, tuple[str, Any]]) -> None:
+        """A staged table of Python values (column: (SQL type, a list of values or an array.array of
+        numbers)), with no call of Arrow's pa.array: its first call imports pandas (half a second)."""
+        arrays = {n: values for n, (_, values) in columns.items() if isinstance(values, array)}
+        if arrays and len(arrays) != len(columns):
+            raise ValueError("a staged table is made of lists or of arrays, not of both")
+        if arrays:
+            kinds = {"q": pa.int64(), "i": pa.int32(), "b": pa.int8()}
+            buffers = [
+                pa.Array.from_buffers(kinds[v.typecode], len(v), [None, pa.py_buffer(v)]) for v in arrays.values()
+            ]
+            self.create_table(name, pa.Table.from_arrays(buffers, names=list(arrays)))
+            return
+        selected = ", ".join(f"unnest(?::{kind}[]) AS {identifier(n)}" for n, (kind, _) in columns.items())
+        self.run(f"CREATE OR REPLACE TABLE {identifier(name)} AS SELECT {selected}", [v for _, v in columns.values()])
 
     def one(self, sql: str, parameters: list[Any] | None = None) -> Any:
         rows = self.connection.execute(sql, parameters or []).fetchall()  # to the end: DuckDB holds an unread result

@@ -3,6 +3,7 @@ required, enum, pattern, bounds, keys), then the codebook's checks (spans verbat
 coverage of each article).
 
     python -m scripts.validation.validate [datapackage.json] [--format text|json|github] [--reference]
+                                          [--cache FOLDER [--cache-read-only]]
 
 Table Schema rules run as set-based SQL over a staging load (scripts.validation.schemasql); `--reference`
 runs frictionless, the reference implementation, instead. Prints one line per problem as
@@ -14,6 +15,7 @@ Reads only: the package is never written to."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -26,9 +28,9 @@ from scripts.package.read import DataPackage, PackageError, Problem
 from scripts.validation import checks
 from scripts.validation.background_scan import scanning
 from scripts.validation.github_annotations import github_commands, plain_line, step_summary
+from scripts.validation.incremental import ValidationCache
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import Stage, staged
-from scripts.validation.tabular import frictionless_problems
 
 Alongside = Callable[[DataPackage, Stage], AbstractContextManager[object]]
 
@@ -36,9 +38,16 @@ Alongside = Callable[[DataPackage, Stage], AbstractContextManager[object]]
 def table_schema_problems(package: DataPackage, reference: bool = False) -> list[Problem]:
     """Types, required, unique, enum, pattern, minimum, primary and foreign keys."""
     if reference:
-        return list(frictionless_problems(package))
+        return reference_problems(package)
     with staged(package) as (db, problems, parsed):
         return problems + (list(schema_problems(db, package)) if parsed else [])
+
+
+def reference_problems(package: DataPackage) -> list[Problem]:
+    """The Table Schema rules as frictionless checks them (imported only then: it takes 0.1 s)."""
+    from scripts.validation.tabular import frictionless_problems
+
+    return list(frictionless_problems(package))
 
 
 @contextmanager
@@ -81,9 +90,7 @@ def checked(
         try:
             with alongside(package, db) if alongside else nullcontext():
                 problems = (
-                    list(frictionless_problems(package))
-                    if reference
-                    else load_problems + list(schema_problems(db, package))
+                    reference_problems(package) if reference else load_problems + list(schema_problems(db, package))
                 )
                 problems += checks.content_problems(package, db)
                 yield sorted(set(problems), key=_order), package, db
@@ -91,10 +98,25 @@ def checked(
             package.attach(None)
 
 
-def validate(descriptor: Path, reference: bool = False) -> list[Problem]:
-    """All problems of the package at `descriptor`, in a stable order."""
-    with checked(descriptor, reference) as (problems, _, _):
+def validate(descriptor: Path, reference: bool = False, cache: ValidationCache | None = None) -> list[Problem]:
+    """All problems of the package at `descriptor`, in a stable order. With a cache (not under
+    `reference`), only what changed since the cached verdict is checked again, when that can be done
+    exactly (scripts.validation.incremental); a cold validation writes the cache, unless read-only."""
+    if cache is not None and not reference:
+        found = cache.revalidate(descriptor)
+        if found is not None:
+            return found
+    writing = cache is not None and not reference and cache.writable
+    with checked(descriptor, reference, cache.copying if writing and cache else None) as (problems, package, db):
+        if writing and cache is not None and package is not None and db is not None:
+            cache.write(package, db, problems)
         return problems
+
+
+def cache_slot(folder: Path, descriptor: Path) -> Path:
+    """The cache folder of one package: FOLDER holds one per descriptor, so that validating another
+    package (a test's copy, say) never replaces this one's cache."""
+    return folder / hashlib.sha256(str(descriptor.resolve()).encode("utf-8")).hexdigest()[:16]
 
 
 def _order(problem: Problem) -> tuple[str, int, str, str]:
@@ -119,8 +141,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="check the Table Schema rules with frictionless, the reference implementation, instead of our engine",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="FOLDER",
+        help="keep the verdict in FOLDER (outside the package, e.g. build/validation-cache; a subfolder per "
+        "package) and, next time, check again only what changed; anything it cannot do exactly is validated "
+        "cold, saying why on standard error",
+    )
+    parser.add_argument(
+        "--cache-read-only",
+        action="store_true",
+        help="read the cache of --cache but never write it (a pull request's run in CI)",
+    )
     args = parser.parse_args(argv)
-    problems = validate(args.datapackage, args.reference)
+    cache = ValidationCache(cache_slot(args.cache, args.datapackage), not args.cache_read_only) if args.cache else None
+    problems = validate(args.datapackage, args.reference, cache)
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
         return 1 if problems else 0
