@@ -120,6 +120,19 @@ def test_a_plain_file_is_staged_by_duckdb_and_a_lenient_corner_by_python() -> No
         assert cells == python_cells(corner), corner
 
 
+@pytest.mark.parametrize("chunk_bytes", range(1, 17))
+def test_a_lenient_corner_is_found_wherever_the_byte_scans_chunks_end(
+    chunk_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The byte scan reads line-aligned chunks: a blank line or spaced quote that begins a chunk
+    (its line end in the chunk before) is found as surely as one inside a chunk."""
+    monkeypatch.setattr(staging, "CHUNK_BYTES", chunk_bytes)
+    for corner in (b"a,b\n1,2\n\n3,4\n", b'a,b\n1,2\n "3",4\n', b"a,b\n1,2\n3,4\n\n"):
+        cells, by_duckdb = staged_cells(corner)
+        assert not by_duckdb, corner
+        assert cells == python_cells(corner), corner
+
+
 # ------------------------------------------------------------------ text scans
 def reference_number_words(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in textscan.NUMBER_WORD.finditer(text)]

@@ -208,7 +208,11 @@ def scan_file(table: Table) -> FileScan:
                 chunk.translate(None, NOT_CONTROL) or (not ascii and C1_CONTROL.search(chunk))
             ):
                 result.unsafe_characters = True
-            if not result.lenient_corner and (any(b in chunk for b in LENIENT_BYTES) or spaced_quote(chunk)):
+            # A chunk starts a line: a line feed first is a blank line whose other end is in the chunk before.
+            blank_first = offset > 0 and chunk.startswith(b"\n")
+            if not result.lenient_corner and (
+                blank_first or any(b in chunk for b in LENIENT_BYTES) or spaced_quote(chunk)
+            ):
                 result.lenient_corner = True
             lines += chunk.count(b"\n")
             result.commas += chunk.count(b",")
