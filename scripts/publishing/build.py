@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
@@ -246,8 +246,10 @@ class Writer(threading.Thread):
         self.source.close()
 
 
-def build(descriptor: Path, output: Path) -> None:
-    """Validate and write the database at once; keep the database only if the package validates."""
+def build(descriptor: Path, output: Path, then: Callable[[DataPackage, Stage], None] | None = None) -> None:
+    """Validate and write the database at once; keep the database only if the package validates.
+    `then`, if given, is called once the database is written, with the validated package and its
+    staging database still open: the release writes its typed files from the rows staged once."""
     writers: list[Writer] = []
     with atomic_output(output) as temporary:
 
@@ -276,6 +278,8 @@ def build(descriptor: Path, output: Path) -> None:
                 raise BuildError(message) from None
             if writer.error is not None:
                 raise writer.error
+            if then is not None:
+                then(package, staging)
 
 
 def view_parameters(package: DataPackage) -> dict[str, Any]:
