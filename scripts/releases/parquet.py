@@ -179,6 +179,15 @@ def write_batches(batches: Iterator[pa.RecordBatch], schema: pa.Schema, path: Pa
             writer.write_table(pa.Table.from_batches(pending, schema), row_group_size=ROW_GROUP_ROWS)
 
 
+def write_table(table: Table, path: Path) -> None:
+    """The table's Parquet file at `path`: streamed from the staging database when the table has one
+    attached, else read from its CSV (a small package, as the tests build it)."""
+    if table.staging is not None:
+        write_parquet(table.staging, table, path)
+    else:
+        path.write_bytes(parquet_bytes(table))
+
+
 def write_parquet(stage: Stage, table: Table, path: Path) -> None:
     """The table's Parquet file at `path`, streamed from the staging database: memory holds a row
     group at a time, whatever the table's size."""
