@@ -103,10 +103,10 @@ def write_derived(package: DataPackage, folder: Path, packer: archive.Packer | N
         progress(f"writing {path}")
         parquet.write_table(table, file)
         written(path, parquet.parquet_resource(table, resources[name]), file)
-    written(web_annotations.CONTEXT_RELEASE_PATH, CONTEXT_RESOURCE, web_annotations.CONTEXT_FILE)
     progress(f"writing {web_annotations.RELEASE_PATH}")
     web_annotations.write_jsonld(package, folder / web_annotations.RELEASE_PATH)
     written(web_annotations.RELEASE_PATH, ANNOTATIONS_RESOURCE, folder / web_annotations.RELEASE_PATH)
+    written(web_annotations.CONTEXT_RELEASE_PATH, CONTEXT_RESOURCE, web_annotations.CONTEXT_FILE)
     progress("")
     return files
 
