@@ -246,10 +246,11 @@ class Writer(threading.Thread):
         self.source.close()
 
 
-def build(descriptor: Path, output: Path, then: Callable[[DataPackage, Stage], None] | None = None) -> None:
+def build(descriptor: Path, output: Path, then: Callable[[DataPackage, Stage, Path], None] | None = None) -> None:
     """Validate and write the database at once; keep the database only if the package validates.
-    `then`, if given, is called once the database is written, with the validated package and its
-    staging database still open: the release writes its typed files from the rows staged once."""
+    `then`, if given, is called once the database is written, with the validated package, its
+    staging database still open and the database's temporary path (renamed to `output` once `then`
+    returns): the release writes its typed files from the rows staged once."""
     writers: list[Writer] = []
     with atomic_output(output) as temporary:
 
@@ -279,7 +280,7 @@ def build(descriptor: Path, output: Path, then: Callable[[DataPackage, Stage], N
             if writer.error is not None:
                 raise writer.error
             if then is not None:
-                then(package, staging)
+                then(package, staging, temporary)
 
 
 def view_parameters(package: DataPackage) -> dict[str, Any]:

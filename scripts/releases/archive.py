@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 MODE = 0o100644  # a regular file, rw-r--r--
@@ -37,11 +37,11 @@ class Packed(NamedTuple):
     deflated_size: int
 
 
-def pack(source: Path, deflated: Path) -> Packed:
+def pack(source: BinaryIO, deflated: Path) -> Packed:
     """Deflate `source` into `deflated`, reading it once: (size, SHA-256, CRC-32, deflated size)."""
     compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
     digest, crc, size, written = hashlib.sha256(), 0, 0, 0
-    with source.open("rb") as reader, deflated.open("wb") as writer:
+    with source as reader, deflated.open("wb") as writer:
         while chunk := reader.read(CHUNK_BYTES):
             digest.update(chunk)
             crc = zlib.crc32(chunk, crc)
@@ -69,9 +69,11 @@ class Packer:
         self.futures: dict[str, Future[Packed]] = {}
 
     def add(self, name: str, source: Path) -> None:
+        """Pack the file at `source` as the member `name`. It is opened at once: a file renamed
+        meanwhile (the database, when the build renames it into place) is still read whole."""
         if name not in self.futures:
             deflated = self.scratch / f"{len(self.futures)}.deflate"
-            self.futures[name] = self.pool.submit(pack, source, deflated)
+            self.futures[name] = self.pool.submit(pack, source.open("rb"), deflated)
 
     def packed(self, name: str) -> Packed:
         return self.futures[name].result()
