@@ -10,6 +10,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -254,3 +255,8 @@ def test_the_benchmarks_previous_version_differs_by_the_claims_it_says(tmp_path:
     counts = (len(claims.added), len(claims.removed), len(claims.changed))
     assert counts == (bench.CHANGED_CLAIMS,) * 3
     assert all(d.empty for name, d in diffs.items() if name != "claims")
+
+
+@pytest.mark.parametrize("segment", ["c1", "article-1", "A_b.c~d-e", "", "é", "Ⅻ", "٣", "a b", "x/y", "%", "p:1"])
+def test_an_id_segment_is_encoded_as_quote_encodes_it(segment: str) -> None:
+    assert web_annotations._segment(segment) == quote(segment, safe="")

@@ -70,7 +70,8 @@ UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote(…, safe="") leaves 
 def _segment(segment: str) -> str:
     """One segment of an IRI, percent-encoded; the common plain key without calling quote (which
     takes most of the time of two million annotations' ids)."""
-    return segment if UNRESERVED.fullmatch(segment) else quote(segment, safe="")
+    plain = (segment.isascii() and segment.isalnum()) or UNRESERVED.fullmatch(segment)
+    return segment if plain else quote(segment, safe="")
 
 
 class Iris(NamedTuple):
