@@ -196,11 +196,11 @@ def test_the_archive_assembled_from_deflated_files_is_zipfiles_own(tmp_path: Pat
         assert {name.split("/", 1)[1]: opened.read(name) for name in opened.namelist()} == MEMBERS
 
 
-def test_a_member_is_read_whole_even_when_renamed_after_it_is_added(tmp_path: Path) -> None:
+def test_a_member_opened_now_is_read_whole_even_when_renamed_after_it_is_added(tmp_path: Path) -> None:
     source = tmp_path / "database.tmp"
     source.write_bytes(MEMBERS["data/large.csv"])
     with archive.Packer(tmp_path / "packed", 1) as packer:
-        packer.add("nk.db", source)
+        packer.add("nk.db", source, open_now=True)
         source.rename(tmp_path / "nk.db")  # as the build renames its database into place
         packed = packer.packed("nk.db")
     assert packed.size == len(MEMBERS["data/large.csv"])
@@ -260,3 +260,31 @@ def test_the_benchmarks_previous_version_differs_by_the_claims_it_says(tmp_path:
 @pytest.mark.parametrize("segment", ["c1", "article-1", "A_b.c~d-e", "", "é", "Ⅻ", "٣", "a b", "x/y", "%", "p:1"])
 def test_an_id_segment_is_encoded_as_quote_encodes_it(segment: str) -> None:
     assert web_annotations._segment(segment) == quote(segment, safe="")
+
+
+def test_members_are_opened_only_when_packed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A release adds tens of thousands of texts at once: they cannot all be open (EMFILE).
+    import resource
+    import threading
+
+    added = threading.Event()
+    pack = archive.pack
+    monkeypatch.setattr(archive, "pack", lambda *args: added.wait() and pack(*args))  # packing waits for every add
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = 512
+    sources = tmp_path / "texts"
+    sources.mkdir()
+    for number in range(limit + 10):
+        (sources / f"{number}.txt").write_bytes(b"text %d\n" % number)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(limit, soft), hard))
+    try:
+        with archive.Packer(tmp_path / "packed", 1) as packer:
+            try:
+                for number in range(limit + 10):
+                    packer.add(f"data/texts/{number}.txt", sources / f"{number}.txt")
+            finally:
+                added.set()
+            assert len(packer.all()) == limit + 10
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -68,12 +68,14 @@ class Packer:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nk-pack")
         self.futures: dict[str, Future[Packed]] = {}
 
-    def add(self, name: str, source: Path) -> None:
-        """Pack the file at `source` as the member `name`. It is opened at once: a file renamed
-        meanwhile (the database, when the build renames it into place) is still read whole."""
+    def add(self, name: str, source: Path, open_now: bool = False) -> None:
+        """Pack the file at `source` as the member `name`. With open_now it is opened at once, so
+        that a file renamed meanwhile (the database, which the build renames into place) is still
+        read whole; else when a thread takes it (tens of thousands of texts: never all open at once)."""
         if name not in self.futures:
             deflated = self.scratch / f"{len(self.futures)}.deflate"
-            self.futures[name] = self.pool.submit(pack, source.open("rb"), deflated)
+            opened = source.open("rb") if open_now else None
+            self.futures[name] = self.pool.submit(lambda: pack(opened or source.open("rb"), deflated))
 
     def packed(self, name: str) -> Packed:
         return self.futures[name].result()

@@ -391,7 +391,7 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False, previous
         def write_from_stage(validated: DataPackage, _: Any, written: Path) -> None:
             # The database, whole, is deflated on one core while the other writes the derived files
             # from the staging database, still open here (the validated package reads from it).
-            packer.add(DATABASE_NAME, written)
+            packer.add(DATABASE_NAME, written, open_now=True)
             derived.update(write_derived(validated, folder / "derived", packer))
 
         # Validates first: a package that does not validate is not released.
