@@ -323,7 +323,9 @@ def annotation_texts(package: DataPackage) -> Iterator[str]:
     """Every annotation as `encoded` writes it in the document, in table and row order."""
     ids = package_iris(package)
     texts = package.archived_texts
-    entities = {row["entity_id"]: row for _, row in package.tables["entities"].rows()}
+    table = package.tables["entities"]
+    named = [column for column in ("entity_id", "kind", "name") if column in table.field_names]  # what agents show
+    entities = {row["entity_id"]: row for _, row in table.rows(named)}
     bodies: dict[str, Callable[[dict[str, str], str], dict[str, Any]]] = {
         "claims": lambda row, _: claim_body(ids, row, entities),
         "quotes": lambda row, _: quote_body(ids, row, entities),
