@@ -263,6 +263,17 @@ def checksums(digests: dict[str, str]) -> bytes:
     return "".join(f"{digests[path]}  {path}\n" for path in sorted(digests)).encode()
 
 
+def member_files(package: DataPackage, database: Path, derived: Derived) -> dict[str, Path]:
+    """Every file of the release but the descriptor and SHA256SUMS, by its path in the archive."""
+    files = {path: package_file(package.root, path) for path in named_files(package)}
+    files.update({path: file for path, (_, file) in derived.items()})
+    files[DATABASE_NAME] = database
+    documents, _ = linked_documents(package.root)  # a broken link is refused before the release is built
+    for path in (*DOCUMENTS, *documents):
+        files[path] = package_file(package.root, path)
+    return files
+
+
 def release_members(
     package: DataPackage, database: Path, derived: Derived | None = None, packer: archive.Packer | None = None
 ) -> dict[str, Path]:
@@ -273,12 +284,7 @@ def release_members(
     with archive.Packer(folder / "packed") if packer is None else contextlib.nullcontext(packer) as packing:
         if derived is None:
             derived = write_derived(package, folder / "derived", packing)
-        files = {path: package_file(package.root, path) for path in named_files(package)}
-        files.update({path: file for path, (_, file) in derived.items()})
-        files[DATABASE_NAME] = database
-        documents, _ = linked_documents(package.root)  # a broken link is refused before the release is built
-        for path in (*DOCUMENTS, *documents):
-            files[path] = package_file(package.root, path)
+        files = member_files(package, database, derived)
         for path, file in files.items():
             packing.add(path, file)
         schemas = {table.schema_path: name for name, table in package.tables.items()}
@@ -396,9 +402,12 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False, previous
 
         # Validates first: a package that does not validate is not released.
         build(descriptor_path, database, then=write_from_stage)
+        for path, file in member_files(package, database, derived).items():
+            packer.add(path, file)
+        # The notes' diff (Python, one core) runs while the members are deflated (zlib, the other).
+        notes = release_notes(package.root, version, previous_package)
         members = release_members(package, database, derived, packer)
         # Everything that can fail is done before the first file is written: no half release in dist/.
-        notes = release_notes(package.root, version, previous_package)
         published = release_stem(package.descriptor)
         packed = {path: packer.packed(path) for path in members}
         output, stem, warning = write_archive(package.root, version, published, packed, dist, folder, record_it)
