@@ -57,12 +57,18 @@ def test_benchmark_measures_every_step_and_reports_ratios(tmp_path: Path, monkey
     monkeypatch.setattr(bench, "WORK", tmp_path / "bench")
     result = bench.run_size(60)
     assert set(result["steps"]) == {
-        "validate", "build", "frictionless", "import_floor", "validate_cache", "revalidate_claim", "revalidate_text"
+        "validate", "build", "frictionless", "import_floor", "release", "validate_cache", "revalidate_claim",
+        "revalidate_text",
     }  # fmt: skip
     assert result["steps"]["revalidate_claim"]["cold"] is False and result["steps"]["revalidate_text"]["cold"] is False
     assert all(step["seconds"] > 0 and step["peak_mib"] > 0 for step in result["steps"].values())
-    assert set(result["ratios"]) == {"validate_and_build_over_floor", "frictionless_over_validate"}
-    assert "validate+build / floor" in bench.table([result])
+    assert set(result["ratios"]) == {
+        "validate_and_build_over_floor",
+        "frictionless_over_validate",
+        "release_over_build",
+    }
+    assert "validate+build / floor" in bench.table([result]) and "release / build" in bench.table([result])
+    assert result["steps"]["release"]["archive_mib"] > 0
 
 
 def test_measure_fails_loudly_when_a_step_fails() -> None:

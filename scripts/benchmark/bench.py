@@ -6,7 +6,8 @@ For each size N it generates a synthetic package of N claims (scripts.benchmark.
 each in its own process: the project's `validate`, its `build` (which validates, then writes the
 database with FTS), `frictionless validate`, and the sqlite3 command line's `.import` of the same
 CSVs, the floor with no checks at all; then `validate --cache` cold (writing the cache) and the
-incremental re-validations after one changed claim and one re-archived text (`revalidation`). At
+incremental re-validations after one changed claim and one re-archived text (`revalidation`), and
+`make release` with notes that diff against a synthetic previous version (`release_step`). At
 the largest N it serves the database with Datasette on 127.0.0.1 and measures p50 and p95 latency
 of searches, facets, table pages, the troop-estimate view, the canned queries and filtered figures
 with 1 and 8 concurrent clients: every request distinct (`page_requests`), so that no cache
@@ -17,6 +18,7 @@ table; writes build/bench.json."""
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -42,6 +44,12 @@ from scripts.publishing.serve import default_workers, server_command, write_insp
 
 BIN = Path(sys.executable).parent
 WORK = Path("build/bench")
+ROOT = Path(__file__).resolve().parents[2]
+# What a release takes from around the package: its documents, what the README links to, the record
+# of earlier releases (copies: the project's own files are never written).
+RELEASE_FILES = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "CONTRIBUTING.md", "docs")
+RELEASE_FILES += ("releases.json", ".zenodo.json", "publication.toml")
+CHANGED_CLAIMS = 5  # claims changed, added and removed between the synthetic previous version and this one
 
 
 def measure(
@@ -91,6 +99,8 @@ def run_size(claims: int) -> dict:
     steps["import_floor"] = measure(["sqlite3", str(floor_db)], stdin=import_script(package))
     floor_db.unlink()
     steps.update(revalidation(descriptor, python))
+    progress(f"N={claims}: release (build + Parquet + annotations + zip, notes with a diff)")
+    steps["release"] = release_step(package, python)
     for step in steps.values():
         step["rows_per_second"] = round(rows / step["seconds"])
     floor = steps["import_floor"]["seconds"]
@@ -101,6 +111,7 @@ def run_size(claims: int) -> dict:
         "ratios": {
             "validate_and_build_over_floor": round(steps["build"]["seconds"] / floor, 2),
             "frictionless_over_validate": round(steps["frictionless"]["seconds"] / steps["validate"]["seconds"], 2),
+            "release_over_build": round(steps["release"]["seconds"] / steps["build"]["seconds"], 2),
         },
         "database": str(database),
     }
@@ -149,6 +160,71 @@ def rearchive_one_text(package: Path) -> dict[Path, bytes]:
     old, new = (hashlib.sha256(data).hexdigest().encode() for data in (originals[text], changed))
     sources.write_bytes(originals[sources].replace(old, new, 1))
     return originals
+
+
+def release_project(folder: Path) -> None:
+    """The project's documents around the synthetic package in `folder`, as a release needs them."""
+    for name in RELEASE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, dirs_exist_ok=True)
+        elif source.is_file():
+            shutil.copy2(source, folder / name)
+
+
+def previous_version(package: DataPackage, previous: Path) -> Path:
+    """The synthetic package as its previous version would have held it, for the release notes' diff:
+    the same tables (hard links), but claims with CHANGED_CLAIMS rows changed, the last CHANGED_CLAIMS
+    not yet added, and CHANGED_CLAIMS since removed."""
+    shutil.rmtree(previous, ignore_errors=True)
+    shutil.copytree(package.root / "schemas", previous / "schemas")
+    shutil.copy2(package.root / "datapackage.json", previous / "datapackage.json")
+    for table in package.tables.values():
+        (previous / table.path).parent.mkdir(parents=True, exist_ok=True)
+        if table.name != "claims":
+            os.link(table.regular_file, previous / table.path)
+    claims = package.tables["claims"]
+    total = sum(1 for _ in claims.rows(["claim_id"]))
+    with (
+        claims.regular_file.open(encoding="utf-8", newline="") as source,
+        (previous / claims.path).open("w", encoding="utf-8", newline="") as target,
+    ):
+        reader, writer = csv.reader(source), csv.writer(target, lineterminator="\n")
+        header = next(reader)
+        writer.writerow(header)
+        text = header.index("claim")
+        for number, row in enumerate(reader):
+            if number >= total - CHANGED_CLAIMS:
+                break  # added since
+            if number < CHANGED_CLAIMS:
+                row[text] = f"{row[text]} (as first worded)"
+            writer.writerow(row)
+        for number in range(CHANGED_CLAIMS):  # removed since: rows like the first, under keys of their own
+            writer.writerow(
+                [f"removed-{number}" if name == "claim_id" else cell for name, cell in zip(header, row, strict=True)]
+            )
+    return previous / "datapackage.json"
+
+
+def release_step(package: DataPackage, python: str) -> dict[str, float]:
+    """`make release` of the synthetic package, timed in its own process: its notes hold a real data
+    diff, against a synthetic previous version. The archive is removed once measured (gigabytes)."""
+    folder = package.root
+    release_project(folder)
+    previous = previous_version(package, folder.parent / f"{folder.name}-previous")
+    dist = folder / "dist"
+    try:
+        command = [python, "-m", "scripts.releases.release", str(folder / "datapackage.json"), "--dist", str(dist)]
+        measured = measure([*command, "--previous", str(previous.parent)])
+        (notes,) = dist.glob("*-notes.md")
+        diffed = f"{CHANGED_CLAIMS} added, {CHANGED_CLAIMS} removed, {CHANGED_CLAIMS} changed"
+        if diffed not in notes.read_text(encoding="utf-8"):
+            raise SystemExit(f"{notes}: the release notes do not hold the claims' diff ({diffed})")
+        measured["archive_mib"] = round(sum(p.stat().st_size for p in dist.glob("*.zip")) / (1 << 20), 1)
+    finally:
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.rmtree(previous.parent, ignore_errors=True)
+    return measured
 
 
 def _free_port() -> int:
@@ -320,7 +396,8 @@ def table(results: list[dict]) -> str:
                          f"{values['rows_per_second']:>10} {values['peak_mib']:>9.1f}")  # fmt: skip
         ratios = result["ratios"]
         lines.append(f"{'':>9} {'':>9} validate+build / floor = {ratios['validate_and_build_over_floor']}×, "
-                     f"frictionless / validate = {ratios['frictionless_over_validate']}×")  # fmt: skip
+                     f"frictionless / validate = {ratios['frictionless_over_validate']}×, "
+                     f"release / build = {ratios['release_over_build']}×")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Literal
@@ -252,8 +252,11 @@ class Writer(threading.Thread):
         self.source.close()
 
 
-def build(descriptor: Path, output: Path) -> None:
-    """Validate and write the database at once; keep the database only if the package validates."""
+def build(descriptor: Path, output: Path, then: Callable[[DataPackage, Stage, Path], None] | None = None) -> None:
+    """Validate and write the database at once; keep the database only if the package validates.
+    `then`, if given, is called once the database is written, with the validated package, its
+    staging database still open and the database's temporary path (renamed to `output` once `then`
+    returns): the release writes its typed files from the rows staged once."""
     writers: list[Writer] = []
     with atomic_output(output) as temporary:
 
@@ -282,6 +285,8 @@ def build(descriptor: Path, output: Path) -> None:
                 raise BuildError(message) from None
             if writer.error is not None:
                 raise writer.error
+            if then is not None:
+                then(package, staging, temporary)
 
 
 def view_parameters(package: DataPackage) -> dict[str, Any]:

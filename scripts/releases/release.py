@@ -13,38 +13,45 @@ descriptor describes every file with its licence: each data file as a resource (
 SHA256SUMS`). The archive is reproducible: the same commit gives the same bytes (sorted entries,
 fixed timestamps and permissions).
 
+At a million claims the release holds some 4 GB of files; none is held in memory whole. The
+Parquet files and the annotations are written from the validation's staging database while the
+build still has it open (`build(…, then=…)`), streamed; every member is deflated and hashed once,
+from its file, on both cores (scripts/releases/archive.py), and the archive assembled on disk.
+
 Only the recorded release takes the release's name. An archive whose bytes are not those that
 releases.json records for its version is named <name>-<version>+<commit> (or <name>-<version>-dev,
 built outside git or from uncommitted changes), folder and notes included, and its notes say so
 first. The notes are the version's changelog entry and its data diff against the previous release
-in releases.json. With --record (as `make release` runs it), a version not yet recorded is added to
-releases.json with its commit and the archive's sha256, under the release's name; that needs a
-committed tree."""
+in releases.json (or, with --previous, against the package in a folder or release zip: the
+benchmark's synthetic previous version). With --record (as `make release` runs it), a version not
+yet recorded is added to releases.json with its commit and the archive's sha256, under the
+release's name; that needs a committed tree."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
-import hashlib
-import io
 import json
 import os
 import posixpath
 import re
+import shutil
 import sys
-import zipfile
 from pathlib import Path
+from typing import Any
 
-from scripts.atomic import temporary_folder, write_atomically
+from scripts.atomic import atomic_output, temporary_folder, write_atomically
 from scripts.cli import run
 from scripts.package.read import DataPackage, PackageError, clip, package_file, quote
 from scripts.package.site import DATABASE_FILE
+from scripts.progress import progress
 from scripts.publishing.build import BuildError, build
-from scripts.releases import parquet, registry, versioning, web_annotations
+from scripts.releases import archive, parquet, registry, versioning, web_annotations
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
 from scripts.validation.checks import descriptor_problems
 
-FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
+FIXED_TIMESTAMP = archive.FIXED_TIMESTAMP
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
 DATABASE_NAME = DATABASE_FILE  # the database in the archive
 CHECKSUMS = "SHA256SUMS"  # in the archive's folder: the SHA-256 of every other file
@@ -86,16 +93,34 @@ def data_licenses(descriptor: dict) -> list[dict]:
     return [*open_licenses(descriptor), {"path": "LICENSE", "title": QUOTATIONS_TERMS}]
 
 
-def derived_files(package: DataPackage) -> dict[str, tuple[dict, bytes]]:
-    """The typed encodings a release adds, by path: every table as Parquet, and every claim, quote and
-    figure as Web Annotations with the context that expands them offline. Each with its resource."""
+Derived = dict[str, tuple[dict, Path]]  # a release's path: (its resource, the file holding it)
+
+
+def write_derived(package: DataPackage, folder: Path, packer: archive.Packer | None = None) -> Derived:
+    """The typed encodings a release adds, written into `folder`, by path: every table as Parquet, and
+    every claim, quote and figure as Web Annotations with the context that expands them offline. Each
+    with its resource. Streamed from the staging database when the package has one attached (else
+    read from the CSVs); each file is handed to `packer` as soon as it is whole."""
     resources = {r["name"]: r for r in package.descriptor["resources"]}
-    files = {
-        parquet.parquet_path(table): (parquet.parquet_resource(table, resources[name]), parquet.parquet_bytes(table))
-        for name, table in package.tables.items()
-    }
-    files[web_annotations.RELEASE_PATH] = (ANNOTATIONS_RESOURCE, web_annotations.jsonld_bytes(package))
-    files[web_annotations.CONTEXT_RELEASE_PATH] = (CONTEXT_RESOURCE, web_annotations.CONTEXT_FILE.read_bytes())
+    files: Derived = {}
+
+    def written(path: str, resource: dict, file: Path) -> None:
+        files[path] = (resource, file)
+        if packer is not None:
+            packer.add(path, file)
+
+    for name, table in package.tables.items():
+        path = parquet.parquet_path(table)
+        file = folder / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        progress(f"writing {path}")
+        parquet.write_table(table, file)
+        written(path, parquet.parquet_resource(table, resources[name]), file)
+    progress(f"writing {web_annotations.RELEASE_PATH}")
+    web_annotations.write_jsonld(package, folder / web_annotations.RELEASE_PATH)
+    written(web_annotations.RELEASE_PATH, ANNOTATIONS_RESOURCE, folder / web_annotations.RELEASE_PATH)
+    written(web_annotations.CONTEXT_RELEASE_PATH, CONTEXT_RESOURCE, web_annotations.CONTEXT_FILE)
+    progress("")
     return files
 
 
@@ -140,8 +165,8 @@ def archived_texts(package: DataPackage) -> dict[str, str]:
     return {row["source_id"]: row["text_path"] for _, row in rows if row["text_path"]}
 
 
-def with_size_and_hash(resource: dict, data: bytes) -> dict:
-    return {**resource, "bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
+def with_size_and_hash(resource: dict, packed: archive.Packed) -> dict:
+    return {**resource, "bytes": packed.size, "hash": f"sha256:{packed.sha256}"}
 
 
 def text_resource(source_id: str, path: str) -> dict:
@@ -178,7 +203,7 @@ def database_resource(descriptor: dict) -> dict:
 
 
 def released_descriptor(
-    package: DataPackage, derived: dict[str, tuple[dict, bytes]], files: dict[str, bytes], other_files: list[dict]
+    package: DataPackage, derived: Derived, packer: archive.Packer, other_files: list[dict]
 ) -> dict:
     """The descriptor with every data file a resource, each with its licence and (but the Parquet files) the
     size and SHA-256 that frictionless verifies; the release's other files in `otherFiles`."""
@@ -191,7 +216,7 @@ def released_descriptor(
     # frictionless reads Parquet through pyarrow, not its byte stream, so it would report any `bytes`
     # or `hash` of a Parquet resource as a mismatch; SHA256SUMS still covers them in the archive.
     descriptor["resources"] = [
-        r if r.get("format") == "parquet" else with_size_and_hash(r, files[r["path"]]) for r in resources
+        r if r.get("format") == "parquet" else with_size_and_hash(r, packer.packed(r["path"])) for r in resources
     ]
     descriptor["otherFiles"] = other_files
     return descriptor
@@ -247,48 +272,61 @@ def other_file(path: str, descriptor: dict, tables: dict[str, str]) -> dict:
     return {**entry, "licenses": data_licenses(descriptor)}
 
 
-def checksums(members: dict[str, bytes]) -> bytes:
+def checksums(digests: dict[str, str]) -> bytes:
     """SHA256SUMS in the format of sha256sum (and `sha256sum -c`): hash, two spaces, path; sorted."""
-    lines = [f"{hashlib.sha256(members[path]).hexdigest()}  {path}\n" for path in sorted(members)]
-    return "".join(lines).encode()
+    return "".join(f"{digests[path]}  {path}\n" for path in sorted(digests)).encode()
 
 
-def release_members(package: DataPackage, database: Path) -> dict[str, bytes]:
-    """Every file of the release by its path in the archive's folder."""
-    derived = derived_files(package)
-    files = {path: package_file(package.root, path).read_bytes() for path in named_files(package)}
-    files.update({path: data for path, (_, data) in derived.items()})
-    files[DATABASE_NAME] = database.read_bytes()
+def member_files(package: DataPackage, database: Path, derived: Derived) -> dict[str, Path]:
+    """Every file of the release but the descriptor and SHA256SUMS, by its path in the archive."""
+    files = {path: package_file(package.root, path) for path in named_files(package)}
+    files.update({path: file for path, (_, file) in derived.items()})
+    files[DATABASE_NAME] = database
     documents, _ = linked_documents(package.root)  # a broken link is refused before the release is built
     for path in (*DOCUMENTS, *documents):
-        files[path] = package_file(package.root, path).read_bytes()
-    schemas = {table.schema_path: name for name, table in package.tables.items()}
-    described = {r["path"] for r, _ in derived.values()} | {t.path for t in package.tables.values()}
-    described |= {DATABASE_NAME, *archived_texts(package).values()}
-    others = sorted({*files, CHECKSUMS, "datapackage.json"} - described)
-    other_files = [other_file(path, package.descriptor, schemas) for path in others]
-    descriptor = released_descriptor(package, derived, files, other_files)
-    files["datapackage.json"] = (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode()
-    files[CHECKSUMS] = checksums(files)
+        files[path] = package_file(package.root, path)
     return files
 
 
-def zip_bytes(members: dict[str, bytes], folder: str) -> bytes:
-    """The archive: every member under one folder, in sorted order, with fixed times and modes."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=FIXED_TIMESTAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o100644 << 16
-            info.create_system = 3
-            archive.writestr(info, members[name], compresslevel=9)
-    return buffer.getvalue()
+def release_members(
+    package: DataPackage, database: Path, derived: Derived | None = None, packer: archive.Packer | None = None
+) -> dict[str, Path]:
+    """Every file of the release by its path in the archive's folder, each packed by `packer` (which
+    gives the sizes and hashes that the descriptor and SHA256SUMS hold). The derived files are written
+    beside the database unless given; the descriptor and SHA256SUMS are written there too."""
+    folder = database.parent
+    with archive.Packer(folder / "packed") if packer is None else contextlib.nullcontext(packer) as packing:
+        if derived is None:
+            derived = write_derived(package, folder / "derived", packing)
+        files = member_files(package, database, derived)
+        for path, file in files.items():
+            packing.add(path, file)
+        schemas = {table.schema_path: name for name, table in package.tables.items()}
+        described = {r["path"] for r, _ in derived.values()} | {t.path for t in package.tables.values()}
+        described |= {DATABASE_NAME, *archived_texts(package).values()}
+        others = sorted({*files, CHECKSUMS, "datapackage.json"} - described)
+        other_files = [other_file(path, package.descriptor, schemas) for path in others]
+        descriptor = released_descriptor(package, derived, packing, other_files)
+        files["datapackage.json"] = folder / "datapackage.json"
+        files["datapackage.json"].write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        packing.add("datapackage.json", files["datapackage.json"])
+        files[CHECKSUMS] = folder / CHECKSUMS
+        files[CHECKSUMS].write_bytes(
+            checksums({path: packing.packed(path).sha256 for path in files if path != CHECKSUMS})
+        )
+        packing.add(CHECKSUMS, files[CHECKSUMS])
+    return files
 
 
-def release_notes(root: Path, version: str) -> str:
+def release_notes(root: Path, version: str, previous_package: Path | None = None) -> str:
+    """The version's changelog entry and its data diff against the previous release in releases.json,
+    or against `previous_package` (a folder or release zip) when given."""
     changelog = versioning.read_document(root, "CHANGELOG.md")
     notes = versioning.release_notes(changelog, version) or f"## [{version}]"
+    if previous_package is not None:
+        with snapshot(str(previous_package), root) as old_root:
+            label = str(json.loads((old_root / "datapackage.json").read_text("utf-8")).get("version", previous_package))
+            return f"{notes}\n\n{to_markdown(diff_packages(old_root, root), label, version)}"
     previous = registry.previous(root, version)
     if previous is None:
         return f"{notes}\n\nFirst release: no earlier release to compare with.\n"
@@ -355,8 +393,9 @@ def record(root: Path, version: str, archive: Path, digest: str) -> str:
     return f"recorded {version} (commit {entry.commit[:12]}) in {registry.RELEASES_FILE}: commit that file"
 
 
-def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
-    """Write the archive, its SHA256SUMS and notes; with record_it, also record it in releases.json."""
+def release(descriptor_path: Path, dist: Path, record_it: bool = False, previous_package: Path | None = None) -> Path:
+    """Write the archive, its SHA256SUMS and notes; with record_it, also record it in releases.json.
+    The notes diff against `previous_package` when given (see release_notes)."""
     package = DataPackage(descriptor_path)
     problems = [str(p) for p in descriptor_problems(package)] or versioning.version_problems(package.root)
     version = package.descriptor.get("version", "")
@@ -365,26 +404,70 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False) -> Path:
         problems = recording_problems(package.root, version)
     if problems:
         raise BuildError("\n".join(problems))
-    with temporary_folder(f"nk-release-{os.getpid()}-") as folder:
+    with temporary_folder(f"nk-release-{os.getpid()}-") as folder, archive.Packer(folder / "packed") as packer:
         database = folder / DATABASE_NAME
-        build(descriptor_path, database)  # validates first: a package that does not validate is not released
-        members = release_members(package, database)
-    # Everything that can fail is done before the first file is written: no half release in dist/.
-    notes = release_notes(package.root, version)
-    published = release_stem(package.descriptor)
-    data = zip_bytes(members, published)
-    digest = hashlib.sha256(data).hexdigest()
-    stem, warning = archive_stem(package.root, version, published, digest, record_it)
-    if stem != published:  # the folder inside carries the build's name too
-        data = zip_bytes(members, stem)
-    output = dist / f"{stem}.zip"
-    write_atomically(output, data)
-    write_atomically(dist / "SHA256SUMS", f"{hashlib.sha256(data).hexdigest()}  {output.name}\n")
-    write_atomically(dist / f"{stem}-notes.md", warning + notes)
+        derived: Derived = {}
+
+        def write_from_stage(validated: DataPackage, _: Any, written: Path) -> None:
+            # The database, whole, is deflated on one core while the other writes the derived files
+            # from the staging database, still open here (the validated package reads from it).
+            packer.add(DATABASE_NAME, written, open_now=True)
+            derived.update(write_derived(validated, folder / "derived", packer))
+
+        # Validates first: a package that does not validate is not released.
+        build(descriptor_path, database, then=write_from_stage)
+        for path, file in member_files(package, database, derived).items():
+            packer.add(path, file)
+        # The notes' diff (Python, one core) runs while the members are deflated (zlib, the other).
+        notes = release_notes(package.root, version, previous_package)
+        members = release_members(package, database, derived, packer)
+        # Everything that can fail is done before the first file is written: no half release in dist/.
+        published = release_stem(package.descriptor)
+        packed = {path: packer.packed(path) for path in members}
+        output, stem, warning = write_archive(package.root, version, published, packed, dist, folder, record_it)
+        digest = archive.file_sha256(output)
+        write_atomically(dist / "SHA256SUMS", f"{digest}  {output.name}\n")
+        write_atomically(dist / f"{stem}-notes.md", warning + notes)
     if record_it:
         print(record(package.root, version, output, digest), file=sys.stderr)
     if warning:
         print(f"note: {output.name} is not the release of {version}: see the top of its notes", file=sys.stderr)
+    return output
+
+
+def write_archive(
+    root: Path,
+    version: str,
+    published: str,
+    packed: dict[str, archive.Packed],
+    dist: Path,
+    scratch: Path,
+    recording: bool,
+) -> tuple[Path, str, str]:
+    """(the archive in dist/, its name without .zip, what its notes must say first). The archive is
+    assembled under the published name first only when releases.json records the version (its
+    digest then decides the name); the folder inside carries the name the archive takes."""
+    stem = warning = ""
+    if registry.find(root, version) is not None:
+        candidate = scratch / f"{published}.zip"
+        archive.write_zip(packed, published, candidate)
+        stem, warning = archive_stem(root, version, published, archive.file_sha256(candidate), recording)
+        if stem == published:
+            return move_atomically(candidate, dist / f"{stem}.zip"), stem, warning
+    else:
+        stem, warning = archive_stem(root, version, published, "", recording)
+    with atomic_output(dist / f"{stem}.zip") as temporary:
+        archive.write_zip(packed, stem, temporary)
+    return dist / f"{stem}.zip", stem, warning
+
+
+def move_atomically(source: Path, output: Path) -> Path:
+    """`source` moved to `output`, which readers see whole or not at all (copied across file systems)."""
+    with atomic_output(output) as temporary:
+        try:
+            os.replace(source, temporary)
+        except OSError:
+            shutil.copyfile(source, temporary)
     return output
 
 
@@ -395,8 +478,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--record", action="store_true", help=f"record a new version's commit and hash in {registry.RELEASES_FILE}"
     )
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="diff the notes against the package in this folder or release zip instead of the previous "
+        f"release in {registry.RELEASES_FILE}",
+    )
     args = parser.parse_args(argv)
-    output = release(args.datapackage, args.dist, record_it=args.record)
+    output = release(args.datapackage, args.dist, record_it=args.record, previous_package=args.previous)
     print(f"wrote {output}, {args.dist / 'SHA256SUMS'} and the release notes", file=sys.stderr)
     return 0
 
