@@ -51,6 +51,9 @@ from scripts.releases import archive, parquet, registry, versioning, web_annotat
 from scripts.releases.diff import diff_packages, snapshot, to_markdown
 from scripts.validation.checks import descriptor_problems
 
+# DuckDB's memory while the Parquet and annotations are written from the stage: less than validation's,
+# so that their batches fit under the 1 GiB goal beside it (the stage spills to its folder beyond this).
+STAGE_MEMORY_WHILE_WRITING = "400MB"
 FIXED_TIMESTAMP = archive.FIXED_TIMESTAMP
 DOCUMENTS = ("README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE")
 DATABASE_NAME = DATABASE_FILE  # the database in the archive
@@ -408,9 +411,10 @@ def release(descriptor_path: Path, dist: Path, record_it: bool = False, previous
         database = folder / DATABASE_NAME
         derived: Derived = {}
 
-        def write_from_stage(validated: DataPackage, _: Any, written: Path) -> None:
+        def write_from_stage(validated: DataPackage, stage: Any, written: Path) -> None:
             # The database, whole, is deflated on one core while the other writes the derived files
             # from the staging database, still open here (the validated package reads from it).
+            stage.run(f"SET memory_limit = '{STAGE_MEMORY_WHILE_WRITING}'")  # room for the writers' batches
             packer.add(DATABASE_NAME, written, open_now=True)
             derived.update(write_derived(validated, folder / "derived", packer))
 
