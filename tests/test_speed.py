@@ -555,3 +555,16 @@ async def test_the_timeline_chart_is_drawn_once_per_immutable_database_and_anew_
     after = (await mutable.client.get("/-/timeline")).text
     assert re.findall(r"<svg\b.*?</svg>", before, re.S) == re.findall(r"<svg\b.*?</svg>", first, re.S)
     assert re.findall(r"<svg\b.*?</svg>", after, re.S) != re.findall(r"<svg\b.*?</svg>", before, re.S)
+
+
+def test_a_capped_search_says_in_one_note_per_table_how_many_match_which_are_shown_and_in_what_order() -> None:
+    none = home.capped_note("claims", 50, more=False, common=False, ranked=False)
+    unranked = home.capped_note("claims", 50, more=False, common=True, ranked=False)
+    capped = home.capped_note("claims", 50, more=True, common=True, ranked=False)
+    capped_ranked = home.capped_note("claims", 50, more=True, common=True, ranked=True)
+    assert none == ""
+    assert unranked.startswith("Every word is in more than") and "package's order" in unranked
+    assert capped.startswith(f"More than {home.MAX_MATCHES:,} claims match; the 50 shown are from the first")
+    assert "too many to rank" not in capped and capped.endswith("Add words to narrow the search.")
+    assert "rarer words or the whole phrase match best come first" in capped_ranked
+    assert capped_ranked.endswith("Add words to narrow the search.")

@@ -322,10 +322,11 @@ async def search_results(datasette: Any, site: Site, words: str) -> tuple[list[d
         columns = await db.table_columns(table)
         found: dict[str, dict[str, str]] = {}
         indexes = [(searched.index, None), *((index, (indexed, link)) for indexed, index, link in searched.through)]
-        more, common = False, False
+        more, common, ranked = False, False, False
         for index, through in indexes:
             ranked_by = rare[index]
             common = common or len(ranked_by) < len(pieces)
+            ranked = ranked or bool(ranked_by)
             matching = matches_sql(index, len(ranked_by) == len(pieces), bool(ranked_by))
             if through:
                 matching = through_hits(table, keys[0], through[0], matching, through[1])
@@ -349,15 +350,30 @@ async def search_results(datasette: Any, site: Site, words: str) -> tuple[list[d
                     "article_url": datasette.urls.path("/-/articles/" + tilde_encode(source_id)) if source_id else "",
                 }  # fmt: skip
         results += found.values()
-        kinds = plural(searched.kind)
-        if common:
-            notes.append(f"Some of these words are in more than {COMMON:,} {kinds}, too many to rank by: the {kinds} "
-                         "that the rarer words or the whole phrase find best are first, the others follow in the "
-                         "package's order.")  # fmt: skip
-        if more:
-            notes.append(f"More than {MAX_MATCHES:,} {kinds} match: these are from the first {MAX_MATCHES:,} in the "
-                         "package's order. Add words to narrow the search.")  # fmt: skip
+        note = capped_note(plural(searched.kind), len(found), more, common, ranked)
+        if note:
+            notes.append(note)
     return results, notes
+
+
+def capped_note(kinds: str, shown: int, more: bool, common: bool, ranked: bool) -> str:
+    """What a reader should know of one table's hits when the search could not rank them all: one
+    sentence or two, saying how many match, which are shown, and in what order."""
+    order = ""
+    if common and ranked:
+        order = (
+            f"Some of the words are in more than {COMMON:,} {kinds}, too many to rank by: the {kinds} that the "
+            "rarer words or the whole phrase match best come first, the others in the package's order."
+        )
+    elif common:
+        order = f"Every word is in more than {COMMON:,} {kinds}, too many to rank by: listed in the package's order."
+    if not more:
+        return order
+    capped = (
+        f"More than {MAX_MATCHES:,} {kinds} match; the {shown:,} shown are from the first {MAX_MATCHES:,} in the "
+        "package's order."
+    )
+    return " ".join(part for part in (capped, order if ranked else "", "Add words to narrow the search.") if part)
 
 
 def indexes_of(searched: Any) -> list[str]:
