@@ -568,3 +568,12 @@ def test_a_capped_search_says_in_one_note_per_table_how_many_match_which_are_sho
     assert "too many to rank" not in capped and capped.endswith("Add words to narrow the search.")
     assert "rarer words or the whole phrase match best come first" in capped_ranked
     assert capped_ranked.endswith("Add words to narrow the search.")
+
+
+async def test_the_home_page_names_no_party_filter_that_no_party_has_a_value_for(many_estimates: Path) -> None:
+    """Synthetic parties have no role or country: no "Who says it" heading over empty lists."""
+    with sqlite3.connect(many_estimates) as db:
+        assert db.execute("SELECT count(*) FROM claims_with_sources WHERE claimant_country IS NOT NULL "
+                          "OR claimant_role IS NOT NULL").fetchone() == (0,)  # fmt: skip
+    page = (await site_of(many_estimates).client.get("/")).text
+    assert "Who says it" not in page and 'class="by-party"' not in page

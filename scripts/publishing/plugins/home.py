@@ -138,7 +138,10 @@ async def party_filters(datasette: Any, site: Site, tables: dict[str, Any]) -> d
             {"value": value, "rows": count, "url": f"{page}?{urlencode({column: value})}"}
             for value, count in await party_counts(db, site, view, column, counted)
         ]
-        found.append({"title": title, "values": values})
+        if values:  # a column no party has a value in (no roles recorded yet) is no filter
+            found.append({"title": title, "values": values})
+    if not found:
+        return None
     return {"view": view, "title": tables.get(view, {}).get("title") or view, "columns": found}
 
 
