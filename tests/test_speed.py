@@ -417,13 +417,20 @@ def search_hits(page: str) -> list[str]:
     return re.findall(r'href="/[^"]+/claims/([^"]+)"', page.split('class="search-results"')[1].split("</ul>")[0])
 
 
+async def started_site(database: Path, monkeypatch: pytest.MonkeyPatch, **limits: int) -> Datasette:
+    """The site on `database`, started, with the search's limits lowered in the plugin copies it loaded."""
+    site = site_of(database)
+    await site.invoke_startup()
+    for plugin in loaded_plugin("home.py"):
+        for name, value in limits.items():
+            monkeypatch.setattr(plugin, name, value)
+    return site
+
+
 async def test_a_search_matching_more_rows_than_are_ranked_says_so_and_shows_matches(
     many_estimates: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = site_of(many_estimates)
-    await site.invoke_startup()
-    for plugin in loaded_plugin("home.py"):
-        monkeypatch.setattr(plugin, "MAX_MATCHES", 40)
+    site = await started_site(many_estimates, monkeypatch, MAX_MATCHES=40)
     page = (await site.client.get("/-/search", params={"q": "counted"})).text  # in every figure's sentence
     assert "More than 40 claims match" in page and "too many to rank by" not in page
     hits = search_hits(page)
@@ -453,10 +460,7 @@ async def test_a_sentence_with_common_words_still_finds_its_claim_first(
 async def test_a_word_every_row_holds_lists_matches_in_the_packages_order(
     many_estimates: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    site = site_of(many_estimates)
-    await site.invoke_startup()
-    for plugin in loaded_plugin("home.py"):
-        monkeypatch.setattr(plugin, "COMMON", 30)
+    site = await started_site(many_estimates, monkeypatch, COMMON=30)
     page = (await site.client.get("/-/search", params={"q": "spoke"})).text
     with sqlite3.connect(many_estimates) as db:
         first = [c for (c,) in db.execute(f"SELECT claim_id FROM claims ORDER BY rowid LIMIT {home.MAX_RESULTS}")]
