@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scripts.benchmark.synth import generate
@@ -158,6 +158,7 @@ def apply(package: Path, edit: tuple) -> None:
 @settings(max_examples=45, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])  # fmt: skip
 @given(chosen=edits())
+@example(chosen=[("key", "quotes", 0, 0, 2)])  # a quote's key emptied: found by a clean-clone run
 def test_cached_validation_finds_what_cold_validation_finds_after_random_edits(
     base: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, chosen: list[tuple]
 ) -> None:

@@ -390,11 +390,13 @@ def _around(text: str, index: int) -> str:
 
 
 def _outside(db: Stage, inner: Table, key: str, outer: str, outer_key: str) -> Iterator[tuple[int, str]]:
-    """(row, outer id) of `inner` rows whose span is not inside the span of the row they name."""
+    """(row, outer id) of `inner` rows whose span is not inside the span of the row they name. An
+    empty reference names no row, even one whose key is (wrongly) empty too."""
     integers = " AND ".join(valid_integer(f"{alias}.{c}") for alias in ("t", "o") for c in ("char_start", "char_end"))
     sql = (
         f"SELECT t.{ROW}, o.{identifier(outer_key)} FROM {identifier(inner.name)} t "
-        f"JOIN {identifier(outer)} o ON o.{identifier(outer_key)} = t.{identifier(key)} WHERE {integers} AND ("
+        f"JOIN {identifier(outer)} o ON o.{identifier(outer_key)} = t.{identifier(key)} "
+        f"WHERE t.{identifier(key)} != '' AND {integers} AND ("
         "t.source_id != o.source_id OR TRY_CAST(t.char_start AS BIGINT) < TRY_CAST(o.char_start AS BIGINT) "
         "OR TRY_CAST(t.char_end AS BIGINT) > TRY_CAST(o.char_end AS BIGINT))"
     )
@@ -413,7 +415,8 @@ def _not_nested(db: Stage) -> Iterator[tuple[int, str, str]]:
     sql = (
         f"SELECT l.{ROW}, l.quote_id, l.claim_id FROM quote_claims l "
         "JOIN quotes q ON q.quote_id = l.quote_id JOIN claims c ON c.claim_id = l.claim_id "
-        f"WHERE {integers} AND (q.source_id != c.source_id OR NOT ({within('q', 'c')} OR {within('c', 'q')}))"
+        f"WHERE l.quote_id != '' AND l.claim_id != '' AND {integers} "  # an empty reference names no row
+        f"AND (q.source_id != c.source_id OR NOT ({within('q', 'c')} OR {within('c', 'q')}))"
     )
     yield from db.execute(sql)
 
@@ -490,7 +493,7 @@ def quote_spans(package: DataPackage, db: Stage) -> Iterator[Problem]:
         message = f"the spans of quote {clip(quote_id)} and claim {clip(claim_id)} do not nest in one article"
         yield Problem(links.path, row_number, "claim_id", message, code="quote-claim-not-nested")
     for row_number, parent in _outside(db, quotes, "nested_in", "quotes", "quote_id"):
-        message = f"quote lies outside quote {parent}"
+        message = f"quote lies outside quote {clip(parent)}"
         yield Problem(quotes.path, row_number, "nested_in", message, code="quote-outside-parent")
     sql = (
         f"SELECT {ROW}, utterance_id FROM quotes q WHERE utterance_id != '' AND EXISTS (SELECT 1 FROM quotes o "
