@@ -73,7 +73,7 @@ def test_the_markdown_has_a_column_per_size_and_a_row_per_measured_step(tmp_path
     assert "| search | 40 / 80 | 40 / 80 | 0 |" in out
 
 
-@pytest.mark.parametrize("content", [None, "{not json"])
+@pytest.mark.parametrize("content", [None, "{not json", '{"sizes": [{"claims": 1}]}', "[]"])
 def test_unreadable_results_are_refused_with_the_file_named(tmp_path: Path, capsys, content: str | None) -> None:
     path = tmp_path / "bench.json"
     if content is not None:
@@ -86,3 +86,7 @@ def test_a_re_validation_that_went_cold_misses_the_goal_however_fast() -> None:
     results = run(revalidate_claim={**step(1), "cold": True})
     assert verdicts(results)["re-validation after changing one claim ≤ 3 s"] is False
     assert "(went cold)" in report.steps_table(results)
+
+
+def test_a_step_without_a_title_is_still_reported_by_its_name() -> None:
+    assert "| new_step | " in report.steps_table(run(new_step=step(3)))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,6 +229,17 @@ def test_the_notes_diff_against_a_named_previous_package(tmp_path: Path) -> None
     key = first.split(",", 1)[0]
     assert f"- added `{key}`" in notes
     assert "1 added, 0 removed, 0 changed" in notes
+
+
+def test_a_previous_folder_without_a_package_is_refused_by_name_and_no_release_is_written(tmp_path: Path) -> None:
+    root = copy_project(made(tmp_path / "project"))
+    empty = made(tmp_path / "previous")
+    command = [sys.executable, "-m", "scripts.releases.release", str(root / "datapackage.json"),
+               "--dist", str(tmp_path / "dist"), "--previous", str(empty)]  # fmt: skip
+    result = subprocess.run(command, cwd=PACKAGE, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert f"{empty / 'datapackage.json'}: cannot be read" in result.stderr
+    assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
 
 
 def test_an_unchanged_table_is_not_read_row_by_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,7 +139,9 @@ def goals_table(run: Run) -> str:
 
 
 def steps_table(run: Run) -> str:
-    steps = [step for step in STEP_TITLES if any(step in size["steps"] for size in run.get("sizes", []))]
+    measured = [step for size in run.get("sizes", []) for step in size["steps"]]
+    untitled = [step for step in dict.fromkeys(measured) if step not in STEP_TITLES]
+    steps = [step for step in STEP_TITLES if step in measured] + untitled
     header = "| step | " + " | ".join(f"{size['claims']:,} claims" for size in run["sizes"]) + " |"
     lines = [header, "|---|" + "---:|" * len(run["sizes"])]
     for step in steps:
@@ -148,7 +150,7 @@ def steps_table(run: Run) -> str:
             values = size["steps"].get(step)
             cold = " (went cold)" if values and values.get("cold") else ""
             cells.append(f"{values['seconds']:,.2f} s, {values['peak_mib']:,.0f} MiB{cold}" if values else "")
-        lines.append(f"| {STEP_TITLES[step]} | " + " | ".join(cells) + " |")
+        lines.append(f"| {STEP_TITLES.get(step, step)} | " + " | ".join(cells) + " |")  # a new step shows by name
     rows = " | ".join(f"{size['rows']:,}" for size in run["sizes"])
     lines.append(f"| rows in all tables | {rows} |")
     return "\n".join(lines)
@@ -185,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"{args.results}: cannot read the benchmark's results: {error}", file=sys.stderr)
         return 1
-    print(markdown(run), end="")
+    try:
+        print(markdown(run), end="")
+    except (KeyError, TypeError, AttributeError) as error:  # a JSON file, but not what `make bench` writes
+        print(f"{args.results}: not the results of `make bench` ({type(error).__name__}: {error})", file=sys.stderr)
+        return 1
     return 0
 
 

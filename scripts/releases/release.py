@@ -328,8 +328,9 @@ def release_notes(root: Path, version: str, previous_package: Path | None = None
     notes = versioning.release_notes(changelog, version) or f"## [{version}]"
     if previous_package is not None:
         with snapshot(str(previous_package), root) as old_root:
-            label = str(json.loads((old_root / "datapackage.json").read_text("utf-8")).get("version", previous_package))
-            return f"{notes}\n\n{to_markdown(diff_packages(old_root, root), label, version)}"
+            changes = diff_packages(old_root, root)  # refuses a folder or zip that holds no package
+            label = DataPackage(old_root / "datapackage.json").descriptor.get("version") or str(previous_package)
+            return f"{notes}\n\n{to_markdown(changes, str(label), version)}"
     previous = registry.previous(root, version)
     if previous is None:
         return f"{notes}\n\nFirst release: no earlier release to compare with.\n"
