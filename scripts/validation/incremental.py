@@ -68,15 +68,14 @@ from scripts.sql import identifier, literal
 from scripts.validation import checks
 from scripts.validation.schemasql import schema_problems
 from scripts.validation.staging import (
-    C1_CONTROL,
     MEMORY_LIMIT,
-    NOT_CONTROL,
     ROW,
     STAGE_PREFIX,
     FileScan,
     Stage,
     confine,
-    spaced_quote,
+    has_control_characters,
+    is_lenient,
 )
 
 FORMAT = 1  # of the cache's files: a cache of another format is not read
@@ -560,12 +559,8 @@ def _plain_rows(table: Table, lines: bytes, first_row: int, count: int) -> dict[
     except UnicodeDecodeError:
         raise NotIncremental(f"a changed line of {table.path} is not UTF-8") from None
     if (
-        b"\r" in lines
-        or b"\x00" in lines
-        or b"\n\n" in b"\n" + lines
-        or lines.translate(None, NOT_CONTROL)
-        or C1_CONTROL.search(lines)
-        or spaced_quote(lines)
+        is_lenient(lines, after_line_end=True)  # changed lines always follow the header's line end
+        or has_control_characters(lines)
         or not unicodedata.is_normalized("NFC", text)
     ):
         raise NotIncremental(f"a changed line of {table.path} is not plain")

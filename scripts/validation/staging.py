@@ -165,6 +165,20 @@ def spaced_quote(chunk: bytes) -> bool:
     return False
 
 
+def is_lenient(lines: bytes, after_line_end: bool) -> bool:
+    """Whether whole lines hold bytes that DuckDB's reader reads otherwise than Python's csv module.
+    Lines that follow a line end and start with a line feed start with a blank line."""
+    blank_first = after_line_end and lines.startswith(b"\n")
+    return blank_first or any(b in lines for b in LENIENT_BYTES) or spaced_quote(lines)
+
+
+def has_control_characters(lines: bytes, ascii: bool | None = None) -> bool:
+    """Whether the bytes hold a C0 control but LF, DEL, or (outside ASCII) a C1 control in UTF-8."""
+    if ascii is None:
+        ascii = lines.isascii()
+    return bool(lines.translate(None, NOT_CONTROL)) or (not ascii and C1_CONTROL.search(lines) is not None)
+
+
 # C0 controls but LF, and DEL: what remains when every other byte is deleted.
 NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b != 0x0A) or b == 0x7F))
 C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F in UTF-8
@@ -204,15 +218,9 @@ def scan_file(table: Table) -> FileScan:
                     result.unsafe_characters = not unicodedata.is_normalized("NFC", text)
             if first_cr is None and b"\r" in chunk:
                 first_cr = lines + chunk.count(b"\n", 0, chunk.index(b"\r"))
-            if not result.unsafe_characters and (
-                chunk.translate(None, NOT_CONTROL) or (not ascii and C1_CONTROL.search(chunk))
-            ):
+            if not result.unsafe_characters and has_control_characters(chunk, ascii):
                 result.unsafe_characters = True
-            # A chunk starts a line: a line feed first is a blank line whose other end is in the chunk before.
-            blank_first = offset > 0 and chunk.startswith(b"\n")
-            if not result.lenient_corner and (
-                blank_first or any(b in chunk for b in LENIENT_BYTES) or spaced_quote(chunk)
-            ):
+            if not result.lenient_corner and is_lenient(chunk, after_line_end=offset > 0):
                 result.lenient_corner = True
             lines += chunk.count(b"\n")
             result.commas += chunk.count(b",")
